@@ -1,0 +1,63 @@
+//! Authentication schemes: Basic (RFC 7617) and Bearer (RFC 6750).
+
+use crate::error::{Error, Result};
+use base64::Engine as _;
+
+/// How a request authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Basic base64(username:password)`.
+    Basic { username: String, password: String },
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+}
+
+impl Auth {
+    /// Checks what would make a broken header: a `:` in a Basic user name
+    /// (RFC 7617 §2), or a token with characters a header value cannot hold.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Auth::Basic { username, .. } if username.contains(':') => Err(Error::InvalidHeader(
+                "a Basic auth username cannot contain ':' (RFC 7617 §2)".into(),
+            )),
+            Auth::Bearer(token) => crate::headers::validate_value("Authorization", token)
+                .map_err(|_| Error::InvalidHeader("the Bearer token holds whitespace at its start or control characters".into())),
+            _ => Ok(()),
+        }
+    }
+
+    /// The `Authorization` header value. Basic credentials are sent as UTF-8
+    /// (RFC 7617 §2.1 `charset="UTF-8"`); requests uses latin-1 for `str`.
+    pub fn header_value(&self) -> String {
+        match self {
+            Auth::Basic { username, password } => {
+                let raw = format!("{username}:{password}");
+                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+            }
+            Auth::Bearer(token) => format!("Bearer {token}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_encodes_user_and_password() {
+        let auth = Auth::Basic { username: "user".into(), password: "pass".into() };
+        assert_eq!(auth.header_value(), "Basic dXNlcjpwYXNz");
+    }
+
+    #[test]
+    fn bearer_auth_sends_the_token() {
+        assert_eq!(Auth::Bearer("abc.def".into()).header_value(), "Bearer abc.def");
+    }
+
+    #[test]
+    fn broken_credentials_are_refused() {
+        let auth = Auth::Basic { username: "a:b".into(), password: String::new() };
+        assert!(matches!(auth.validate(), Err(Error::InvalidHeader(_))));
+        assert!(matches!(Auth::Bearer("x\r\ny".into()).validate(), Err(Error::InvalidHeader(_))));
+    }
+}

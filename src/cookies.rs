@@ -1,0 +1,436 @@
+//! The cookie jar: RFC 6265 storage and selection (domain, path, Secure, expiry).
+//!
+//! Parsing of `Set-Cookie` is the `cookie` crate's; what to store and what to
+//! send follows RFC 6265 §5.3 and §5.4, with one requests behaviour kept: a
+//! cookie set by hand without a domain goes to every host.
+
+use crate::error::{Error, Result};
+use url::{Host, Url};
+
+/// A cookie held by the jar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCookie {
+    pub name: String,
+    pub value: String,
+    /// Lower-case, no leading dot; empty matches every host (cookies set by hand).
+    pub domain: String,
+    /// Sent only to `domain` itself (no `Domain` attribute, RFC 6265 §5.3 step 6).
+    pub host_only: bool,
+    pub path: String,
+    pub secure: bool,
+    pub http_only: bool,
+    /// Seconds since the Unix epoch; `None` for a session cookie.
+    pub expires: Option<i64>,
+    /// Creation order, for the `Cookie` header order of RFC 6265 §5.4 step 2.
+    created: u64,
+}
+
+/// A cookie put into the jar by hand.
+#[derive(Debug, Clone, Default)]
+pub struct NewCookie {
+    pub name: String,
+    pub value: String,
+    pub domain: Option<String>,
+    pub path: Option<String>,
+    pub secure: bool,
+    pub expires: Option<i64>,
+}
+
+/// The session's cookies.
+#[derive(Debug, Clone, Default)]
+pub struct CookieJar {
+    cookies: Vec<StoredCookie>,
+    next_created: u64,
+}
+
+impl CookieJar {
+    /// An empty jar.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores the `Set-Cookie` values of a response received from `url`.
+    /// Returns the cookies the response set (deletions excluded). Malformed
+    /// cookies and cookies for another domain are ignored, as user agents must.
+    pub fn store_response_cookies<'a>(
+        &mut self,
+        url: &Url,
+        set_cookie_values: impl IntoIterator<Item = &'a str>,
+        now: i64,
+    ) -> Vec<StoredCookie> {
+        let mut set = Vec::new();
+        for header in set_cookie_values {
+            for line in split_set_cookie(header) {
+                if let Some(cookie) = self.store_one(url, line, now) {
+                    set.push(cookie);
+                }
+            }
+        }
+        set
+    }
+
+    fn store_one(&mut self, url: &Url, line: &str, now: i64) -> Option<StoredCookie> {
+        let parsed = cookie::Cookie::parse(line).ok()?;
+        let host = url.host_str()?.to_ascii_lowercase();
+        // RFC 6265 §5.3 step 3: Max-Age wins over Expires.
+        let expires = match (parsed.max_age(), parsed.expires_datetime()) {
+            (Some(age), _) => Some(now.saturating_add(age.whole_seconds().max(-1).min(i64::MAX / 2))),
+            (None, Some(at)) => Some(at.unix_timestamp()),
+            (None, None) => None,
+        };
+        let (domain, host_only) = match parsed.domain().map(|d| d.trim_start_matches('.').to_ascii_lowercase()) {
+            Some(d) if !d.is_empty() => {
+                // §5.3 step 6: the request host must domain-match the attribute; an
+                // IP host only matches itself; a single label (a TLD) is refused
+                // unless it is the host itself (`localhost`).
+                let is_ip = !matches!(url.host(), Some(Host::Domain(_)));
+                if (is_ip && d != host) || !domain_match(&host, &d) || (!d.contains('.') && d != host) {
+                    return None;
+                }
+                (d, false)
+            }
+            _ => (host, true),
+        };
+        let path = match parsed.path() {
+            Some(p) if p.starts_with('/') => p.to_string(),
+            _ => default_path(url.path()),
+        };
+        let cookie = StoredCookie {
+            name: parsed.name().to_string(),
+            value: parsed.value().to_string(),
+            domain,
+            host_only,
+            path,
+            secure: parsed.secure().unwrap_or(false),
+            http_only: parsed.http_only().unwrap_or(false),
+            expires,
+            created: 0,
+        };
+        let expired = cookie.expires.is_some_and(|e| e <= now);
+        self.insert(cookie, expired)
+    }
+
+    /// Replaces a cookie with the same name, domain and path (keeping its
+    /// creation order, §5.3 step 11), or adds it; an expired one only deletes.
+    fn insert(&mut self, mut cookie: StoredCookie, expired: bool) -> Option<StoredCookie> {
+        let existing = self
+            .cookies
+            .iter()
+            .position(|c| c.name == cookie.name && c.domain == cookie.domain && c.path == cookie.path);
+        if expired {
+            if let Some(i) = existing {
+                self.cookies.remove(i);
+            }
+            return None;
+        }
+        match existing {
+            Some(i) => {
+                cookie.created = self.cookies[i].created;
+                self.cookies[i] = cookie.clone();
+            }
+            None => {
+                cookie.created = self.next_created;
+                self.next_created += 1;
+                self.cookies.push(cookie.clone());
+            }
+        }
+        Some(cookie)
+    }
+
+    /// Puts a cookie into the jar by hand, after validating it.
+    pub fn set(&mut self, new: NewCookie, now: i64) -> Result<()> {
+        validate_name(&new.name)?;
+        validate_value(&new.value)?;
+        let domain = match new.domain {
+            Some(d) => {
+                let d = d.trim_start_matches('.').to_ascii_lowercase();
+                if d.is_empty() || !d.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b)) {
+                    return Err(Error::InvalidCookie(format!("invalid cookie domain {d:?}")));
+                }
+                d
+            }
+            None => String::new(),
+        };
+        let path = new.path.unwrap_or_else(|| "/".to_string());
+        if !path.starts_with('/') || path.bytes().any(|b| b == b';' || b.is_ascii_control()) {
+            return Err(Error::InvalidCookie(format!("invalid cookie path {path:?}: it must start with '/'")));
+        }
+        let cookie = StoredCookie {
+            name: new.name,
+            value: new.value,
+            host_only: false,
+            domain,
+            path,
+            secure: new.secure,
+            http_only: false,
+            expires: new.expires,
+            created: 0,
+        };
+        let expired = cookie.expires.is_some_and(|e| e <= now);
+        self.insert(cookie, expired);
+        Ok(())
+    }
+
+    /// Removes cookies by name (and domain and path, when given); returns how many.
+    pub fn remove(&mut self, name: &str, domain: Option<&str>, path: Option<&str>) -> usize {
+        let domain = domain.map(|d| d.trim_start_matches('.').to_ascii_lowercase());
+        let before = self.cookies.len();
+        self.cookies.retain(|c| {
+            !(c.name == name
+                && domain.as_deref().is_none_or(|d| c.domain == d)
+                && path.is_none_or(|p| c.path == p))
+        });
+        before - self.cookies.len()
+    }
+
+    /// Empties the jar.
+    pub fn clear(&mut self) {
+        self.cookies.clear();
+    }
+
+    /// Drops expired cookies, then lists the rest in creation order.
+    pub fn list(&mut self, now: i64) -> Vec<StoredCookie> {
+        self.cookies.retain(|c| c.expires.is_none_or(|e| e > now));
+        self.cookies.clone()
+    }
+
+    /// The `Cookie` header for a request to `url` (RFC 6265 §5.4): matching,
+    /// unexpired cookies, longest path first, then oldest first. `extra` are
+    /// request-only cookies; they replace jar cookies of the same name.
+    pub fn header_for(&self, url: &Url, now: i64, extra: &[(String, String)]) -> Option<String> {
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let is_ip = !matches!(url.host(), Some(Host::Domain(_)));
+        let https = url.scheme() == "https";
+        let mut chosen: Vec<&StoredCookie> = self
+            .cookies
+            .iter()
+            .filter(|c| {
+                let domain_ok = if c.domain.is_empty() {
+                    true
+                } else if c.host_only || is_ip {
+                    c.domain == host
+                } else {
+                    domain_match(&host, &c.domain)
+                };
+                domain_ok
+                    && path_match(url.path(), &c.path)
+                    && (!c.secure || https)
+                    && c.expires.is_none_or(|e| e > now)
+                    && !extra.iter().any(|(n, _)| *n == c.name)
+            })
+            .collect();
+        chosen.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then(a.created.cmp(&b.created)));
+        let pairs = chosen
+            .iter()
+            .map(|c| (c.name.as_str(), c.value.as_str()))
+            .chain(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let header = pairs.map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ");
+        (!header.is_empty()).then_some(header)
+    }
+}
+
+/// Validates a cookie name given by hand: a non-empty token (RFC 6265 §4.1.1).
+pub fn validate_name(name: &str) -> Result<()> {
+    if name.is_empty() || !name.bytes().all(crate::headers::is_tchar) {
+        return Err(Error::InvalidCookie(format!(
+            "invalid cookie name {name:?}: it must be a non-empty token (no spaces, '=', ';' or control characters)"
+        )));
+    }
+    Ok(())
+}
+
+/// Validates a cookie value given by hand: no `;`, `,`, or control characters,
+/// which would break or inject into the `Cookie` header.
+pub fn validate_value(value: &str) -> Result<()> {
+    if value.bytes().any(|b| b == b';' || b == b',' || b.is_ascii_control()) {
+        return Err(Error::InvalidCookie(format!(
+            "invalid cookie value {value:?}: ';', ',' and control characters are not allowed"
+        )));
+    }
+    Ok(())
+}
+
+/// RFC 6265 §5.1.3 domain-match (for non-IP hosts).
+pub fn domain_match(host: &str, domain: &str) -> bool {
+    host == domain || (host.len() > domain.len() && host.ends_with(domain) && host[..host.len() - domain.len()].ends_with('.'))
+}
+
+/// RFC 6265 §5.1.4 path-match.
+pub fn path_match(request_path: &str, cookie_path: &str) -> bool {
+    request_path == cookie_path
+        || (request_path.starts_with(cookie_path)
+            && (cookie_path.ends_with('/') || request_path[cookie_path.len()..].starts_with('/')))
+}
+
+/// RFC 6265 §5.1.4 default-path: the request path up to, not including, its last `/`.
+pub fn default_path(request_path: &str) -> String {
+    match request_path.rfind('/') {
+        Some(0) | None => "/".to_string(),
+        Some(i) => request_path[..i].to_string(),
+    }
+}
+
+/// Splits a `Set-Cookie` value that a host may have joined with commas
+/// (`a=1, b=2; Expires=Wed, 21 Oct 2037 ...`). A comma starts a new cookie only
+/// when a `name=` with no space follows it, so commas inside `Expires` dates stay.
+pub fn split_set_cookie(value: &str) -> impl Iterator<Item = &str> {
+    let bytes = value.as_bytes();
+    let mut cuts = vec![0];
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b',' && starts_cookie(&value[i + 1..]) {
+            cuts.push(i + 1);
+        }
+    }
+    cuts.push(value.len() + 1);
+    let parts: Vec<&str> = cuts
+        .windows(2)
+        .map(|w| value[w[0]..w[1] - 1].trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    parts.into_iter()
+}
+
+fn starts_cookie(rest: &str) -> bool {
+    let rest = rest.trim_start();
+    let end = rest.find(['=', ';', ',', ' ']).unwrap_or(rest.len());
+    end > 0 && rest.as_bytes().get(end) == Some(&b'=')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn store(jar: &mut CookieJar, u: &str, lines: &[&str]) -> Vec<StoredCookie> {
+        jar.store_response_cookies(&url(u), lines.iter().copied(), NOW)
+    }
+
+    #[test]
+    fn a_cookie_without_domain_is_host_only() {
+        let mut jar = CookieJar::new();
+        store(&mut jar, "http://example.com/", &["a=1"]);
+        assert_eq!(jar.header_for(&url("http://example.com/x"), NOW, &[]).as_deref(), Some("a=1"));
+        assert_eq!(jar.header_for(&url("http://sub.example.com/"), NOW, &[]), None);
+    }
+
+    #[test]
+    fn a_domain_cookie_goes_to_subdomains_but_not_lookalikes() {
+        let mut jar = CookieJar::new();
+        store(&mut jar, "http://www.example.com/", &["a=1; Domain=.example.com"]);
+        assert!(jar.header_for(&url("http://api.example.com/"), NOW, &[]).is_some());
+        assert!(jar.header_for(&url("http://example.com/"), NOW, &[]).is_some());
+        assert!(jar.header_for(&url("http://badexample.com/"), NOW, &[]).is_none());
+    }
+
+    #[test]
+    fn a_cookie_for_another_domain_or_a_tld_is_refused() {
+        let mut jar = CookieJar::new();
+        assert!(store(&mut jar, "http://example.com/", &["a=1; Domain=evil.com"]).is_empty());
+        assert!(store(&mut jar, "http://example.com/", &["a=1; Domain=com"]).is_empty());
+        assert!(store(&mut jar, "http://127.0.0.1/", &["a=1; Domain=0.0.1"]).is_empty());
+        assert_eq!(store(&mut jar, "http://localhost/", &["a=1; Domain=localhost"]).len(), 1);
+    }
+
+    #[test]
+    fn paths_match_on_segment_boundaries() {
+        let mut jar = CookieJar::new();
+        store(&mut jar, "http://h/", &["a=1; Path=/api"]);
+        assert!(jar.header_for(&url("http://h/api"), NOW, &[]).is_some());
+        assert!(jar.header_for(&url("http://h/api/v1"), NOW, &[]).is_some());
+        assert!(jar.header_for(&url("http://h/apiary"), NOW, &[]).is_none());
+        assert!(jar.header_for(&url("http://h/"), NOW, &[]).is_none());
+    }
+
+    #[test]
+    fn the_default_path_is_the_request_directory() {
+        assert_eq!(default_path("/a/b/c"), "/a/b");
+        assert_eq!(default_path("/a"), "/");
+        assert_eq!(default_path(""), "/");
+        let mut jar = CookieJar::new();
+        let set = store(&mut jar, "http://h/docs/page", &["a=1"]);
+        assert_eq!(set[0].path, "/docs");
+    }
+
+    #[test]
+    fn secure_cookies_go_only_over_https() {
+        let mut jar = CookieJar::new();
+        store(&mut jar, "https://h/", &["s=1; Secure"]);
+        assert!(jar.header_for(&url("https://h/"), NOW, &[]).is_some());
+        assert!(jar.header_for(&url("http://h/"), NOW, &[]).is_none());
+    }
+
+    #[test]
+    fn max_age_beats_expires_and_zero_deletes() {
+        let mut jar = CookieJar::new();
+        store(&mut jar, "http://h/", &["a=1; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:01 GMT"]);
+        assert_eq!(jar.list(NOW)[0].expires, Some(NOW + 60));
+        assert!(jar.header_for(&url("http://h/"), NOW + 61, &[]).is_none());
+        store(&mut jar, "http://h/", &["a=; Max-Age=0"]);
+        assert!(jar.list(NOW).is_empty());
+    }
+
+    #[test]
+    fn a_past_expires_deletes() {
+        let mut jar = CookieJar::new();
+        store(&mut jar, "http://h/", &["a=1"]);
+        store(&mut jar, "http://h/", &["a=1; Expires=Thu, 01 Jan 1970 00:00:01 GMT"]);
+        assert!(jar.list(NOW).is_empty());
+    }
+
+    #[test]
+    fn the_header_orders_longer_paths_first_then_older() {
+        let mut jar = CookieJar::new();
+        store(&mut jar, "http://h/", &["b=2; Path=/", "a=1; Path=/x", "c=3; Path=/"]);
+        assert_eq!(jar.header_for(&url("http://h/x/y"), NOW, &[]).as_deref(), Some("a=1; b=2; c=3"));
+    }
+
+    #[test]
+    fn request_cookies_replace_jar_cookies_of_the_same_name() {
+        let mut jar = CookieJar::new();
+        store(&mut jar, "http://h/", &["a=1", "b=2"]);
+        let extra = [("a".to_string(), "9".to_string())];
+        assert_eq!(jar.header_for(&url("http://h/"), NOW, &extra).as_deref(), Some("b=2; a=9"));
+    }
+
+    #[test]
+    fn replacing_a_cookie_keeps_one_copy() {
+        let mut jar = CookieJar::new();
+        store(&mut jar, "http://h/", &["a=1"]);
+        store(&mut jar, "http://h/", &["a=2"]);
+        assert_eq!(jar.header_for(&url("http://h/"), NOW, &[]).as_deref(), Some("a=2"));
+    }
+
+    #[test]
+    fn comma_joined_set_cookie_splits_but_expires_dates_stay_whole() {
+        let joined = "a=1; Path=/, b=2; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT, c=3; HttpOnly";
+        let parts: Vec<_> = split_set_cookie(joined).collect();
+        assert_eq!(parts, ["a=1; Path=/", "b=2; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT", "c=3; HttpOnly"]);
+        let mut jar = CookieJar::new();
+        let set = store(&mut jar, "http://h/", &[joined]);
+        assert_eq!(set.len(), 3);
+        assert_eq!(set[1].expires, Some(2139722880));
+    }
+
+    #[test]
+    fn hand_set_cookies_are_validated_and_go_everywhere_without_a_domain() {
+        let mut jar = CookieJar::new();
+        let bad = NewCookie { name: "a;b".into(), value: "1".into(), ..Default::default() };
+        assert!(matches!(jar.set(bad, NOW), Err(Error::InvalidCookie(_))));
+        let bad = NewCookie { name: "a".into(), value: "1\r\nX: y".into(), ..Default::default() };
+        assert!(matches!(jar.set(bad, NOW), Err(Error::InvalidCookie(_))));
+        jar.set(NewCookie { name: "t".into(), value: "1".into(), ..Default::default() }, NOW).unwrap();
+        assert!(jar.header_for(&url("http://any.host/"), NOW, &[]).is_some());
+        assert_eq!(jar.remove("t", None, None), 1);
+    }
+
+    #[test]
+    fn malformed_set_cookie_is_ignored() {
+        let mut jar = CookieJar::new();
+        assert!(store(&mut jar, "http://h/", &["=novalue", ""]).is_empty());
+    }
+}

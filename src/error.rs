@@ -1,0 +1,90 @@
+//! The one error type of the session core; `component.rs` maps it onto the WIT `error` variant.
+
+use crate::response::Response;
+use std::fmt;
+
+/// Everything that can go wrong while preparing, sending or reading a request.
+///
+/// Each variant matches one case of the WIT `error` variant. Messages name the
+/// offending input; URLs in messages never carry userinfo.
+#[derive(Debug)]
+pub enum Error {
+    /// The URL has no scheme (`No scheme supplied. Perhaps you meant https://...?`).
+    MissingSchema(String),
+    /// No adapter is mounted for the URL.
+    InvalidSchema(String),
+    /// The URL cannot be parsed or has no host.
+    InvalidUrl(String),
+    /// A header name or value is invalid or forbidden by the host.
+    InvalidHeader(String),
+    /// The method is not an HTTP token.
+    InvalidMethod(String),
+    /// A JSON body does not parse.
+    InvalidJson(String),
+    /// A cookie given by hand is invalid.
+    InvalidCookie(String),
+    /// An option is out of range or malformed.
+    InvalidOption(String),
+    /// The server refused the connection.
+    ConnectionRefused(String),
+    /// The connection failed or broke for another reason.
+    Connection(String),
+    /// The host name could not be resolved.
+    Dns(String),
+    /// TLS failed.
+    Tls(String),
+    /// The connect timeout passed.
+    ConnectTimeout(String),
+    /// The read timeout passed.
+    ReadTimeout(String),
+    /// More redirects than `max_redirects`; carries the last response.
+    TooManyRedirects { message: String, response: Box<Response> },
+    /// `raise_for_status` on a 4xx/5xx response.
+    HttpStatus { status: u16, reason: String, url: String, message: String },
+    /// The response body is not JSON.
+    JsonDecode(String),
+    /// The body does not decode according to its `Content-Encoding`.
+    ContentDecoding(String),
+    /// A streamed body was already read.
+    StreamConsumed(String),
+    /// The session or adapter was closed.
+    SessionClosed,
+    /// A setting the adapter cannot honour.
+    Unsupported(String),
+    /// Any other transport error: the wasi:http `error-code` case name and detail.
+    Transport { code: String, detail: Option<String> },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::MissingSchema(m)
+            | Error::InvalidSchema(m)
+            | Error::InvalidUrl(m)
+            | Error::InvalidHeader(m)
+            | Error::InvalidMethod(m)
+            | Error::InvalidJson(m)
+            | Error::InvalidCookie(m)
+            | Error::InvalidOption(m)
+            | Error::ConnectionRefused(m)
+            | Error::Connection(m)
+            | Error::Dns(m)
+            | Error::Tls(m)
+            | Error::ConnectTimeout(m)
+            | Error::ReadTimeout(m)
+            | Error::JsonDecode(m)
+            | Error::ContentDecoding(m)
+            | Error::StreamConsumed(m)
+            | Error::Unsupported(m) => f.write_str(m),
+            Error::TooManyRedirects { message, .. } | Error::HttpStatus { message, .. } => f.write_str(message),
+            Error::SessionClosed => f.write_str("the session is closed"),
+            Error::Transport { code, detail: Some(d) } => write!(f, "{code}: {d}"),
+            Error::Transport { code, detail: None } => f.write_str(code),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for results of the session core.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,312 @@
+//! Requests and their preparation: the session's settings merged with one
+//! request's, in requests' `PreparedRequest.prepare` order.
+
+use crate::auth::Auth;
+use crate::body::Body;
+use crate::cookies::CookieJar;
+use crate::error::{Error, Result};
+use crate::headers::{self, Headers};
+use crate::merge::merge_pairs;
+use crate::transport::Timeout;
+use crate::urls;
+use url::Url;
+
+/// A per-request change to the session's auth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthOverride {
+    /// No auth for this request, not even the URL's userinfo.
+    Disable,
+    /// This auth instead of the session's.
+    Replace(Auth),
+}
+
+/// Per-request settings that shape the request itself. `None` inherits.
+#[derive(Debug, Clone, Default)]
+pub struct RequestParts {
+    pub params: Option<Vec<(String, Option<String>)>>,
+    pub headers: Option<Vec<(String, Option<String>)>>,
+    pub cookies: Option<Vec<(String, String)>>,
+    pub body: Option<Body>,
+    pub auth: Option<AuthOverride>,
+}
+
+/// Per-request settings that shape the sending. `None` inherits.
+#[derive(Debug, Clone, Default)]
+pub struct SendOverrides {
+    pub timeout: Option<Timeout>,
+    pub allow_redirects: Option<bool>,
+    pub stream: Option<bool>,
+    pub verify: Option<bool>,
+    pub cert: Option<String>,
+    pub proxies: Option<Vec<(String, String)>>,
+}
+
+/// The session-wide settings a request is merged with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub headers: Headers,
+    pub params: Vec<(String, String)>,
+    pub auth: Option<Auth>,
+    pub max_redirects: u32,
+    pub trust_env: bool,
+    pub stream: bool,
+    pub verify: bool,
+    pub cert: Option<String>,
+    pub proxies: Vec<(String, String)>,
+    pub timeout: Option<Timeout>,
+}
+
+/// The `User-Agent` the session sends by default.
+pub const USER_AGENT: &str = concat!("requests-component/", env!("CARGO_PKG_VERSION"));
+
+impl Default for Settings {
+    /// requests' defaults, less `Connection: keep-alive` (wasi:http forbids it;
+    /// connection reuse is the host's business).
+    fn default() -> Self {
+        let headers = Headers::from_trusted(vec![
+            ("User-Agent".into(), USER_AGENT.into()),
+            ("Accept-Encoding".into(), crate::decode::ACCEPT_ENCODING.into()),
+            ("Accept".into(), "*/*".into()),
+        ]);
+        Settings {
+            headers,
+            params: Vec::new(),
+            auth: None,
+            max_redirects: 30,
+            trust_env: true,
+            stream: false,
+            verify: true,
+            cert: None,
+            proxies: Vec::new(),
+            timeout: None,
+        }
+    }
+}
+
+/// A request ready to send: what goes on the wire, plus the request-only
+/// cookies, kept so every redirect hop can rebuild its `Cookie` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedRequest {
+    pub method: String,
+    pub url: Url,
+    pub headers: Headers,
+    pub body: Option<Vec<u8>>,
+    pub request_cookies: Vec<(String, String)>,
+}
+
+impl PreparedRequest {
+    /// Merges `parts` with the session's settings. The order is requests':
+    /// method, URL (params), headers, cookies, body, and auth last, so an auth
+    /// scheme sees the request complete.
+    pub fn prepare(settings: &Settings, jar: &CookieJar, now: i64, method: &str, url: &str, parts: RequestParts) -> Result<Self> {
+        // 1. Method: an RFC 9110 token, upper-cased as requests does.
+        let method = validate_method(method)?;
+
+        // 2. URL: parsed once; userinfo taken out (it becomes auth below and is
+        //    never echoed back); session params, then the request's, appended.
+        let mut url = urls::parse(url)?;
+        let url_auth = urls::take_userinfo(&mut url);
+        let params = match &parts.params {
+            Some(overrides) => merge_pairs(&settings.params, overrides, false),
+            None => settings.params.clone(),
+        };
+        urls::append_params(&mut url, &params);
+
+        // 3. Headers: merged case-insensitively, every one validated.
+        let merged = match &parts.headers {
+            Some(overrides) => merge_pairs(&settings.headers.to_pairs(), overrides, true),
+            None => settings.headers.to_pairs(),
+        };
+        let headers = Headers::from_pairs(merged)?;
+
+        let mut request = PreparedRequest { method, url, headers, body: None, request_cookies: Vec::new() };
+
+        // 4. Cookies: jar plus request-only cookies, unless a `Cookie` header was given.
+        if let Some(cookies) = parts.cookies {
+            for (name, value) in &cookies {
+                crate::cookies::validate_name(name)?;
+                crate::cookies::validate_value(value)?;
+            }
+            request.request_cookies = cookies;
+        }
+        request.set_cookie_header(jar, now);
+
+        // 5. Body, with its Content-Type (if none was set) and Content-Length.
+        let mut content_type = None;
+        if let Some(body) = parts.body {
+            let (bytes, ct) = body.encode()?;
+            content_type = ct;
+            request.body = Some(bytes);
+        }
+        if let Some(ct) = content_type {
+            if !request.headers.contains("content-type") {
+                request.headers.set("Content-Type", ct);
+            }
+        }
+        request.set_content_length();
+
+        // 6. Auth last: request's, else session's, else the URL's userinfo.
+        let auth = match parts.auth {
+            Some(AuthOverride::Disable) => None,
+            Some(AuthOverride::Replace(auth)) => Some(auth),
+            None => settings
+                .auth
+                .clone()
+                .or_else(|| url_auth.map(|(username, password)| Auth::Basic { username, password })),
+        };
+        if let Some(auth) = auth {
+            auth.validate()?;
+            request.headers.set("Authorization", &auth.header_value());
+        }
+        Ok(request)
+    }
+
+    /// Sets `Cookie` from the jar and the request-only cookies, unless the
+    /// request already has a `Cookie` header (requests' `prepare_cookies`).
+    pub fn set_cookie_header(&mut self, jar: &CookieJar, now: i64) {
+        if self.headers.contains("cookie") {
+            return;
+        }
+        if let Some(value) = jar.header_for(&self.url, now, &self.request_cookies) {
+            self.headers.set("Cookie", &value);
+        }
+    }
+
+    /// requests' `prepare_content_length`: the body's length; `0` for a
+    /// bodiless request other than GET and HEAD; nothing for those.
+    pub fn set_content_length(&mut self) {
+        match &self.body {
+            Some(body) => self.headers.set("Content-Length", &body.len().to_string()),
+            None if self.method != "GET" && self.method != "HEAD" => self.headers.set("Content-Length", "0"),
+            None => {
+                self.headers.remove("content-length");
+            }
+        }
+    }
+
+    /// Replaces the URL; userinfo in it becomes Basic auth.
+    pub fn set_url(&mut self, url: &str) -> Result<()> {
+        let mut parsed = urls::parse(url)?;
+        if let Some((username, password)) = urls::take_userinfo(&mut parsed) {
+            let auth = Auth::Basic { username, password };
+            auth.validate()?;
+            self.headers.set("Authorization", &auth.header_value());
+        }
+        self.url = parsed;
+        Ok(())
+    }
+
+    /// Sets or (with `None`) removes a header, validating it.
+    pub fn set_header(&mut self, name: &str, value: Option<&str>) -> Result<()> {
+        headers::validate_name(name)?;
+        match value {
+            Some(v) => self.headers.set_checked(name, v),
+            None => {
+                self.headers.remove(name);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A method must be an RFC 9110 token; it is upper-cased.
+pub fn validate_method(method: &str) -> Result<String> {
+    if method.is_empty() || !method.bytes().all(headers::is_tchar) {
+        return Err(Error::InvalidMethod(format!("invalid HTTP method {method:?}: it must be a token such as GET")));
+    }
+    Ok(method.to_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn prep(settings: &Settings, method: &str, url: &str, parts: RequestParts) -> Result<PreparedRequest> {
+        PreparedRequest::prepare(settings, &CookieJar::new(), NOW, method, url, parts)
+    }
+
+    #[test]
+    fn defaults_name_the_crate_and_list_decodable_encodings() {
+        let r = prep(&Settings::default(), "get", "http://h/", RequestParts::default()).unwrap();
+        assert_eq!(r.method, "GET");
+        assert_eq!(r.headers.get("user-agent"), Some(USER_AGENT));
+        assert_eq!(r.headers.get("accept-encoding"), Some("gzip, deflate"));
+        assert_eq!(r.headers.get("accept"), Some("*/*"));
+        assert!(!r.headers.contains("connection") && !r.headers.contains("content-length"));
+    }
+
+    #[test]
+    fn session_and_request_params_are_appended_in_order() {
+        let settings = Settings { params: vec![("s".into(), "1".into())], ..Settings::default() };
+        let parts = RequestParts { params: Some(vec![("r".into(), Some("2".into()))]), ..Default::default() };
+        let r = prep(&settings, "GET", "http://h/p?q=0#f", parts).unwrap();
+        assert_eq!(r.url.as_str(), "http://h/p?q=0&s=1&r=2#f");
+    }
+
+    #[test]
+    fn a_json_body_sets_type_and_length() {
+        let parts = RequestParts { body: Some(Body::Json("[1]".into())), ..Default::default() };
+        let r = prep(&Settings::default(), "POST", "http://h/", parts).unwrap();
+        assert_eq!(r.headers.get("content-type"), Some("application/json"));
+        assert_eq!(r.headers.get("content-length"), Some("3"));
+        assert_eq!(r.body.as_deref(), Some(&b"[1]"[..]));
+    }
+
+    #[test]
+    fn a_content_type_given_by_the_caller_is_kept() {
+        let parts = RequestParts {
+            body: Some(Body::Json("{}".into())),
+            headers: Some(vec![("Content-Type".into(), Some("application/vnd.api+json".into()))]),
+            ..Default::default()
+        };
+        let r = prep(&Settings::default(), "POST", "http://h/", parts).unwrap();
+        assert_eq!(r.headers.get("content-type"), Some("application/vnd.api+json"));
+    }
+
+    #[test]
+    fn a_bodiless_post_sends_content_length_zero() {
+        let r = prep(&Settings::default(), "POST", "http://h/", RequestParts::default()).unwrap();
+        assert_eq!(r.headers.get("content-length"), Some("0"));
+    }
+
+    #[test]
+    fn url_userinfo_becomes_basic_auth_and_leaves_the_url() {
+        let r = prep(&Settings::default(), "GET", "http://user:pass@h/", RequestParts::default()).unwrap();
+        assert_eq!(r.url.as_str(), "http://h/");
+        assert_eq!(r.headers.get("authorization"), Some("Basic dXNlcjpwYXNz"));
+    }
+
+    #[test]
+    fn request_auth_beats_session_auth_and_disable_removes_all() {
+        let settings = Settings { auth: Some(Auth::Bearer("session".into())), ..Settings::default() };
+        let parts = RequestParts { auth: Some(AuthOverride::Replace(Auth::Bearer("req".into()))), ..Default::default() };
+        let r = prep(&settings, "GET", "http://h/", parts).unwrap();
+        assert_eq!(r.headers.get("authorization"), Some("Bearer req"));
+        let parts = RequestParts { auth: Some(AuthOverride::Disable), ..Default::default() };
+        let r = prep(&settings, "GET", "http://u:p@h/", parts).unwrap();
+        assert!(!r.headers.contains("authorization"));
+    }
+
+    #[test]
+    fn bad_methods_and_headers_are_typed_errors() {
+        assert!(matches!(prep(&Settings::default(), "GE T", "http://h/", Default::default()), Err(Error::InvalidMethod(_))));
+        let parts = RequestParts { headers: Some(vec![("X".into(), Some("a\r\nB: c".into()))]), ..Default::default() };
+        assert!(matches!(prep(&Settings::default(), "GET", "http://h/", parts), Err(Error::InvalidHeader(_))));
+    }
+
+    #[test]
+    fn request_cookies_are_sent_and_a_cookie_header_wins() {
+        let parts = RequestParts { cookies: Some(vec![("a".into(), "1".into())]), ..Default::default() };
+        let r = prep(&Settings::default(), "GET", "http://h/", parts).unwrap();
+        assert_eq!(r.headers.get("cookie"), Some("a=1"));
+        let parts = RequestParts {
+            cookies: Some(vec![("a".into(), "1".into())]),
+            headers: Some(vec![("Cookie".into(), Some("mine=2".into()))]),
+            ..Default::default()
+        };
+        let r = prep(&Settings::default(), "GET", "http://h/", parts).unwrap();
+        assert_eq!(r.headers.get("cookie"), Some("mine=2"));
+    }
+}

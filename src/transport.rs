@@ -1,0 +1,166 @@
+//! The transport interface (`send`, `close`) that adapters implement, and the
+//! scripted in-memory adapter for tests without a network.
+
+use crate::error::{Error, Result};
+use crate::headers::Headers;
+use crate::prepare::PreparedRequest;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// Timeouts in milliseconds; `None` sets no limit here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeout {
+    /// Connection set-up.
+    pub connect_ms: Option<u32>,
+    /// First byte, then between bytes.
+    pub read_ms: Option<u32>,
+}
+
+impl Timeout {
+    /// Fills the limits this one leaves unset from `fallback`.
+    pub fn or(self, fallback: Timeout) -> Timeout {
+        Timeout { connect_ms: self.connect_ms.or(fallback.connect_ms), read_ms: self.read_ms.or(fallback.read_ms) }
+    }
+}
+
+/// What the session asks of a transport besides the request itself.
+#[derive(Debug, Clone, Default)]
+pub struct SendOptions {
+    /// The merged timeout (request, else session); the adapter fills in its own defaults.
+    pub timeout: Option<Timeout>,
+    /// Verify TLS certificates.
+    pub verify: bool,
+    /// A client certificate path.
+    pub cert: Option<String>,
+    /// The proxy selected for this URL, if any (`select_proxy`).
+    pub proxy: Option<String>,
+}
+
+/// A response as a transport hands it over: head read, body not yet.
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Headers,
+    pub body: Box<dyn BodyReader>,
+}
+
+/// A response body being received.
+pub trait BodyReader {
+    /// Up to `max` bytes of the (still encoded) body; `None` at its end.
+    fn read(&mut self, max: usize) -> Result<Option<Vec<u8>>>;
+}
+
+/// A transport adapter: requests' `BaseAdapter` (`send`, `close`).
+pub trait Transport {
+    /// A short name: `wasi-http` or `scripted`.
+    fn kind(&self) -> &'static str;
+    /// Sends one request (no redirects: the session follows them).
+    fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse>;
+    /// Closes the adapter; later sends give `SessionClosed`.
+    fn close(&mut self);
+    /// The requests received so far, for adapters that record them.
+    fn received(&self) -> Vec<RecordedRequest> {
+        Vec::new()
+    }
+}
+
+/// A transport shared by the sessions and prefixes it is mounted on.
+pub type SharedTransport = Rc<RefCell<dyn Transport>>;
+
+/// A body already in memory.
+pub struct BytesBody {
+    data: Vec<u8>,
+    pos: usize,
+}
+
+impl BytesBody {
+    pub fn new(data: Vec<u8>) -> Self {
+        BytesBody { data, pos: 0 }
+    }
+}
+
+impl BodyReader for BytesBody {
+    fn read(&mut self, max: usize) -> Result<Option<Vec<u8>>> {
+        if self.pos >= self.data.len() {
+            return Ok(None);
+        }
+        let end = self.data.len().min(self.pos.saturating_add(max.max(1)));
+        let chunk = self.data.get(self.pos..end).unwrap_or_default().to_vec();
+        self.pos = end;
+        Ok(Some(chunk))
+    }
+}
+
+/// One canned answer of the scripted adapter.
+#[derive(Debug, Clone)]
+pub struct CannedResponse {
+    pub status: u16,
+    pub headers: Headers,
+    pub body: Vec<u8>,
+}
+
+/// A request the scripted adapter received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Answers from a list of canned responses, in order, and records the
+/// requests (httpx's `MockTransport`, as data). TLS and proxy settings do not
+/// apply to it: nothing leaves the component.
+pub struct ScriptedTransport {
+    responses: VecDeque<CannedResponse>,
+    received: Vec<RecordedRequest>,
+    closed: bool,
+}
+
+impl ScriptedTransport {
+    /// Checks each canned response (status 100-999, valid headers).
+    pub fn new(responses: Vec<(u16, Vec<(String, String)>, Vec<u8>)>) -> Result<Self> {
+        let mut canned = VecDeque::with_capacity(responses.len());
+        for (status, headers, body) in responses {
+            if !(100..=999).contains(&status) {
+                return Err(Error::InvalidOption(format!("a canned response status must be 100-999, not {status}")));
+            }
+            canned.push_back(CannedResponse { status, headers: Headers::from_pairs(headers)?, body });
+        }
+        Ok(ScriptedTransport { responses: canned, received: Vec::new(), closed: false })
+    }
+}
+
+impl Transport for ScriptedTransport {
+    fn kind(&self) -> &'static str {
+        "scripted"
+    }
+
+    fn send(&mut self, request: &PreparedRequest, _options: &SendOptions) -> Result<RawResponse> {
+        if self.closed {
+            return Err(Error::SessionClosed);
+        }
+        self.received.push(RecordedRequest {
+            method: request.method.clone(),
+            url: request.url.to_string(),
+            headers: request.headers.to_pairs(),
+            body: request.body.clone().unwrap_or_default(),
+        });
+        let canned = self.responses.pop_front().ok_or_else(|| {
+            Error::Connection(format!(
+                "the scripted adapter has no canned response left for {} {}",
+                request.method, request.url
+            ))
+        })?;
+        Ok(RawResponse { status: canned.status, headers: canned.headers, body: Box::new(BytesBody::new(canned.body)) })
+    }
+
+    fn close(&mut self) {
+        self.closed = true;
+        self.responses.clear();
+    }
+
+    fn received(&self) -> Vec<RecordedRequest> {
+        self.received.clone()
+    }
+}

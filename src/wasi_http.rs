@@ -1,0 +1,307 @@
+//! The default adapter: one request over `wasi:http/outgoing-handler`, with
+//! timeouts mapped to request-options and `error-code` mapped to typed errors.
+
+use crate::component::bindings::wasi::http::outgoing_handler;
+use crate::component::bindings::wasi::http::types::{
+    ErrorCode, Fields, FutureIncomingResponse, HeaderError, IncomingBody, IncomingResponse, Method,
+    OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
+};
+use crate::component::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
+use crate::error::{Error, Result};
+use crate::headers::Headers;
+use crate::prepare::PreparedRequest;
+use crate::transport::{BodyReader, RawResponse, SendOptions, Timeout, Transport};
+
+/// Sends over the host's wasi:http. TLS, proxies and connection reuse are the
+/// host's: a setting that would need them gives `Unsupported`, never silence.
+pub struct WasiHttpTransport {
+    /// Used where neither the request nor the session set a timeout.
+    default_timeout: Timeout,
+    closed: bool,
+}
+
+impl WasiHttpTransport {
+    pub fn new(default_timeout: Option<Timeout>) -> Self {
+        WasiHttpTransport { default_timeout: default_timeout.unwrap_or_default(), closed: false }
+    }
+}
+
+impl Transport for WasiHttpTransport {
+    fn kind(&self) -> &'static str {
+        "wasi-http"
+    }
+
+    fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse> {
+        if self.closed {
+            return Err(Error::SessionClosed);
+        }
+        refuse_inexpressible(request, options)?;
+
+        // 1. The request head. `Host` comes from the authority; wasi:http
+        //    refuses hop-by-hop headers, and that refusal names the header.
+        let outgoing = OutgoingRequest::new(to_fields(&request.headers)?);
+        let url = &request.url;
+        let method = to_method(&request.method);
+        outgoing
+            .set_method(&method)
+            .map_err(|()| Error::InvalidMethod(format!("the host refused the method {:?}", request.method)))?;
+        let scheme = match url.scheme() {
+            "http" => Scheme::Http,
+            "https" => Scheme::Https,
+            other => Scheme::Other(other.to_string()),
+        };
+        let authority = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        let invalid = |what: &str| Error::InvalidUrl(format!("the host refused the {what} of {}", crate::urls::redact(url)));
+        outgoing.set_scheme(Some(&scheme)).map_err(|()| invalid("scheme"))?;
+        outgoing.set_authority(Some(&authority)).map_err(|()| invalid("authority"))?;
+        outgoing.set_path_with_query(Some(&path)).map_err(|()| invalid("path"))?;
+        let body = outgoing.body().map_err(|()| transport_error("the request body was already taken"))?;
+
+        // 2. Timeouts: the request's (or session's), else the adapter's.
+        let timeout = options.timeout.unwrap_or_default().or(self.default_timeout);
+        let request_options = to_request_options(timeout)?;
+
+        // 3. Hand the request to the host before writing the body, so a body
+        //    larger than the host's buffer streams instead of deadlocking.
+        let future = outgoing_handler::handle(outgoing, request_options).map_err(map_error_code)?;
+        let written = write_body(body, request.body.as_deref());
+
+        // 4. Wait for the head. A failed body write usually means the
+        //    connection failed: the response future holds the real reason.
+        let response = match (wait(&future), written) {
+            (Ok(response), Ok(())) => response,
+            (Err(e), _) | (Ok(_), Err(e)) => return Err(e),
+        };
+        drop(future);
+        let status = response.status();
+        let headers = from_fields(&response.headers());
+        let body = response.consume().map_err(|()| transport_error("the response body was already taken"))?;
+        let stream = body.stream().map_err(|()| transport_error("the response body stream was already taken"))?;
+        Ok(RawResponse { status, headers, body: Box::new(WasiBody { stream, _body: body, _response: response }) })
+    }
+
+    fn close(&mut self) {
+        self.closed = true;
+    }
+}
+
+/// verify=false, a client certificate and proxies need control wasi:http does
+/// not give a guest (the host owns TLS and the connection).
+fn refuse_inexpressible(request: &PreparedRequest, options: &SendOptions) -> Result<()> {
+    let https = request.url.scheme() == "https";
+    if https && !options.verify {
+        return Err(Error::Unsupported(
+            "verify=false: wasi:http gives the guest no control over TLS; the host verifies certificates with its own roots"
+                .into(),
+        ));
+    }
+    if let (true, Some(_)) = (https, &options.cert) {
+        return Err(Error::Unsupported("cert: wasi:http cannot present a client certificate; the host owns TLS".into()));
+    }
+    if let Some(proxy) = &options.proxy {
+        return Err(Error::Unsupported(format!(
+            "proxy {:?} for {}: wasi:http has no proxy support; the host connects directly",
+            crate::urls::redact_str(proxy),
+            crate::urls::redact(&request.url)
+        )));
+    }
+    Ok(())
+}
+
+fn to_method(method: &str) -> Method {
+    match method {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        "CONNECT" => Method::Connect,
+        "OPTIONS" => Method::Options,
+        "TRACE" => Method::Trace,
+        "PATCH" => Method::Patch,
+        other => Method::Other(other.to_string()),
+    }
+}
+
+fn to_fields(headers: &Headers) -> Result<Fields> {
+    let fields = Fields::new();
+    for (name, value) in headers.iter() {
+        fields.append(name, value.as_bytes()).map_err(|e| {
+            Error::InvalidHeader(match e {
+                HeaderError::Forbidden => format!("the wasi:http host forbids the header {name:?}"),
+                _ => format!("the wasi:http host rejected the header {name:?}: {value:?}"),
+            })
+        })?;
+    }
+    Ok(fields)
+}
+
+fn from_fields(fields: &Fields) -> Headers {
+    let pairs = fields
+        .entries()
+        .into_iter()
+        .map(|(name, value)| {
+            // Header values are bytes; obs-text (RFC 9110 §5.5) reads as latin-1.
+            let value = String::from_utf8(value).unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect());
+            (name, value)
+        })
+        .collect();
+    Headers::from_trusted(pairs)
+}
+
+fn to_request_options(timeout: Timeout) -> Result<Option<RequestOptions>> {
+    if timeout == Timeout::default() {
+        return Ok(None);
+    }
+    let options = RequestOptions::new();
+    let ns = |ms: u32| u64::from(ms) * 1_000_000;
+    let refused = |what: &str| {
+        Error::Unsupported(format!("the host's wasi:http does not support request-options.{what}, needed for the timeout"))
+    };
+    if let Some(ms) = timeout.connect_ms {
+        options.set_connect_timeout(Some(ns(ms))).map_err(|()| refused("connect-timeout"))?;
+    }
+    if let Some(ms) = timeout.read_ms {
+        options.set_first_byte_timeout(Some(ns(ms))).map_err(|()| refused("first-byte-timeout"))?;
+        options.set_between_bytes_timeout(Some(ns(ms))).map_err(|()| refused("between-bytes-timeout"))?;
+    }
+    Ok(Some(options))
+}
+
+/// Writes the whole body as fast as the host takes it, then finishes it.
+fn write_body(body: OutgoingBody, bytes: Option<&[u8]>) -> Result<()> {
+    if let Some(bytes) = bytes.filter(|b| !b.is_empty()) {
+        let stream = body.write().map_err(|()| transport_error("the request body stream was already taken"))?;
+        write_all(&stream, bytes)?;
+        drop(stream);
+    }
+    OutgoingBody::finish(body, None).map_err(map_error_code)
+}
+
+fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<()> {
+    while !bytes.is_empty() {
+        let permitted = stream.check_write().map_err(stream_error)?;
+        if permitted == 0 {
+            stream.subscribe().block();
+            continue;
+        }
+        let n = bytes.len().min(usize::try_from(permitted).unwrap_or(usize::MAX));
+        let (now, rest) = bytes.split_at(n);
+        stream.write(now).map_err(stream_error)?;
+        bytes = rest;
+    }
+    stream.blocking_flush().map_err(stream_error)
+}
+
+fn wait(future: &FutureIncomingResponse) -> Result<IncomingResponse> {
+    future.subscribe().block();
+    match future.get() {
+        Some(Ok(Ok(response))) => Ok(response),
+        Some(Ok(Err(code))) => Err(map_error_code(code)),
+        Some(Err(())) => Err(transport_error("the response was already taken")),
+        None => Err(transport_error("the response was not ready after waiting for it")),
+    }
+}
+
+/// A response body being read. Fields drop in order: the stream before the
+/// body before the response (a child resource must go before its parent).
+struct WasiBody {
+    stream: InputStream,
+    _body: IncomingBody,
+    _response: IncomingResponse,
+}
+
+impl BodyReader for WasiBody {
+    fn read(&mut self, max: usize) -> Result<Option<Vec<u8>>> {
+        loop {
+            match self.stream.blocking_read(max as u64) {
+                Ok(bytes) if bytes.is_empty() => continue,
+                Ok(bytes) => return Ok(Some(bytes)),
+                Err(StreamError::Closed) => return Ok(None),
+                Err(e) => return Err(stream_error(e)),
+            }
+        }
+    }
+}
+
+fn stream_error(e: StreamError) -> Error {
+    match e {
+        StreamError::Closed => Error::Connection("the connection closed early".into()),
+        StreamError::LastOperationFailed(io) => {
+            match crate::component::bindings::wasi::http::types::http_error_code(&io) {
+                Some(code) => map_error_code(code),
+                None => Error::Connection(io.to_debug_string()),
+            }
+        }
+    }
+}
+
+fn transport_error(detail: &str) -> Error {
+    Error::Transport { code: "internal-error".into(), detail: Some(detail.into()) }
+}
+
+/// Maps wasi:http `error-code` onto the typed errors; what has no closer
+/// case keeps its WIT case name in `Transport`.
+pub fn map_error_code(code: ErrorCode) -> Error {
+    let detail = format!("{code:?}");
+    match code {
+        ErrorCode::DnsTimeout => Error::Dns("DNS lookup timed out".into()),
+        ErrorCode::DnsError(p) => Error::Dns(format!(
+            "DNS lookup failed: {}",
+            p.rcode.or(p.info_code.map(|c| c.to_string())).unwrap_or_else(|| "no details".into())
+        )),
+        ErrorCode::DestinationNotFound => Error::Dns("the destination host was not found".into()),
+        ErrorCode::ConnectionRefused => Error::ConnectionRefused("the server refused the connection".into()),
+        ErrorCode::ConnectionTimeout => Error::ConnectTimeout("the connect timeout passed".into()),
+        ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
+            Error::ReadTimeout("the server did not answer within the read timeout".into())
+        }
+        ErrorCode::DestinationUnavailable
+        | ErrorCode::DestinationIpProhibited
+        | ErrorCode::DestinationIpUnroutable
+        | ErrorCode::ConnectionTerminated
+        | ErrorCode::ConnectionWriteTimeout
+        | ErrorCode::ConnectionLimitReached => Error::Connection(detail),
+        ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => {
+            Error::Tls(detail)
+        }
+        ErrorCode::InternalError(Some(message)) => Error::Transport { code: "internal-error".into(), detail: Some(message) },
+        other => Error::Transport { code: case_name(&other).into(), detail: Some(detail) },
+    }
+}
+
+/// The WIT case name of the `error-code` cases that end up in `Transport`.
+fn case_name(code: &ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::HttpRequestDenied => "HTTP-request-denied",
+        ErrorCode::HttpRequestLengthRequired => "HTTP-request-length-required",
+        ErrorCode::HttpRequestBodySize(_) => "HTTP-request-body-size",
+        ErrorCode::HttpRequestMethodInvalid => "HTTP-request-method-invalid",
+        ErrorCode::HttpRequestUriInvalid => "HTTP-request-URI-invalid",
+        ErrorCode::HttpRequestUriTooLong => "HTTP-request-URI-too-long",
+        ErrorCode::HttpRequestHeaderSectionSize(_) => "HTTP-request-header-section-size",
+        ErrorCode::HttpRequestHeaderSize(_) => "HTTP-request-header-size",
+        ErrorCode::HttpRequestTrailerSectionSize(_) => "HTTP-request-trailer-section-size",
+        ErrorCode::HttpRequestTrailerSize(_) => "HTTP-request-trailer-size",
+        ErrorCode::HttpResponseIncomplete => "HTTP-response-incomplete",
+        ErrorCode::HttpResponseHeaderSectionSize(_) => "HTTP-response-header-section-size",
+        ErrorCode::HttpResponseHeaderSize(_) => "HTTP-response-header-size",
+        ErrorCode::HttpResponseBodySize(_) => "HTTP-response-body-size",
+        ErrorCode::HttpResponseTrailerSectionSize(_) => "HTTP-response-trailer-section-size",
+        ErrorCode::HttpResponseTrailerSize(_) => "HTTP-response-trailer-size",
+        ErrorCode::HttpResponseTransferCoding(_) => "HTTP-response-transfer-coding",
+        ErrorCode::HttpResponseContentCoding(_) => "HTTP-response-content-coding",
+        ErrorCode::HttpUpgradeFailed => "HTTP-upgrade-failed",
+        ErrorCode::HttpProtocolError => "HTTP-protocol-error",
+        ErrorCode::LoopDetected => "loop-detected",
+        ErrorCode::ConfigurationError => "configuration-error",
+        _ => "internal-error",
+    }
+}
