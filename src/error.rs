@@ -86,5 +86,36 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// Names the URL (without userinfo) in a network error's message, so the
+    /// caller sees where it happened: `the server refused the connection (http://...)`.
+    pub fn at(self, url: &url::Url) -> Error {
+        let with = |m: String| format!("{m} ({})", crate::urls::redact(url));
+        match self {
+            Error::ConnectionRefused(m) => Error::ConnectionRefused(with(m)),
+            Error::Connection(m) => Error::Connection(with(m)),
+            Error::Dns(m) => Error::Dns(with(m)),
+            Error::Tls(m) => Error::Tls(with(m)),
+            Error::ConnectTimeout(m) => Error::ConnectTimeout(with(m)),
+            Error::ReadTimeout(m) => Error::ReadTimeout(with(m)),
+            Error::Transport { code, detail } => Error::Transport { code, detail: Some(with(detail.unwrap_or_default())) },
+            other => other,
+        }
+    }
+}
+
 /// Shorthand for results of the session core.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_errors_name_the_url_without_userinfo() {
+        let url = url::Url::parse("http://user:pw@h:8080/x").unwrap();
+        let e = Error::ConnectionRefused("the server refused the connection".into()).at(&url);
+        assert_eq!(e.to_string(), "the server refused the connection (http://h:8080/x)");
+        assert!(matches!(Error::InvalidJson("x".into()).at(&url), Error::InvalidJson(m) if m == "x"));
+    }
+}

@@ -70,21 +70,20 @@ impl Transport for WasiHttpTransport {
 
         // 3. Hand the request to the host before writing the body, so a body
         //    larger than the host's buffer streams instead of deadlocking.
-        let future = outgoing_handler::handle(outgoing, request_options).map_err(map_error_code)?;
-        let written = write_body(body, request.body.as_deref());
-
-        // 4. Wait for the head. A failed body write usually means the
-        //    connection failed: the response future holds the real reason.
-        let response = match (wait(&future), written) {
-            (Ok(response), Ok(())) => response,
-            (Err(e), _) | (Ok(_), Err(e)) => return Err(e),
-        };
+        let future = outgoing_handler::handle(outgoing, request_options).map_err(|e| map_error_code(e).at(url))?;
+        // 4. Wait for the head. A server may answer before reading the whole
+        //    body (a redirect, a 413) and close the connection: its answer
+        //    stands and the failed write does not matter. Without an answer,
+        //    the response future holds the real reason the write failed.
+        let _ = write_body(body, request.body.as_deref());
+        let response = wait(&future).map_err(|e| e.at(url))?;
         drop(future);
         let status = response.status();
         let headers = from_fields(&response.headers());
         let body = response.consume().map_err(|()| transport_error("the response body was already taken"))?;
         let stream = body.stream().map_err(|()| transport_error("the response body stream was already taken"))?;
-        Ok(RawResponse { status, headers, body: Box::new(WasiBody { stream, _body: body, _response: response }) })
+        let body = WasiBody { stream, url: url.clone(), _body: body, _response: response };
+        Ok(RawResponse { status, headers, body: Box::new(body) })
     }
 
     fn close(&mut self) {
@@ -214,6 +213,7 @@ fn wait(future: &FutureIncomingResponse) -> Result<IncomingResponse> {
 /// body before the response (a child resource must go before its parent).
 struct WasiBody {
     stream: InputStream,
+    url: url::Url,
     _body: IncomingBody,
     _response: IncomingResponse,
 }
@@ -225,7 +225,7 @@ impl BodyReader for WasiBody {
                 Ok(bytes) if bytes.is_empty() => continue,
                 Ok(bytes) => return Ok(Some(bytes)),
                 Err(StreamError::Closed) => return Ok(None),
-                Err(e) => return Err(stream_error(e)),
+                Err(e) => return Err(stream_error(e).at(&self.url)),
             }
         }
     }

@@ -1,0 +1,434 @@
+//! The wasmtime embedding of the requests component: bindings, store state and the test `Harness`.
+//!
+//! Compilation is paid once per test binary: the [`Engine`], the compiled
+//! [`Component`] and the linked, type-checked [`ClientPre`] are built lazily
+//! and shared, so each test only creates a [`Store`] and instantiates.
+//!
+//! The guest reaches the network only through `wasi:http/outgoing-handler`;
+//! how the host sends those requests is the [`WasiHttpHooks`] held by
+//! [`HostState`] ([`StockTransport`], wasmtime's `default_send_request`,
+//! unless [`HarnessBuilder::transport`] installs another).
+
+use std::sync::OnceLock;
+
+use anyhow::{anyhow, Context as _, Result};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+/// Bindings generated from world `client` in `wit/world.wit`.
+///
+/// Every `wasi:*` import maps to the types `wasmtime-wasi` and
+/// `wasmtime-wasi-http` already generate, so the host implementations of those
+/// crates serve this world directly. Exports are async because the wasi:http
+/// host functions are.
+pub mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "client",
+        exports: { default: async },
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+        },
+    });
+}
+
+pub use bindings::exports::requests::http::session::Guest as SessionApi;
+pub use bindings::exports::requests::http::types::{
+    AdapterOptions, Auth, AuthOverride, Body, CannedResponse, Cookie, Credentials, Error,
+    Guest as TypesApi, HttpStatusError, NewCookie, RecordedRequest, RequestOptions, SendOptions,
+    Timeout, TooManyRedirectsError, TransportError,
+};
+pub use bindings::{Client, ClientPre};
+pub use wasmtime::component::ResourceAny;
+
+/// Capacity of each captured guest output stream. Writing past it traps the
+/// guest, so it is far above anything a test should print.
+const OUTPUT_CAPACITY: usize = 64 << 20;
+
+/// The `wasi:http` transport used unless a test installs another: every hook
+/// keeps its default, so requests go through wasmtime's `default_send_request`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StockTransport;
+
+impl WasiHttpHooks for StockTransport {}
+
+/// The data of each test's [`Store`]: WASI and wasi:http contexts, the
+/// resource table they share, the transport hooks and the captured stdio.
+pub struct HostState {
+    /// The WASI context (environment, clocks, random, stdio).
+    pub wasi: WasiCtx,
+    /// The wasi:http context.
+    pub http: WasiHttpCtx,
+    /// Resources the host holds for the guest (streams, requests, responses, ...).
+    pub table: ResourceTable,
+    /// How outgoing requests are sent. Defaults to [`StockTransport`].
+    pub transport: Box<dyn WasiHttpHooks>,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+impl HostState {
+    /// What the guest wrote to stdout so far.
+    pub fn guest_stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout.contents()).into_owned()
+    }
+
+    /// What the guest wrote to stderr so far.
+    pub fn guest_stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.contents()).into_owned()
+    }
+
+    /// The guest's stdout followed by its stderr, each under a heading; empty if it printed nothing.
+    pub fn guest_output(&self) -> String {
+        let mut out = String::new();
+        for (name, text) in [
+            ("stdout", self.guest_stdout()),
+            ("stderr", self.guest_stderr()),
+        ] {
+            if !text.is_empty() {
+                out.push_str(&format!("---- guest {name} ----\n{text}"));
+                if !text.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: self.transport.as_mut(),
+        }
+    }
+}
+
+/// The shared engine. Async host calls need no engine setting in wasmtime 48
+/// (`Config::async_support` is deprecated and has no effect).
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        Engine::new(&config).expect("the wasmtime engine configuration is valid")
+    })
+}
+
+/// Path of the guest component, built by `build.rs`.
+pub const COMPONENT_PATH: &str = env!("REQUESTS_COMPONENT_WASM");
+
+/// Runs `init` once per process and caches its outcome; an error is kept as
+/// text (wasmtime errors are not `Clone`) and reported to every caller.
+fn cached<T>(
+    cell: &'static OnceLock<Result<T, String>>,
+    init: impl FnOnce() -> Result<T>,
+) -> Result<&'static T> {
+    cell.get_or_init(|| init().map_err(|e| format!("{e:?}")))
+        .as_ref()
+        .map_err(|e| anyhow!("{e}"))
+}
+
+/// The guest component, compiled once.
+pub fn component() -> Result<&'static Component> {
+    static COMPONENT: OnceLock<Result<Component, String>> = OnceLock::new();
+    cached(&COMPONENT, || {
+        Component::from_file(engine(), COMPONENT_PATH)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("compiling the guest component {COMPONENT_PATH}"))
+    })
+}
+
+/// The linker: all of WASI p2 (the guest's std imports `wasi:cli`,
+/// `wasi:filesystem`, ...) plus `wasi:http`. The http-only proxy linker is not
+/// enough for a Rust guest.
+pub fn linker() -> Result<&'static Linker<HostState>> {
+    static LINKER: OnceLock<Result<Linker<HostState>, String>> = OnceLock::new();
+    cached(&LINKER, || {
+        let mut linker = Linker::new(engine());
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        Ok(linker)
+    })
+}
+
+/// The component linked and type-checked against world `client`, once.
+pub fn client_pre() -> Result<&'static ClientPre<HostState>> {
+    static PRE: OnceLock<Result<ClientPre<HostState>, String>> = OnceLock::new();
+    cached(&PRE, || {
+        let pre = linker()?
+            .instantiate_pre(component()?)
+            .map_err(anyhow::Error::from)
+            .context("linking the guest component")?;
+        Ok(ClientPre::new(pre)?)
+    })
+}
+
+/// Request options that inherit every setting from the session.
+pub fn opts() -> RequestOptions {
+    RequestOptions {
+        params: None,
+        headers: None,
+        cookies: None,
+        body: None,
+        auth: None,
+        timeout: None,
+        allow_redirects: None,
+        stream: None,
+        verify: None,
+        cert: None,
+        proxies: None,
+    }
+}
+
+/// Send options that inherit every setting from the session.
+pub fn send_opts() -> SendOptions {
+    SendOptions {
+        timeout: None,
+        allow_redirects: None,
+        stream: None,
+        verify: None,
+        cert: None,
+        proxies: None,
+    }
+}
+
+/// Configures a [`Harness`] before instantiating it.
+pub struct HarnessBuilder {
+    env: Vec<(String, String)>,
+    transport: Box<dyn WasiHttpHooks>,
+}
+
+impl HarnessBuilder {
+    /// Adds an environment variable visible to the guest. Nothing is inherited from the host process.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Adds several environment variables (see [`HarnessBuilder::env`]).
+    pub fn envs(mut self, vars: &[(&str, &str)]) -> Self {
+        self.env
+            .extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self
+    }
+
+    /// Replaces the wasi:http transport. Defaults to [`StockTransport`].
+    pub fn transport(mut self, hooks: impl WasiHttpHooks + 'static) -> Self {
+        self.transport = Box::new(hooks);
+        self
+    }
+
+    /// Creates the store and instantiates the component.
+    pub async fn build(self) -> Result<Harness> {
+        let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+        let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .envs(&self.env)
+            .build();
+        let state = HostState {
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            transport: self.transport,
+            stdout,
+            stderr,
+        };
+        let mut store = Store::new(engine(), state);
+        let client = client_pre()?
+            .instantiate_async(&mut store)
+            .await
+            .map_err(anyhow::Error::from)
+            .context("instantiating the guest component")?;
+        Ok(Harness { store, client })
+    }
+}
+
+/// One instance of the component in its own store, with shortcuts for the
+/// calls tests make most. Everything else is reachable through
+/// `h.client.requests_http_session()` / `h.client.requests_http_types()` with
+/// `&mut h.store`.
+///
+/// When dropped it prints whatever the guest wrote to stdout/stderr; libtest
+/// captures that and shows it only for a failing test.
+pub struct Harness {
+    /// The store holding the instance and [`HostState`].
+    pub store: Store<HostState>,
+    /// The instantiated world's exports.
+    pub client: Client,
+}
+
+impl Harness {
+    /// An instance with an empty environment and the stock transport.
+    pub async fn new() -> Result<Harness> {
+        Harness::builder().build().await
+    }
+
+    /// An instance whose guest sees exactly these environment variables.
+    pub async fn with_env(vars: &[(&str, &str)]) -> Result<Harness> {
+        Harness::builder().envs(vars).build().await
+    }
+
+    /// A builder for an instance with other settings.
+    pub fn builder() -> HarnessBuilder {
+        HarnessBuilder {
+            env: Vec::new(),
+            transport: Box::new(StockTransport),
+        }
+    }
+
+    /// What the guest wrote to stdout and stderr so far.
+    pub fn guest_output(&self) -> String {
+        self.store.data().guest_output()
+    }
+
+    /// Drops a resource handle the host owns (a session, response, adapter, ...).
+    pub async fn drop_resource(&mut self, resource: ResourceAny) -> Result<()> {
+        Ok(resource.resource_drop_async(&mut self.store).await?)
+    }
+
+    // ---- session ----
+
+    /// `session()`: a new session with the default settings.
+    pub async fn session(&mut self) -> Result<ResourceAny> {
+        let api = self.client.requests_http_session().session();
+        Ok(api.call_constructor(&mut self.store).await?)
+    }
+
+    /// `session.request(method, url, options)`.
+    pub async fn request(
+        &mut self,
+        session: ResourceAny,
+        method: &str,
+        url: &str,
+        options: RequestOptions,
+    ) -> Result<Result<ResourceAny, Error>> {
+        let api = self.client.requests_http_session().session();
+        Ok(api
+            .call_request(&mut self.store, session, method, url, &options)
+            .await?)
+    }
+
+    /// `session.close()`.
+    pub async fn close(&mut self, session: ResourceAny) -> Result<()> {
+        let api = self.client.requests_http_session().session();
+        Ok(api.call_close(&mut self.store, session).await?)
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let output = self.guest_output();
+        if !output.is_empty() {
+            eprint!("{output}");
+        }
+    }
+}
+
+/// Generates the `session.<verb>(url, options)` shortcuts.
+macro_rules! verbs {
+    ($($name:ident => $call:ident, $doc:literal;)*) => {
+        impl Harness {
+            $(
+                #[doc = $doc]
+                pub async fn $name(
+                    &mut self,
+                    session: ResourceAny,
+                    url: &str,
+                    options: RequestOptions,
+                ) -> Result<Result<ResourceAny, Error>> {
+                    let api = self.client.requests_http_session().session();
+                    Ok(api.$call(&mut self.store, session, url, &options).await?)
+                }
+            )*
+        }
+    };
+}
+
+verbs! {
+    get => call_get, "`session.get(url, options)`.";
+    head => call_head, "`session.head(url, options)`.";
+    post => call_post, "`session.post(url, options)`.";
+    put => call_put, "`session.put(url, options)`.";
+    patch => call_patch, "`session.patch(url, options)`.";
+    delete => call_delete, "`session.delete(url, options)`.";
+    options => call_options, "`session.options(url, options)`.";
+}
+
+/// Response shortcuts. A guest `error` from `content`/`text`/`json` becomes an
+/// `Err` here; call the export through
+/// `h.client.requests_http_types().response()` to inspect it.
+impl Harness {
+    /// `response.status()`.
+    pub async fn status(&mut self, response: ResourceAny) -> Result<u16> {
+        let api = self.client.requests_http_types().response();
+        Ok(api.call_status(&mut self.store, response).await?)
+    }
+
+    /// `response.reason()`.
+    pub async fn reason(&mut self, response: ResourceAny) -> Result<String> {
+        let api = self.client.requests_http_types().response();
+        Ok(api.call_reason(&mut self.store, response).await?)
+    }
+
+    /// `response.url()`.
+    pub async fn url(&mut self, response: ResourceAny) -> Result<String> {
+        let api = self.client.requests_http_types().response();
+        Ok(api.call_url(&mut self.store, response).await?)
+    }
+
+    /// `response.headers()`.
+    pub async fn headers(&mut self, response: ResourceAny) -> Result<Vec<(String, String)>> {
+        let api = self.client.requests_http_types().response();
+        Ok(api.call_headers(&mut self.store, response).await?)
+    }
+
+    /// `response.header(name)`.
+    pub async fn header(&mut self, response: ResourceAny, name: &str) -> Result<Option<String>> {
+        let api = self.client.requests_http_types().response();
+        Ok(api.call_header(&mut self.store, response, name).await?)
+    }
+
+    /// `response.history()`.
+    pub async fn history(&mut self, response: ResourceAny) -> Result<Vec<ResourceAny>> {
+        let api = self.client.requests_http_types().response();
+        Ok(api.call_history(&mut self.store, response).await?)
+    }
+
+    /// `response.content()`.
+    pub async fn content(&mut self, response: ResourceAny) -> Result<Vec<u8>> {
+        let api = self.client.requests_http_types().response();
+        Ok(api.call_content(&mut self.store, response).await??)
+    }
+
+    /// `response.text()`.
+    pub async fn text(&mut self, response: ResourceAny) -> Result<String> {
+        let api = self.client.requests_http_types().response();
+        Ok(api.call_text(&mut self.store, response).await??)
+    }
+
+    /// `response.json()`, parsed.
+    pub async fn json(&mut self, response: ResourceAny) -> Result<serde_json::Value> {
+        let api = self.client.requests_http_types().response();
+        let text = api.call_json(&mut self.store, response).await??;
+        serde_json::from_str(&text).with_context(|| format!("response.json() returned {text:?}"))
+    }
+}

@@ -1,0 +1,123 @@
+//! Bad input and failed transport give precise typed errors, never a trap; the session survives each.
+
+use super::*;
+use host_tests::host::Body;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_urls_are_missing_schema_invalid_url_or_invalid_schema() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let err = h.get(s, "127.0.0.1/get", opts()).await?.unwrap_err();
+    assert!(matches!(&err, Error::MissingSchema(m) if m.contains("Perhaps you meant https://127.0.0.1/get?")), "{err:?}");
+    for url in ["http://", "http://exa mple.com/", "http://[::1/"] {
+        let err = h.get(s, url, opts()).await?.unwrap_err();
+        assert!(matches!(err, Error::InvalidUrl(_)), "{url}: {err:?}");
+    }
+    for url in ["ftp://127.0.0.1/file", "localhost:8080/x"] {
+        let err = h.get(s, url, opts()).await?.unwrap_err();
+        assert!(matches!(&err, Error::InvalidSchema(m) if m.contains("No connection adapters")), "{url}: {err:?}");
+    }
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn header_values_with_cr_or_lf_are_refused() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let err = session!(h, call_set_header, s, "X-Evil", "a\r\nInjected: yes")?.unwrap_err();
+    assert!(matches!(err, Error::InvalidHeader(_)), "{err:?}");
+    let err = session!(h, call_set_header, s, "Bad Name", "x")?.unwrap_err();
+    assert!(matches!(err, Error::InvalidHeader(_)), "{err:?}");
+    let err = session!(h, call_set_headers, s, &pairs(&[("X-Ok", "1"), ("X-Bad", "a\nb")]))?.unwrap_err();
+    assert!(matches!(err, Error::InvalidHeader(_)), "{err:?}");
+    let err = h.get(s, &server.url("/get"), with_headers(&[("X-Evil", Some("a\nb"))])).await?.unwrap_err();
+    assert!(matches!(err, Error::InvalidHeader(_)), "{err:?}");
+    // A rejected set-headers leaves the old headers in place.
+    assert!(session!(h, call_headers, s)??.iter().any(|(n, _)| n == "User-Agent"));
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_header_the_host_forbids_is_an_invalid_header_naming_it() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let err = h.get(s, &server.url("/get"), with_headers(&[("Connection", Some("close"))])).await?.unwrap_err();
+    assert!(matches!(&err, Error::InvalidHeader(m) if m.contains("Connection")), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_methods_and_bad_json_bodies_are_typed_errors() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let err = h.request(s, "GE T", &server.url("/get"), opts()).await?.unwrap_err();
+    assert!(matches!(err, Error::InvalidMethod(_)), "{err:?}");
+    let o = RequestOptions { body: Some(Body::Json("{\"a\": ".into())), ..opts() };
+    let err = h.post(s, &server.url("/post"), o).await?.unwrap_err();
+    assert!(matches!(err, Error::InvalidJson(_)), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_port_is_connection_refused() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let err = h.get(s, &url, opts()).await?.unwrap_err();
+    assert!(matches!(&err, Error::ConnectionRefused(m) if m.contains(&url)), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_server_is_a_read_timeout() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let o = RequestOptions {
+        timeout: Some(host_tests::host::Timeout { connect_ms: Some(1000), read_ms: Some(150) }),
+        ..opts()
+    };
+    let err = h.get(s, &server.url("/delay/3000"), o).await?.unwrap_err();
+    assert!(matches!(err, Error::ReadTimeout(_)), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stall_between_body_bytes_is_a_read_timeout() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let o = RequestOptions {
+        timeout: Some(host_tests::host::Timeout { connect_ms: None, read_ms: Some(150) }),
+        ..opts()
+    };
+    let err = h.get(s, &server.url("/drip?numbytes=3&delay_ms=1000"), o).await?.unwrap_err();
+    assert!(matches!(err, Error::ReadTimeout(_) | Error::Connection(_)), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_wasi_http_cannot_express_are_unsupported_not_ignored() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let https = format!("https://127.0.0.1:{}/get", server.port());
+    let o = RequestOptions { verify: Some(false), ..opts() };
+    let err = h.get(s, &https, o).await?.unwrap_err();
+    assert!(matches!(&err, Error::Unsupported(m) if m.contains("verify")), "{err:?}");
+    let o = RequestOptions { cert: Some("/client.pem".into()), ..opts() };
+    let err = h.get(s, &https, o).await?.unwrap_err();
+    assert!(matches!(&err, Error::Unsupported(m) if m.contains("cert")), "{err:?}");
+    session!(h, call_set_proxies, s, &pairs(&[("http", "http://user:pw@127.0.0.1:3128")]))??;
+    let err = h.get(s, &server.url("/get"), opts()).await?.unwrap_err();
+    assert!(matches!(&err, Error::Unsupported(m) if m.contains("proxy") && !m.contains("pw")), "{err:?}");
+    session!(h, call_set_proxies, s, &[])??;
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_session_answers_session_closed_to_every_call() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let kept = h.get(s, &server.url("/get"), opts()).await??;
+    h.close(s).await?;
+    assert!(matches!(h.get(s, &server.url("/get"), opts()).await?, Err(Error::SessionClosed)));
+    assert!(matches!(session!(h, call_set_header, s, "X", "1")?, Err(Error::SessionClosed)));
+    assert!(matches!(session!(h, call_headers, s)?, Err(Error::SessionClosed)));
+    assert!(matches!(session!(h, call_cookies, s)?, Err(Error::SessionClosed)));
+    assert!(matches!(session!(h, call_get_adapter, s, "http://x/")?, Err(Error::SessionClosed)));
+    h.close(s).await?;
+    // A response read before closing stays readable, and other sessions work.
+    assert_eq!(h.json(kept).await?["method"], "GET");
+    let other = h.session().await?;
+    assert_still_works(&mut h, other, &server).await
+}
