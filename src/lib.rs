@@ -9,6 +9,7 @@ pub mod auth;
 pub mod body;
 pub mod cookies;
 pub mod decode;
+pub mod env;
 pub mod error;
 pub mod headers;
 pub mod merge;

@@ -86,12 +86,24 @@ impl Session {
             verify: send.verify.unwrap_or(self.settings.verify),
             cert: send.cert.or_else(|| self.settings.cert.clone()),
             proxy: None,
+            ca_bundle: if self.settings.trust_env {
+                crate::env::ca_bundle().map(|e| (e.value, e.variable))
+            } else {
+                None
+            },
         };
         let mut history: Vec<Response> = Vec::new();
         loop {
             // 1. Adapter and proxy for this hop's URL (a redirect may change both).
+            //    Explicit proxies beat the environment's (requests lets the
+            //    environment win: psf/requests #2018).
             let adapter = self.get_adapter(request.url.as_str())?;
-            options.proxy = select_proxy(&request.url, &proxies);
+            options.proxy = match select_proxy(&request.url, &proxies) {
+                Some(proxy) => Some((proxy, "the proxies setting".to_string())),
+                None if self.settings.trust_env => crate::env::proxy_for(&request.url)
+                    .map(|e| (e.value, format!("the {} environment variable", e.variable))),
+                None => None,
+            };
 
             // 2. Send; `elapsed` runs until the head has arrived.
             let started = Instant::now();
@@ -131,13 +143,17 @@ impl Session {
             // 6. The next request: method rewritten, body dropped except on
             //    307/308, sensitive headers stripped, cookies rebuilt for the new URL.
             let status = response.status;
-            let mut next_request = response.request.clone();
-            redirect::rewrite_headers(&mut next_request.headers, status, &next_request.url, &next_url);
-            if redirect::drops_body(status) {
-                next_request.body = None;
-            }
-            next_request.method = next_method;
-            next_request.url = next_url;
+            let sent = &response.request;
+            let mut headers = sent.headers.clone();
+            redirect::rewrite_headers(&mut headers, status, &sent.url, &next_url);
+            let mut next_request = PreparedRequest {
+                method: next_method,
+                url: next_url,
+                headers,
+                // Only 307/308 resend the body; no copy is made for the others.
+                body: if redirect::drops_body(status) { None } else { sent.body.clone() },
+                request_cookies: sent.request_cookies.clone(),
+            };
             next_request.set_cookie_header(&self.jar, now());
             response.history = history.iter().map(Response::duplicate).collect();
             history.push(response);

@@ -33,8 +33,11 @@ pub struct SendOptions {
     pub verify: bool,
     /// A client certificate path.
     pub cert: Option<String>,
-    /// The proxy selected for this URL, if any (`select_proxy`).
-    pub proxy: Option<String>,
+    /// The proxy for this URL, if any, and where it was set
+    /// (`the proxies setting`, or `the HTTPS_PROXY environment variable`).
+    pub proxy: Option<(String, String)>,
+    /// A CA bundle to verify with, from the environment (`trust-env`), and its variable.
+    pub ca_bundle: Option<(String, String)>,
 }
 
 /// A response as a transport hands it over: head read, body not yet.

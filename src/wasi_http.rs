@@ -104,9 +104,15 @@ fn refuse_inexpressible(request: &PreparedRequest, options: &SendOptions) -> Res
     if let (true, Some(_)) = (https, &options.cert) {
         return Err(Error::Unsupported("cert: wasi:http cannot present a client certificate; the host owns TLS".into()));
     }
-    if let Some(proxy) = &options.proxy {
+    if let (true, Some((path, variable))) = (https, &options.ca_bundle) {
         return Err(Error::Unsupported(format!(
-            "proxy {:?} for {}: wasi:http has no proxy support; the host connects directly",
+            "CA bundle {path:?} from {variable}: wasi:http cannot verify with a custom CA; \
+             the host uses its own roots (unset {variable} or set trust-env to false)"
+        )));
+    }
+    if let Some((proxy, from)) = &options.proxy {
+        return Err(Error::Unsupported(format!(
+            "proxy {:?} from {from} for {}: wasi:http has no proxy support; the host connects directly",
             crate::urls::redact_str(proxy),
             crate::urls::redact(&request.url)
         )));

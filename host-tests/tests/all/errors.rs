@@ -121,3 +121,87 @@ async fn a_closed_session_answers_session_closed_to_every_call() -> Result<()> {
     let other = h.session().await?;
     assert_still_works(&mut h, other, &server).await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn environment_proxies_and_ca_bundles_are_unsupported_unless_bypassed_or_untrusted() -> Result<()> {
+    let server = TestServer::start();
+    let mut h = Harness::with_env(&[
+        ("HTTP_PROXY", "http://127.0.0.1:3128"),
+        ("NO_PROXY", "127.0.0.2"),
+        ("REQUESTS_CA_BUNDLE", "/etc/ssl/custom.pem"),
+    ])
+    .await?;
+    let s = h.session().await?;
+    let err = h.get(s, &server.url("/get"), opts()).await?.unwrap_err();
+    assert!(matches!(&err, Error::Unsupported(m) if m.contains("HTTP_PROXY")), "{err:?}");
+    let r = h.get(s, &server.alt_url("/get"), opts()).await??;
+    assert_eq!(h.status(r).await?, 200, "NO_PROXY bypasses 127.0.0.2");
+    let err = h.get(s, &format!("https://127.0.0.2:{}/", server.port()), opts()).await?.unwrap_err();
+    assert!(matches!(&err, Error::Unsupported(m) if m.contains("REQUESTS_CA_BUNDLE")), "{err:?}");
+    // An explicit proxies setting is named as such.
+    session!(h, call_set_proxies, s, &pairs(&[("all", "http://127.0.0.1:3129")]))??;
+    let err = h.get(s, &server.alt_url("/get"), opts()).await?.unwrap_err();
+    assert!(matches!(&err, Error::Unsupported(m) if m.contains("proxies setting")), "{err:?}");
+    session!(h, call_set_proxies, s, &[])??;
+    session!(h, call_set_trust_env, s, false)??;
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn https_to_a_plain_http_port_is_a_tls_error() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let err = h.get(s, &format!("https://127.0.0.1:{}/get", server.port()), opts()).await?.unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+/// A one-shot TCP server on loopback that answers every connection with `reply` and closes.
+fn raw_server(reply: &'static [u8]) -> Result<String> {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(reply);
+        }
+    });
+    Ok(url)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_malformed_response_is_a_transport_error_naming_the_error_code() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let url = raw_server(b"this is not HTTP at all\r\n\r\n")?;
+    let err = h.get(s, &url, opts()).await?.unwrap_err();
+    match &err {
+        Error::Transport(t) => assert!(t.code.starts_with("HTTP-"), "{t:?}"),
+        other => panic!("expected a transport error, got {other:?}"),
+    }
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_cut_short_is_a_connection_error_not_a_trap() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let url = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part")?;
+    let err = h.get(s, &url, opts()).await?.unwrap_err();
+    assert!(matches!(err, Error::Connection(_) | Error::Transport(_)), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_corrupt_gzip_body_is_a_content_decoding_error() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let url = raw_server(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 12\r\n\r\nnot gzipped!")?;
+    let err = h.get(s, &url, opts()).await?.unwrap_err();
+    assert!(matches!(err, Error::ContentDecoding(_)), "{err:?}");
+    let o = RequestOptions { stream: Some(true), ..opts() };
+    let r = h.get(s, &url, o).await??;
+    assert_eq!(h.status(r).await?, 200, "a streamed response's head arrives; the body fails when read");
+    let err = response!(h, call_read_chunk, r, 1024)?.unwrap_err();
+    assert!(matches!(err, Error::ContentDecoding(_)), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
