@@ -13,6 +13,9 @@ use url::Url;
 
 /// Encoded bytes asked of the transport per read while draining a body.
 const READ_CHUNK: usize = 64 * 1024;
+/// The most asked of the transport in one read, whatever `read_chunk` was given:
+/// a caller's `max` must not size a host allocation.
+const MAX_READ: usize = 1024 * 1024;
 
 /// A response to one request (one redirect hop).
 pub struct Response {
@@ -112,7 +115,7 @@ impl Response {
             Body::Streaming { reader, decoder, pending, started } => {
                 *started = true;
                 while pending.is_empty() {
-                    match reader.read(max.max(READ_CHUNK / 4))? {
+                    match reader.read(max.clamp(READ_CHUNK / 4, MAX_READ))? {
                         Some(chunk) => match decoder {
                             Some(d) => pending.extend(d.feed(&chunk)?),
                             None => *pending = chunk,

@@ -11,10 +11,9 @@
 //! call into the component's exported `session` and `response` resources.
 
 use anyhow::{bail, ensure, Context as _, Result};
-use host_tests::host::{opts, Auth, Body, Credentials, Error, Harness};
+use host_tests::host::{opts, Auth, Body, Credentials, Error, Harness, ResourceAny};
 use host_tests::server::TestServer;
 use serde_json::json;
-use wasmtime::component::ResourceAny;
 
 #[tokio::main]
 async fn main() -> Result<()> {
