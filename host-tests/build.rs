@@ -86,7 +86,9 @@ fn main() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         eprintln!("---- guest build stdout ----\n{stdout}");
         eprintln!("---- guest build stderr ----\n{stderr}");
-        let hint = if stderr.contains("may not be installed") || stderr.contains("can't find crate for `core`") {
+        let hint = if stderr.contains("may not be installed")
+            || stderr.contains("can't find crate for `core`")
+        {
             "\nhint: the wasm32-wasip2 target is missing: run `rustup target add wasm32-wasip2` once."
         } else if stderr.contains("failed to encode component") {
             "\nhint: `failed to encode component` means the guest does not (yet) implement every \

@@ -20,8 +20,14 @@ impl Auth {
             Auth::Basic { username, .. } if username.contains(':') => Err(Error::InvalidHeader(
                 "a Basic auth username cannot contain ':' (RFC 7617 §2)".into(),
             )),
-            Auth::Bearer(token) => crate::headers::validate_value("Authorization", token)
-                .map_err(|_| Error::InvalidHeader("the Bearer token holds whitespace at its start or control characters".into())),
+            Auth::Bearer(token) => {
+                crate::headers::validate_value("Authorization", token).map_err(|_| {
+                    Error::InvalidHeader(
+                        "the Bearer token holds whitespace at its start or control characters"
+                            .into(),
+                    )
+                })
+            }
             _ => Ok(()),
         }
     }
@@ -32,7 +38,10 @@ impl Auth {
         match self {
             Auth::Basic { username, password } => {
                 let raw = format!("{username}:{password}");
-                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(raw)
+                )
             }
             Auth::Bearer(token) => format!("Bearer {token}"),
         }
@@ -45,19 +54,31 @@ mod tests {
 
     #[test]
     fn basic_auth_encodes_user_and_password() {
-        let auth = Auth::Basic { username: "user".into(), password: "pass".into() };
+        let auth = Auth::Basic {
+            username: "user".into(),
+            password: "pass".into(),
+        };
         assert_eq!(auth.header_value(), "Basic dXNlcjpwYXNz");
     }
 
     #[test]
     fn bearer_auth_sends_the_token() {
-        assert_eq!(Auth::Bearer("abc.def".into()).header_value(), "Bearer abc.def");
+        assert_eq!(
+            Auth::Bearer("abc.def".into()).header_value(),
+            "Bearer abc.def"
+        );
     }
 
     #[test]
     fn broken_credentials_are_refused() {
-        let auth = Auth::Basic { username: "a:b".into(), password: String::new() };
+        let auth = Auth::Basic {
+            username: "a:b".into(),
+            password: String::new(),
+        };
         assert!(matches!(auth.validate(), Err(Error::InvalidHeader(_))));
-        assert!(matches!(Auth::Bearer("x\r\ny".into()).validate(), Err(Error::InvalidHeader(_))));
+        assert!(matches!(
+            Auth::Bearer("x\r\ny".into()).validate(),
+            Err(Error::InvalidHeader(_))
+        ));
     }
 }

@@ -19,12 +19,18 @@ impl Body {
             Body::Bytes(b) => Ok((b, None)),
             Body::Text(t) => Ok((t.into_bytes(), None)),
             Body::Form(pairs) => {
-                let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-                Ok((encoded.into_bytes(), Some("application/x-www-form-urlencoded")))
+                let encoded = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs)
+                    .finish();
+                Ok((
+                    encoded.into_bytes(),
+                    Some("application/x-www-form-urlencoded"),
+                ))
             }
             Body::Json(text) => {
-                serde_json::from_str::<serde_json::Value>(&text)
-                    .map_err(|e| Error::InvalidJson(format!("the JSON body does not parse: {e}")))?;
+                serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
+                    Error::InvalidJson(format!("the JSON body does not parse: {e}"))
+                })?;
                 Ok((text.into_bytes(), Some("application/json")))
             }
         }
@@ -37,7 +43,9 @@ mod tests {
 
     #[test]
     fn a_form_is_urlencoded_with_plus_for_spaces() {
-        let (bytes, ct) = Body::Form(vec![("a b".into(), "c&d".into()), ("e".into(), "é".into())]).encode().unwrap();
+        let (bytes, ct) = Body::Form(vec![("a b".into(), "c&d".into()), ("e".into(), "é".into())])
+            .encode()
+            .unwrap();
         assert_eq!(bytes, b"a+b=c%26d&e=%C3%A9");
         assert_eq!(ct, Some("application/x-www-form-urlencoded"));
     }
@@ -47,13 +55,25 @@ mod tests {
         let (bytes, ct) = Body::Json(r#"{"a": [1, 2]}"#.into()).encode().unwrap();
         assert_eq!(bytes, br#"{"a": [1, 2]}"#);
         assert_eq!(ct, Some("application/json"));
-        assert!(matches!(Body::Json("{nope".into()).encode(), Err(Error::InvalidJson(_))));
-        assert!(matches!(Body::Json("NaN".into()).encode(), Err(Error::InvalidJson(_))));
+        assert!(matches!(
+            Body::Json("{nope".into()).encode(),
+            Err(Error::InvalidJson(_))
+        ));
+        assert!(matches!(
+            Body::Json("NaN".into()).encode(),
+            Err(Error::InvalidJson(_))
+        ));
     }
 
     #[test]
     fn bytes_and_text_get_no_content_type() {
-        assert_eq!(Body::Bytes(vec![1, 2]).encode().unwrap(), (vec![1, 2], None));
-        assert_eq!(Body::Text("hi".into()).encode().unwrap(), (b"hi".to_vec(), None));
+        assert_eq!(
+            Body::Bytes(vec![1, 2]).encode().unwrap(),
+            (vec![1, 2], None)
+        );
+        assert_eq!(
+            Body::Text("hi".into()).encode().unwrap(),
+            (b"hi".to_vec(), None)
+        );
     }
 }

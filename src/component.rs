@@ -55,19 +55,31 @@ fn to_wit_error(e: Error) -> wit::Error {
         Error::Tls(m) => wit::Error::Tls(m),
         Error::ConnectTimeout(m) => wit::Error::ConnectTimeout(m),
         Error::ReadTimeout(m) => wit::Error::ReadTimeout(m),
-        Error::TooManyRedirects { message, response } => wit::Error::TooManyRedirects(wit::TooManyRedirectsError {
-            message,
-            response: wit::Response::new(ResponseHandle::new(*response)),
-        }),
-        Error::HttpStatus { status, reason, url, message } => {
-            wit::Error::HttpStatus(wit::HttpStatusError { status, reason, url, message })
+        Error::TooManyRedirects { message, response } => {
+            wit::Error::TooManyRedirects(wit::TooManyRedirectsError {
+                message,
+                response: wit::Response::new(ResponseHandle::new(*response)),
+            })
         }
+        Error::HttpStatus {
+            status,
+            reason,
+            url,
+            message,
+        } => wit::Error::HttpStatus(wit::HttpStatusError {
+            status,
+            reason,
+            url,
+            message,
+        }),
         Error::JsonDecode(m) => wit::Error::JsonDecode(m),
         Error::ContentDecoding(m) => wit::Error::ContentDecoding(m),
         Error::StreamConsumed(m) => wit::Error::StreamConsumed(m),
         Error::SessionClosed => wit::Error::SessionClosed,
         Error::Unsupported(m) => wit::Error::Unsupported(m),
-        Error::Transport { code, detail } => wit::Error::Transport(wit::TransportError { code, detail }),
+        Error::Transport { code, detail } => {
+            wit::Error::Transport(wit::TransportError { code, detail })
+        }
     }
 }
 
@@ -78,23 +90,34 @@ fn lift<T>(r: crate::Result<T>) -> WitResult<T> {
 // ---- records --------------------------------------------------------------
 
 fn from_wit_timeout(t: wit::Timeout) -> Timeout {
-    Timeout { connect_ms: t.connect_ms, read_ms: t.read_ms }
+    Timeout {
+        connect_ms: t.connect_ms,
+        read_ms: t.read_ms,
+    }
 }
 
 fn to_wit_timeout(t: Timeout) -> wit::Timeout {
-    wit::Timeout { connect_ms: t.connect_ms, read_ms: t.read_ms }
+    wit::Timeout {
+        connect_ms: t.connect_ms,
+        read_ms: t.read_ms,
+    }
 }
 
 fn from_wit_auth(a: wit::Auth) -> Auth {
     match a {
-        wit::Auth::Basic(c) => Auth::Basic { username: c.username, password: c.password },
+        wit::Auth::Basic(c) => Auth::Basic {
+            username: c.username,
+            password: c.password,
+        },
         wit::Auth::Bearer(t) => Auth::Bearer(t),
     }
 }
 
 fn to_wit_auth(a: Auth) -> wit::Auth {
     match a {
-        Auth::Basic { username, password } => wit::Auth::Basic(wit::Credentials { username, password }),
+        Auth::Basic { username, password } => {
+            wit::Auth::Basic(wit::Credentials { username, password })
+        }
         Auth::Bearer(t) => wit::Auth::Bearer(t),
     }
 }
@@ -124,7 +147,13 @@ fn from_wit_options(o: wit::RequestOptions) -> (RequestParts, SendOverrides) {
         wit::AuthOverride::Disable => AuthOverride::Disable,
         wit::AuthOverride::Replace(a) => AuthOverride::Replace(from_wit_auth(a)),
     });
-    let parts = RequestParts { params: o.params, headers: o.headers, cookies: o.cookies, body, auth };
+    let parts = RequestParts {
+        params: o.params,
+        headers: o.headers,
+        cookies: o.cookies,
+        body,
+        auth,
+    };
     let send = SendOverrides {
         timeout: o.timeout.map(from_wit_timeout),
         allow_redirects: o.allow_redirects,
@@ -156,7 +185,12 @@ impl SessionHandle {
         lift(f(&mut self.0.borrow_mut()))
     }
 
-    fn verb(&self, method: &str, url: String, options: wit::RequestOptions) -> WitResult<wit::Response> {
+    fn verb(
+        &self,
+        method: &str,
+        url: String,
+        options: wit::RequestOptions,
+    ) -> WitResult<wit::Response> {
         let (parts, send) = from_wit_options(options);
         let response = self.with(|s| s.request(method, &url, parts, send))?;
         Ok(wit::Response::new(ResponseHandle::new(response)))
@@ -216,15 +250,33 @@ impl wit_session::GuestSession for SessionHandle {
     }
 
     fn cookies(&self) -> WitResult<Vec<wit::Cookie>> {
-        self.with(|s| Ok(s.jar()?.list(now()).into_iter().map(to_wit_cookie).collect()))
+        self.with(|s| {
+            Ok(s.jar()?
+                .list(now())
+                .into_iter()
+                .map(to_wit_cookie)
+                .collect())
+        })
     }
 
     fn set_cookie(&self, c: wit::NewCookie) -> WitResult<()> {
-        let cookie = NewCookie { name: c.name, value: c.value, domain: c.domain, path: c.path, secure: c.secure, expires: c.expires };
+        let cookie = NewCookie {
+            name: c.name,
+            value: c.value,
+            domain: c.domain,
+            path: c.path,
+            secure: c.secure,
+            expires: c.expires,
+        };
         self.with(|s| s.jar()?.set(cookie, now()))
     }
 
-    fn remove_cookie(&self, name: String, domain: Option<String>, path: Option<String>) -> WitResult<u32> {
+    fn remove_cookie(
+        &self,
+        name: String,
+        domain: Option<String>,
+        path: Option<String>,
+    ) -> WitResult<u32> {
         self.with(|s| Ok(s.jar()?.remove(&name, domain.as_deref(), path.as_deref()) as u32))
     }
 
@@ -312,7 +364,12 @@ impl wit_session::GuestSession for SessionHandle {
         })
     }
 
-    fn request(&self, method: String, url: String, options: wit::RequestOptions) -> WitResult<wit::Response> {
+    fn request(
+        &self,
+        method: String,
+        url: String,
+        options: wit::RequestOptions,
+    ) -> WitResult<wit::Response> {
         self.verb(&method, url, options)
     }
 
@@ -346,13 +403,24 @@ impl wit_session::GuestSession for SessionHandle {
         self.verb("OPTIONS", url, options)
     }
 
-    fn prepare_request(&self, method: String, url: String, options: wit::RequestOptions) -> WitResult<wit::PreparedRequest> {
+    fn prepare_request(
+        &self,
+        method: String,
+        url: String,
+        options: wit::RequestOptions,
+    ) -> WitResult<wit::PreparedRequest> {
         let (parts, _send) = from_wit_options(options);
         let prepared = self.with(|s| s.prepare(&method, &url, parts))?;
-        Ok(wit::PreparedRequest::new(PreparedHandle(RefCell::new(prepared))))
+        Ok(wit::PreparedRequest::new(PreparedHandle(RefCell::new(
+            prepared,
+        ))))
     }
 
-    fn send(&self, request: wit::PreparedRequestBorrow<'_>, options: wit::SendOptions) -> WitResult<wit::Response> {
+    fn send(
+        &self,
+        request: wit::PreparedRequestBorrow<'_>,
+        options: wit::SendOptions,
+    ) -> WitResult<wit::Response> {
         let prepared = request.get::<PreparedHandle>().0.borrow().clone();
         let response = self.with(|s| s.send(prepared, from_wit_send_options(options)))?;
         Ok(wit::Response::new(ResponseHandle::new(response)))
@@ -447,12 +515,21 @@ impl wit::GuestResponse for ResponseHandle {
     }
 
     fn header_all(&self, name: String) -> Vec<String> {
-        self.0.borrow().headers.get_all(&name).map(str::to_string).collect()
+        self.0
+            .borrow()
+            .headers
+            .get_all(&name)
+            .map(str::to_string)
+            .collect()
     }
 
     fn history(&self) -> Vec<wit::Response> {
         let response = self.0.borrow();
-        response.history.iter().map(|hop| wit::Response::new(ResponseHandle::new(hop.duplicate()))).collect()
+        response
+            .history
+            .iter()
+            .map(|hop| wit::Response::new(ResponseHandle::new(hop.duplicate())))
+            .collect()
     }
 
     fn elapsed_ms(&self) -> f64 {
@@ -460,7 +537,13 @@ impl wit::GuestResponse for ResponseHandle {
     }
 
     fn cookies(&self) -> Vec<wit::Cookie> {
-        self.0.borrow().cookies.iter().cloned().map(to_wit_cookie).collect()
+        self.0
+            .borrow()
+            .cookies
+            .iter()
+            .cloned()
+            .map(to_wit_cookie)
+            .collect()
     }
 
     fn encoding(&self) -> String {
@@ -500,7 +583,9 @@ impl wit::GuestResponse for ResponseHandle {
     }
 
     fn request(&self) -> wit::PreparedRequest {
-        wit::PreparedRequest::new(PreparedHandle(RefCell::new(self.0.borrow().request.clone())))
+        wit::PreparedRequest::new(PreparedHandle(RefCell::new(
+            self.0.borrow().request.clone(),
+        )))
     }
 
     fn read_chunk(&self, max: u32) -> WitResult<Option<Vec<u8>>> {
@@ -519,9 +604,14 @@ impl wit::GuestAdapter for AdapterHandle {
     }
 
     fn scripted(responses: Vec<wit::CannedResponse>) -> WitResult<wit::Adapter> {
-        let canned = responses.into_iter().map(|r| (r.status, r.headers, r.body)).collect();
+        let canned = responses
+            .into_iter()
+            .map(|r| (r.status, r.headers, r.body))
+            .collect();
         let transport = lift(ScriptedTransport::new(canned))?;
-        Ok(wit::Adapter::new(AdapterHandle(Rc::new(RefCell::new(transport)))))
+        Ok(wit::Adapter::new(AdapterHandle(Rc::new(RefCell::new(
+            transport,
+        )))))
     }
 
     fn kind(&self) -> String {
@@ -533,7 +623,12 @@ impl wit::GuestAdapter for AdapterHandle {
             .borrow()
             .received()
             .into_iter()
-            .map(|r| wit::RecordedRequest { method: r.method, url: r.url, headers: r.headers, body: r.body })
+            .map(|r| wit::RecordedRequest {
+                method: r.method,
+                url: r.url,
+                headers: r.headers,
+                body: r.body,
+            })
             .collect()
     }
 

@@ -74,17 +74,25 @@ impl CookieJar {
         let host = url.host_str()?.to_ascii_lowercase();
         // RFC 6265 §5.3 step 3: Max-Age wins over Expires.
         let expires = match (parsed.max_age(), parsed.expires_datetime()) {
-            (Some(age), _) => Some(now.saturating_add(age.whole_seconds().max(-1).min(i64::MAX / 2))),
+            (Some(age), _) => {
+                Some(now.saturating_add(age.whole_seconds().max(-1).min(i64::MAX / 2)))
+            }
             (None, Some(at)) => Some(at.unix_timestamp()),
             (None, None) => None,
         };
-        let (domain, host_only) = match parsed.domain().map(|d| d.trim_start_matches('.').to_ascii_lowercase()) {
+        let (domain, host_only) = match parsed
+            .domain()
+            .map(|d| d.trim_start_matches('.').to_ascii_lowercase())
+        {
             Some(d) if !d.is_empty() => {
                 // §5.3 step 6: the request host must domain-match the attribute; an
                 // IP host only matches itself; a single label (a TLD) is refused
                 // unless it is the host itself (`localhost`).
                 let is_ip = !matches!(url.host(), Some(Host::Domain(_)));
-                if (is_ip && d != host) || !domain_match(&host, &d) || (!d.contains('.') && d != host) {
+                if (is_ip && d != host)
+                    || !domain_match(&host, &d)
+                    || (!d.contains('.') && d != host)
+                {
                     return None;
                 }
                 (d, false)
@@ -113,10 +121,9 @@ impl CookieJar {
     /// Replaces a cookie with the same name, domain and path (keeping its
     /// creation order, §5.3 step 11), or adds it; an expired one only deletes.
     fn insert(&mut self, mut cookie: StoredCookie, expired: bool) -> Option<StoredCookie> {
-        let existing = self
-            .cookies
-            .iter()
-            .position(|c| c.name == cookie.name && c.domain == cookie.domain && c.path == cookie.path);
+        let existing = self.cookies.iter().position(|c| {
+            c.name == cookie.name && c.domain == cookie.domain && c.path == cookie.path
+        });
         if expired {
             if let Some(i) = existing {
                 self.cookies.remove(i);
@@ -144,7 +151,11 @@ impl CookieJar {
         let domain = match new.domain {
             Some(d) => {
                 let d = d.trim_start_matches('.').to_ascii_lowercase();
-                if d.is_empty() || !d.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b)) {
+                if d.is_empty()
+                    || !d
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+                {
                     return Err(Error::InvalidCookie(format!("invalid cookie domain {d:?}")));
                 }
                 d
@@ -153,7 +164,9 @@ impl CookieJar {
         };
         let path = new.path.unwrap_or_else(|| "/".to_string());
         if !path.starts_with('/') || path.bytes().any(|b| b == b';' || b.is_ascii_control()) {
-            return Err(Error::InvalidCookie(format!("invalid cookie path {path:?}: it must start with '/'")));
+            return Err(Error::InvalidCookie(format!(
+                "invalid cookie path {path:?}: it must start with '/'"
+            )));
         }
         let cookie = StoredCookie {
             name: new.name,
@@ -219,12 +232,20 @@ impl CookieJar {
                     && !extra.iter().any(|(n, _)| *n == c.name)
             })
             .collect();
-        chosen.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then(a.created.cmp(&b.created)));
+        chosen.sort_by(|a, b| {
+            b.path
+                .len()
+                .cmp(&a.path.len())
+                .then(a.created.cmp(&b.created))
+        });
         let pairs = chosen
             .iter()
             .map(|c| (c.name.as_str(), c.value.as_str()))
             .chain(extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        let header = pairs.map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ");
+        let header = pairs
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
         (!header.is_empty()).then_some(header)
     }
 }
@@ -242,7 +263,10 @@ pub fn validate_name(name: &str) -> Result<()> {
 /// Validates a cookie value given by hand: no `;`, `,`, or control characters,
 /// which would break or inject into the `Cookie` header.
 pub fn validate_value(value: &str) -> Result<()> {
-    if value.bytes().any(|b| b == b';' || b == b',' || b.is_ascii_control()) {
+    if value
+        .bytes()
+        .any(|b| b == b';' || b == b',' || b.is_ascii_control())
+    {
         return Err(Error::InvalidCookie(format!(
             "invalid cookie value {value:?}: ';', ',' and control characters are not allowed"
         )));
@@ -252,7 +276,10 @@ pub fn validate_value(value: &str) -> Result<()> {
 
 /// RFC 6265 §5.1.3 domain-match (for non-IP hosts).
 pub fn domain_match(host: &str, domain: &str) -> bool {
-    host == domain || (host.len() > domain.len() && host.ends_with(domain) && host[..host.len() - domain.len()].ends_with('.'))
+    host == domain
+        || (host.len() > domain.len()
+            && host.ends_with(domain)
+            && host[..host.len() - domain.len()].ends_with('.'))
 }
 
 /// RFC 6265 §5.1.4 path-match.
@@ -314,17 +341,34 @@ mod tests {
     fn a_cookie_without_domain_is_host_only() {
         let mut jar = CookieJar::new();
         store(&mut jar, "http://example.com/", &["a=1"]);
-        assert_eq!(jar.header_for(&url("http://example.com/x"), NOW, &[]).as_deref(), Some("a=1"));
-        assert_eq!(jar.header_for(&url("http://sub.example.com/"), NOW, &[]), None);
+        assert_eq!(
+            jar.header_for(&url("http://example.com/x"), NOW, &[])
+                .as_deref(),
+            Some("a=1")
+        );
+        assert_eq!(
+            jar.header_for(&url("http://sub.example.com/"), NOW, &[]),
+            None
+        );
     }
 
     #[test]
     fn a_domain_cookie_goes_to_subdomains_but_not_lookalikes() {
         let mut jar = CookieJar::new();
-        store(&mut jar, "http://www.example.com/", &["a=1; Domain=.example.com"]);
-        assert!(jar.header_for(&url("http://api.example.com/"), NOW, &[]).is_some());
-        assert!(jar.header_for(&url("http://example.com/"), NOW, &[]).is_some());
-        assert!(jar.header_for(&url("http://badexample.com/"), NOW, &[]).is_none());
+        store(
+            &mut jar,
+            "http://www.example.com/",
+            &["a=1; Domain=.example.com"],
+        );
+        assert!(jar
+            .header_for(&url("http://api.example.com/"), NOW, &[])
+            .is_some());
+        assert!(jar
+            .header_for(&url("http://example.com/"), NOW, &[])
+            .is_some());
+        assert!(jar
+            .header_for(&url("http://badexample.com/"), NOW, &[])
+            .is_none());
     }
 
     #[test]
@@ -333,7 +377,10 @@ mod tests {
         assert!(store(&mut jar, "http://example.com/", &["a=1; Domain=evil.com"]).is_empty());
         assert!(store(&mut jar, "http://example.com/", &["a=1; Domain=com"]).is_empty());
         assert!(store(&mut jar, "http://127.0.0.1/", &["a=1; Domain=0.0.1"]).is_empty());
-        assert_eq!(store(&mut jar, "http://localhost/", &["a=1; Domain=localhost"]).len(), 1);
+        assert_eq!(
+            store(&mut jar, "http://localhost/", &["a=1; Domain=localhost"]).len(),
+            1
+        );
     }
 
     #[test]
@@ -367,7 +414,11 @@ mod tests {
     #[test]
     fn max_age_beats_expires_and_zero_deletes() {
         let mut jar = CookieJar::new();
-        store(&mut jar, "http://h/", &["a=1; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:01 GMT"]);
+        store(
+            &mut jar,
+            "http://h/",
+            &["a=1; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:01 GMT"],
+        );
         assert_eq!(jar.list(NOW)[0].expires, Some(NOW + 60));
         assert!(jar.header_for(&url("http://h/"), NOW + 61, &[]).is_none());
         store(&mut jar, "http://h/", &["a=; Max-Age=0"]);
@@ -378,15 +429,26 @@ mod tests {
     fn a_past_expires_deletes() {
         let mut jar = CookieJar::new();
         store(&mut jar, "http://h/", &["a=1"]);
-        store(&mut jar, "http://h/", &["a=1; Expires=Thu, 01 Jan 1970 00:00:01 GMT"]);
+        store(
+            &mut jar,
+            "http://h/",
+            &["a=1; Expires=Thu, 01 Jan 1970 00:00:01 GMT"],
+        );
         assert!(jar.list(NOW).is_empty());
     }
 
     #[test]
     fn the_header_orders_longer_paths_first_then_older() {
         let mut jar = CookieJar::new();
-        store(&mut jar, "http://h/", &["b=2; Path=/", "a=1; Path=/x", "c=3; Path=/"]);
-        assert_eq!(jar.header_for(&url("http://h/x/y"), NOW, &[]).as_deref(), Some("a=1; b=2; c=3"));
+        store(
+            &mut jar,
+            "http://h/",
+            &["b=2; Path=/", "a=1; Path=/x", "c=3; Path=/"],
+        );
+        assert_eq!(
+            jar.header_for(&url("http://h/x/y"), NOW, &[]).as_deref(),
+            Some("a=1; b=2; c=3")
+        );
     }
 
     #[test]
@@ -394,7 +456,10 @@ mod tests {
         let mut jar = CookieJar::new();
         store(&mut jar, "http://h/", &["a=1", "b=2"]);
         let extra = [("a".to_string(), "9".to_string())];
-        assert_eq!(jar.header_for(&url("http://h/"), NOW, &extra).as_deref(), Some("b=2; a=9"));
+        assert_eq!(
+            jar.header_for(&url("http://h/"), NOW, &extra).as_deref(),
+            Some("b=2; a=9")
+        );
     }
 
     #[test]
@@ -402,14 +467,25 @@ mod tests {
         let mut jar = CookieJar::new();
         store(&mut jar, "http://h/", &["a=1"]);
         store(&mut jar, "http://h/", &["a=2"]);
-        assert_eq!(jar.header_for(&url("http://h/"), NOW, &[]).as_deref(), Some("a=2"));
+        assert_eq!(
+            jar.header_for(&url("http://h/"), NOW, &[]).as_deref(),
+            Some("a=2")
+        );
     }
 
     #[test]
     fn comma_joined_set_cookie_splits_but_expires_dates_stay_whole() {
-        let joined = "a=1; Path=/, b=2; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT, c=3; HttpOnly";
+        let joined =
+            "a=1; Path=/, b=2; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT, c=3; HttpOnly";
         let parts: Vec<_> = split_set_cookie(joined).collect();
-        assert_eq!(parts, ["a=1; Path=/", "b=2; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT", "c=3; HttpOnly"]);
+        assert_eq!(
+            parts,
+            [
+                "a=1; Path=/",
+                "b=2; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT",
+                "c=3; HttpOnly"
+            ]
+        );
         let mut jar = CookieJar::new();
         let set = store(&mut jar, "http://h/", &[joined]);
         assert_eq!(set.len(), 3);
@@ -419,11 +495,27 @@ mod tests {
     #[test]
     fn hand_set_cookies_are_validated_and_go_everywhere_without_a_domain() {
         let mut jar = CookieJar::new();
-        let bad = NewCookie { name: "a;b".into(), value: "1".into(), ..Default::default() };
+        let bad = NewCookie {
+            name: "a;b".into(),
+            value: "1".into(),
+            ..Default::default()
+        };
         assert!(matches!(jar.set(bad, NOW), Err(Error::InvalidCookie(_))));
-        let bad = NewCookie { name: "a".into(), value: "1\r\nX: y".into(), ..Default::default() };
+        let bad = NewCookie {
+            name: "a".into(),
+            value: "1\r\nX: y".into(),
+            ..Default::default()
+        };
         assert!(matches!(jar.set(bad, NOW), Err(Error::InvalidCookie(_))));
-        jar.set(NewCookie { name: "t".into(), value: "1".into(), ..Default::default() }, NOW).unwrap();
+        jar.set(
+            NewCookie {
+                name: "t".into(),
+                value: "1".into(),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
         assert!(jar.header_for(&url("http://any.host/"), NOW, &[]).is_some());
         assert_eq!(jar.remove("t", None, None), 1);
     }

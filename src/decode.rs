@@ -28,7 +28,11 @@ impl Decoder {
     pub fn for_content_encoding(value: Option<&str>) -> Result<Option<Decoder>> {
         let Some(value) = value else { return Ok(None) };
         let mut stages = Vec::new();
-        for coding in value.split(',').map(|c| c.trim().to_ascii_lowercase()).rev() {
+        for coding in value
+            .split(',')
+            .map(|c| c.trim().to_ascii_lowercase())
+            .rev()
+        {
             match coding.as_str() {
                 "" | "identity" => {}
                 "gzip" | "x-gzip" => stages.push(Stage::Gzip(flate2::write::MultiGzDecoder::new(Vec::new()))),
@@ -71,7 +75,9 @@ impl Decoder {
 }
 
 fn corrupt(e: std::io::Error) -> Error {
-    Error::ContentDecoding(format!("the body does not decode as its Content-Encoding says: {e}"))
+    Error::ContentDecoding(format!(
+        "the body does not decode as its Content-Encoding says: {e}"
+    ))
 }
 
 impl Stage {
@@ -111,11 +117,22 @@ impl Stage {
 
     fn finish(&mut self) -> Result<Vec<u8>> {
         match self {
-            Stage::Gzip(d) => d.try_finish().map_err(corrupt).map(|_| std::mem::take(d.get_mut())),
-            Stage::Zlib(d) => d.try_finish().map_err(corrupt).map(|_| std::mem::take(d.get_mut())),
-            Stage::Raw(d) => d.try_finish().map_err(corrupt).map(|_| std::mem::take(d.get_mut())),
+            Stage::Gzip(d) => d
+                .try_finish()
+                .map_err(corrupt)
+                .map(|_| std::mem::take(d.get_mut())),
+            Stage::Zlib(d) => d
+                .try_finish()
+                .map_err(corrupt)
+                .map(|_| std::mem::take(d.get_mut())),
+            Stage::Raw(d) => d
+                .try_finish()
+                .map_err(corrupt)
+                .map(|_| std::mem::take(d.get_mut())),
             Stage::DeflateUndecided(pending) if pending.is_empty() => Ok(Vec::new()),
-            Stage::DeflateUndecided(_) => Err(Error::ContentDecoding("the deflate body ended after one byte".into())),
+            Stage::DeflateUndecided(_) => Err(Error::ContentDecoding(
+                "the deflate body ended after one byte".into(),
+            )),
         }
     }
 }
@@ -154,10 +171,16 @@ mod tests {
         let text = b"deflated text".repeat(20);
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), Compression::default());
         z.write_all(&text).unwrap();
-        assert_eq!(decode_in_pieces("deflate", &z.finish().unwrap(), 1).unwrap(), text);
+        assert_eq!(
+            decode_in_pieces("deflate", &z.finish().unwrap(), 1).unwrap(),
+            text
+        );
         let mut r = flate2::write::DeflateEncoder::new(Vec::new(), Compression::default());
         r.write_all(&text).unwrap();
-        assert_eq!(decode_in_pieces("deflate", &r.finish().unwrap(), 7).unwrap(), text);
+        assert_eq!(
+            decode_in_pieces("deflate", &r.finish().unwrap(), 7).unwrap(),
+            text
+        );
     }
 
     #[test]
@@ -169,17 +192,30 @@ mod tests {
 
     #[test]
     fn corrupt_or_unknown_encodings_are_content_decoding_errors() {
-        assert!(matches!(decode_in_pieces("gzip", b"not gzip at all", 4), Err(Error::ContentDecoding(_))));
+        assert!(matches!(
+            decode_in_pieces("gzip", b"not gzip at all", 4),
+            Err(Error::ContentDecoding(_))
+        ));
         let truncated = gzip(b"some data that will be cut");
-        assert!(matches!(decode_in_pieces("gzip", &truncated[..truncated.len() - 6], 4), Err(Error::ContentDecoding(_))));
-        assert!(matches!(Decoder::for_content_encoding(Some("br")), Err(Error::ContentDecoding(_))));
+        assert!(matches!(
+            decode_in_pieces("gzip", &truncated[..truncated.len() - 6], 4),
+            Err(Error::ContentDecoding(_))
+        ));
+        assert!(matches!(
+            Decoder::for_content_encoding(Some("br")),
+            Err(Error::ContentDecoding(_))
+        ));
     }
 
     #[test]
     fn identity_and_empty_bodies_need_no_decoding() {
-        assert!(Decoder::for_content_encoding(Some("identity")).unwrap().is_none());
+        assert!(Decoder::for_content_encoding(Some("identity"))
+            .unwrap()
+            .is_none());
         assert!(Decoder::for_content_encoding(None).unwrap().is_none());
-        let mut d = Decoder::for_content_encoding(Some("gzip")).unwrap().unwrap();
+        let mut d = Decoder::for_content_encoding(Some("gzip"))
+            .unwrap()
+            .unwrap();
         assert!(d.finish().unwrap().is_empty());
     }
 }

@@ -22,7 +22,14 @@ pub fn ca_bundle() -> Option<FromEnv> {
 
 /// A variable by name, lower-case spelling first (urllib's `getproxies_environment`).
 fn lookup(vars: &[(String, String)], name: &str) -> Option<FromEnv> {
-    let find = |n: &str| vars.iter().find(|(k, v)| k == n && !v.is_empty()).map(|(k, v)| FromEnv { value: v.clone(), variable: k.clone() });
+    let find = |n: &str| {
+        vars.iter()
+            .find(|(k, v)| k == n && !v.is_empty())
+            .map(|(k, v)| FromEnv {
+                value: v.clone(),
+                variable: k.clone(),
+            })
+    };
     find(&name.to_ascii_lowercase()).or_else(|| find(&name.to_ascii_uppercase()))
 }
 
@@ -41,34 +48,51 @@ pub fn ca_bundle_from(vars: &[(String, String)]) -> Option<FromEnv> {
     ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"]
         .iter()
         .find_map(|name| vars.iter().find(|(k, v)| k == name && !v.is_empty()))
-        .map(|(k, v)| FromEnv { value: v.clone(), variable: k.clone() })
+        .map(|(k, v)| FromEnv {
+            value: v.clone(),
+            variable: k.clone(),
+        })
 }
 
 /// `NO_PROXY`: a comma list of `*`, host names (a leading dot optional; they
 /// match on label boundaries, unlike requests' plain suffix test), `host:port`,
 /// IP addresses and CIDR blocks.
 pub fn bypasses(no_proxy: &str, url: &Url) -> bool {
-    let host = url.host_str().unwrap_or("").trim_matches(['[', ']']).to_ascii_lowercase();
+    let host = url
+        .host_str()
+        .unwrap_or("")
+        .trim_matches(['[', ']'])
+        .to_ascii_lowercase();
     let port = url.port_or_known_default();
-    no_proxy.split(',').map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
-        if entry == "*" {
-            return true;
-        }
-        let entry = entry.to_ascii_lowercase();
-        if let Some(ip) = ip_of(url) {
-            return match entry.split_once('/') {
-                Some((net, bits)) => in_cidr(ip, net, bits),
-                None => entry.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|e| e == ip),
+    no_proxy
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            let entry = entry.to_ascii_lowercase();
+            if let Some(ip) = ip_of(url) {
+                return match entry.split_once('/') {
+                    Some((net, bits)) => in_cidr(ip, net, bits),
+                    None => entry
+                        .trim_matches(['[', ']'])
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|e| e == ip),
+                };
+            }
+            let (name, entry_port) = match entry.rsplit_once(':') {
+                Some((n, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (n, p.parse::<u16>().ok()),
+                _ => (entry.as_str(), None),
             };
-        }
-        let (name, entry_port) = match entry.rsplit_once(':') {
-            Some((n, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (n, p.parse::<u16>().ok()),
-            _ => (entry.as_str(), None),
-        };
-        let name = name.trim_start_matches('.');
-        let host_ok = host == name || host.strip_suffix(name).is_some_and(|rest| rest.ends_with('.'));
-        host_ok && entry_port.is_none_or(|p| Some(p) == port)
-    })
+            let name = name.trim_start_matches('.');
+            let host_ok = host == name
+                || host
+                    .strip_suffix(name)
+                    .is_some_and(|rest| rest.ends_with('.'));
+            host_ok && entry_port.is_none_or(|p| Some(p) == port)
+        })
 }
 
 fn ip_of(url: &Url) -> Option<std::net::IpAddr> {
@@ -81,7 +105,9 @@ fn ip_of(url: &Url) -> Option<std::net::IpAddr> {
 
 fn in_cidr(ip: std::net::IpAddr, net: &str, bits: &str) -> bool {
     use std::net::IpAddr;
-    let (Ok(net), Ok(bits)) = (net.parse::<IpAddr>(), bits.parse::<u32>()) else { return false };
+    let (Ok(net), Ok(bits)) = (net.parse::<IpAddr>(), bits.parse::<u32>()) else {
+        return false;
+    };
     match (ip, net) {
         (IpAddr::V4(ip), IpAddr::V4(net)) if bits <= 32 => {
             let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
@@ -100,7 +126,9 @@ mod tests {
     use super::*;
 
     fn vars(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     fn url(s: &str) -> Url {
@@ -109,20 +137,47 @@ mod tests {
 
     #[test]
     fn the_scheme_proxy_wins_over_all_proxy_and_lower_case_over_upper() {
-        let v = vars(&[("HTTPS_PROXY", "http://upper:1"), ("https_proxy", "http://lower:1"), ("ALL_PROXY", "http://all:1")]);
+        let v = vars(&[
+            ("HTTPS_PROXY", "http://upper:1"),
+            ("https_proxy", "http://lower:1"),
+            ("ALL_PROXY", "http://all:1"),
+        ]);
         let p = proxy_from(&v, &url("https://a.com/")).unwrap();
-        assert_eq!((p.value.as_str(), p.variable.as_str()), ("http://lower:1", "https_proxy"));
-        assert_eq!(proxy_from(&v, &url("http://a.com/")).unwrap().variable, "ALL_PROXY");
+        assert_eq!(
+            (p.value.as_str(), p.variable.as_str()),
+            ("http://lower:1", "https_proxy")
+        );
+        assert_eq!(
+            proxy_from(&v, &url("http://a.com/")).unwrap().variable,
+            "ALL_PROXY"
+        );
         assert_eq!(proxy_from(&[], &url("http://a.com/")), None);
     }
 
     #[test]
     fn no_proxy_bypasses_hosts_suffixes_ports_ips_and_cidrs() {
-        let v = vars(&[("HTTP_PROXY", "http://p:1"), ("NO_PROXY", "internal.test, .corp.test,svc.test:8080,10.0.0.0/8,::1")]);
-        for bypassed in ["http://internal.test/", "http://a.corp.test/", "http://svc.test:8080/", "http://10.1.2.3/", "http://[::1]/"] {
+        let v = vars(&[
+            ("HTTP_PROXY", "http://p:1"),
+            (
+                "NO_PROXY",
+                "internal.test, .corp.test,svc.test:8080,10.0.0.0/8,::1",
+            ),
+        ]);
+        for bypassed in [
+            "http://internal.test/",
+            "http://a.corp.test/",
+            "http://svc.test:8080/",
+            "http://10.1.2.3/",
+            "http://[::1]/",
+        ] {
             assert_eq!(proxy_from(&v, &url(bypassed)), None, "{bypassed}");
         }
-        for proxied in ["http://notinternal.test/", "http://svc.test/", "http://11.0.0.1/", "http://example.test/"] {
+        for proxied in [
+            "http://notinternal.test/",
+            "http://svc.test/",
+            "http://11.0.0.1/",
+            "http://example.test/",
+        ] {
             assert!(proxy_from(&v, &url(proxied)).is_some(), "{proxied}");
         }
         let all = vars(&[("HTTP_PROXY", "http://p:1"), ("no_proxy", "*")]);
@@ -131,9 +186,17 @@ mod tests {
 
     #[test]
     fn ca_bundle_prefers_requests_over_curl() {
-        let v = vars(&[("CURL_CA_BUNDLE", "/c.pem"), ("REQUESTS_CA_BUNDLE", "/r.pem")]);
+        let v = vars(&[
+            ("CURL_CA_BUNDLE", "/c.pem"),
+            ("REQUESTS_CA_BUNDLE", "/r.pem"),
+        ]);
         assert_eq!(ca_bundle_from(&v).unwrap().variable, "REQUESTS_CA_BUNDLE");
-        assert_eq!(ca_bundle_from(&vars(&[("CURL_CA_BUNDLE", "/c.pem")])).unwrap().value, "/c.pem");
+        assert_eq!(
+            ca_bundle_from(&vars(&[("CURL_CA_BUNDLE", "/c.pem")]))
+                .unwrap()
+                .value,
+            "/c.pem"
+        );
         assert_eq!(ca_bundle_from(&[]), None);
     }
 }

@@ -38,9 +38,17 @@ pub enum Error {
     /// The read timeout passed.
     ReadTimeout(String),
     /// More redirects than `max_redirects`; carries the last response.
-    TooManyRedirects { message: String, response: Box<Response> },
+    TooManyRedirects {
+        message: String,
+        response: Box<Response>,
+    },
     /// `raise_for_status` on a 4xx/5xx response.
-    HttpStatus { status: u16, reason: String, url: String, message: String },
+    HttpStatus {
+        status: u16,
+        reason: String,
+        url: String,
+        message: String,
+    },
     /// The response body is not JSON.
     JsonDecode(String),
     /// The body does not decode according to its `Content-Encoding`.
@@ -52,7 +60,10 @@ pub enum Error {
     /// A setting the adapter cannot honour.
     Unsupported(String),
     /// Any other transport error: the wasi:http `error-code` case name and detail.
-    Transport { code: String, detail: Option<String> },
+    Transport {
+        code: String,
+        detail: Option<String>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -76,9 +87,14 @@ impl fmt::Display for Error {
             | Error::ContentDecoding(m)
             | Error::StreamConsumed(m)
             | Error::Unsupported(m) => f.write_str(m),
-            Error::TooManyRedirects { message, .. } | Error::HttpStatus { message, .. } => f.write_str(message),
+            Error::TooManyRedirects { message, .. } | Error::HttpStatus { message, .. } => {
+                f.write_str(message)
+            }
             Error::SessionClosed => f.write_str("the session is closed"),
-            Error::Transport { code, detail: Some(d) } => write!(f, "{code}: {d}"),
+            Error::Transport {
+                code,
+                detail: Some(d),
+            } => write!(f, "{code}: {d}"),
             Error::Transport { code, detail: None } => f.write_str(code),
         }
     }
@@ -98,7 +114,10 @@ impl Error {
             Error::Tls(m) => Error::Tls(with(m)),
             Error::ConnectTimeout(m) => Error::ConnectTimeout(with(m)),
             Error::ReadTimeout(m) => Error::ReadTimeout(with(m)),
-            Error::Transport { code, detail } => Error::Transport { code, detail: Some(with(detail.unwrap_or_default())) },
+            Error::Transport { code, detail } => Error::Transport {
+                code,
+                detail: Some(with(detail.unwrap_or_default())),
+            },
             other => other,
         }
     }
@@ -115,7 +134,12 @@ mod tests {
     fn network_errors_name_the_url_without_userinfo() {
         let url = url::Url::parse("http://user:pw@h:8080/x").unwrap();
         let e = Error::ConnectionRefused("the server refused the connection".into()).at(&url);
-        assert_eq!(e.to_string(), "the server refused the connection (http://h:8080/x)");
-        assert!(matches!(Error::InvalidJson("x".into()).at(&url), Error::InvalidJson(m) if m == "x"));
+        assert_eq!(
+            e.to_string(),
+            "the server refused the connection (http://h:8080/x)"
+        );
+        assert!(
+            matches!(Error::InvalidJson("x".into()).at(&url), Error::InvalidJson(m) if m == "x")
+        );
     }
 }

@@ -30,12 +30,18 @@ impl Headers {
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of `name` joined with `, ` (as requests' `CaseInsensitiveDict` shows them).
@@ -159,7 +165,10 @@ mod tests {
         h.set("Accept", "application/json");
         assert_eq!(
             h.to_pairs(),
-            vec![("Accept".into(), "application/json".into()), ("X-Two".into(), "2".into())]
+            vec![
+                ("Accept".into(), "application/json".into()),
+                ("X-Two".into(), "2".into())
+            ]
         );
     }
 
@@ -176,9 +185,18 @@ mod tests {
 
     #[test]
     fn crlf_in_a_value_is_refused() {
-        assert!(matches!(validate("X-A", "ok\r\nInjected: yes"), Err(Error::InvalidHeader(_))));
-        assert!(matches!(validate("X-A", "a\nb"), Err(Error::InvalidHeader(_))));
-        assert!(matches!(validate("X-A", " leading"), Err(Error::InvalidHeader(_))));
+        assert!(matches!(
+            validate("X-A", "ok\r\nInjected: yes"),
+            Err(Error::InvalidHeader(_))
+        ));
+        assert!(matches!(
+            validate("X-A", "a\nb"),
+            Err(Error::InvalidHeader(_))
+        ));
+        assert!(matches!(
+            validate("X-A", " leading"),
+            Err(Error::InvalidHeader(_))
+        ));
         assert!(validate("X-A", "").is_ok());
         assert!(validate("X-A", "tab\tinside").is_ok());
     }
@@ -186,7 +204,10 @@ mod tests {
     #[test]
     fn bad_names_are_refused() {
         for name in ["", "Bad Name", "a:b", "x\r\ny", "caf\u{e9}"] {
-            assert!(matches!(validate_name(name), Err(Error::InvalidHeader(_))), "{name:?}");
+            assert!(
+                matches!(validate_name(name), Err(Error::InvalidHeader(_))),
+                "{name:?}"
+            );
         }
         assert!(validate_name("X-Custom_Header.1").is_ok());
     }

@@ -9,7 +9,13 @@ pub fn merge_pairs(
     overrides: &[(String, Option<String>)],
     case_insensitive: bool,
 ) -> Vec<(String, String)> {
-    let same = |a: &str, b: &str| if case_insensitive { a.eq_ignore_ascii_case(b) } else { a == b };
+    let same = |a: &str, b: &str| {
+        if case_insensitive {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
     let mut out = session.to_vec();
     let mut touched: Vec<&str> = Vec::new();
     for (name, value) in overrides {
@@ -46,9 +52,17 @@ pub fn merge_pairs(
 }
 
 /// Merges plain pairs (proxies): the request's entries replace the session's of the same name.
-pub fn merge_plain(session: &[(String, String)], request: Option<&[(String, String)]>) -> Vec<(String, String)> {
-    let Some(request) = request else { return session.to_vec() };
-    let overrides: Vec<(String, Option<String>)> = request.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
+pub fn merge_plain(
+    session: &[(String, String)],
+    request: Option<&[(String, String)]>,
+) -> Vec<(String, String)> {
+    let Some(request) = request else {
+        return session.to_vec();
+    };
+    let overrides: Vec<(String, Option<String>)> = request
+        .iter()
+        .map(|(k, v)| (k.clone(), Some(v.clone())))
+        .collect();
     merge_pairs(session, &overrides, false)
 }
 
@@ -57,9 +71,19 @@ pub fn merge_plain(session: &[(String, String)], request: Option<&[(String, Stri
 pub fn select_proxy(url: &url::Url, proxies: &[(String, String)]) -> Option<String> {
     let host = url.host_str().unwrap_or("");
     let scheme = url.scheme();
-    let keys = [format!("{scheme}://{host}"), scheme.to_string(), format!("all://{host}"), "all".to_string()];
+    let keys = [
+        format!("{scheme}://{host}"),
+        scheme.to_string(),
+        format!("all://{host}"),
+        "all".to_string(),
+    ];
     keys.iter()
-        .find_map(|key| proxies.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone()))
+        .find_map(|key| {
+            proxies
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.clone())
+        })
         .filter(|p| !p.is_empty())
 }
 
@@ -68,18 +92,25 @@ mod tests {
     use super::*;
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     fn over(p: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
-        p.iter().map(|(a, b)| (a.to_string(), b.map(str::to_string))).collect()
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.map(str::to_string)))
+            .collect()
     }
 
     #[test]
     fn the_request_wins_and_keeps_the_session_position() {
         let s = pairs(&[("Accept", "*/*"), ("User-Agent", "x")]);
         let merged = merge_pairs(&s, &over(&[("accept", Some("text/html"))]), true);
-        assert_eq!(merged, pairs(&[("accept", "text/html"), ("User-Agent", "x")]));
+        assert_eq!(
+            merged,
+            pairs(&[("accept", "text/html"), ("User-Agent", "x")])
+        );
     }
 
     #[test]
@@ -92,8 +123,15 @@ mod tests {
     #[test]
     fn new_names_are_appended_and_repeats_kept_in_order() {
         let s = pairs(&[("a", "1"), ("b", "2")]);
-        let merged = merge_pairs(&s, &over(&[("c", Some("3")), ("a", Some("x")), ("a", Some("y"))]), false);
-        assert_eq!(merged, pairs(&[("a", "x"), ("a", "y"), ("b", "2"), ("c", "3")]));
+        let merged = merge_pairs(
+            &s,
+            &over(&[("c", Some("3")), ("a", Some("x")), ("a", Some("y"))]),
+            false,
+        );
+        assert_eq!(
+            merged,
+            pairs(&[("a", "x"), ("a", "y"), ("b", "2"), ("c", "3")])
+        );
     }
 
     #[test]
@@ -106,9 +144,16 @@ mod tests {
     #[test]
     fn proxies_are_selected_most_specific_first() {
         let url = url::Url::parse("http://a.com/").unwrap();
-        let p = pairs(&[("all", "http://all:1"), ("http", "http://http:1"), ("http://a.com", "http://host:1")]);
+        let p = pairs(&[
+            ("all", "http://all:1"),
+            ("http", "http://http:1"),
+            ("http://a.com", "http://host:1"),
+        ]);
         assert_eq!(select_proxy(&url, &p).as_deref(), Some("http://host:1"));
-        assert_eq!(select_proxy(&url::Url::parse("https://b.com/").unwrap(), &p).as_deref(), Some("http://all:1"));
+        assert_eq!(
+            select_proxy(&url::Url::parse("https://b.com/").unwrap(), &p).as_deref(),
+            Some("http://all:1")
+        );
         assert_eq!(select_proxy(&url, &[]), None);
     }
 }

@@ -65,7 +65,10 @@ impl Default for Settings {
     fn default() -> Self {
         let headers = Headers::from_trusted(vec![
             ("User-Agent".into(), USER_AGENT.into()),
-            ("Accept-Encoding".into(), crate::decode::ACCEPT_ENCODING.into()),
+            (
+                "Accept-Encoding".into(),
+                crate::decode::ACCEPT_ENCODING.into(),
+            ),
             ("Accept".into(), "*/*".into()),
         ]);
         Settings {
@@ -98,7 +101,14 @@ impl PreparedRequest {
     /// Merges `parts` with the session's settings. The order is requests':
     /// method, URL (params), headers, cookies, body, and auth last, so an auth
     /// scheme sees the request complete.
-    pub fn prepare(settings: &Settings, jar: &CookieJar, now: i64, method: &str, url: &str, parts: RequestParts) -> Result<Self> {
+    pub fn prepare(
+        settings: &Settings,
+        jar: &CookieJar,
+        now: i64,
+        method: &str,
+        url: &str,
+        parts: RequestParts,
+    ) -> Result<Self> {
         // 1. Method: an RFC 9110 token, upper-cased as requests does.
         let method = validate_method(method)?;
 
@@ -119,7 +129,13 @@ impl PreparedRequest {
         };
         let headers = Headers::from_pairs(merged)?;
 
-        let mut request = PreparedRequest { method, url, headers, body: None, request_cookies: Vec::new() };
+        let mut request = PreparedRequest {
+            method,
+            url,
+            headers,
+            body: None,
+            request_cookies: Vec::new(),
+        };
 
         // 4. Cookies: jar plus request-only cookies, unless a `Cookie` header was given.
         if let Some(cookies) = parts.cookies {
@@ -149,10 +165,9 @@ impl PreparedRequest {
         let auth = match parts.auth {
             Some(AuthOverride::Disable) => None,
             Some(AuthOverride::Replace(auth)) => Some(auth),
-            None => settings
-                .auth
-                .clone()
-                .or_else(|| url_auth.map(|(username, password)| Auth::Basic { username, password })),
+            None => settings.auth.clone().or_else(|| {
+                url_auth.map(|(username, password)| Auth::Basic { username, password })
+            }),
         };
         if let Some(auth) = auth {
             auth.validate()?;
@@ -177,7 +192,9 @@ impl PreparedRequest {
     pub fn set_content_length(&mut self) {
         match &self.body {
             Some(body) => self.headers.set("Content-Length", &body.len().to_string()),
-            None if self.method != "GET" && self.method != "HEAD" => self.headers.set("Content-Length", "0"),
+            None if self.method != "GET" && self.method != "HEAD" => {
+                self.headers.set("Content-Length", "0")
+            }
             None => {
                 self.headers.remove("content-length");
             }
@@ -212,7 +229,9 @@ impl PreparedRequest {
 /// A method must be an RFC 9110 token; it is upper-cased.
 pub fn validate_method(method: &str) -> Result<String> {
     if method.is_empty() || !method.bytes().all(headers::is_tchar) {
-        return Err(Error::InvalidMethod(format!("invalid HTTP method {method:?}: it must be a token such as GET")));
+        return Err(Error::InvalidMethod(format!(
+            "invalid HTTP method {method:?}: it must be a token such as GET"
+        )));
     }
     Ok(method.to_ascii_uppercase())
 }
@@ -223,13 +242,24 @@ mod tests {
 
     const NOW: i64 = 1_800_000_000;
 
-    fn prep(settings: &Settings, method: &str, url: &str, parts: RequestParts) -> Result<PreparedRequest> {
+    fn prep(
+        settings: &Settings,
+        method: &str,
+        url: &str,
+        parts: RequestParts,
+    ) -> Result<PreparedRequest> {
         PreparedRequest::prepare(settings, &CookieJar::new(), NOW, method, url, parts)
     }
 
     #[test]
     fn defaults_name_the_crate_and_list_decodable_encodings() {
-        let r = prep(&Settings::default(), "get", "http://h/", RequestParts::default()).unwrap();
+        let r = prep(
+            &Settings::default(),
+            "get",
+            "http://h/",
+            RequestParts::default(),
+        )
+        .unwrap();
         assert_eq!(r.method, "GET");
         assert_eq!(r.headers.get("user-agent"), Some(USER_AGENT));
         assert_eq!(r.headers.get("accept-encoding"), Some("gzip, deflate"));
@@ -239,15 +269,24 @@ mod tests {
 
     #[test]
     fn session_and_request_params_are_appended_in_order() {
-        let settings = Settings { params: vec![("s".into(), "1".into())], ..Settings::default() };
-        let parts = RequestParts { params: Some(vec![("r".into(), Some("2".into()))]), ..Default::default() };
+        let settings = Settings {
+            params: vec![("s".into(), "1".into())],
+            ..Settings::default()
+        };
+        let parts = RequestParts {
+            params: Some(vec![("r".into(), Some("2".into()))]),
+            ..Default::default()
+        };
         let r = prep(&settings, "GET", "http://h/p?q=0#f", parts).unwrap();
         assert_eq!(r.url.as_str(), "http://h/p?q=0&s=1&r=2#f");
     }
 
     #[test]
     fn a_json_body_sets_type_and_length() {
-        let parts = RequestParts { body: Some(Body::Json("[1]".into())), ..Default::default() };
+        let parts = RequestParts {
+            body: Some(Body::Json("[1]".into())),
+            ..Default::default()
+        };
         let r = prep(&Settings::default(), "POST", "http://h/", parts).unwrap();
         assert_eq!(r.headers.get("content-type"), Some("application/json"));
         assert_eq!(r.headers.get("content-length"), Some("3"));
@@ -258,47 +297,91 @@ mod tests {
     fn a_content_type_given_by_the_caller_is_kept() {
         let parts = RequestParts {
             body: Some(Body::Json("{}".into())),
-            headers: Some(vec![("Content-Type".into(), Some("application/vnd.api+json".into()))]),
+            headers: Some(vec![(
+                "Content-Type".into(),
+                Some("application/vnd.api+json".into()),
+            )]),
             ..Default::default()
         };
         let r = prep(&Settings::default(), "POST", "http://h/", parts).unwrap();
-        assert_eq!(r.headers.get("content-type"), Some("application/vnd.api+json"));
+        assert_eq!(
+            r.headers.get("content-type"),
+            Some("application/vnd.api+json")
+        );
     }
 
     #[test]
     fn a_bodiless_post_sends_content_length_zero() {
-        let r = prep(&Settings::default(), "POST", "http://h/", RequestParts::default()).unwrap();
+        let r = prep(
+            &Settings::default(),
+            "POST",
+            "http://h/",
+            RequestParts::default(),
+        )
+        .unwrap();
         assert_eq!(r.headers.get("content-length"), Some("0"));
     }
 
     #[test]
     fn url_userinfo_becomes_basic_auth_and_leaves_the_url() {
-        let r = prep(&Settings::default(), "GET", "http://user:pass@h/", RequestParts::default()).unwrap();
+        let r = prep(
+            &Settings::default(),
+            "GET",
+            "http://user:pass@h/",
+            RequestParts::default(),
+        )
+        .unwrap();
         assert_eq!(r.url.as_str(), "http://h/");
         assert_eq!(r.headers.get("authorization"), Some("Basic dXNlcjpwYXNz"));
     }
 
     #[test]
     fn request_auth_beats_session_auth_and_disable_removes_all() {
-        let settings = Settings { auth: Some(Auth::Bearer("session".into())), ..Settings::default() };
-        let parts = RequestParts { auth: Some(AuthOverride::Replace(Auth::Bearer("req".into()))), ..Default::default() };
+        let settings = Settings {
+            auth: Some(Auth::Bearer("session".into())),
+            ..Settings::default()
+        };
+        let parts = RequestParts {
+            auth: Some(AuthOverride::Replace(Auth::Bearer("req".into()))),
+            ..Default::default()
+        };
         let r = prep(&settings, "GET", "http://h/", parts).unwrap();
         assert_eq!(r.headers.get("authorization"), Some("Bearer req"));
-        let parts = RequestParts { auth: Some(AuthOverride::Disable), ..Default::default() };
+        let parts = RequestParts {
+            auth: Some(AuthOverride::Disable),
+            ..Default::default()
+        };
         let r = prep(&settings, "GET", "http://u:p@h/", parts).unwrap();
         assert!(!r.headers.contains("authorization"));
     }
 
     #[test]
     fn bad_methods_and_headers_are_typed_errors() {
-        assert!(matches!(prep(&Settings::default(), "GE T", "http://h/", Default::default()), Err(Error::InvalidMethod(_))));
-        let parts = RequestParts { headers: Some(vec![("X".into(), Some("a\r\nB: c".into()))]), ..Default::default() };
-        assert!(matches!(prep(&Settings::default(), "GET", "http://h/", parts), Err(Error::InvalidHeader(_))));
+        assert!(matches!(
+            prep(
+                &Settings::default(),
+                "GE T",
+                "http://h/",
+                Default::default()
+            ),
+            Err(Error::InvalidMethod(_))
+        ));
+        let parts = RequestParts {
+            headers: Some(vec![("X".into(), Some("a\r\nB: c".into()))]),
+            ..Default::default()
+        };
+        assert!(matches!(
+            prep(&Settings::default(), "GET", "http://h/", parts),
+            Err(Error::InvalidHeader(_))
+        ));
     }
 
     #[test]
     fn request_cookies_are_sent_and_a_cookie_header_wins() {
-        let parts = RequestParts { cookies: Some(vec![("a".into(), "1".into())]), ..Default::default() };
+        let parts = RequestParts {
+            cookies: Some(vec![("a".into(), "1".into())]),
+            ..Default::default()
+        };
         let r = prep(&Settings::default(), "GET", "http://h/", parts).unwrap();
         assert_eq!(r.headers.get("cookie"), Some("a=1"));
         let parts = RequestParts {

@@ -25,7 +25,10 @@ pub fn is_permanent_redirect(status: u16, headers: &Headers) -> bool {
 /// over when the new URL has none (RFC 9110 §10.2.2).
 pub fn next_url(current: &Url, location: &str) -> Result<Url> {
     let mut next = current.join(location.trim()).map_err(|e| {
-        Error::InvalidUrl(format!("the redirect Location {:?} is not a valid URL: {e}", crate::urls::redact_str(location)))
+        Error::InvalidUrl(format!(
+            "the redirect Location {:?} is not a valid URL: {e}",
+            crate::urls::redact_str(location)
+        ))
     })?;
     if next.fragment().is_none() {
         if let Some(fragment) = current.fragment() {
@@ -33,7 +36,9 @@ pub fn next_url(current: &Url, location: &str) -> Result<Url> {
         }
     }
     if crate::urls::is_http(&next) && next.host_str().is_none_or(str::is_empty) {
-        return Err(Error::InvalidUrl(format!("the redirect Location {location:?} has no host")));
+        return Err(Error::InvalidUrl(format!(
+            "the redirect Location {location:?} has no host"
+        )));
     }
     Ok(next)
 }
@@ -125,40 +130,79 @@ mod tests {
     fn locations_resolve_relative_and_scheme_relative() {
         let cur = url("https://a.com/x/y?q=1");
         assert_eq!(next_url(&cur, "z").unwrap().as_str(), "https://a.com/x/z");
-        assert_eq!(next_url(&cur, "/root").unwrap().as_str(), "https://a.com/root");
-        assert_eq!(next_url(&cur, "//b.com/p").unwrap().as_str(), "https://b.com/p");
-        assert_eq!(next_url(&cur, "http://c.com").unwrap().as_str(), "http://c.com/");
+        assert_eq!(
+            next_url(&cur, "/root").unwrap().as_str(),
+            "https://a.com/root"
+        );
+        assert_eq!(
+            next_url(&cur, "//b.com/p").unwrap().as_str(),
+            "https://b.com/p"
+        );
+        assert_eq!(
+            next_url(&cur, "http://c.com").unwrap().as_str(),
+            "http://c.com/"
+        );
     }
 
     #[test]
     fn the_fragment_is_carried_when_the_location_has_none() {
         let cur = url("http://a.com/x#frag");
-        assert_eq!(next_url(&cur, "/y").unwrap().as_str(), "http://a.com/y#frag");
-        assert_eq!(next_url(&cur, "/y#other").unwrap().as_str(), "http://a.com/y#other");
+        assert_eq!(
+            next_url(&cur, "/y").unwrap().as_str(),
+            "http://a.com/y#frag"
+        );
+        assert_eq!(
+            next_url(&cur, "/y#other").unwrap().as_str(),
+            "http://a.com/y#other"
+        );
     }
 
     #[test]
     fn a_broken_location_is_an_invalid_url() {
-        assert!(matches!(next_url(&url("http://a.com/"), "http://"), Err(Error::InvalidUrl(_))));
+        assert!(matches!(
+            next_url(&url("http://a.com/"), "http://"),
+            Err(Error::InvalidUrl(_))
+        ));
     }
 
     #[test]
     fn auth_is_stripped_on_host_change() {
-        assert!(should_strip_auth(&url("http://a.com/"), &url("http://b.com/")));
+        assert!(should_strip_auth(
+            &url("http://a.com/"),
+            &url("http://b.com/")
+        ));
     }
 
     #[test]
     fn auth_is_stripped_on_port_or_scheme_change() {
-        assert!(should_strip_auth(&url("http://a.com:8080/"), &url("http://a.com:9090/")));
-        assert!(should_strip_auth(&url("https://a.com/"), &url("http://a.com/")));
-        assert!(should_strip_auth(&url("http://a.com:8080/"), &url("https://a.com/")));
+        assert!(should_strip_auth(
+            &url("http://a.com:8080/"),
+            &url("http://a.com:9090/")
+        ));
+        assert!(should_strip_auth(
+            &url("https://a.com/"),
+            &url("http://a.com/")
+        ));
+        assert!(should_strip_auth(
+            &url("http://a.com:8080/"),
+            &url("https://a.com/")
+        ));
     }
 
     #[test]
     fn auth_is_kept_on_http_to_https_upgrade_with_default_ports() {
-        assert!(!should_strip_auth(&url("http://a.com/"), &url("https://a.com/")));
-        assert!(!should_strip_auth(&url("http://a.com:80/"), &url("https://a.com:443/")));
-        assert!(!should_strip_auth(&url("http://a.com/x"), &url("http://a.com/y")));
+        assert!(!should_strip_auth(
+            &url("http://a.com/"),
+            &url("https://a.com/")
+        ));
+        assert!(!should_strip_auth(
+            &url("http://a.com:80/"),
+            &url("https://a.com:443/")
+        ));
+        assert!(!should_strip_auth(
+            &url("http://a.com/x"),
+            &url("http://a.com/y")
+        ));
     }
 
     #[test]
@@ -171,8 +215,19 @@ mod tests {
             ("Authorization".into(), "Basic x".into()),
             ("X-Keep".into(), "1".into()),
         ]);
-        rewrite_headers(&mut h, 302, &url("http://a.com/"), &url("http://a.com/next"));
-        assert_eq!(h.to_pairs(), vec![("Authorization".into(), "Basic x".into()), ("X-Keep".into(), "1".into())]);
+        rewrite_headers(
+            &mut h,
+            302,
+            &url("http://a.com/"),
+            &url("http://a.com/next"),
+        );
+        assert_eq!(
+            h.to_pairs(),
+            vec![
+                ("Authorization".into(), "Basic x".into()),
+                ("X-Keep".into(), "1".into())
+            ]
+        );
         rewrite_headers(&mut h, 307, &url("http://a.com/"), &url("http://b.com/"));
         assert_eq!(h.to_pairs(), vec![("X-Keep".into(), "1".into())]);
     }

@@ -38,7 +38,12 @@ enum Body {
     /// Decoded and in memory; `pos` is where `read_chunk` stands.
     Buffered { data: Vec<u8>, pos: usize },
     /// Still arriving; `pending` holds decoded bytes not yet handed out.
-    Streaming { reader: Box<dyn BodyReader>, decoder: Option<Decoder>, pending: Vec<u8>, started: bool },
+    Streaming {
+        reader: Box<dyn BodyReader>,
+        decoder: Option<Decoder>,
+        pending: Vec<u8>,
+        started: bool,
+    },
     /// Read to the end by `read_chunk`, or the body of a copy of a streamed response.
     Consumed,
 }
@@ -46,10 +51,18 @@ enum Body {
 impl Response {
     /// A response whose body has not been read yet. An unknown
     /// `Content-Encoding` fails when the body is read, not now: the head is still useful.
-    pub fn new(raw: RawResponse, url: Url, request: PreparedRequest, elapsed: Duration, cookies: Vec<StoredCookie>) -> Self {
+    pub fn new(
+        raw: RawResponse,
+        url: Url,
+        request: PreparedRequest,
+        elapsed: Duration,
+        cookies: Vec<StoredCookie>,
+    ) -> Self {
         let encoding = charset(raw.headers.get("content-type"));
         let (decoder, reader): (Option<Decoder>, Box<dyn BodyReader>) =
-            match Decoder::for_content_encoding(raw.headers.get_joined("content-encoding").as_deref()) {
+            match Decoder::for_content_encoding(
+                raw.headers.get_joined("content-encoding").as_deref(),
+            ) {
                 Ok(decoder) => (decoder, raw.body),
                 Err(e) => (None, Box::new(Failing(Some(e)))),
             };
@@ -62,13 +75,24 @@ impl Response {
             cookies,
             request,
             encoding,
-            body: Body::Streaming { reader, decoder, pending: Vec::new(), started: false },
+            body: Body::Streaming {
+                reader,
+                decoder,
+                pending: Vec::new(),
+                started: false,
+            },
         }
     }
 
     /// Reads and decodes the whole body now (requests without `stream`).
     pub fn read_all(&mut self) -> Result<()> {
-        let Body::Streaming { reader, decoder, pending, started } = &mut self.body else {
+        let Body::Streaming {
+            reader,
+            decoder,
+            pending,
+            started,
+        } = &mut self.body
+        else {
             return match self.body {
                 Body::Buffered { .. } => Ok(()),
                 _ => Err(consumed()),
@@ -112,7 +136,12 @@ impl Response {
                 Ok((!chunk.is_empty()).then_some(chunk))
             }
             Body::Consumed => Err(consumed()),
-            Body::Streaming { reader, decoder, pending, started } => {
+            Body::Streaming {
+                reader,
+                decoder,
+                pending,
+                started,
+            } => {
                 *started = true;
                 while pending.is_empty() {
                     match reader.read(max.clamp(READ_CHUNK / 4, MAX_READ))? {
@@ -171,7 +200,8 @@ impl Response {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let text = std::str::from_utf8(bytes)
             .map_err(|e| Error::JsonDecode(format!("the body is not UTF-8 JSON: {e}")))?;
-        serde_json::from_str::<serde_json::Value>(text).map_err(|e| Error::JsonDecode(e.to_string()))?;
+        serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| Error::JsonDecode(e.to_string()))?;
         Ok(text.to_string())
     }
 
@@ -196,7 +226,11 @@ impl Response {
         Err(Error::HttpStatus {
             status: self.status,
             reason: self.reason().to_string(),
-            message: format!("{} {kind} Error: {} for url: {url}", self.status, self.reason()),
+            message: format!(
+                "{} {kind} Error: {} for url: {url}",
+                self.status,
+                self.reason()
+            ),
             url,
         })
     }
@@ -224,7 +258,10 @@ impl Response {
             request: self.request.clone(),
             encoding: self.encoding.clone(),
             body: match &self.body {
-                Body::Buffered { data, .. } => Body::Buffered { data: data.clone(), pos: 0 },
+                Body::Buffered { data, .. } => Body::Buffered {
+                    data: data.clone(),
+                    pos: 0,
+                },
                 _ => Body::Consumed,
             },
         }
@@ -233,7 +270,12 @@ impl Response {
 
 impl std::fmt::Debug for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<Response [{}] {}>", self.status, crate::urls::redact(&self.url))
+        write!(
+            f,
+            "<Response [{}] {}>",
+            self.status,
+            crate::urls::redact(&self.url)
+        )
     }
 }
 
@@ -291,7 +333,10 @@ impl Charset {
         match self {
             Charset::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
             Charset::Latin1 => bytes.iter().map(|&b| b as char).collect(),
-            Charset::Ascii => bytes.iter().map(|&b| if b < 0x80 { b as char } else { '\u{FFFD}' }).collect(),
+            Charset::Ascii => bytes
+                .iter()
+                .map(|&b| if b < 0x80 { b as char } else { '\u{FFFD}' })
+                .collect(),
             Charset::Windows1252 => bytes.iter().map(|&b| windows_1252(b)).collect(),
         }
     }
@@ -300,8 +345,9 @@ impl Charset {
 /// WHATWG windows-1252: latin-1 but for 0x80-0x9F.
 fn windows_1252(b: u8) -> char {
     const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
-        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
     ];
     match b {
         0x80..=0x9f => HIGH[(b - 0x80) as usize],
@@ -383,8 +429,17 @@ mod tests {
             body: None,
             request_cookies: vec![],
         };
-        let headers = Headers::from_trusted(headers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect());
-        let raw = RawResponse { status, headers, body: Box::new(BytesBody::new(body.to_vec())) };
+        let headers = Headers::from_trusted(
+            headers
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        );
+        let raw = RawResponse {
+            status,
+            headers,
+            body: Box::new(BytesBody::new(body.to_vec())),
+        };
         Response::new(raw, url, request, Duration::ZERO, vec![])
     }
 
@@ -392,18 +447,28 @@ mod tests {
     fn raise_for_status_words_the_error_as_requests_does() {
         let r = response(404, &[], b"");
         match r.raise_for_status() {
-            Err(Error::HttpStatus { status: 404, message, .. }) => {
+            Err(Error::HttpStatus {
+                status: 404,
+                message,
+                ..
+            }) => {
                 assert_eq!(message, "404 Client Error: Not Found for url: http://h/x")
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(response(503, &[], b"").raise_for_status(), Err(Error::HttpStatus { message, .. }) if message.starts_with("503 Server Error")));
+        assert!(
+            matches!(response(503, &[], b"").raise_for_status(), Err(Error::HttpStatus { message, .. }) if message.starts_with("503 Server Error"))
+        );
         assert!(response(302, &[], b"").raise_for_status().is_ok());
     }
 
     #[test]
     fn text_follows_the_charset_and_replaces_bad_bytes() {
-        let mut r = response(200, &[("Content-Type", "text/plain; charset=ISO-8859-1")], b"caf\xe9");
+        let mut r = response(
+            200,
+            &[("Content-Type", "text/plain; charset=ISO-8859-1")],
+            b"caf\xe9",
+        );
         assert_eq!(r.encoding(), "iso-8859-1");
         assert_eq!(r.text().unwrap(), "café");
         let mut r = response(200, &[("Content-Type", "text/plain")], b"caf\xe9");
@@ -411,13 +476,22 @@ mod tests {
         assert_eq!(r.text().unwrap(), "caf\u{FFFD}");
         r.set_encoding("windows-1252").unwrap();
         assert_eq!(r.text().unwrap(), "café");
-        assert!(matches!(r.set_encoding("klingon"), Err(Error::InvalidOption(_))));
+        assert!(matches!(
+            r.set_encoding("klingon"),
+            Err(Error::InvalidOption(_))
+        ));
     }
 
     #[test]
     fn json_is_checked() {
-        assert_eq!(response(200, &[], b"\xEF\xBB\xBF{\"a\":1}").json().unwrap(), "{\"a\":1}");
-        assert!(matches!(response(200, &[], b"nope").json(), Err(Error::JsonDecode(_))));
+        assert_eq!(
+            response(200, &[], b"\xEF\xBB\xBF{\"a\":1}").json().unwrap(),
+            "{\"a\":1}"
+        );
+        assert!(matches!(
+            response(200, &[], b"nope").json(),
+            Err(Error::JsonDecode(_))
+        ));
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub struct Session {
 
 /// Seconds since the Unix epoch, for cookie expiry.
 pub fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 impl Session {
@@ -31,7 +34,10 @@ impl Session {
         Session {
             settings: Settings::default(),
             jar: CookieJar::new(),
-            adapters: vec![("https://".into(), default_adapter.clone()), ("http://".into(), default_adapter)],
+            adapters: vec![
+                ("https://".into(), default_adapter.clone()),
+                ("http://".into(), default_adapter),
+            ],
             closed: false,
         }
     }
@@ -69,7 +75,13 @@ impl Session {
     }
 
     /// Prepares and sends a request (requests' `Session.request`).
-    pub fn request(&mut self, method: &str, url: &str, parts: RequestParts, send: SendOverrides) -> Result<Response> {
+    pub fn request(
+        &mut self,
+        method: &str,
+        url: &str,
+        parts: RequestParts,
+        send: SendOverrides,
+    ) -> Result<Response> {
         let prepared = self.prepare(method, url, parts)?;
         self.send(prepared, send)
     }
@@ -111,10 +123,18 @@ impl Session {
             let elapsed = started.elapsed();
 
             // 3. Cookies from every response go into the jar, redirect hops included.
-            let set = self.jar.store_response_cookies(&request.url, raw.headers.get_all("set-cookie"), now());
+            let set = self.jar.store_response_cookies(
+                &request.url,
+                raw.headers.get_all("set-cookie"),
+                now(),
+            );
             let url = request.url.clone();
             let next = if allow_redirects && redirect::is_redirect(raw.status, &raw.headers) {
-                Some(redirect_target(&request, raw.status, raw.headers.get("location").unwrap_or(""))?)
+                Some(redirect_target(
+                    &request,
+                    raw.status,
+                    raw.headers.get("location").unwrap_or(""),
+                )?)
             } else {
                 None
             };
@@ -151,7 +171,11 @@ impl Session {
                 url: next_url,
                 headers,
                 // Only 307/308 resend the body; no copy is made for the others.
-                body: if redirect::drops_body(status) { None } else { sent.body.clone() },
+                body: if redirect::drops_body(status) {
+                    None
+                } else {
+                    sent.body.clone()
+                },
                 request_cookies: sent.request_cookies.clone(),
             };
             next_request.set_cookie_header(&self.jar, now());
@@ -165,8 +189,13 @@ impl Session {
     /// again is replaced; longer prefixes are tried first.
     pub fn mount(&mut self, prefix: &str, adapter: SharedTransport) -> Result<()> {
         self.open()?;
-        self.adapters.retain(|(p, _)| !p.eq_ignore_ascii_case(prefix));
-        let at = self.adapters.iter().position(|(p, _)| p.len() < prefix.len()).unwrap_or(self.adapters.len());
+        self.adapters
+            .retain(|(p, _)| !p.eq_ignore_ascii_case(prefix));
+        let at = self
+            .adapters
+            .iter()
+            .position(|(p, _)| p.len() < prefix.len())
+            .unwrap_or(self.adapters.len());
         self.adapters.insert(at, (prefix.to_string(), adapter));
         Ok(())
     }
@@ -181,7 +210,10 @@ impl Session {
             .find(|(prefix, _)| lower.starts_with(&prefix.to_ascii_lowercase()))
             .map(|(_, adapter)| adapter.clone())
             .ok_or_else(|| {
-                Error::InvalidSchema(format!("No connection adapters were found for {:?}", crate::urls::redact_str(url)))
+                Error::InvalidSchema(format!(
+                    "No connection adapters were found for {:?}",
+                    crate::urls::redact_str(url)
+                ))
             })
     }
 
@@ -197,7 +229,11 @@ impl Session {
 }
 
 /// Where a redirect response leads, and with which method.
-fn redirect_target(request: &PreparedRequest, status: u16, location: &str) -> Result<(url::Url, String)> {
+fn redirect_target(
+    request: &PreparedRequest,
+    status: u16,
+    location: &str,
+) -> Result<(url::Url, String)> {
     let url = redirect::next_url(&request.url, location)?;
     Ok((url, redirect::next_method(status, &request.method)))
 }

@@ -11,7 +11,14 @@ use std::rc::Rc;
 type Canned = (u16, Vec<(String, String)>, Vec<u8>);
 
 fn canned(status: u16, headers: &[(&str, &str)], body: &str) -> Canned {
-    (status, headers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(), body.as_bytes().to_vec())
+    (
+        status,
+        headers
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+        body.as_bytes().to_vec(),
+    )
 }
 
 fn session_with(responses: Vec<Canned>) -> (Session, Rc<RefCell<ScriptedTransport>>) {
@@ -25,16 +32,27 @@ fn received(t: &Rc<RefCell<ScriptedTransport>>) -> Vec<RecordedRequest> {
 }
 
 fn header<'a>(r: &'a RecordedRequest, name: &str) -> Option<&'a str> {
-    r.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    r.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn get(s: &mut Session, url: &str) -> crate::Result<crate::response::Response> {
-    s.request("GET", url, RequestParts::default(), SendOverrides::default())
+    s.request(
+        "GET",
+        url,
+        RequestParts::default(),
+        SendOverrides::default(),
+    )
 }
 
 #[test]
 fn a_redirect_is_followed_and_recorded_in_history() {
-    let (mut s, t) = session_with(vec![canned(302, &[("Location", "/next")], "moved"), canned(200, &[], "done")]);
+    let (mut s, t) = session_with(vec![
+        canned(302, &[("Location", "/next")], "moved"),
+        canned(200, &[], "done"),
+    ]);
     let mut r = get(&mut s, "http://a.test/start").unwrap();
     assert_eq!(r.status, 200);
     assert_eq!(r.url.as_str(), "http://a.test/next");
@@ -46,9 +64,16 @@ fn a_redirect_is_followed_and_recorded_in_history() {
 
 #[test]
 fn redirect_303_turns_post_into_get_without_body() {
-    let (mut s, t) = session_with(vec![canned(303, &[("Location", "/r")], ""), canned(200, &[], "")]);
-    let parts = RequestParts { body: Some(crate::body::Body::Text("data".into())), ..Default::default() };
-    s.request("POST", "http://a.test/", parts, SendOverrides::default()).unwrap();
+    let (mut s, t) = session_with(vec![
+        canned(303, &[("Location", "/r")], ""),
+        canned(200, &[], ""),
+    ]);
+    let parts = RequestParts {
+        body: Some(crate::body::Body::Text("data".into())),
+        ..Default::default()
+    };
+    s.request("POST", "http://a.test/", parts, SendOverrides::default())
+        .unwrap();
     let second = &received(&t)[1];
     assert_eq!(second.method, "GET");
     assert!(second.body.is_empty());
@@ -57,11 +82,21 @@ fn redirect_303_turns_post_into_get_without_body() {
 
 #[test]
 fn redirect_307_keeps_method_and_body() {
-    let (mut s, t) = session_with(vec![canned(307, &[("Location", "/r")], ""), canned(200, &[], "")]);
-    let parts = RequestParts { body: Some(crate::body::Body::Text("data".into())), ..Default::default() };
-    s.request("POST", "http://a.test/", parts, SendOverrides::default()).unwrap();
+    let (mut s, t) = session_with(vec![
+        canned(307, &[("Location", "/r")], ""),
+        canned(200, &[], ""),
+    ]);
+    let parts = RequestParts {
+        body: Some(crate::body::Body::Text("data".into())),
+        ..Default::default()
+    };
+    s.request("POST", "http://a.test/", parts, SendOverrides::default())
+        .unwrap();
     let second = &received(&t)[1];
-    assert_eq!((second.method.as_str(), second.body.as_slice()), ("POST", &b"data"[..]));
+    assert_eq!(
+        (second.method.as_str(), second.body.as_slice()),
+        ("POST", &b"data"[..])
+    );
 }
 
 #[test]
@@ -83,7 +118,10 @@ fn too_many_redirects_carries_the_last_response() {
 
 #[test]
 fn authorization_is_stripped_when_the_redirect_changes_host() {
-    let (mut s, t) = session_with(vec![canned(302, &[("Location", "http://b.test/")], ""), canned(200, &[], "")]);
+    let (mut s, t) = session_with(vec![
+        canned(302, &[("Location", "http://b.test/")], ""),
+        canned(200, &[], ""),
+    ]);
     s.settings_mut().unwrap().auth = Some(Auth::Bearer("secret".into()));
     get(&mut s, "http://a.test/").unwrap();
     let r = received(&t);
@@ -94,7 +132,11 @@ fn authorization_is_stripped_when_the_redirect_changes_host() {
 #[test]
 fn cookies_from_every_hop_are_stored_and_reselected_per_url() {
     let (mut s, t) = session_with(vec![
-        canned(302, &[("Location", "http://b.test/"), ("Set-Cookie", "hop=1")], ""),
+        canned(
+            302,
+            &[("Location", "http://b.test/"), ("Set-Cookie", "hop=1")],
+            "",
+        ),
         canned(200, &[("Set-Cookie", "final=2")], ""),
         canned(200, &[], ""),
     ]);
@@ -103,15 +145,28 @@ fn cookies_from_every_hop_are_stored_and_reselected_per_url() {
     assert_eq!(header(&received(&t)[1], "cookie"), None);
     get(&mut s, "http://a.test/again").unwrap();
     assert_eq!(header(&received(&t)[2], "cookie"), Some("hop=1"));
-    let names: Vec<_> = s.jar().unwrap().list(0).into_iter().map(|c| c.name).collect();
+    let names: Vec<_> = s
+        .jar()
+        .unwrap()
+        .list(0)
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     assert_eq!(names, ["hop", "final"]);
 }
 
 #[test]
 fn request_cookies_are_sent_on_every_hop_but_not_stored() {
-    let (mut s, t) = session_with(vec![canned(302, &[("Location", "/x")], ""), canned(200, &[], "")]);
-    let parts = RequestParts { cookies: Some(vec![("once".into(), "1".into())]), ..Default::default() };
-    s.request("GET", "http://a.test/", parts, SendOverrides::default()).unwrap();
+    let (mut s, t) = session_with(vec![
+        canned(302, &[("Location", "/x")], ""),
+        canned(200, &[], ""),
+    ]);
+    let parts = RequestParts {
+        cookies: Some(vec![("once".into(), "1".into())]),
+        ..Default::default()
+    };
+    s.request("GET", "http://a.test/", parts, SendOverrides::default())
+        .unwrap();
     assert_eq!(header(&received(&t)[1], "cookie"), Some("once=1"));
     assert!(s.jar().unwrap().list(0).is_empty());
 }
@@ -119,34 +174,52 @@ fn request_cookies_are_sent_on_every_hop_but_not_stored() {
 #[test]
 fn allow_redirects_false_returns_the_redirect() {
     let (mut s, _t) = session_with(vec![canned(301, &[("Location", "/x")], "")]);
-    let send = SendOverrides { allow_redirects: Some(false), ..Default::default() };
-    let r = s.request("GET", "http://a.test/", RequestParts::default(), send).unwrap();
+    let send = SendOverrides {
+        allow_redirects: Some(false),
+        ..Default::default()
+    };
+    let r = s
+        .request("GET", "http://a.test/", RequestParts::default(), send)
+        .unwrap();
     assert!(r.is_redirect() && r.is_permanent_redirect());
 }
 
 #[test]
 fn the_longest_mounted_prefix_wins_and_no_match_is_invalid_schema() {
     let (mut s, _t) = session_with(vec![]);
-    let special: Rc<RefCell<dyn Transport>> = Rc::new(RefCell::new(ScriptedTransport::new(vec![canned(200, &[], "special")]).unwrap()));
+    let special: Rc<RefCell<dyn Transport>> = Rc::new(RefCell::new(
+        ScriptedTransport::new(vec![canned(200, &[], "special")]).unwrap(),
+    ));
     s.mount("HTTP://a.test/api", special).unwrap();
     let mut r = get(&mut s, "http://a.test/api/v1").unwrap();
     assert_eq!(r.content().unwrap(), b"special");
-    assert!(matches!(get(&mut s, "ftp://a.test/"), Err(Error::InvalidSchema(_))));
+    assert!(matches!(
+        get(&mut s, "ftp://a.test/"),
+        Err(Error::InvalidSchema(_))
+    ));
 }
 
 #[test]
 fn a_closed_session_answers_session_closed() {
     let (mut s, _t) = session_with(vec![canned(200, &[], "")]);
     s.close();
-    assert!(matches!(get(&mut s, "http://a.test/"), Err(Error::SessionClosed)));
+    assert!(matches!(
+        get(&mut s, "http://a.test/"),
+        Err(Error::SessionClosed)
+    ));
     assert!(matches!(s.settings_mut(), Err(Error::SessionClosed)));
 }
 
 #[test]
 fn streamed_responses_leave_the_body_to_the_caller() {
     let (mut s, _t) = session_with(vec![canned(200, &[], "abcdef")]);
-    let send = SendOverrides { stream: Some(true), ..Default::default() };
-    let mut r = s.request("GET", "http://a.test/", RequestParts::default(), send).unwrap();
+    let send = SendOverrides {
+        stream: Some(true),
+        ..Default::default()
+    };
+    let mut r = s
+        .request("GET", "http://a.test/", RequestParts::default(), send)
+        .unwrap();
     assert_eq!(r.read_chunk(4).unwrap().unwrap(), b"abcd");
     assert_eq!(r.read_chunk(4).unwrap().unwrap(), b"ef");
     assert_eq!(r.read_chunk(4).unwrap(), None);

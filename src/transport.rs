@@ -20,7 +20,10 @@ pub struct Timeout {
 impl Timeout {
     /// Fills the limits this one leaves unset from `fallback`.
     pub fn or(self, fallback: Timeout) -> Timeout {
-        Timeout { connect_ms: self.connect_ms.or(fallback.connect_ms), read_ms: self.read_ms.or(fallback.read_ms) }
+        Timeout {
+            connect_ms: self.connect_ms.or(fallback.connect_ms),
+            read_ms: self.read_ms.or(fallback.read_ms),
+        }
     }
 }
 
@@ -126,11 +129,21 @@ impl ScriptedTransport {
         let mut canned = VecDeque::with_capacity(responses.len());
         for (status, headers, body) in responses {
             if !(100..=999).contains(&status) {
-                return Err(Error::InvalidOption(format!("a canned response status must be 100-999, not {status}")));
+                return Err(Error::InvalidOption(format!(
+                    "a canned response status must be 100-999, not {status}"
+                )));
             }
-            canned.push_back(CannedResponse { status, headers: Headers::from_pairs(headers)?, body });
+            canned.push_back(CannedResponse {
+                status,
+                headers: Headers::from_pairs(headers)?,
+                body,
+            });
         }
-        Ok(ScriptedTransport { responses: canned, received: Vec::new(), closed: false })
+        Ok(ScriptedTransport {
+            responses: canned,
+            received: Vec::new(),
+            closed: false,
+        })
     }
 }
 
@@ -155,7 +168,11 @@ impl Transport for ScriptedTransport {
                 request.method, request.url
             ))
         })?;
-        Ok(RawResponse { status: canned.status, headers: canned.headers, body: Box::new(BytesBody::new(canned.body)) })
+        Ok(RawResponse {
+            status: canned.status,
+            headers: canned.headers,
+            body: Box::new(BytesBody::new(canned.body)),
+        })
     }
 
     fn close(&mut self) {

@@ -14,13 +14,17 @@ pub fn parse(input: &str) -> Result<Url> {
             redact_str(input),
             redact_str(input)
         )),
-        url::ParseError::EmptyHost => {
-            Error::InvalidUrl(format!("Invalid URL {:?}: No host supplied", redact_str(input)))
-        }
+        url::ParseError::EmptyHost => Error::InvalidUrl(format!(
+            "Invalid URL {:?}: No host supplied",
+            redact_str(input)
+        )),
         other => Error::InvalidUrl(format!("Invalid URL {:?}: {other}", redact_str(input))),
     })?;
     if is_http(&url) && url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::InvalidUrl(format!("Invalid URL {:?}: No host supplied", redact_str(input))));
+        return Err(Error::InvalidUrl(format!(
+            "Invalid URL {:?}: No host supplied",
+            redact_str(input)
+        )));
     }
     Ok(url)
 }
@@ -36,7 +40,8 @@ pub fn append_params(url: &mut Url, params: &[(String, String)]) {
     if params.is_empty() {
         return;
     }
-    url.query_pairs_mut().extend_pairs(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    url.query_pairs_mut()
+        .extend_pairs(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
 }
 
 /// Removes userinfo from the URL and returns it percent-decoded, if there was any.
@@ -108,19 +113,29 @@ mod tests {
     #[test]
     fn a_url_without_scheme_is_missing_schema() {
         let err = parse("example.com/path").unwrap_err();
-        assert!(matches!(&err, Error::MissingSchema(m) if m.contains("Perhaps you meant https://example.com/path?")));
+        assert!(
+            matches!(&err, Error::MissingSchema(m) if m.contains("Perhaps you meant https://example.com/path?"))
+        );
     }
 
     #[test]
     fn an_http_url_without_host_is_invalid() {
-        assert!(matches!(parse("http://"), Err(Error::InvalidUrl(m)) if m.contains("No host supplied")));
-        assert!(matches!(parse("http://exa mple.com/"), Err(Error::InvalidUrl(_))));
+        assert!(
+            matches!(parse("http://"), Err(Error::InvalidUrl(m)) if m.contains("No host supplied"))
+        );
+        assert!(matches!(
+            parse("http://exa mple.com/"),
+            Err(Error::InvalidUrl(_))
+        ));
     }
 
     #[test]
     fn params_go_after_the_existing_query_and_before_the_fragment() {
         let mut url = parse("http://h/p?a=1#frag").unwrap();
-        append_params(&mut url, &[("b".into(), "two words".into()), ("b".into(), "3&4".into())]);
+        append_params(
+            &mut url,
+            &[("b".into(), "two words".into()), ("b".into(), "3&4".into())],
+        );
         assert_eq!(url.as_str(), "http://h/p?a=1&b=two+words&b=3%264#frag");
     }
 
@@ -134,7 +149,10 @@ mod tests {
     #[test]
     fn userinfo_is_taken_out_and_decoded() {
         let mut url = parse("http://us%40er:p%3Ass+@h/x").unwrap();
-        assert_eq!(take_userinfo(&mut url), Some(("us@er".into(), "p:ss+".into())));
+        assert_eq!(
+            take_userinfo(&mut url),
+            Some(("us@er".into(), "p:ss+".into()))
+        );
         assert_eq!(url.as_str(), "http://h/x");
         assert_eq!(take_userinfo(&mut url), None);
     }
@@ -149,6 +167,9 @@ mod tests {
 
     #[test]
     fn idna_hosts_are_encoded() {
-        assert_eq!(parse("http://bücher.example/").unwrap().host_str(), Some("xn--bcher-kva.example"));
+        assert_eq!(
+            parse("http://bücher.example/").unwrap().host_str(),
+            Some("xn--bcher-kva.example")
+        );
     }
 }

@@ -22,7 +22,10 @@ pub struct WasiHttpTransport {
 
 impl WasiHttpTransport {
     pub fn new(default_timeout: Option<Timeout>) -> Self {
-        WasiHttpTransport { default_timeout: default_timeout.unwrap_or_default(), closed: false }
+        WasiHttpTransport {
+            default_timeout: default_timeout.unwrap_or_default(),
+            closed: false,
+        }
     }
 }
 
@@ -42,9 +45,9 @@ impl Transport for WasiHttpTransport {
         let outgoing = OutgoingRequest::new(to_fields(&request.headers)?);
         let url = &request.url;
         let method = to_method(&request.method);
-        outgoing
-            .set_method(&method)
-            .map_err(|()| Error::InvalidMethod(format!("the host refused the method {:?}", request.method)))?;
+        outgoing.set_method(&method).map_err(|()| {
+            Error::InvalidMethod(format!("the host refused the method {:?}", request.method))
+        })?;
         let scheme = match url.scheme() {
             "http" => Scheme::Http,
             "https" => Scheme::Https,
@@ -58,11 +61,24 @@ impl Transport for WasiHttpTransport {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_string(),
         };
-        let invalid = |what: &str| Error::InvalidUrl(format!("the host refused the {what} of {}", crate::urls::redact(url)));
-        outgoing.set_scheme(Some(&scheme)).map_err(|()| invalid("scheme"))?;
-        outgoing.set_authority(Some(&authority)).map_err(|()| invalid("authority"))?;
-        outgoing.set_path_with_query(Some(&path)).map_err(|()| invalid("path"))?;
-        let body = outgoing.body().map_err(|()| transport_error("the request body was already taken"))?;
+        let invalid = |what: &str| {
+            Error::InvalidUrl(format!(
+                "the host refused the {what} of {}",
+                crate::urls::redact(url)
+            ))
+        };
+        outgoing
+            .set_scheme(Some(&scheme))
+            .map_err(|()| invalid("scheme"))?;
+        outgoing
+            .set_authority(Some(&authority))
+            .map_err(|()| invalid("authority"))?;
+        outgoing
+            .set_path_with_query(Some(&path))
+            .map_err(|()| invalid("path"))?;
+        let body = outgoing
+            .body()
+            .map_err(|()| transport_error("the request body was already taken"))?;
 
         // 2. Timeouts: the request's (or session's), else the adapter's.
         let timeout = options.timeout.unwrap_or_default().or(self.default_timeout);
@@ -70,7 +86,8 @@ impl Transport for WasiHttpTransport {
 
         // 3. Hand the request to the host before writing the body, so a body
         //    larger than the host's buffer streams instead of deadlocking.
-        let future = outgoing_handler::handle(outgoing, request_options).map_err(|e| map_error_code(e).at(url))?;
+        let future = outgoing_handler::handle(outgoing, request_options)
+            .map_err(|e| map_error_code(e).at(url))?;
         // 4. Wait for the head. A server may answer before reading the whole
         //    body (a redirect, a 413) and close the connection: its answer
         //    stands and the failed write does not matter. Without an answer,
@@ -80,10 +97,23 @@ impl Transport for WasiHttpTransport {
         drop(future);
         let status = response.status();
         let headers = from_fields(&response.headers());
-        let body = response.consume().map_err(|()| transport_error("the response body was already taken"))?;
-        let stream = body.stream().map_err(|()| transport_error("the response body stream was already taken"))?;
-        let body = WasiBody { stream, url: url.clone(), _body: body, _response: response };
-        Ok(RawResponse { status, headers, body: Box::new(body) })
+        let body = response
+            .consume()
+            .map_err(|()| transport_error("the response body was already taken"))?;
+        let stream = body
+            .stream()
+            .map_err(|()| transport_error("the response body stream was already taken"))?;
+        let body = WasiBody {
+            stream,
+            url: url.clone(),
+            _body: body,
+            _response: response,
+        };
+        Ok(RawResponse {
+            status,
+            headers,
+            body: Box::new(body),
+        })
     }
 
     fn close(&mut self) {
@@ -102,7 +132,9 @@ fn refuse_inexpressible(request: &PreparedRequest, options: &SendOptions) -> Res
         ));
     }
     if let (true, Some(_)) = (https, &options.cert) {
-        return Err(Error::Unsupported("cert: wasi:http cannot present a client certificate; the host owns TLS".into()));
+        return Err(Error::Unsupported(
+            "cert: wasi:http cannot present a client certificate; the host owns TLS".into(),
+        ));
     }
     if let (true, Some((path, variable))) = (https, &options.ca_bundle) {
         return Err(Error::Unsupported(format!(
@@ -154,7 +186,8 @@ fn from_fields(fields: &Fields) -> Headers {
         .into_iter()
         .map(|(name, value)| {
             // Header values are bytes; obs-text (RFC 9110 §5.5) reads as latin-1.
-            let value = String::from_utf8(value).unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect());
+            let value = String::from_utf8(value)
+                .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect());
             (name, value)
         })
         .collect();
@@ -168,14 +201,22 @@ fn to_request_options(timeout: Timeout) -> Result<Option<RequestOptions>> {
     let options = RequestOptions::new();
     let ns = |ms: u32| u64::from(ms) * 1_000_000;
     let refused = |what: &str| {
-        Error::Unsupported(format!("the host's wasi:http does not support request-options.{what}, needed for the timeout"))
+        Error::Unsupported(format!(
+            "the host's wasi:http does not support request-options.{what}, needed for the timeout"
+        ))
     };
     if let Some(ms) = timeout.connect_ms {
-        options.set_connect_timeout(Some(ns(ms))).map_err(|()| refused("connect-timeout"))?;
+        options
+            .set_connect_timeout(Some(ns(ms)))
+            .map_err(|()| refused("connect-timeout"))?;
     }
     if let Some(ms) = timeout.read_ms {
-        options.set_first_byte_timeout(Some(ns(ms))).map_err(|()| refused("first-byte-timeout"))?;
-        options.set_between_bytes_timeout(Some(ns(ms))).map_err(|()| refused("between-bytes-timeout"))?;
+        options
+            .set_first_byte_timeout(Some(ns(ms)))
+            .map_err(|()| refused("first-byte-timeout"))?;
+        options
+            .set_between_bytes_timeout(Some(ns(ms)))
+            .map_err(|()| refused("between-bytes-timeout"))?;
     }
     Ok(Some(options))
 }
@@ -183,7 +224,9 @@ fn to_request_options(timeout: Timeout) -> Result<Option<RequestOptions>> {
 /// Writes the whole body as fast as the host takes it, then finishes it.
 fn write_body(body: OutgoingBody, bytes: Option<&[u8]>) -> Result<()> {
     if let Some(bytes) = bytes.filter(|b| !b.is_empty()) {
-        let stream = body.write().map_err(|()| transport_error("the request body stream was already taken"))?;
+        let stream = body
+            .write()
+            .map_err(|()| transport_error("the request body stream was already taken"))?;
         write_all(&stream, bytes)?;
         drop(stream);
     }
@@ -197,7 +240,9 @@ fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<()> {
             stream.subscribe().block();
             continue;
         }
-        let n = bytes.len().min(usize::try_from(permitted).unwrap_or(usize::MAX));
+        let n = bytes
+            .len()
+            .min(usize::try_from(permitted).unwrap_or(usize::MAX));
         let (now, rest) = bytes.split_at(n);
         stream.write(now).map_err(stream_error)?;
         bytes = rest;
@@ -211,7 +256,9 @@ fn wait(future: &FutureIncomingResponse) -> Result<IncomingResponse> {
         Some(Ok(Ok(response))) => Ok(response),
         Some(Ok(Err(code))) => Err(map_error_code(code)),
         Some(Err(())) => Err(transport_error("the response was already taken")),
-        None => Err(transport_error("the response was not ready after waiting for it")),
+        None => Err(transport_error(
+            "the response was not ready after waiting for it",
+        )),
     }
 }
 
@@ -250,7 +297,10 @@ fn stream_error(e: StreamError) -> Error {
 }
 
 fn transport_error(detail: &str) -> Error {
-    Error::Transport { code: "internal-error".into(), detail: Some(detail.into()) }
+    Error::Transport {
+        code: "internal-error".into(),
+        detail: Some(detail.into()),
+    }
 }
 
 /// Maps wasi:http `error-code` onto the typed errors; what has no closer
@@ -261,10 +311,14 @@ pub fn map_error_code(code: ErrorCode) -> Error {
         ErrorCode::DnsTimeout => Error::Dns("DNS lookup timed out".into()),
         ErrorCode::DnsError(p) => Error::Dns(format!(
             "DNS lookup failed: {}",
-            p.rcode.or(p.info_code.map(|c| c.to_string())).unwrap_or_else(|| "no details".into())
+            p.rcode
+                .or(p.info_code.map(|c| c.to_string()))
+                .unwrap_or_else(|| "no details".into())
         )),
         ErrorCode::DestinationNotFound => Error::Dns("the destination host was not found".into()),
-        ErrorCode::ConnectionRefused => Error::ConnectionRefused("the server refused the connection".into()),
+        ErrorCode::ConnectionRefused => {
+            Error::ConnectionRefused("the server refused the connection".into())
+        }
         ErrorCode::ConnectionTimeout => Error::ConnectTimeout("the connect timeout passed".into()),
         ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
             Error::ReadTimeout("the server did not answer within the read timeout".into())
@@ -275,11 +329,17 @@ pub fn map_error_code(code: ErrorCode) -> Error {
         | ErrorCode::ConnectionTerminated
         | ErrorCode::ConnectionWriteTimeout
         | ErrorCode::ConnectionLimitReached => Error::Connection(detail),
-        ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => {
-            Error::Tls(detail)
-        }
-        ErrorCode::InternalError(Some(message)) => Error::Transport { code: "internal-error".into(), detail: Some(message) },
-        other => Error::Transport { code: case_name(&other).into(), detail: Some(detail) },
+        ErrorCode::TlsProtocolError
+        | ErrorCode::TlsCertificateError
+        | ErrorCode::TlsAlertReceived(_) => Error::Tls(detail),
+        ErrorCode::InternalError(Some(message)) => Error::Transport {
+            code: "internal-error".into(),
+            detail: Some(message),
+        },
+        other => Error::Transport {
+            code: case_name(&other).into(),
+            detail: Some(detail),
+        },
     }
 }
 

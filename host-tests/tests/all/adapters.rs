@@ -4,16 +4,32 @@ use super::*;
 use host_tests::host::{AdapterOptions, CannedResponse, Timeout};
 
 fn canned(status: u16, headers: &[(&str, &str)], body: &str) -> CannedResponse {
-    CannedResponse { status, headers: pairs(headers), body: body.as_bytes().to_vec() }
+    CannedResponse {
+        status,
+        headers: pairs(headers),
+        body: body.as_bytes().to_vec(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scripted_adapter_answers_in_order_and_records_requests() -> Result<()> {
     let (_server, mut h, s) = setup().await?;
-    let mock = adapter!(h, call_scripted, &[
-        canned(302, &[("Location", "/landing"), ("Set-Cookie", "sid=42")], ""),
-        canned(200, &[("Content-Type", "application/json")], r#"{"ok": true}"#),
-    ])??;
+    let mock = adapter!(
+        h,
+        call_scripted,
+        &[
+            canned(
+                302,
+                &[("Location", "/landing"), ("Set-Cookie", "sid=42")],
+                ""
+            ),
+            canned(
+                200,
+                &[("Content-Type", "application/json")],
+                r#"{"ok": true}"#
+            ),
+        ]
+    )??;
     session!(h, call_mount, s, "mock://", mock)??;
     assert_eq!(adapter!(h, call_kind, mock)?, "scripted");
     let r = h.get(s, "mock://api.test/start", opts()).await??;
@@ -22,10 +38,24 @@ async fn a_scripted_adapter_answers_in_order_and_records_requests() -> Result<()
     let received = adapter!(h, call_received, mock)?;
     assert_eq!(received.len(), 2);
     assert_eq!(received[1].url, "mock://api.test/landing");
-    let cookie = received[1].headers.iter().find(|(n, _)| n == "Cookie").map(|(_, v)| v.as_str());
-    assert_eq!(cookie, Some("sid=42"), "the cookie from the redirect went to the next hop");
-    let err = h.get(s, "mock://api.test/again", opts()).await?.unwrap_err();
-    assert!(matches!(&err, Error::Connection(m) if m.contains("no canned response")), "{err:?}");
+    let cookie = received[1]
+        .headers
+        .iter()
+        .find(|(n, _)| n == "Cookie")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(
+        cookie,
+        Some("sid=42"),
+        "the cookie from the redirect went to the next hop"
+    );
+    let err = h
+        .get(s, "mock://api.test/again", opts())
+        .await?
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Connection(m) if m.contains("no canned response")),
+        "{err:?}"
+    );
     Ok(())
 }
 
@@ -38,7 +68,11 @@ async fn the_longest_prefix_wins_case_insensitively() -> Result<()> {
     let r = h.get(s, &server.url("/special/x"), opts()).await??;
     assert_eq!(h.text(r).await?, "from the mock");
     let r = h.get(s, &server.url("/get"), opts()).await??;
-    assert_eq!(h.json(r).await?["method"], "GET", "other URLs still use the default adapter");
+    assert_eq!(
+        h.json(r).await?["method"],
+        "GET",
+        "other URLs still use the default adapter"
+    );
     let found = session!(h, call_get_adapter, s, &server.url("/get"))??;
     assert_eq!(adapter!(h, call_kind, found)?, "wasi-http");
     let err = session!(h, call_get_adapter, s, "gopher://x/")?.unwrap_err();
@@ -59,10 +93,18 @@ async fn a_bad_canned_response_is_refused() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_mounted_wasi_http_adapter_applies_its_default_timeout() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let options = AdapterOptions { timeout: Some(Timeout { connect_ms: None, read_ms: Some(150) }) };
+    let options = AdapterOptions {
+        timeout: Some(Timeout {
+            connect_ms: None,
+            read_ms: Some(150),
+        }),
+    };
     let impatient = adapter!(h, call_http, options)?;
     session!(h, call_mount, s, "http://", impatient)??;
-    let err = h.get(s, &server.url("/delay/3000"), opts()).await?.unwrap_err();
+    let err = h
+        .get(s, &server.url("/delay/3000"), opts())
+        .await?
+        .unwrap_err();
     assert!(matches!(err, Error::ReadTimeout(_)), "{err:?}");
     Ok(())
 }
@@ -81,16 +123,30 @@ async fn closing_the_session_closes_its_adapters() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_prepared_request_carries_session_settings_and_can_be_changed_before_sending() -> Result<()> {
+async fn a_prepared_request_carries_session_settings_and_can_be_changed_before_sending(
+) -> Result<()> {
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_header, s, "X-Session", "1")??;
     h.get(s, &server.url("/cookies/set?c=1"), opts()).await??;
-    let o = RequestOptions { params: Some(vec![("p".into(), Some("1".into()))]), ..opts() };
-    let p = session!(h, call_prepare_request, s, "post", &server.url("/anything"), &o)??;
+    let o = RequestOptions {
+        params: Some(vec![("p".into(), Some("1".into()))]),
+        ..opts()
+    };
+    let p = session!(
+        h,
+        call_prepare_request,
+        s,
+        "post",
+        &server.url("/anything"),
+        &o
+    )??;
     assert_eq!(prepared!(h, call_method, p)?, "POST");
     assert_eq!(prepared!(h, call_url, p)?, server.url("/anything?p=1"));
     let headers = prepared!(h, call_headers, p)?;
-    assert!(headers.iter().any(|(n, v)| n == "Cookie" && v == "c=1"), "{headers:?}");
+    assert!(
+        headers.iter().any(|(n, v)| n == "Cookie" && v == "c=1"),
+        "{headers:?}"
+    );
     prepared!(h, call_set_header, p, "X-Added", Some("yes"))??;
     prepared!(h, call_set_body, p, Some(b"raw body".as_slice()))?;
     let err = prepared!(h, call_set_header, p, "X-Bad", Some("a\rb"))?.unwrap_err();

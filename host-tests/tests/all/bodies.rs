@@ -6,12 +6,21 @@ use host_tests::host::Body;
 #[tokio::test(flavor = "multi_thread")]
 async fn a_form_body_is_urlencoded() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let o = RequestOptions { body: Some(Body::Form(pairs(&[("name", "a b"), ("x", "1&2")]))), ..opts() };
+    let o = RequestOptions {
+        body: Some(Body::Form(pairs(&[("name", "a b"), ("x", "1&2")]))),
+        ..opts()
+    };
     let r = h.post(s, &server.url("/post"), o).await??;
     let echo = h.json(r).await?;
-    assert_eq!(echo["headers"]["content-type"], "application/x-www-form-urlencoded");
+    assert_eq!(
+        echo["headers"]["content-type"],
+        "application/x-www-form-urlencoded"
+    );
     assert_eq!(echo["data"], "name=a+b&x=1%262");
-    assert_eq!(echo["form"], serde_json::json!([["name", "a b"], ["x", "1&2"]]));
+    assert_eq!(
+        echo["form"],
+        serde_json::json!([["name", "a b"], ["x", "1&2"]])
+    );
     assert_eq!(echo["headers"]["content-length"], "16");
     Ok(())
 }
@@ -19,7 +28,10 @@ async fn a_form_body_is_urlencoded() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_json_body_is_validated_and_sent_as_json() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let o = RequestOptions { body: Some(Body::Json(r#"{"a": [1, 2], "b": null}"#.into())), ..opts() };
+    let o = RequestOptions {
+        body: Some(Body::Json(r#"{"a": [1, 2], "b": null}"#.into())),
+        ..opts()
+    };
     let r = h.put(s, &server.url("/put"), o).await??;
     let echo = h.json(r).await?;
     assert_eq!(echo["headers"]["content-type"], "application/json");
@@ -31,12 +43,21 @@ async fn a_json_body_is_validated_and_sent_as_json() -> Result<()> {
 async fn bytes_and_text_bodies_go_as_they_are_without_content_type() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let bytes: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
-    let o = RequestOptions { body: Some(Body::Bytes(bytes.clone())), ..opts() };
+    let o = RequestOptions {
+        body: Some(Body::Bytes(bytes.clone())),
+        ..opts()
+    };
     let r = h.post(s, &server.url("/post"), o).await??;
     let echo = h.json(r).await?;
-    assert_eq!(echo["body_len"], 300_000, "a body larger than one host write arrives whole");
+    assert_eq!(
+        echo["body_len"], 300_000,
+        "a body larger than one host write arrives whole"
+    );
     assert!(echo["headers"].get("content-type").is_none());
-    let o = RequestOptions { body: Some(Body::Text("héllo".into())), ..opts() };
+    let o = RequestOptions {
+        body: Some(Body::Text("héllo".into())),
+        ..opts()
+    };
     let r = h.patch(s, &server.url("/patch"), o).await??;
     let echo = h.json(r).await?;
     assert_eq!(echo["data"], "héllo");
@@ -47,9 +68,13 @@ async fn bytes_and_text_bodies_go_as_they_are_without_content_type() -> Result<(
 #[tokio::test(flavor = "multi_thread")]
 async fn gzip_and_deflate_responses_are_decoded_in_the_guest() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    for (path, flag) in [("/gzip", "gzipped"), ("/deflate", "deflated"), ("/deflate-raw", "deflated")] {
+    for (path, flag) in [
+        ("/gzip", "gzipped"),
+        ("/deflate", "deflated"),
+        ("/deflate-raw", "deflated"),
+    ] {
         let r = h.get(s, &server.url(path), opts()).await??;
-        assert_eq!(h.header(r, "content-encoding").await?.is_some(), true);
+        assert!(h.header(r, "content-encoding").await?.is_some());
         let echo = h.json(r).await?;
         assert_eq!(echo[flag], true, "{path}: {echo}");
     }
@@ -76,7 +101,10 @@ async fn json_of_a_non_json_body_is_a_json_decode_error() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let r = h.get(s, &server.url("/not-json"), opts()).await??;
     let err = response!(h, call_json, r)?.unwrap_err();
-    assert!(matches!(&err, Error::JsonDecode(m) if m.contains("line 1")), "{err:?}");
+    assert!(
+        matches!(&err, Error::JsonDecode(m) if m.contains("line 1")),
+        "{err:?}"
+    );
     assert_eq!(h.text(r).await?, "this is not json");
     let r = h.get(s, &server.url("/json"), opts()).await??;
     assert_eq!(h.json(r).await?["slideshow"]["author"], "Yours Truly");
@@ -91,13 +119,21 @@ async fn raise_for_status_gives_requests_message_for_4xx_and_5xx() -> Result<()>
     match response!(h, call_raise_for_status, r)? {
         Err(Error::HttpStatus(e)) => {
             assert_eq!(e.status, 404);
-            assert_eq!(e.message, format!("404 Client Error: Not Found for url: {}", server.url("/status/404")));
+            assert_eq!(
+                e.message,
+                format!(
+                    "404 Client Error: Not Found for url: {}",
+                    server.url("/status/404")
+                )
+            );
         }
         other => panic!("{other:?}"),
     }
     let r = h.get(s, &server.url("/status/503"), opts()).await??;
     let err = response!(h, call_raise_for_status, r)?.unwrap_err();
-    assert!(matches!(&err, Error::HttpStatus(e) if e.message.starts_with("503 Server Error: Service Unavailable")));
+    assert!(
+        matches!(&err, Error::HttpStatus(e) if e.message.starts_with("503 Server Error: Service Unavailable"))
+    );
     let r = h.get(s, &server.url("/status/204"), opts()).await??;
     response!(h, call_raise_for_status, r)??;
     Ok(())
@@ -106,11 +142,20 @@ async fn raise_for_status_gives_requests_message_for_4xx_and_5xx() -> Result<()>
 #[tokio::test(flavor = "multi_thread")]
 async fn a_streamed_body_is_read_in_chunks_the_caller_sizes() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let o = RequestOptions { stream: Some(true), ..opts() };
-    let r = h.get(s, &server.url("/stream-bytes/200000?chunk_size=7000"), o).await??;
+    let o = RequestOptions {
+        stream: Some(true),
+        ..opts()
+    };
+    let r = h
+        .get(s, &server.url("/stream-bytes/200000?chunk_size=7000"), o)
+        .await??;
     let mut body = Vec::new();
     while let Some(chunk) = response!(h, call_read_chunk, r, 8192)?? {
-        assert!(!chunk.is_empty() && chunk.len() <= 8192, "chunk of {}", chunk.len());
+        assert!(
+            !chunk.is_empty() && chunk.len() <= 8192,
+            "chunk of {}",
+            chunk.len()
+        );
         body.extend(chunk);
     }
     let expected: Vec<u8> = (0..200_000usize).map(|i| (i % 251) as u8).collect();
@@ -138,9 +183,16 @@ async fn a_streamed_gzip_body_is_decoded_chunk_by_chunk() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_streamed_body_can_still_be_read_whole() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let o = RequestOptions { stream: Some(true), ..opts() };
+    let o = RequestOptions {
+        stream: Some(true),
+        ..opts()
+    };
     let r = h.get(s, &server.url("/bytes/5000"), o).await??;
     assert_eq!(h.content(r).await?.len(), 5000);
-    assert_eq!(h.content(r).await?.len(), 5000, "content stays readable after the first read");
+    assert_eq!(
+        h.content(r).await?.len(),
+        5000,
+        "content stays readable after the first read"
+    );
     Ok(())
 }

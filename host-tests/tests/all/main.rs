@@ -54,19 +54,30 @@ async fn setup() -> Result<(TestServer, Harness, ResourceAny)> {
 
 /// `pairs(&[("a", "1")])` as owned pairs.
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    p.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 /// Options with these per-request headers (`None` removes a session header).
 fn with_headers(h: &[(&str, Option<&str>)]) -> RequestOptions {
     RequestOptions {
-        headers: Some(h.iter().map(|(n, v)| (n.to_string(), v.map(str::to_string))).collect()),
+        headers: Some(
+            h.iter()
+                .map(|(n, v)| (n.to_string(), v.map(str::to_string)))
+                .collect(),
+        ),
         ..opts()
     }
 }
 
 /// GETs `path`, insisting on success, and returns the echoed JSON.
-async fn get_json(h: &mut Harness, s: ResourceAny, server: &TestServer, path: &str) -> Result<serde_json::Value> {
+async fn get_json(
+    h: &mut Harness,
+    s: ResourceAny,
+    server: &TestServer,
+    path: &str,
+) -> Result<serde_json::Value> {
     let r = h.get(s, &server.url(path), opts()).await??;
     h.json(r).await
 }
@@ -78,4 +89,3 @@ async fn assert_still_works(h: &mut Harness, s: ResourceAny, server: &TestServer
     assert_eq!(h.status(r).await?, 200);
     Ok(())
 }
-

@@ -16,15 +16,28 @@ async fn a_redirect_chain_is_followed_and_kept_in_history_oldest_first() -> Resu
         assert!(response!(h, call_is_redirect, *hop)?);
         urls.push(h.url(*hop).await?);
     }
-    assert_eq!(urls, [server.url("/redirect/3"), server.url("/redirect/2"), server.url("/redirect/1")]);
-    assert_eq!(h.history(history[2]).await?.len(), 2, "each hop's history holds the hops before it");
+    assert_eq!(
+        urls,
+        [
+            server.url("/redirect/3"),
+            server.url("/redirect/2"),
+            server.url("/redirect/1")
+        ]
+    );
+    assert_eq!(
+        h.history(history[2]).await?.len(),
+        2,
+        "each hop's history holds the hops before it"
+    );
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn absolute_redirects_are_followed() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let r = h.get(s, &server.url("/absolute-redirect/2"), opts()).await??;
+    let r = h
+        .get(s, &server.url("/absolute-redirect/2"), opts())
+        .await??;
     assert_eq!(h.url(r).await?, server.url("/get"));
     assert_eq!(h.history(r).await?.len(), 2);
     Ok(())
@@ -38,8 +51,13 @@ fn redirect_to(server: &TestServer, target: &str, status: u16) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn redirect_303_turns_post_into_get_and_drops_the_body() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let o = RequestOptions { body: Some(Body::Text("payload".into())), ..opts() };
-    let r = h.post(s, &redirect_to(&server, "/anything", 303), o).await??;
+    let o = RequestOptions {
+        body: Some(Body::Text("payload".into())),
+        ..opts()
+    };
+    let r = h
+        .post(s, &redirect_to(&server, "/anything", 303), o)
+        .await??;
     let echo = h.json(r).await?;
     assert_eq!(echo["method"], "GET");
     assert_eq!(echo["data"], "");
@@ -51,8 +69,13 @@ async fn redirect_303_turns_post_into_get_and_drops_the_body() -> Result<()> {
 async fn redirect_307_and_308_keep_method_and_body() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     for status in [307, 308] {
-        let o = RequestOptions { body: Some(Body::Json("[1,2]".into())), ..opts() };
-        let r = h.post(s, &redirect_to(&server, "/anything", status), o).await??;
+        let o = RequestOptions {
+            body: Some(Body::Json("[1,2]".into())),
+            ..opts()
+        };
+        let r = h
+            .post(s, &redirect_to(&server, "/anything", status), o)
+            .await??;
         let echo = h.json(r).await?;
         assert_eq!(echo["method"], "POST", "{status}");
         assert_eq!(echo["json"], serde_json::json!([1, 2]), "{status}");
@@ -63,9 +86,13 @@ async fn redirect_307_and_308_keep_method_and_body() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn redirect_301_turns_post_into_get_but_keeps_put() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let r = h.post(s, &redirect_to(&server, "/anything", 301), opts()).await??;
+    let r = h
+        .post(s, &redirect_to(&server, "/anything", 301), opts())
+        .await??;
     assert_eq!(h.json(r).await?["method"], "GET");
-    let r = h.put(s, &redirect_to(&server, "/anything", 301), opts()).await??;
+    let r = h
+        .put(s, &redirect_to(&server, "/anything", 301), opts())
+        .await??;
     assert_eq!(h.json(r).await?["method"], "PUT");
     Ok(())
 }
@@ -89,45 +116,88 @@ async fn too_many_redirects_carries_the_last_response_and_the_session_survives()
 #[tokio::test(flavor = "multi_thread")]
 async fn redirects_are_not_followed_when_disallowed_nor_by_head() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let o = RequestOptions { allow_redirects: Some(false), ..opts() };
+    let o = RequestOptions {
+        allow_redirects: Some(false),
+        ..opts()
+    };
     let r = h.get(s, &server.url("/redirect/1"), o).await??;
     assert_eq!(h.status(r).await?, 302);
     assert_eq!(h.header(r, "location").await?.as_deref(), Some("/get"));
     let r = h.head(s, &server.url("/redirect/1"), opts()).await??;
     assert_eq!(h.status(r).await?, 302);
-    let o = RequestOptions { allow_redirects: Some(true), ..opts() };
+    let o = RequestOptions {
+        allow_redirects: Some(true),
+        ..opts()
+    };
     let r = h.head(s, &server.url("/redirect/1"), o).await??;
     assert_eq!(h.status(r).await?, 200);
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn authorization_is_stripped_when_a_redirect_changes_host_but_kept_on_the_same_host() -> Result<()> {
+async fn authorization_is_stripped_when_a_redirect_changes_host_but_kept_on_the_same_host(
+) -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let auth = Auth::Basic(Credentials { username: "user".into(), password: "pass".into() });
+    let auth = Auth::Basic(Credentials {
+        username: "user".into(),
+        password: "pass".into(),
+    });
     session!(h, call_set_auth, s, Some(&auth))??;
-    let r = h.get(s, &redirect_to(&server, &server.alt_url("/headers"), 302), opts()).await??;
+    let r = h
+        .get(
+            s,
+            &redirect_to(&server, &server.alt_url("/headers"), 302),
+            opts(),
+        )
+        .await??;
     let echo = h.json(r).await?;
-    assert!(echo["url"].as_str().unwrap_or("").starts_with("http://127.0.0.2:"), "{echo}");
-    assert!(echo["headers"].get("authorization").is_none(), "credentials leaked to another host: {echo}");
-    let r = h.get(s, &redirect_to(&server, "/headers", 302), opts()).await??;
-    assert_eq!(h.json(r).await?["headers"]["authorization"], "Basic dXNlcjpwYXNz");
+    assert!(
+        echo["url"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("http://127.0.0.2:"),
+        "{echo}"
+    );
+    assert!(
+        echo["headers"].get("authorization").is_none(),
+        "credentials leaked to another host: {echo}"
+    );
+    let r = h
+        .get(s, &redirect_to(&server, "/headers", 302), opts())
+        .await??;
+    assert_eq!(
+        h.json(r).await?["headers"]["authorization"],
+        "Basic dXNlcjpwYXNz"
+    );
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cookies_are_reselected_for_each_hop() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    h.get(s, &server.url("/cookies/set?here=1"), opts()).await??;
-    let r = h.get(s, &redirect_to(&server, &server.alt_url("/cookies"), 302), opts()).await??;
-    assert_eq!(h.json(r).await?["cookies"], serde_json::json!({}), "127.0.0.1's cookie must not go to 127.0.0.2");
+    h.get(s, &server.url("/cookies/set?here=1"), opts())
+        .await??;
+    let r = h
+        .get(
+            s,
+            &redirect_to(&server, &server.alt_url("/cookies"), 302),
+            opts(),
+        )
+        .await??;
+    assert_eq!(
+        h.json(r).await?["cookies"],
+        serde_json::json!({}),
+        "127.0.0.1's cookie must not go to 127.0.0.2"
+    );
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_fragment_is_carried_to_the_final_url() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let r = h.get(s, &format!("{}#section", server.url("/redirect/1")), opts()).await??;
+    let r = h
+        .get(s, &format!("{}#section", server.url("/redirect/1")), opts())
+        .await??;
     assert_eq!(h.url(r).await?, format!("{}#section", server.url("/get")));
     Ok(())
 }
@@ -135,7 +205,14 @@ async fn the_fragment_is_carried_to_the_final_url() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redirect_to_another_scheme_without_adapter_is_invalid_schema() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let err = h.get(s, &redirect_to(&server, "ftp://127.0.0.1/file", 302), opts()).await?.unwrap_err();
+    let err = h
+        .get(
+            s,
+            &redirect_to(&server, "ftp://127.0.0.1/file", 302),
+            opts(),
+        )
+        .await?
+        .unwrap_err();
     assert!(matches!(err, Error::InvalidSchema(_)), "{err:?}");
     assert_still_works(&mut h, s, &server).await
 }
