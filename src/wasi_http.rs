@@ -304,21 +304,20 @@ fn transport_error(detail: &str) -> Error {
 }
 
 /// Maps wasi:http `error-code` onto the typed errors; what has no closer
-/// case keeps its WIT case name in `Transport`.
+/// case keeps its WIT case name in `Transport`. Messages name the case as the
+/// WIT spells it, with the details the host gave.
 pub fn map_error_code(code: ErrorCode) -> Error {
-    let detail = format!("{code:?}");
+    let name = case_name(&code);
+    let detail = details(&code);
+    let message = |what: &str| match &detail {
+        Some(d) => format!("{what} ({name}: {d})"),
+        None => format!("{what} ({name})"),
+    };
     match code {
-        ErrorCode::DnsTimeout => Error::Dns("DNS lookup timed out".into()),
-        ErrorCode::DnsError(p) => Error::Dns(format!(
-            "DNS lookup failed: {}",
-            p.rcode
-                .or(p.info_code.map(|c| c.to_string()))
-                .unwrap_or_else(|| "no details".into())
-        )),
-        ErrorCode::DestinationNotFound => Error::Dns("the destination host was not found".into()),
-        ErrorCode::ConnectionRefused => {
-            Error::ConnectionRefused("the server refused the connection".into())
+        ErrorCode::DnsTimeout | ErrorCode::DnsError(_) | ErrorCode::DestinationNotFound => {
+            Error::Dns(message("the host name could not be resolved"))
         }
+        ErrorCode::ConnectionRefused => Error::ConnectionRefused("the server refused the connection".into()),
         ErrorCode::ConnectionTimeout => Error::ConnectTimeout("the connect timeout passed".into()),
         ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
             Error::ReadTimeout("the server did not answer within the read timeout".into())
@@ -328,24 +327,56 @@ pub fn map_error_code(code: ErrorCode) -> Error {
         | ErrorCode::DestinationIpUnroutable
         | ErrorCode::ConnectionTerminated
         | ErrorCode::ConnectionWriteTimeout
-        | ErrorCode::ConnectionLimitReached => Error::Connection(detail),
-        ErrorCode::TlsProtocolError
-        | ErrorCode::TlsCertificateError
-        | ErrorCode::TlsAlertReceived(_) => Error::Tls(detail),
-        ErrorCode::InternalError(Some(message)) => Error::Transport {
-            code: "internal-error".into(),
-            detail: Some(message),
-        },
-        other => Error::Transport {
-            code: case_name(&other).into(),
-            detail: Some(detail),
-        },
+        | ErrorCode::ConnectionLimitReached => Error::Connection(message("the connection failed")),
+        ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => {
+            Error::Tls(message("TLS failed"))
+        }
+        _ => Error::Transport { code: name.into(), detail },
     }
 }
 
-/// The WIT case name of the `error-code` cases that end up in `Transport`.
+/// The details an `error-code` payload carries, as text.
+fn details(code: &ErrorCode) -> Option<String> {
+    match code {
+        ErrorCode::DnsError(p) => match (&p.rcode, p.info_code) {
+            (Some(rcode), _) => Some(format!("rcode {rcode}")),
+            (None, Some(info)) => Some(format!("info code {info}")),
+            (None, None) => None,
+        },
+        ErrorCode::TlsAlertReceived(p) => p.alert_message.clone().or(p.alert_id.map(|id| format!("alert {id}"))),
+        ErrorCode::HttpRequestBodySize(Some(n)) | ErrorCode::HttpResponseBodySize(Some(n)) => Some(format!("{n} bytes")),
+        ErrorCode::HttpRequestHeaderSectionSize(Some(n))
+        | ErrorCode::HttpRequestTrailerSectionSize(Some(n))
+        | ErrorCode::HttpResponseHeaderSectionSize(Some(n))
+        | ErrorCode::HttpResponseTrailerSectionSize(Some(n)) => Some(format!("{n} bytes")),
+        ErrorCode::HttpRequestHeaderSize(Some(p))
+        | ErrorCode::HttpRequestTrailerSize(p)
+        | ErrorCode::HttpResponseHeaderSize(p)
+        | ErrorCode::HttpResponseTrailerSize(p) => p.field_name.clone(),
+        ErrorCode::HttpResponseTransferCoding(c) | ErrorCode::HttpResponseContentCoding(c) => c.clone(),
+        ErrorCode::InternalError(m) => m.clone(),
+        _ => None,
+    }
+}
+
+/// The WIT case name of an `error-code`.
 fn case_name(code: &ErrorCode) -> &'static str {
     match code {
+        ErrorCode::DnsTimeout => "DNS-timeout",
+        ErrorCode::DnsError(_) => "DNS-error",
+        ErrorCode::DestinationNotFound => "destination-not-found",
+        ErrorCode::DestinationUnavailable => "destination-unavailable",
+        ErrorCode::DestinationIpProhibited => "destination-IP-prohibited",
+        ErrorCode::DestinationIpUnroutable => "destination-IP-unroutable",
+        ErrorCode::ConnectionRefused => "connection-refused",
+        ErrorCode::ConnectionTerminated => "connection-terminated",
+        ErrorCode::ConnectionTimeout => "connection-timeout",
+        ErrorCode::ConnectionReadTimeout => "connection-read-timeout",
+        ErrorCode::ConnectionWriteTimeout => "connection-write-timeout",
+        ErrorCode::ConnectionLimitReached => "connection-limit-reached",
+        ErrorCode::TlsProtocolError => "TLS-protocol-error",
+        ErrorCode::TlsCertificateError => "TLS-certificate-error",
+        ErrorCode::TlsAlertReceived(_) => "TLS-alert-received",
         ErrorCode::HttpRequestDenied => "HTTP-request-denied",
         ErrorCode::HttpRequestLengthRequired => "HTTP-request-length-required",
         ErrorCode::HttpRequestBodySize(_) => "HTTP-request-body-size",
@@ -364,10 +395,11 @@ fn case_name(code: &ErrorCode) -> &'static str {
         ErrorCode::HttpResponseTrailerSize(_) => "HTTP-response-trailer-size",
         ErrorCode::HttpResponseTransferCoding(_) => "HTTP-response-transfer-coding",
         ErrorCode::HttpResponseContentCoding(_) => "HTTP-response-content-coding",
+        ErrorCode::HttpResponseTimeout => "HTTP-response-timeout",
         ErrorCode::HttpUpgradeFailed => "HTTP-upgrade-failed",
         ErrorCode::HttpProtocolError => "HTTP-protocol-error",
         ErrorCode::LoopDetected => "loop-detected",
         ErrorCode::ConfigurationError => "configuration-error",
-        _ => "internal-error",
+        ErrorCode::InternalError(_) => "internal-error",
     }
 }

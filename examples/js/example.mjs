@@ -1,0 +1,76 @@
+// Owns the runnable example of the requests component in Node through requests.mjs:
+// one session with default headers and auth, JSON, form and JSON posts, cookies
+// kept across requests and a redirect, and typed errors after which it still works.
+//
+//   node example.mjs                          # against a loopback server it starts itself
+//   node example.mjs http://127.0.0.1:8080    # against an httpbin-compatible server
+//
+// The loopback server runs in a worker thread (see server.mjs): the component's
+// HTTP calls block this thread until the response arrives.
+
+import assert from 'node:assert/strict';
+import { startServer } from './server.mjs';
+import { Session, HTTPError, MissingSchema } from './requests.mjs';
+
+const given = process.argv[2] || undefined;
+const server = given ? null : await startServer();
+const base = (given ?? server.url).replace(/\/+$/, '');
+const url = (path) => base + path;
+console.log(`requests component example against ${base}\n`);
+
+const s = new Session();
+try {
+  // 1. Default headers and Basic auth, sent with every request.
+  s.setHeader('X-Demo', '1');
+  s.auth = ['demo', 's3cret'];
+  let r = s.get(url('/basic-auth/demo/s3cret'));
+  console.log(`1. session auth: GET /basic-auth/demo/s3cret -> ${r.status} ${JSON.stringify(r.json())}`);
+  assert.equal(r.status, 200);
+
+  // 2. GET JSON.
+  r = s.get(url('/json'));
+  const { slideshow } = r.json();
+  console.log(`2. GET /json -> ${r.status} ${r.header('content-type')}, slideshow "${slideshow.title}"`);
+
+  // 3. POST a form, then JSON with a query param; the default header rides along.
+  r = s.post(url('/post'), { data: { flavour: 'oatmeal', count: 3 } });
+  console.log(`3. POST form -> form ${JSON.stringify(r.json().form)}`);
+  assert.equal(r.json().form.flavour, 'oatmeal');
+  r = s.post(url('/post'), { json: { cookie: 'oatmeal', count: 3 }, params: { page: 2 } });
+  const echo = r.json();
+  console.log(`   POST json -> json ${JSON.stringify(echo.json)}, args ${JSON.stringify(echo.args)}, X-Demo ${echo.headers['X-Demo']}`);
+  assert.equal(echo.json.count, 3);
+
+  // 4. Cookies: the server sets one and redirects; the jar keeps it for later requests.
+  r = s.get(url('/cookies/set?flavour=oatmeal'));
+  console.log(`4. GET /cookies/set?flavour=oatmeal -> ${r.status} ${r.url} (history: ${r.history.map((h) => h.status)})`);
+  for (const c of s.cookies()) console.log(`   jar: ${c.name}=${c.value} (domain ${c.domain}, path ${c.path})`);
+  r = s.get(url('/cookies'));
+  console.log(`   GET /cookies -> ${JSON.stringify(r.json().cookies)} (sent from the jar)`);
+  assert.equal(r.json().cookies.flavour, 'oatmeal');
+
+  // 5. Redirects are followed; history keeps the hops.
+  r = s.get(url('/redirect/2'));
+  console.log(`5. GET /redirect/2 -> ${r.status} ${r.url}, via ${r.history.map((h) => `${h.status} ${new URL(h.url).pathname}`).join(', ')}`);
+  assert.equal(r.history.length, 2);
+
+  // 6. Errors are RequestsError subclasses; the session keeps working afterwards.
+  try {
+    s.get('example.invalid/x');
+  } catch (e) {
+    if (!(e instanceof MissingSchema)) throw e;
+    console.log(`6. ${e.name} (${e.kind}): ${e.message}`);
+  }
+  try {
+    s.get(url('/status/404')).raiseForStatus();
+  } catch (e) {
+    if (!(e instanceof HTTPError)) throw e;
+    console.log(`   ${e.name}: ${e.message} (status ${e.status})`);
+  }
+  r = s.get(url('/get'));
+  console.log(`   GET /get -> ${r.status} (the session still works)`);
+  assert.equal(r.status, 200);
+} finally {
+  s.close();
+  await server?.close();
+}

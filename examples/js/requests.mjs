@@ -1,0 +1,472 @@
+// Owns the hand-written, requests-style JavaScript API over the jco-transpiled
+// component (generated/requests.js): Session, Response, PreparedRequest and the
+// error classes. It only converts values and errors; all HTTP behaviour (merging,
+// cookies, redirects, auth, decoding) is the component's. Types: requests.d.ts.
+//
+// How jco represents the WIT values handled here:
+//   option<T>   -> T or undefined          tuple<a, b>  -> [a, b]
+//   record      -> plain object, camelCase  variant      -> {tag: 'kebab-case', val}
+//   list<u8>    -> Uint8Array              u64 / s64    -> BigInt;  u16 / u32 / f64 -> number
+//   (jco wraps out-of-range integers instead of rejecting them: this module checks u32s)
+//   resource    -> class (methods camelCase, [Symbol.dispose] frees the handle)
+//   result<T, error> -> returns T, or throws ComponentError whose `.payload` is the error variant
+
+let generated;
+try {
+  generated = await import('./generated/requests.js');
+} catch (e) {
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('generated/requests.js')) {
+    throw new Error(
+      'examples/js/generated/requests.js is missing: build the component, then run `npm run build`',
+      { cause: e },
+    );
+  }
+  throw e;
+}
+
+/** The transpiled component as jco exports it: `raw.session.Session`, `raw.types.Response`, ... */
+export const raw = { session: generated.session, types: generated.types };
+
+/** The component's adapter resource, unwrapped: `Adapter.http({})`, `Adapter.scripted([...])`. */
+export const Adapter = generated.types.Adapter;
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/** Base class of every error the component reports. */
+export class RequestsError extends Error {
+  constructor(message, { kind, payload, response, cause } = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+    /** The WIT `error` case, e.g. `connection-refused`. */
+    this.kind = kind;
+    /** The WIT `error` variant as jco gave it (`{tag, val}`). */
+    this.payload = payload;
+    if (response !== undefined) this.response = response;
+  }
+}
+/** Bad input, found before anything was sent (requests raises these as ValueError too). */
+export class InvalidRequest extends RequestsError {}
+export class MissingSchema extends InvalidRequest {}
+export class InvalidSchema extends InvalidRequest {}
+export class InvalidURL extends InvalidRequest {}
+export class InvalidHeader extends InvalidRequest {}
+export class InvalidJSONError extends InvalidRequest {}
+/** The connection could not be made or broke. */
+export class ConnectionError extends RequestsError {
+  // As in requests, a ConnectTimeout is a ConnectionError too (JS has single inheritance).
+  static [Symbol.hasInstance](value) {
+    return Function.prototype[Symbol.hasInstance].call(this, value) ||
+      (this === ConnectionError && value instanceof ConnectTimeout);
+  }
+}
+export class SSLError extends ConnectionError {}
+/** Any other wasi:http `error-code`: `.code` is its case name, `.detail` what the host said. */
+export class TransportError extends ConnectionError {
+  constructor(message, options) {
+    super(message, options);
+    this.code = options.payload.val.code;
+    this.detail = options.payload.val.detail;
+  }
+}
+export class Timeout extends RequestsError {}
+export class ConnectTimeout extends Timeout {}
+export class ReadTimeout extends Timeout {}
+/** More redirects than `maxRedirects`; `.response` is the last redirect response. */
+export class TooManyRedirects extends RequestsError {}
+/** From `raiseForStatus()`: `.status`, `.reason`, `.url`, and `.response`. */
+export class HTTPError extends RequestsError {
+  constructor(message, options) {
+    super(message, options);
+    ({ status: this.status, reason: this.reason, url: this.url } = options.payload.val);
+  }
+}
+export class JSONDecodeError extends RequestsError {}
+export class ContentDecodingError extends RequestsError {}
+export class StreamConsumedError extends RequestsError {}
+export class SessionClosed extends RequestsError {}
+/** A setting wasi:http cannot honour (verify=false, cert, an applicable proxy). */
+export class Unsupported extends RequestsError {}
+
+const ERROR_CLASSES = {
+  'missing-schema': MissingSchema,
+  'invalid-schema': InvalidSchema,
+  'invalid-url': InvalidURL,
+  'invalid-header': InvalidHeader,
+  'invalid-method': InvalidRequest,
+  'invalid-json': InvalidJSONError,
+  'invalid-cookie': InvalidRequest,
+  'invalid-option': InvalidRequest,
+  'connection-refused': ConnectionError,
+  connection: ConnectionError,
+  dns: ConnectionError,
+  tls: SSLError,
+  'connect-timeout': ConnectTimeout,
+  'read-timeout': ReadTimeout,
+  'too-many-redirects': TooManyRedirects,
+  'http-status': HTTPError,
+  'json-decode': JSONDecodeError,
+  'content-decoding': ContentDecodingError,
+  'stream-consumed': StreamConsumedError,
+  'session-closed': SessionClosed,
+  unsupported: Unsupported,
+  transport: TransportError,
+};
+
+/**
+ * Turns jco's `ComponentError` (whose `.payload` is the WIT `error` variant) into
+ * the matching RequestsError subclass; anything else (a trap, a TypeError) is
+ * returned unchanged. Useful around calls on the raw API too.
+ */
+export function fromComponentError(e) {
+  if (!(e instanceof Error) || e instanceof RequestsError || !Object.hasOwn(e, 'payload')) return e;
+  const payload = e.payload;
+  const Class = ERROR_CLASSES[payload?.tag];
+  if (!Class) return e;
+  const { tag, val } = payload;
+  let message;
+  let response;
+  if (tag === 'session-closed') message = 'the session is closed';
+  else if (tag === 'transport') message = val.detail ? `${val.code}: ${val.detail}` : val.code;
+  else if (tag === 'too-many-redirects') {
+    message = val.message;
+    response = new Response(val.response);
+  } else if (tag === 'http-status') message = val.message;
+  else message = val;
+  return new Class(message, { kind: tag, payload, response, cause: e });
+}
+
+function call(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw fromComponentError(e);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Value conversion (JS-friendly input -> what jco expects)
+
+const isPlainObject = (v) => v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+
+/**
+ * Pairs from an object (`{a: 1, b: [2, 3], c: null}`), an array of `[name, value]`,
+ * or any iterable of entries (Map, URLSearchParams, Headers). A `null`/`undefined`
+ * value becomes `undefined` (WIT `none`: "remove the session's entry") when
+ * `removable`, else it is a TypeError.
+ */
+function toPairs(input, what, removable = false) {
+  if (input === undefined) return undefined;
+  const entries = isPlainObject(input) ? Object.entries(input) : input;
+  if (entries === null || typeof entries[Symbol.iterator] !== 'function' || typeof entries === 'string') {
+    throw new TypeError(`${what}: expected an object or [name, value] pairs, got ${typeof input}`);
+  }
+  const out = [];
+  const push = (name, value) => {
+    if (value === null || value === undefined) {
+      if (!removable) throw new TypeError(`${what}: "${name}" has no value`);
+      out.push([name, undefined]);
+    } else out.push([name, String(value)]);
+  };
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2) throw new TypeError(`${what}: expected [name, value] pairs`);
+    const [name, value] = entry;
+    // An array value in an object repeats the name: {tag: ['a', 'b']} -> tag=a&tag=b.
+    if (Array.isArray(value) && entries !== input) for (const v of value) push(String(name), v);
+    else push(String(name), value);
+  }
+  return out;
+}
+
+function toBytes(data) {
+  if (data instanceof Uint8Array) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return undefined;
+}
+
+/** `['user', 'pass']`, `{username, password}` or `{bearer: token}` -> WIT `auth`. */
+function toAuth(auth) {
+  if (Array.isArray(auth) && auth.length === 2) {
+    return { tag: 'basic', val: { username: String(auth[0]), password: String(auth[1]) } };
+  }
+  if (auth && typeof auth === 'object') {
+    if ('bearer' in auth) return { tag: 'bearer', val: String(auth.bearer) };
+    if ('username' in auth) {
+      return { tag: 'basic', val: { username: String(auth.username), password: String(auth.password ?? '') } };
+    }
+  }
+  throw new TypeError('auth: expected [username, password], {username, password} or {bearer: token}');
+}
+
+function fromAuth(auth) {
+  if (auth === undefined) return null;
+  return auth.tag === 'basic' ? { ...auth.val } : { bearer: auth.val };
+}
+
+/**
+ * Checks a WIT u32. jco does not: it wraps and truncates (-1 -> 4294967295, 2**32 + 5 -> 5),
+ * so a bad timeout would silently become another one.
+ */
+function u32(value, what) {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new RangeError(`${what}: expected an integer from 0 to 4294967295, got ${value}`);
+  }
+  return value;
+}
+
+/** A number of milliseconds (connect and read) or `{connectMs, readMs}` -> WIT `timeout`. */
+function toTimeout(timeout) {
+  if (timeout === undefined) return undefined;
+  if (typeof timeout === 'number') return { connectMs: u32(timeout, 'timeout'), readMs: timeout };
+  if (timeout && typeof timeout === 'object') {
+    const { connectMs, readMs } = timeout;
+    return {
+      connectMs: connectMs === undefined ? undefined : u32(connectMs, 'timeout.connectMs'),
+      readMs: readMs === undefined ? undefined : u32(readMs, 'timeout.readMs'),
+    };
+  }
+  throw new TypeError('timeout: expected milliseconds or {connectMs, readMs}');
+}
+
+/** `json` (any value, JSON.stringify'd) or `data` (string, bytes, or form pairs) -> WIT `body`. */
+function toBody(json, data) {
+  if (json !== undefined && data !== undefined) throw new TypeError('give either json or data, not both');
+  if (json !== undefined) return { tag: 'json', val: JSON.stringify(json) };
+  if (data === undefined) return undefined;
+  if (typeof data === 'string') return { tag: 'text', val: data };
+  const bytes = toBytes(data);
+  if (bytes) return { tag: 'bytes', val: bytes };
+  return { tag: 'form', val: toPairs(data, 'data') };
+}
+
+const REQUEST_OPTIONS = new Set([
+  'params', 'headers', 'cookies', 'json', 'data', 'auth', 'timeout',
+  'allowRedirects', 'stream', 'verify', 'cert', 'proxies',
+]);
+const SEND_OPTIONS = new Set(['timeout', 'allowRedirects', 'stream', 'verify', 'cert', 'proxies']);
+
+function checkKeys(options, allowed, what) {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${what}: expected an object`);
+  for (const key of Object.keys(options)) {
+    if (!allowed.has(key)) throw new TypeError(`${what}: unknown option "${key}"`);
+  }
+}
+
+/** JS options -> WIT `request-options`. Every field left out inherits the session's setting. */
+function toRequestOptions(options = {}) {
+  checkKeys(options, REQUEST_OPTIONS, 'request options');
+  const { auth } = options;
+  return {
+    params: toPairs(options.params, 'params', true),
+    headers: toPairs(options.headers, 'headers', true),
+    cookies: toPairs(options.cookies, 'cookies'),
+    body: toBody(options.json, options.data),
+    // null or false: no auth for this request; undefined: the session's.
+    auth: auth === undefined ? undefined : auth === null || auth === false
+      ? { tag: 'disable' } : { tag: 'replace', val: toAuth(auth) },
+    timeout: toTimeout(options.timeout),
+    allowRedirects: options.allowRedirects,
+    stream: options.stream,
+    verify: options.verify,
+    cert: options.cert,
+    proxies: toPairs(options.proxies, 'proxies'),
+  };
+}
+
+function toSendOptions(options = {}) {
+  checkKeys(options, SEND_OPTIONS, 'send options');
+  return {
+    timeout: toTimeout(options.timeout),
+    allowRedirects: options.allowRedirects,
+    stream: options.stream,
+    verify: options.verify,
+    cert: options.cert,
+    proxies: toPairs(options.proxies, 'proxies'),
+  };
+}
+
+/** WIT `cookie` -> the same with `expires` as a Number of seconds since the epoch (or undefined). */
+function fromCookie(cookie) {
+  return { ...cookie, expires: cookie.expires === undefined ? undefined : Number(cookie.expires) };
+}
+
+function toSeconds(expires) {
+  if (expires === undefined || expires === null) return undefined;
+  if (expires instanceof Date) return BigInt(Math.floor(expires.getTime() / 1000));
+  return BigInt(Math.trunc(Number(expires)));
+}
+
+const frozenPairs = (pairs) => Object.freeze(pairs.map((p) => Object.freeze(p)));
+
+// ---------------------------------------------------------------------------
+// Resources
+
+/** A request merged with the session's settings (`session.prepareRequest`, `response.request()`). */
+export class PreparedRequest {
+  constructor(rawRequest) {
+    /** The jco `PreparedRequest` resource. */
+    this.raw = rawRequest;
+  }
+  get method() { return this.raw.method(); }
+  set method(method) { call(() => this.raw.setMethod(method)); }
+  get url() { return this.raw.url(); }
+  set url(url) { call(() => this.raw.setUrl(url)); }
+  get headers() { return frozenPairs(this.raw.headers()); }
+  /** Set a header, or remove it with `null`. */
+  setHeader(name, value) { call(() => this.raw.setHeader(name, value ?? undefined)); }
+  /** The encoded body, or null. */
+  get body() { return this.raw.body() ?? null; }
+  /** A string (UTF-8), bytes, or null; `Content-Length` follows. */
+  set body(body) {
+    const bytes = body === null || body === undefined ? undefined
+      : typeof body === 'string' ? new TextEncoder().encode(body) : toBytes(body);
+    if (body != null && !bytes) throw new TypeError('body: expected a string, bytes or null');
+    this.raw.setBody(bytes);
+  }
+  [Symbol.dispose]() { this.raw[Symbol.dispose](); }
+}
+
+/** A response. Its body is already read unless the request was streamed. */
+export class Response {
+  constructor(rawResponse) {
+    /** The jco `Response` resource. */
+    this.raw = rawResponse;
+  }
+  get status() { return this.raw.status(); }
+  get reason() { return this.raw.reason(); }
+  get url() { return this.raw.url(); }
+  get ok() { return this.raw.ok(); }
+  /** The headers in order, as `[name, value]` pairs. */
+  get headers() { return frozenPairs(this.raw.headers()); }
+  /** A header by case-insensitive name (repeats joined with `, `), or null. */
+  header(name) { return this.raw.header(name) ?? null; }
+  headerAll(name) { return this.raw.headerAll(name); }
+  /** The redirect responses that led here, oldest first. */
+  get history() { return this.raw.history().map((r) => new Response(r)); }
+  get elapsedMs() { return this.raw.elapsedMs(); }
+  /** The cookies this response set (they are in the session's jar already). */
+  cookies() { return this.raw.cookies().map(fromCookie); }
+  get encoding() { return this.raw.encoding(); }
+  set encoding(encoding) { call(() => this.raw.setEncoding(encoding)); }
+  get isRedirect() { return this.raw.isRedirect(); }
+  get isPermanentRedirect() { return this.raw.isPermanentRedirect(); }
+  /** The decoded body bytes. */
+  content() { return call(() => this.raw.content()); }
+  text() { return call(() => this.raw.text()); }
+  /** The body parsed as JSON (the component checks it; JSONDecodeError if it is not JSON). */
+  json() { return JSON.parse(call(() => this.raw.json())); }
+  /** Throws HTTPError (with `.response`) for a 4xx or 5xx status; returns this otherwise. */
+  raiseForStatus() {
+    try {
+      this.raw.raiseForStatus();
+    } catch (e) {
+      const error = fromComponentError(e);
+      if (error instanceof HTTPError) error.response = this;
+      throw error;
+    }
+    return this;
+  }
+  /** The request as it was sent (for the last hop). */
+  request() { return new PreparedRequest(this.raw.request()); }
+  /** Up to `max` decoded bytes of a streamed body, or null at the end. */
+  readChunk(max = 65536) { return call(() => this.raw.readChunk(u32(max, 'max'))) ?? null; }
+  /** Iterates over a streamed body in chunks of at most `chunkSize` bytes. */
+  *iterContent(chunkSize = 65536) {
+    for (let chunk; (chunk = this.readChunk(chunkSize)) !== null;) yield chunk;
+  }
+  /** Frees the component's response handle (jco also frees it when garbage-collected). */
+  [Symbol.dispose]() { this.raw[Symbol.dispose](); }
+}
+
+/** A requests-style session: default headers, params, auth, cookie jar and redirect policy. */
+export class Session {
+  constructor() {
+    /** The jco `Session` resource. */
+    this.raw = new raw.session.Session();
+  }
+
+  /** The default headers as `[name, value]` pairs (a frozen snapshot: assign to change). */
+  get headers() { return frozenPairs(call(() => this.raw.headers())); }
+  /** Replace every default header (an object or pairs). */
+  set headers(headers) { call(() => this.raw.setHeaders(toPairs(headers, 'headers'))); }
+  /** Set one default header (replacing any of that name, case-insensitively). */
+  setHeader(name, value) { call(() => this.raw.setHeader(name, String(value))); }
+  /** Remove a default header; true if it was there. */
+  removeHeader(name) { return call(() => this.raw.removeHeader(name)); }
+
+  get params() { return frozenPairs(call(() => this.raw.params())); }
+  set params(params) { call(() => this.raw.setParams(toPairs(params, 'params'))); }
+
+  /** `{username, password}`, `{bearer}` or null. */
+  get auth() { return fromAuth(call(() => this.raw.auth())); }
+  /** `[username, password]`, `{username, password}`, `{bearer: token}`, or null for none. */
+  set auth(auth) { call(() => this.raw.setAuth(auth == null ? undefined : toAuth(auth))); }
+
+  /** The cookies in the jar; `expires` is seconds since the epoch or undefined. */
+  cookies() { return call(() => this.raw.cookies()).map(fromCookie); }
+  /** Put a cookie in the jar: `{name, value, domain?, path?, secure?, expires?: seconds | Date}`. */
+  setCookie({ name, value, domain, path, secure = false, expires }) {
+    call(() => this.raw.setCookie({ name, value, domain, path, secure, expires: toSeconds(expires) }));
+  }
+  /** Remove cookies by name (optionally only for a domain and path); returns how many. */
+  removeCookie(name, { domain, path } = {}) { return call(() => this.raw.removeCookie(name, domain, path)); }
+  clearCookies() { call(() => this.raw.clearCookies()); }
+
+  get maxRedirects() { return call(() => this.raw.maxRedirects()); }
+  set maxRedirects(max) { call(() => this.raw.setMaxRedirects(u32(max, 'maxRedirects'))); }
+  get trustEnv() { return call(() => this.raw.trustEnv()); }
+  set trustEnv(trust) { call(() => this.raw.setTrustEnv(trust)); }
+  get stream() { return call(() => this.raw.stream()); }
+  set stream(stream) { call(() => this.raw.setStream(stream)); }
+  get verify() { return call(() => this.raw.verify()); }
+  set verify(verify) { call(() => this.raw.setVerify(verify)); }
+  get cert() { return call(() => this.raw.cert()) ?? null; }
+  set cert(cert) { call(() => this.raw.setCert(cert ?? undefined)); }
+  get proxies() { return frozenPairs(call(() => this.raw.proxies())); }
+  set proxies(proxies) { call(() => this.raw.setProxies(toPairs(proxies, 'proxies'))); }
+  /** `{connectMs, readMs}` or null. */
+  get timeout() { return call(() => this.raw.timeout()) ?? null; }
+  /** Milliseconds (connect and read), `{connectMs, readMs}`, or null for none. */
+  set timeout(timeout) { call(() => this.raw.setTimeout(timeout == null ? undefined : toTimeout(timeout))); }
+
+  /** Send a request, merged with the session's settings, following redirects. */
+  request(method, url, options) {
+    const opts = toRequestOptions(options);
+    return new Response(call(() => this.raw.request(method, url, opts)));
+  }
+  // The verbs call the component's own verb functions: its `head` does not follow
+  // redirects by default, while `request('HEAD', ...)` does (as in requests).
+  #verb(verb, url, options) {
+    const opts = toRequestOptions(options);
+    return new Response(call(() => this.raw[verb](url, opts)));
+  }
+  get(url, options) { return this.#verb('get', url, options); }
+  /** Does not follow redirects unless `allowRedirects: true`. */
+  head(url, options) { return this.#verb('head', url, options); }
+  post(url, options) { return this.#verb('post', url, options); }
+  put(url, options) { return this.#verb('put', url, options); }
+  patch(url, options) { return this.#verb('patch', url, options); }
+  delete(url, options) { return this.#verb('delete', url, options); }
+  options(url, options) { return this.#verb('options', url, options); }
+
+  /** Merge a request with the session's settings without sending it. */
+  prepareRequest(method, url, options) {
+    const opts = toRequestOptions(options);
+    return new PreparedRequest(call(() => this.raw.prepareRequest(method, url, opts)));
+  }
+  /** Send a prepared request as it is (jar cookies are added unless it has a Cookie header). */
+  send(request, options) {
+    const opts = toSendOptions(options);
+    return new Response(call(() => this.raw.send(request.raw, opts)));
+  }
+  /** Use `adapter` (an `Adapter`) for URLs starting with `prefix`. */
+  mount(prefix, adapter) { call(() => this.raw.mount(prefix, adapter)); }
+
+  /** Close the session; later calls throw SessionClosed. */
+  close() { this.raw.close(); }
+  [Symbol.dispose]() {
+    this.raw.close();
+    this.raw[Symbol.dispose]();
+  }
+}

@@ -1,0 +1,77 @@
+"""A short tour of requests_wasm: one Session (the WebAssembly component, run by wasmtime-py)
+doing what a requests.Session does, against a loopback httpbin-like server it starts itself,
+or against an httpbin-compatible base URL given on the command line.
+
+    examples/python/.venv/bin/python examples/python/example.py [http://127.0.0.1:8080]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import requests_wasm as requests
+from loopback_server import LoopbackServer
+
+
+def tour(base: str) -> None:
+    started = time.perf_counter()
+    with requests.Session() as s:
+        print(f"component ready in {time.perf_counter() - started:.2f}s "
+              f"({requests.DEFAULT_COMPONENT_PATH.name})")
+        s.headers["X-Example"] = "requests-wasm"
+        s.params = {"client": "python"}
+        s.timeout = (2, 5)  # session-wide (connect, read) seconds: not something requests has
+
+        r = s.get(f"{base}/get", params={"q": "hello world"})
+        print(f"GET  {r.url} -> {r.status_code} {r.reason} in {r.elapsed.total_seconds() * 1000:.1f} ms")
+        print(f"     args={r.json()['args']} content-type={r.headers['content-type']}")
+
+        # params={"client": None} drops the session's param for this one request
+        r = s.get(f"{base}/cookies/set?session=abc&theme=dark", params={"client": None})
+        print(f"GET  /cookies/set -> {r.status_code} via {[h.status_code for h in r.history]}; "
+              f"jar={s.cookies.get_dict()}")
+
+        s.auth = ("alice", "s3cret")
+        r = s.get(f"{base}/basic-auth/alice/s3cret")
+        print(f"GET  /basic-auth -> {r.status_code} {r.json()}")
+        s.auth = None
+
+        r = s.post(f"{base}/post", json={"answer": 42, "items": ["a", "b"]})
+        print(f"POST /post json -> server saw {r.json()['json']}")
+
+        r = s.get(f"{base}/stream/3", stream=True)
+        print(f"GET  /stream/3 lines -> {list(r.iter_lines(decode_unicode=True))}")
+
+        for url, what in [(f"{base}/status/404", "raise_for_status"),
+                          (f"{base}/delay/3", "read timeout"),
+                          ("example.com/no-scheme", "missing schema")]:
+            try:
+                if what == "raise_for_status":
+                    s.get(url).raise_for_status()
+                else:
+                    s.get(url, timeout=(None, 0.5))
+            except requests.RequestException as e:
+                print(f"{what:>16}: {type(e).__name__} [{e.kind}] {e}")
+
+        r = s.get(f"{base}/get")
+        print(f"after the errors the session still works: {r.status_code}, "
+              f"cookies sent={r.json()['cookies']}")
+    try:
+        s.get(f"{base}/get")
+    except requests.SessionClosed as e:
+        print(f"after close(): {type(e).__name__} [{e.kind}]")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) > 1:
+        tour(argv[1].rstrip("/"))
+        return 0
+    with LoopbackServer() as server:
+        print(f"loopback server on {server.base_url}")
+        tour(server.base_url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

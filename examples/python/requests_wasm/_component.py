@@ -1,0 +1,222 @@
+"""wasmtime-py plumbing: the engine, the compiled component, one instance per session, handles.
+
+This module owns everything that touches `wasmtime` directly:
+
+* one `Engine` and one `Linker` (WASI p2 + wasi:http) per process, and a cache of compiled
+  `Component`s keyed by file (so the ~0.5 s Cranelift compile happens once per process);
+* `Instance`: one `Store` + one instantiation of the component, with a lock, a cache of
+  exported functions, and `call` / `call_ok` that turn WIT `result` errors into exceptions;
+* `Handle`: an owned resource (`ResourceAny`) that is dropped in the guest exactly once, either
+  explicitly or, when the Python object is garbage-collected, lazily before the next call;
+* `rec` / `field`: building and reading `wasmtime.component.Record` values, whose attribute
+  names are the WIT field names (kebab-case, e.g. ``connect-ms``).
+
+How wasmtime-py 50 maps this WIT (read from `wasmtime/component/_types.py`): a `result` or
+`option` or `variant` is *untagged* when its cases lift to disjoint Python classes, and then
+the value is simply the payload; otherwise it is a `Variant(tag, payload)`. Every
+`result<T, error>` here is untagged (no `T` lifts to a `Variant`), so the `ok` value comes back
+as-is and an error comes back as the `error` value, itself a tagged `Variant` (see `call_ok`;
+the per-type shapes are listed in `sessions.py`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+
+from wasmtime import Engine, Store, WasiConfig
+from wasmtime.component import Component, Func, Linker, Record, ResourceAny, Variant
+
+from .exceptions import RequestException, exception_from_wit
+
+__all__ = ["DEFAULT_COMPONENT_PATH", "COMPONENT_ENV_VAR", "Instance", "Handle", "rec", "field",
+           "load_component", "TYPES", "SESSION"]
+
+#: `examples/python/requests_wasm/` -> the repository root -> the release build of the component.
+DEFAULT_COMPONENT_PATH = (Path(__file__).resolve().parents[3] / "target" / "component"
+                          / "wasm32-wasip2" / "release" / "requests_component.wasm")
+#: Overrides the default component path when set.
+COMPONENT_ENV_VAR = "REQUESTS_WASM_COMPONENT"
+
+#: The exported interfaces, as instance export names.
+TYPES = "requests:http/types@0.1.0"
+SESSION = "requests:http/session@0.1.0"
+
+_runtime_lock = threading.Lock()
+_engine: Optional[Engine] = None
+_linker: Optional[Linker] = None
+_components: Dict[Tuple[str, int, int], Component] = {}
+
+
+def _runtime() -> Tuple[Engine, Linker]:
+    """The process-wide engine and linker (WASI p2 and wasi:http), made on first use."""
+    global _engine, _linker
+    with _runtime_lock:
+        if _engine is None or _linker is None:
+            engine = Engine()
+            linker = Linker(engine)
+            linker.add_wasip2()      # std's wasi:cli/environment, exit, terminal-*, io, clocks...
+            linker.add_wasi_http()   # wasi:http/types + outgoing-handler (wasmtime's transport)
+            _engine, _linker = engine, linker
+        return _engine, _linker
+
+
+def resolve_component_path(path: Optional[os.PathLike | str] = None) -> Path:
+    """The component file to use: `path`, else `$REQUESTS_WASM_COMPONENT`, else the built one."""
+    if path is None:
+        path = os.environ.get(COMPONENT_ENV_VAR) or DEFAULT_COMPONENT_PATH
+    resolved = Path(path).resolve()
+    if not resolved.is_file():
+        raise FileNotFoundError(
+            f"component not found: {resolved} (build it with `CARGO_TARGET_DIR=target/component "
+            f"cargo build --release --lib --target wasm32-wasip2`, or pass component_path=)")
+    return resolved
+
+
+def load_component(path: Optional[os.PathLike | str] = None) -> Component:
+    """Compile the component once per process (re-compiled only if the file changes)."""
+    engine, _ = _runtime()
+    resolved = resolve_component_path(path)
+    st = resolved.stat()
+    key = (str(resolved), st.st_mtime_ns, st.st_size)
+    with _runtime_lock:
+        component = _components.get(key)
+        if component is None:
+            component = Component.from_file(engine, resolved)
+            _components[key] = component
+        return component
+
+
+def rec(**fields: Any) -> Record:
+    """A `Record` for lowering; `connect_ms=1` becomes the WIT field ``connect-ms``."""
+    r = Record()
+    for name, value in fields.items():
+        setattr(r, name.replace("_", "-"), value)
+    return r
+
+
+def field(record: Any, name: str) -> Any:
+    """Read a field of a lifted `Record` by its Python-style name (`host_only` -> ``host-only``)."""
+    return getattr(record, name.replace("_", "-"))
+
+
+class Instance:
+    """One `Store` and one instance of the component; every call into it goes through here.
+
+    A store is single-threaded, so calls are serialised with a lock. Resources dropped by the
+    garbage collector are queued and dropped in the guest before the next call, never from a
+    finaliser (which could run in the middle of another call).
+    """
+
+    def __init__(self, component_path: Optional[os.PathLike | str] = None,
+                 env: Optional[Iterable[Tuple[str, str]]] = None) -> None:
+        engine, linker = _runtime()
+        component = load_component(component_path)
+        self.store = Store(engine)
+        wasi = WasiConfig()
+        wasi.env = list(env or [])
+        self.store.set_wasi(wasi)
+        self.store.set_wasi_http()
+        with _runtime_lock:
+            self._instance = linker.instantiate(self.store, component)
+        #: Held around every call; hold it to make several calls atomic for other threads.
+        self.lock = threading.RLock()
+        self._funcs: Dict[Tuple[str, str], Func] = {}
+        self._pending_drops: List[ResourceAny] = []
+        #: Turns a `response` resource (in a `too-many-redirects` error) into a Python object.
+        self.wrap_response: Callable[[ResourceAny], Any] = lambda res: res
+
+    def func(self, interface: str, name: str) -> Func:
+        """An exported function, e.g. ``("requests:http/session@0.1.0", "[method]session.get")``."""
+        key = (interface, name)
+        f = self._funcs.get(key)
+        if f is None:
+            iface = self._instance.get_export_index(self.store, interface)
+            index = (self._instance.get_export_index(self.store, name, iface)
+                     if iface is not None else None)
+            f = self._instance.get_func(self.store, index) if index is not None else None
+            if f is None:
+                raise AttributeError(f"the component exports no function {interface}#{name}")
+            self._funcs[key] = f
+        return f
+
+    def call(self, interface: str, name: str, *args: Any) -> Any:
+        """Call an export and return the lifted value as wasmtime-py gives it."""
+        with self.lock:
+            self._drain_drops()
+            return self.func(interface, name)(self.store, *args)
+
+    def call_ok(self, interface: str, name: str, *args: Any) -> Any:
+        """Call an export returning `result<T, error>`: give `T`, or raise the mapped exception.
+
+        With wasmtime-py's untagged results, an `ok` value arrives bare and an `err` arrives as
+        the (tagged) `error` `Variant`. A tagged result (`Variant("ok"|"err", ...)`), which a
+        future wasmtime-py or a `T` that lifts to a `Variant` would give, is handled too.
+        """
+        value = self.call(interface, name, *args)
+        if isinstance(value, Variant):
+            if value.tag == "ok":
+                return value.payload
+            error = value.payload if value.tag == "err" else value
+            raise self.exception(error)
+        return value
+
+    def exception(self, error: Variant) -> RequestException:
+        """The Python exception for a lifted WIT `error` value."""
+        return exception_from_wit(error.tag, error.payload, self.wrap_response)
+
+    def drop(self, resource: ResourceAny) -> None:
+        """Run the guest destructor of an owned resource now."""
+        with self.lock:
+            self._drain_drops()
+            resource.drop(self.store)
+
+    def drop_later(self, resource: ResourceAny) -> None:
+        """Queue a drop (safe from `__del__`: no call into wasm here)."""
+        self._pending_drops.append(resource)
+
+    def _drain_drops(self) -> None:
+        while self._pending_drops:
+            resource = self._pending_drops.pop()
+            try:
+                resource.drop(self.store)
+            except Exception:  # a resource the guest already released; nothing left to free
+                pass
+
+
+class Handle:
+    """An owned guest resource with the instance it lives in; dropped in the guest once."""
+
+    __slots__ = ("instance", "_resource", "__weakref__")
+
+    def __init__(self, instance: Instance, resource: ResourceAny) -> None:
+        self.instance = instance
+        self._resource: Optional[ResourceAny] = resource
+
+    @property
+    def resource(self) -> ResourceAny:
+        if self._resource is None:
+            raise ValueError("this object was closed; its guest resource is gone")
+        return self._resource
+
+    @property
+    def alive(self) -> bool:
+        return self._resource is not None
+
+    def call(self, interface: str, name: str, *args: Any) -> Any:
+        return self.instance.call(interface, name, self.resource, *args)
+
+    def call_ok(self, interface: str, name: str, *args: Any) -> Any:
+        return self.instance.call_ok(interface, name, self.resource, *args)
+
+    def drop(self) -> None:
+        resource, self._resource = self._resource, None
+        if resource is not None:
+            self.instance.drop(resource)
+
+    def __del__(self) -> None:
+        resource, self._resource = getattr(self, "_resource", None), None
+        if resource is not None:
+            self.instance.drop_later(resource)

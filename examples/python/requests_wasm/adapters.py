@@ -1,0 +1,144 @@
+"""Transport adapters (WIT `adapter`): the wasi:http one and the scripted one, for `Session.mount`.
+
+This module owns `Adapter`, `CannedResponse` and `RecordedRequest`. A guest resource belongs to
+one store, and each `Session` has its own store, so an `Adapter` made with `Adapter.http(...)` or
+`Adapter.scripted([...])` is only a description until it is mounted: the first `mount` creates
+the resource in that session's instance (errors such as a canned status outside 100-999 surface
+there), and the adapter then stays bound to that session.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from ._component import TYPES, Handle, Instance, rec
+from .exceptions import InvalidOption
+
+__all__ = ["Adapter", "CannedResponse", "RecordedRequest"]
+
+
+@dataclass
+class CannedResponse:
+    """One answer of a scripted adapter: status, headers (in order) and the body as sent."""
+
+    status: int = 200
+    headers: Sequence[Tuple[str, str]] = field(default_factory=list)
+    body: Union[bytes, str] = b""
+
+    @classmethod
+    def json(cls, obj: Any, status: int = 200,
+             headers: Sequence[Tuple[str, str]] = ()) -> "CannedResponse":
+        """A JSON answer with `Content-Type: application/json`."""
+        return cls(status, [("Content-Type", "application/json"), *headers], _json.dumps(obj))
+
+    @classmethod
+    def coerce(cls, value: Any) -> "CannedResponse":
+        """Accept a `CannedResponse`, a dict of its fields, a ``(status, headers, body)`` tuple or
+        a bare status code."""
+        if isinstance(value, CannedResponse):
+            return value
+        if isinstance(value, int):
+            return cls(value)
+        if isinstance(value, Mapping):
+            if "json" in value:
+                return cls.json(value["json"], value.get("status", 200), value.get("headers", ()))
+            return cls(**value)
+        if isinstance(value, (tuple, list)):
+            return cls(*value)
+        raise TypeError(f"cannot make a canned response from {value!r}")
+
+    def _to_wit(self) -> Any:
+        headers = self.headers.items() if isinstance(self.headers, Mapping) else self.headers
+        body = self.body.encode("utf-8") if isinstance(self.body, str) else bytes(self.body)
+        if not 0 <= self.status <= 0xFFFF:
+            raise InvalidOption(f"canned status {self.status} is not a u16")
+        return rec(status=self.status, headers=[(str(k), str(v)) for k, v in headers], body=body)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request a scripted adapter received (the WIT `recorded-request` record)."""
+
+    method: str
+    url: str
+    headers: List[Tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> Optional[str]:
+        """The first value of a header, case-insensitively."""
+        lower = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lower), None)
+
+    def json(self) -> Any:
+        return _json.loads(self.body)
+
+
+class Adapter:
+    """A transport a session sends through for the URLs it is mounted on."""
+
+    def __init__(self, kind: str, spec: Any) -> None:
+        self._kind = kind
+        self._spec = spec
+        self._handle: Optional[Handle] = None
+        self._closed = False
+
+    @classmethod
+    def http(cls, timeout: Any = None) -> "Adapter":
+        """The wasi:http adapter, with default timeouts (seconds, or ``(connect, read)``)."""
+        from .sessions import _timeout_record  # the one timeout conversion
+        return cls("wasi-http", rec(timeout=_timeout_record(timeout)))
+
+    @classmethod
+    def scripted(cls, responses: Iterable[Any]) -> "Adapter":
+        """An in-memory adapter answering from `responses` in order and recording requests."""
+        return cls("scripted", [CannedResponse.coerce(r) for r in responses])
+
+    @classmethod
+    def _from_handle(cls, handle: Handle) -> "Adapter":
+        adapter = cls("?", None)
+        adapter._handle = handle
+        return adapter
+
+    def _bind(self, instance: Instance) -> Handle:
+        """The guest resource in `instance`, created on first use."""
+        if self._handle is not None:
+            if self._handle.instance is not instance:
+                raise ValueError("this adapter is already mounted on another session; "
+                                 "make a new Adapter for each session")
+            return self._handle
+        if self._kind == "wasi-http":
+            resource = instance.call(TYPES, "[static]adapter.http", self._spec)
+        else:
+            resource = instance.call_ok(TYPES, "[static]adapter.scripted",
+                                        [c._to_wit() for c in self._spec])
+        self._handle = Handle(instance, resource)
+        if self._closed:
+            self.close()
+        return self._handle
+
+    @property
+    def kind(self) -> str:
+        """``"wasi-http"`` or ``"scripted"``."""
+        if self._handle is None:
+            return self._kind
+        return self._handle.call(TYPES, "[method]adapter.kind")
+
+    @property
+    def received(self) -> List[RecordedRequest]:
+        """The requests a scripted adapter received so far (empty before it is mounted)."""
+        if self._handle is None:
+            return []
+        return [RecordedRequest(getattr(r, "method"), getattr(r, "url"), list(getattr(r, "headers")),
+                                getattr(r, "body"))
+                for r in self._handle.call(TYPES, "[method]adapter.received")]
+
+    def close(self) -> None:
+        """Close the adapter: later sends through it raise `SessionClosed`."""
+        self._closed = True
+        if self._handle is not None and self._handle.alive:
+            self._handle.call(TYPES, "[method]adapter.close")
+
+    def __repr__(self) -> str:
+        return f"<Adapter {self.kind}>"

@@ -1,0 +1,131 @@
+"""Case-insensitive header mappings and the cookie records/jars given to Python code.
+
+This module owns the plain-Python data structures: `CaseInsensitiveDict` (as in requests),
+`ResponseHeaders` (a case-insensitive snapshot of a response's headers that also keeps the
+raw, ordered pairs so repeated headers such as several `Set-Cookie` stay separate), `Cookie`
+(the WIT `cookie` record) and `Cookies` (a read-only name -> value view over a list of them,
+used for `Response.cookies`). Nothing here calls into the component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple
+
+__all__ = ["CaseInsensitiveDict", "ResponseHeaders", "Cookie", "Cookies"]
+
+
+class CaseInsensitiveDict(MutableMapping):
+    """A dict with case-insensitive string keys that remembers the last spelling of each key."""
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        self._store: Dict[str, Tuple[str, Any]] = {}
+        self.update(data or {}, **kwargs)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._store[key.lower()] = (key, value)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._store[key.lower()][1]
+
+    def __delitem__(self, key: str) -> None:
+        del self._store[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return (original for original, _ in self._store.values())
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._store
+
+    def lower_items(self) -> Iterator[Tuple[str, Any]]:
+        return ((lower, kv[1]) for lower, kv in self._store.items())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            other = CaseInsensitiveDict(other)
+        else:
+            return NotImplemented
+        return dict(self.lower_items()) == dict(other.lower_items())
+
+    def copy(self) -> "CaseInsensitiveDict":
+        return CaseInsensitiveDict(self._store.values())
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+class ResponseHeaders(CaseInsensitiveDict):
+    """Response headers: `h["set-cookie"]` joins repeats with ``", "`` (as requests does);
+    `h.get_all(name)` gives each value and `h.pairs()` the headers as received, in order."""
+
+    def __init__(self, pairs: Iterable[Tuple[str, str]] = ()) -> None:
+        super().__init__()
+        self._pairs: List[Tuple[str, str]] = list(pairs)
+        for name, value in self._pairs:
+            if name in self:
+                super().__setitem__(name, self[name] + ", " + value)
+            else:
+                super().__setitem__(name, value)
+
+    def get_all(self, name: str) -> List[str]:
+        lower = name.lower()
+        return [value for key, value in self._pairs if key.lower() == lower]
+
+    def pairs(self) -> List[Tuple[str, str]]:
+        return list(self._pairs)
+
+
+@dataclass(frozen=True)
+class Cookie:
+    """A cookie as the jar holds it (the WIT `cookie` record)."""
+
+    name: str
+    value: str
+    domain: str = ""
+    host_only: bool = True
+    path: str = "/"
+    secure: bool = False
+    http_only: bool = False
+    #: Expiry in seconds since the Unix epoch; `None` for a session cookie.
+    expires: Optional[int] = None
+
+    @classmethod
+    def _from_wit(cls, record: Any) -> "Cookie":
+        g = lambda name: getattr(record, name)  # noqa: E731 - WIT names are kebab-case
+        return cls(g("name"), g("value"), g("domain"), g("host-only"), g("path"), g("secure"),
+                   g("http-only"), g("expires"))
+
+
+class Cookies(Mapping):
+    """Read-only name -> value view over a list of `Cookie` (the last one of a name wins).
+
+    `.list()` gives the `Cookie` records themselves, with domain, path and expiry.
+    """
+
+    def __init__(self, cookies: Iterable[Cookie] = ()) -> None:
+        self._cookies: List[Cookie] = list(cookies)
+
+    def _map(self) -> Dict[str, str]:
+        return {c.name: c.value for c in self._cookies}
+
+    def __getitem__(self, name: str) -> str:
+        return self._map()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._map())
+
+    def __len__(self) -> int:
+        return len(self._map())
+
+    def list(self) -> List[Cookie]:
+        return list(self._cookies)
+
+    def get_dict(self, domain: Optional[str] = None, path: Optional[str] = None) -> Dict[str, str]:
+        return {c.name: c.value for c in self._cookies
+                if (domain is None or c.domain == domain) and (path is None or c.path == path)}
+
+    def __repr__(self) -> str:
+        return f"<Cookies {self._cookies!r}>"

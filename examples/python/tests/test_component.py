@@ -1,0 +1,50 @@
+"""Loading the component: compiled once per process, the path can be given, a missing file is a
+clear error, and the environment the component sees (proxy / CA variables) is chosen per session."""
+
+from __future__ import annotations
+
+import pytest
+
+import requests_wasm as rw
+from requests_wasm import DEFAULT_COMPONENT_PATH, Session, load_component
+
+
+def test_component_compiled_once() -> None:
+    assert load_component() is load_component()
+    assert load_component(DEFAULT_COMPONENT_PATH) is load_component()
+
+
+def test_component_path_argument(server) -> None:
+    with Session(component_path=DEFAULT_COMPONENT_PATH, env={}) as s:
+        assert s.get(server.url("/get")).ok
+
+
+def test_component_path_from_environment(monkeypatch, server) -> None:
+    monkeypatch.setenv(rw.COMPONENT_ENV_VAR, str(DEFAULT_COMPONENT_PATH))
+    with Session(env={}) as s:
+        assert s.get(server.url("/get")).ok
+
+
+def test_missing_component_file(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="component not found"):
+        Session(component_path=tmp_path / "nope.wasm")
+
+
+def test_sessions_are_independent(server) -> None:
+    with Session(env={}) as a, Session(env={}) as b:
+        a.headers["X-Who"] = "a"
+        a.cookies["only"] = "a"
+        assert "X-Who" not in b.headers
+        assert b.get(server.url("/cookies")).json()["cookies"] == {}
+        a.close()
+        assert b.get(server.url("/get")).ok     # closing one leaves the other open
+
+
+def test_default_env_passes_proxy_variables(monkeypatch, server) -> None:
+    for name in rw.PROXY_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("UNRELATED_SECRET", "not passed")
+    with Session() as s:                        # env=None: the proxy variables of os.environ
+        with pytest.raises(rw.UnsupportedError, match="HTTP_PROXY"):
+            s.get(server.url("/get"))
