@@ -7,10 +7,16 @@
 //! is removed so it cannot leak into the guest build.
 //!
 //! The harness reads the result through `env!("REQUESTS_COMPONENT_WASM")`.
+//!
+//! Then `build/compose.rs` builds the `examples/compose` consumer the same way and plugs the
+//! session component into it (`COMPOSE_CONSUMER_WASM`, `COMPOSE_COMPOSED_WASM`).
 
 use std::env;
 use std::path::PathBuf;
 use std::process::Command;
+
+#[path = "build/compose.rs"]
+mod compose;
 
 /// Environment the outer cargo sets (or a user may set for the host build) that
 /// must not reach the nested guest build.
@@ -113,6 +119,8 @@ fn main() {
     }
 
     println!("cargo:rustc-env=REQUESTS_COMPONENT_WASM={}", wasm.display());
+
+    compose::run(&workspace, &target_dir, &cargo, &wasm);
 }
 
 /// Reports why the guest could not be built and fails the build script
