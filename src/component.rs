@@ -503,7 +503,7 @@ impl wit::GuestResponse for ResponseHandle {
     }
 
     fn url(&self) -> String {
-        crate::urls::redact(&self.0.borrow().url)
+        crate::urls::redact(self.0.borrow().url())
     }
 
     fn headers(&self) -> Vec<(String, String)> {

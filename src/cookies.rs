@@ -74,9 +74,7 @@ impl CookieJar {
         let host = url.host_str()?.to_ascii_lowercase();
         // RFC 6265 §5.3 step 3: Max-Age wins over Expires.
         let expires = match (parsed.max_age(), parsed.expires_datetime()) {
-            (Some(age), _) => {
-                Some(now.saturating_add(age.whole_seconds().max(-1).min(i64::MAX / 2)))
-            }
+            (Some(age), _) => Some(now.saturating_add(age.whole_seconds().max(-1))),
             (None, Some(at)) => Some(at.unix_timestamp()),
             (None, None) => None,
         };

@@ -20,7 +20,6 @@ const MAX_READ: usize = 1024 * 1024;
 /// A response to one request (one redirect hop).
 pub struct Response {
     pub status: u16,
-    pub url: Url,
     pub headers: Headers,
     /// The hops before this one, oldest first.
     pub history: Vec<Response>,
@@ -28,7 +27,7 @@ pub struct Response {
     pub elapsed: Duration,
     /// The cookies this response set.
     pub cookies: Vec<StoredCookie>,
-    /// The request as sent.
+    /// The request as sent; its URL is this response's URL.
     pub request: PreparedRequest,
     encoding: String,
     body: Body,
@@ -53,7 +52,6 @@ impl Response {
     /// `Content-Encoding` fails when the body is read, not now: the head is still useful.
     pub fn new(
         raw: RawResponse,
-        url: Url,
         request: PreparedRequest,
         elapsed: Duration,
         cookies: Vec<StoredCookie>,
@@ -68,7 +66,6 @@ impl Response {
             };
         Response {
             status: raw.status,
-            url,
             headers: raw.headers,
             history: Vec::new(),
             elapsed,
@@ -171,6 +168,11 @@ impl Response {
         }
     }
 
+    /// The URL this response came from (the request's).
+    pub fn url(&self) -> &Url {
+        &self.request.url
+    }
+
     /// The charset `text` uses: the `Content-Type` charset, else `utf-8`.
     pub fn encoding(&self) -> &str {
         &self.encoding
@@ -222,7 +224,7 @@ impl Response {
             500..=599 => "Server",
             _ => return Ok(()),
         };
-        let url = crate::urls::redact(&self.url);
+        let url = crate::urls::redact(self.url());
         Err(Error::HttpStatus {
             status: self.status,
             reason: self.reason().to_string(),
@@ -250,7 +252,6 @@ impl Response {
     pub fn duplicate(&self) -> Response {
         Response {
             status: self.status,
-            url: self.url.clone(),
             headers: self.headers.clone(),
             history: self.history.iter().map(Response::duplicate).collect(),
             elapsed: self.elapsed,
@@ -274,7 +275,7 @@ impl std::fmt::Debug for Response {
             f,
             "<Response [{}] {}>",
             self.status,
-            crate::urls::redact(&self.url)
+            crate::urls::redact(self.url())
         )
     }
 }
@@ -440,7 +441,7 @@ mod tests {
             headers,
             body: Box::new(BytesBody::new(body.to_vec())),
         };
-        Response::new(raw, url, request, Duration::ZERO, vec![])
+        Response::new(raw, request, Duration::ZERO, vec![])
     }
 
     #[test]

@@ -128,7 +128,6 @@ impl Session {
                 raw.headers.get_all("set-cookie"),
                 now(),
             );
-            let url = request.url.clone();
             let next = if allow_redirects && redirect::is_redirect(raw.status, &raw.headers) {
                 Some(redirect_target(
                     &request,
@@ -138,7 +137,7 @@ impl Session {
             } else {
                 None
             };
-            let mut response = Response::new(raw, url, request, elapsed, set);
+            let mut response = Response::new(raw, request, elapsed, set);
 
             // 4. Not a redirect to follow: this is the answer.
             let Some((next_url, next_method)) = next else {

@@ -8,7 +8,7 @@ use crate::transport::{RecordedRequest, ScriptedTransport, SharedTransport, Tran
 use std::cell::RefCell;
 use std::rc::Rc;
 
-type Canned = (u16, Vec<(String, String)>, Vec<u8>);
+type Canned = crate::transport::CannedParts;
 
 fn canned(status: u16, headers: &[(&str, &str)], body: &str) -> Canned {
     (
@@ -55,7 +55,7 @@ fn a_redirect_is_followed_and_recorded_in_history() {
     ]);
     let mut r = get(&mut s, "http://a.test/start").unwrap();
     assert_eq!(r.status, 200);
-    assert_eq!(r.url.as_str(), "http://a.test/next");
+    assert_eq!(r.url().as_str(), "http://a.test/next");
     assert_eq!(r.history.len(), 1);
     assert_eq!(r.history[0].status, 302);
     assert_eq!(r.content().unwrap(), b"done");

@@ -114,6 +114,9 @@ pub struct RecordedRequest {
     pub body: Vec<u8>,
 }
 
+/// A canned response as given, before validation: status, headers, body.
+pub type CannedParts = (u16, Vec<(String, String)>, Vec<u8>);
+
 /// Answers from a list of canned responses, in order, and records the
 /// requests (httpx's `MockTransport`, as data). TLS and proxy settings do not
 /// apply to it: nothing leaves the component.
@@ -125,7 +128,7 @@ pub struct ScriptedTransport {
 
 impl ScriptedTransport {
     /// Checks each canned response (status 100-999, valid headers).
-    pub fn new(responses: Vec<(u16, Vec<(String, String)>, Vec<u8>)>) -> Result<Self> {
+    pub fn new(responses: Vec<CannedParts>) -> Result<Self> {
         let mut canned = VecDeque::with_capacity(responses.len());
         for (status, headers, body) in responses {
             if !(100..=999).contains(&status) {

@@ -317,7 +317,9 @@ pub fn map_error_code(code: ErrorCode) -> Error {
         ErrorCode::DnsTimeout | ErrorCode::DnsError(_) | ErrorCode::DestinationNotFound => {
             Error::Dns(message("the host name could not be resolved"))
         }
-        ErrorCode::ConnectionRefused => Error::ConnectionRefused("the server refused the connection".into()),
+        ErrorCode::ConnectionRefused => {
+            Error::ConnectionRefused("the server refused the connection".into())
+        }
         ErrorCode::ConnectionTimeout => Error::ConnectTimeout("the connect timeout passed".into()),
         ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
             Error::ReadTimeout("the server did not answer within the read timeout".into())
@@ -328,10 +330,13 @@ pub fn map_error_code(code: ErrorCode) -> Error {
         | ErrorCode::ConnectionTerminated
         | ErrorCode::ConnectionWriteTimeout
         | ErrorCode::ConnectionLimitReached => Error::Connection(message("the connection failed")),
-        ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => {
-            Error::Tls(message("TLS failed"))
-        }
-        _ => Error::Transport { code: name.into(), detail },
+        ErrorCode::TlsProtocolError
+        | ErrorCode::TlsCertificateError
+        | ErrorCode::TlsAlertReceived(_) => Error::Tls(message("TLS failed")),
+        _ => Error::Transport {
+            code: name.into(),
+            detail,
+        },
     }
 }
 
@@ -343,8 +348,13 @@ fn details(code: &ErrorCode) -> Option<String> {
             (None, Some(info)) => Some(format!("info code {info}")),
             (None, None) => None,
         },
-        ErrorCode::TlsAlertReceived(p) => p.alert_message.clone().or(p.alert_id.map(|id| format!("alert {id}"))),
-        ErrorCode::HttpRequestBodySize(Some(n)) | ErrorCode::HttpResponseBodySize(Some(n)) => Some(format!("{n} bytes")),
+        ErrorCode::TlsAlertReceived(p) => p
+            .alert_message
+            .clone()
+            .or(p.alert_id.map(|id| format!("alert {id}"))),
+        ErrorCode::HttpRequestBodySize(Some(n)) | ErrorCode::HttpResponseBodySize(Some(n)) => {
+            Some(format!("{n} bytes"))
+        }
         ErrorCode::HttpRequestHeaderSectionSize(Some(n))
         | ErrorCode::HttpRequestTrailerSectionSize(Some(n))
         | ErrorCode::HttpResponseHeaderSectionSize(Some(n))
@@ -353,7 +363,9 @@ fn details(code: &ErrorCode) -> Option<String> {
         | ErrorCode::HttpRequestTrailerSize(p)
         | ErrorCode::HttpResponseHeaderSize(p)
         | ErrorCode::HttpResponseTrailerSize(p) => p.field_name.clone(),
-        ErrorCode::HttpResponseTransferCoding(c) | ErrorCode::HttpResponseContentCoding(c) => c.clone(),
+        ErrorCode::HttpResponseTransferCoding(c) | ErrorCode::HttpResponseContentCoding(c) => {
+            c.clone()
+        }
         ErrorCode::InternalError(m) => m.clone(),
         _ => None,
     }

@@ -55,7 +55,12 @@ pub struct Cli {
 }
 
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli> {
-    let mut cli = Cli { follow: true, print_head: true, print_body: true, ..Cli::default() };
+    let mut cli = Cli {
+        follow: true,
+        print_head: true,
+        print_body: true,
+        ..Cli::default()
+    };
     let mut positional = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -73,9 +78,17 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli> {
             }
             "--bearer" => cli.bearer = Some(value("--bearer")?),
             "--session" => cli.session = Some(PathBuf::from(value("--session")?)),
-            "--max-redirects" => cli.max_redirects = Some(value("--max-redirects")?.parse().context("--max-redirects takes a number")?),
+            "--max-redirects" => {
+                cli.max_redirects = Some(
+                    value("--max-redirects")?
+                        .parse()
+                        .context("--max-redirects takes a number")?,
+                )
+            }
             "--timeout" => {
-                let secs: f64 = value("--timeout")?.parse().context("--timeout takes seconds")?;
+                let secs: f64 = value("--timeout")?
+                    .parse()
+                    .context("--timeout takes seconds")?;
                 if !(secs > 0.0 && secs < 4_000_000.0) {
                     bail!("--timeout must be a positive number of seconds");
                 }
@@ -89,7 +102,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli> {
         return Ok(cli);
     }
     let mut positional = positional.into_iter().peekable();
-    let first = positional.next().with_context(|| format!("a URL is required\n\n{USAGE}"))?;
+    let first = positional
+        .next()
+        .with_context(|| format!("a URL is required\n\n{USAGE}"))?;
     if first.bytes().all(|b| b.is_ascii_alphabetic()) && positional.peek().is_some() {
         cli.method = Some(first.to_ascii_uppercase());
         cli.url = positional.next().unwrap_or_default();
@@ -115,7 +130,10 @@ pub fn parse_item(item: &str) -> Result<Item> {
         bail!("{item:?} has an empty name");
     }
     Ok(match sep {
-        ":=" => Item::RawJson(key, serde_json::from_str(&value).with_context(|| format!("{item:?}: not JSON"))?),
+        ":=" => Item::RawJson(
+            key,
+            serde_json::from_str(&value).with_context(|| format!("{item:?}: not JSON"))?,
+        ),
         "==" => Item::Param(key, value),
         "=" => Item::Field(key, value),
         _ if value.is_empty() => Item::Header(key, None),
@@ -133,11 +151,26 @@ mod tests {
 
     #[test]
     fn items_split_at_their_earliest_separator() {
-        assert_eq!(parse_item("X-A:1").unwrap(), Item::Header("X-A".into(), Some("1".into())));
-        assert_eq!(parse_item("X-A:").unwrap(), Item::Header("X-A".into(), None));
-        assert_eq!(parse_item("q==a=b").unwrap(), Item::Param("q".into(), "a=b".into()));
-        assert_eq!(parse_item("name=a:b").unwrap(), Item::Field("name".into(), "a:b".into()));
-        assert_eq!(parse_item("n:=3").unwrap(), Item::RawJson("n".into(), serde_json::json!(3)));
+        assert_eq!(
+            parse_item("X-A:1").unwrap(),
+            Item::Header("X-A".into(), Some("1".into()))
+        );
+        assert_eq!(
+            parse_item("X-A:").unwrap(),
+            Item::Header("X-A".into(), None)
+        );
+        assert_eq!(
+            parse_item("q==a=b").unwrap(),
+            Item::Param("q".into(), "a=b".into())
+        );
+        assert_eq!(
+            parse_item("name=a:b").unwrap(),
+            Item::Field("name".into(), "a:b".into())
+        );
+        assert_eq!(
+            parse_item("n:=3").unwrap(),
+            Item::RawJson("n".into(), serde_json::json!(3))
+        );
         assert!(parse_item("plain").is_err());
         assert!(parse_item("n:=nope").is_err());
     }
@@ -145,8 +178,14 @@ mod tests {
     #[test]
     fn a_method_is_optional() {
         let c = cli(&["post", "http://h/x", "a=1"]);
-        assert_eq!((c.method.as_deref(), c.url.as_str()), (Some("POST"), "http://h/x"));
+        assert_eq!(
+            (c.method.as_deref(), c.url.as_str()),
+            (Some("POST"), "http://h/x")
+        );
         let c = cli(&["http://h/x", "--no-follow", "--timeout", "1.5"]);
-        assert_eq!((c.method, c.follow, c.timeout_ms), (None, false, Some(1500)));
+        assert_eq!(
+            (c.method, c.follow, c.timeout_ms),
+            (None, false, Some(1500))
+        );
     }
 }

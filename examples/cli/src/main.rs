@@ -15,7 +15,9 @@ mod session_file;
 
 use anyhow::{Context, Result};
 use args::{Item, USAGE};
-use host_tests::host::{opts, Auth, AuthOverride, Body, Credentials, Harness, RequestOptions, Timeout};
+use host_tests::host::{
+    opts, Auth, AuthOverride, Body, Credentials, Harness, RequestOptions, Timeout,
+};
 use serde_json::Value;
 
 #[tokio::main]
@@ -45,13 +47,18 @@ async fn run() -> Result<()> {
     if let Some(path) = &cli.session {
         let saved = session_file::load(path)?;
         for (name, value) in &saved.headers {
-            session!(call_set_header, name, value).with_context(|| format!("saved header {name}"))?;
+            session!(call_set_header, name, value)
+                .with_context(|| format!("saved header {name}"))?;
         }
         for cookie in &saved.cookies {
-            session!(call_set_cookie, cookie).with_context(|| format!("saved cookie {}", cookie.name))?;
+            session!(call_set_cookie, cookie)
+                .with_context(|| format!("saved cookie {}", cookie.name))?;
         }
     }
-    let mut options = RequestOptions { allow_redirects: Some(cli.follow), ..opts() };
+    let mut options = RequestOptions {
+        allow_redirects: Some(cli.follow),
+        ..opts()
+    };
     let (mut params, mut fields, mut json) = (Vec::new(), Vec::new(), serde_json::Map::new());
     for item in &cli.items {
         match item {
@@ -80,25 +87,51 @@ async fn run() -> Result<()> {
         options.body = Some(Body::Json(Value::Object(json).to_string()));
     }
     if let Some((username, password)) = cli.auth.clone() {
-        options.auth = Some(AuthOverride::Replace(Auth::Basic(Credentials { username, password })));
+        options.auth = Some(AuthOverride::Replace(Auth::Basic(Credentials {
+            username,
+            password,
+        })));
     } else if let Some(token) = cli.bearer.clone() {
         options.auth = Some(AuthOverride::Replace(Auth::Bearer(token)));
     }
     if let Some(ms) = cli.timeout_ms {
-        options.timeout = Some(Timeout { connect_ms: Some(ms), read_ms: Some(ms) });
+        options.timeout = Some(Timeout {
+            connect_ms: Some(ms),
+            read_ms: Some(ms),
+        });
     }
     if let Some(max) = cli.max_redirects {
         session!(call_set_max_redirects, max)?;
     }
-    let method = cli.method.clone().unwrap_or_else(|| if options.body.is_some() { "POST" } else { "GET" }.into());
-    let r = h.request(s, &method, &cli.url, options).await?.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let method = cli.method.clone().unwrap_or_else(|| {
+        if options.body.is_some() {
+            "POST"
+        } else {
+            "GET"
+        }
+        .into()
+    });
+    let r = h
+        .request(s, &method, &cli.url, options)
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // 3. Print: the redirect hops, the status line and headers, then the body.
     if cli.print_head {
         for hop in h.history(r).await? {
-            println!("{} {} <- {}", h.status(hop).await?, h.reason(hop).await?, h.url(hop).await?);
+            println!(
+                "{} {} <- {}",
+                h.status(hop).await?,
+                h.reason(hop).await?,
+                h.url(hop).await?
+            );
         }
-        println!("HTTP {} {}  {}", h.status(r).await?, h.reason(r).await?, h.url(r).await?);
+        println!(
+            "HTTP {} {}  {}",
+            h.status(r).await?,
+            h.reason(r).await?,
+            h.url(r).await?
+        );
         for (name, value) in h.headers(r).await? {
             println!("{name}: {value}");
         }
@@ -116,7 +149,10 @@ async fn run() -> Result<()> {
 
     // 4. Save the session: headers that differ from the defaults, and the jar.
     if let Some(path) = &cli.session {
-        let headers: Vec<_> = session!(call_headers)?.into_iter().filter(|h| !defaults.contains(h)).collect();
+        let headers: Vec<_> = session!(call_headers)?
+            .into_iter()
+            .filter(|h| !defaults.contains(h))
+            .collect();
         let cookies = session!(call_cookies)?;
         session_file::save(path, &headers, &cookies)?;
     }

@@ -19,7 +19,8 @@ pub fn load(path: &Path) -> Result<Saved> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Saved::default()),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
-    let doc: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let doc: Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     let headers = doc["headers"]
         .as_array()
         .into_iter()
@@ -34,7 +35,10 @@ pub fn load(path: &Path) -> Result<Saved> {
             Some(NewCookie {
                 name: c["name"].as_str()?.to_string(),
                 value: c["value"].as_str()?.to_string(),
-                domain: c["domain"].as_str().filter(|d| !d.is_empty()).map(str::to_string),
+                domain: c["domain"]
+                    .as_str()
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string),
                 path: c["path"].as_str().map(str::to_string),
                 secure: c["secure"].as_bool().unwrap_or(false),
                 expires: c["expires"].as_i64(),
@@ -54,5 +58,6 @@ pub fn save(path: &Path, headers: &[(String, String)], cookies: &[Cookie]) -> Re
         })
         .collect();
     let doc = json!({"headers": headers, "cookies": cookies});
-    std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n").with_context(|| format!("writing {}", path.display()))
+    std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")
+        .with_context(|| format!("writing {}", path.display()))
 }

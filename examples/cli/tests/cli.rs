@@ -4,8 +4,15 @@ use host_tests::server::TestServer;
 use std::process::Command;
 
 fn rq(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rq")).args(args).output().expect("rq runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_rq"))
+        .args(args)
+        .output()
+        .expect("rq runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The body `rq --body` printed, as JSON.
@@ -18,7 +25,14 @@ fn body_json(args: &[&str]) -> serde_json::Value {
 #[test]
 fn items_become_params_headers_and_a_json_body() {
     let server = TestServer::start();
-    let echo = body_json(&["--body", &server.url("/anything"), "q==1", "X-Trace:on", "name=rq", "n:=3"]);
+    let echo = body_json(&[
+        "--body",
+        &server.url("/anything"),
+        "q==1",
+        "X-Trace:on",
+        "name=rq",
+        "n:=3",
+    ]);
     assert_eq!(echo["method"], "POST");
     assert_eq!(echo["query"], "q=1");
     assert_eq!(echo["headers"]["x-trace"], "on");
@@ -29,7 +43,10 @@ fn items_become_params_headers_and_a_json_body() {
 fn form_fields_auth_and_an_explicit_method() {
     let server = TestServer::start();
     let echo = body_json(&["--body", "--form", "put", &server.url("/anything"), "a=b c"]);
-    assert_eq!((echo["method"].as_str(), echo["data"].as_str()), (Some("PUT"), Some("a=b+c")));
+    assert_eq!(
+        (echo["method"].as_str(), echo["data"].as_str()),
+        (Some("PUT"), Some("a=b+c"))
+    );
     let ok = body_json(&["--body", "--auth", "u:p", &server.url("/basic-auth/u/p")]);
     assert_eq!(ok["authenticated"], true);
 }
@@ -39,8 +56,17 @@ fn redirects_are_followed_and_listed() {
     let server = TestServer::start();
     let (ok, out, _) = rq(&["--headers", &server.url("/redirect/2")]);
     assert!(ok);
-    assert!(out.lines().filter(|l| l.starts_with("302 Found <- ")).count() == 2, "{out}");
-    assert!(out.contains(&format!("HTTP 200 OK  {}", server.url("/get"))), "{out}");
+    assert!(
+        out.lines()
+            .filter(|l| l.starts_with("302 Found <- "))
+            .count()
+            == 2,
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("HTTP 200 OK  {}", server.url("/get"))),
+        "{out}"
+    );
     let (_, out, _) = rq(&["--headers", "--no-follow", &server.url("/redirect/2")]);
     assert!(out.starts_with("HTTP 302 Found"), "{out}");
 }
@@ -52,13 +78,23 @@ fn a_session_file_keeps_cookies_and_headers_between_runs() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("session.json");
     let file = file.to_str().unwrap();
-    let (ok, _, err) = rq(&["--session", file, &server.url("/cookies/set?flavour=oatmeal"), "X-Team:blue"]);
+    let (ok, _, err) = rq(&[
+        "--session",
+        file,
+        &server.url("/cookies/set?flavour=oatmeal"),
+        "X-Team:blue",
+    ]);
     assert!(ok, "{err}");
     let echo = body_json(&["--body", "--session", file, &server.url("/anything")]);
     assert_eq!(echo["cookies"]["flavour"], "oatmeal");
     assert_eq!(echo["headers"]["x-team"], "blue");
-    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-    assert_eq!(saved["headers"], serde_json::json!([["X-Team", "blue"]]), "only non-default headers are saved");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(
+        saved["headers"],
+        serde_json::json!([["X-Team", "blue"]]),
+        "only non-default headers are saved"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
