@@ -10,6 +10,8 @@ pub enum Auth {
     Basic { username: String, password: String },
     /// `Authorization: Bearer <token>`.
     Bearer(String),
+    /// HTTP Digest (RFC 7616): answered after the server's 401 challenge (`crate::digest`).
+    Digest { username: String, password: String },
 }
 
 impl Auth {
@@ -20,6 +22,9 @@ impl Auth {
             Auth::Basic { username, .. } if username.contains(':') => Err(Error::InvalidHeader(
                 "a Basic auth username cannot contain ':' (RFC 7617 §2)".into(),
             )),
+            Auth::Digest { username, .. } if username.bytes().any(|b| b.is_ascii_control()) => {
+                Err(Error::InvalidHeader("a Digest username cannot hold control characters".into()))
+            }
             Auth::Bearer(token) => {
                 crate::headers::validate_value("Authorization", token).map_err(|_| {
                     Error::InvalidHeader(
@@ -32,18 +37,18 @@ impl Auth {
         }
     }
 
-    /// The `Authorization` header value. Basic credentials are sent as UTF-8
-    /// (RFC 7617 §2.1 `charset="UTF-8"`); requests uses latin-1 for `str`.
-    pub fn header_value(&self) -> String {
+    /// The `Authorization` header value to send up front; none for Digest,
+    /// which needs the server's challenge first. Basic credentials are sent as
+    /// UTF-8 (RFC 7617 §2.1 `charset="UTF-8"`); requests uses latin-1 for `str`.
+    pub fn header_value(&self) -> Option<String> {
         match self {
             Auth::Basic { username, password } => {
                 let raw = format!("{username}:{password}");
-                format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(raw)
-                )
+                let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+                Some(format!("Basic {encoded}"))
             }
-            Auth::Bearer(token) => format!("Bearer {token}"),
+            Auth::Bearer(token) => Some(format!("Bearer {token}")),
+            Auth::Digest { .. } => None,
         }
     }
 }
@@ -58,15 +63,14 @@ mod tests {
             username: "user".into(),
             password: "pass".into(),
         };
-        assert_eq!(auth.header_value(), "Basic dXNlcjpwYXNz");
+        assert_eq!(auth.header_value().as_deref(), Some("Basic dXNlcjpwYXNz"));
     }
 
     #[test]
     fn bearer_auth_sends_the_token() {
-        assert_eq!(
-            Auth::Bearer("abc.def".into()).header_value(),
-            "Bearer abc.def"
-        );
+        assert_eq!(Auth::Bearer("abc.def".into()).header_value().as_deref(), Some("Bearer abc.def"));
+        let digest = Auth::Digest { username: "u".into(), password: "p".into() };
+        assert_eq!(digest.header_value(), None, "Digest waits for the challenge");
     }
 
     #[test]

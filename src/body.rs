@@ -9,14 +9,20 @@ pub enum Body {
     Text(String),
     Form(Vec<(String, String)>),
     Json(String),
+    Multipart(Vec<crate::multipart::Part>),
 }
 
 impl Body {
     /// Encodes the body, with the `Content-Type` to add when the caller set none.
     /// Consumes `self` so bytes and text move without a copy.
-    pub fn encode(self) -> Result<(Vec<u8>, Option<&'static str>)> {
+    pub fn encode(self) -> Result<(Vec<u8>, Option<String>)> {
         match self {
             Body::Bytes(b) => Ok((b, None)),
+            Body::Multipart(parts) => {
+                let boundary = crate::multipart::random_boundary()?;
+                let bytes = crate::multipart::encode(parts, &boundary)?;
+                Ok((bytes, Some(crate::multipart::content_type(&boundary))))
+            }
             Body::Text(t) => Ok((t.into_bytes(), None)),
             Body::Form(pairs) => {
                 let encoded = form_urlencoded::Serializer::new(String::new())
@@ -24,14 +30,14 @@ impl Body {
                     .finish();
                 Ok((
                     encoded.into_bytes(),
-                    Some("application/x-www-form-urlencoded"),
+                    Some("application/x-www-form-urlencoded".into()),
                 ))
             }
             Body::Json(text) => {
                 serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
                     Error::InvalidJson(format!("the JSON body does not parse: {e}"))
                 })?;
-                Ok((text.into_bytes(), Some("application/json")))
+                Ok((text.into_bytes(), Some("application/json".into())))
             }
         }
     }
@@ -47,14 +53,14 @@ mod tests {
             .encode()
             .unwrap();
         assert_eq!(bytes, b"a+b=c%26d&e=%C3%A9");
-        assert_eq!(ct, Some("application/x-www-form-urlencoded"));
+        assert_eq!(ct.as_deref(), Some("application/x-www-form-urlencoded"));
     }
 
     #[test]
     fn json_is_validated_and_typed() {
         let (bytes, ct) = Body::Json(r#"{"a": [1, 2]}"#.into()).encode().unwrap();
         assert_eq!(bytes, br#"{"a": [1, 2]}"#);
-        assert_eq!(ct, Some("application/json"));
+        assert_eq!(ct.as_deref(), Some("application/json"));
         assert!(matches!(
             Body::Json("{nope".into()).encode(),
             Err(Error::InvalidJson(_))

@@ -74,6 +74,7 @@ fn to_wit_error(e: Error) -> wit::Error {
         }),
         Error::JsonDecode(m) => wit::Error::JsonDecode(m),
         Error::ContentDecoding(m) => wit::Error::ContentDecoding(m),
+        Error::BodyTooLarge(m) => wit::Error::BodyTooLarge(m),
         Error::StreamConsumed(m) => wit::Error::StreamConsumed(m),
         Error::SessionClosed => wit::Error::SessionClosed,
         Error::Unsupported(m) => wit::Error::Unsupported(m),
@@ -110,6 +111,7 @@ fn from_wit_auth(a: wit::Auth) -> Auth {
             password: c.password,
         },
         wit::Auth::Bearer(t) => Auth::Bearer(t),
+        wit::Auth::Digest(c) => Auth::Digest { username: c.username, password: c.password },
     }
 }
 
@@ -119,6 +121,7 @@ fn to_wit_auth(a: Auth) -> wit::Auth {
             wit::Auth::Basic(wit::Credentials { username, password })
         }
         Auth::Bearer(t) => wit::Auth::Bearer(t),
+        Auth::Digest { username, password } => wit::Auth::Digest(wit::Credentials { username, password }),
     }
 }
 
@@ -135,6 +138,16 @@ fn to_wit_cookie(c: StoredCookie) -> wit::Cookie {
     }
 }
 
+fn from_wit_part(p: wit::Part) -> crate::multipart::Part {
+    crate::multipart::Part {
+        name: p.name,
+        filename: p.filename,
+        content_type: p.content_type,
+        headers: p.headers,
+        data: p.data,
+    }
+}
+
 /// Splits the flat WIT options into what shapes the request and what shapes sending.
 fn from_wit_options(o: wit::RequestOptions) -> (RequestParts, SendOverrides) {
     let body = o.body.map(|b| match b {
@@ -142,6 +155,7 @@ fn from_wit_options(o: wit::RequestOptions) -> (RequestParts, SendOverrides) {
         wit::Body::Text(t) => Body::Text(t),
         wit::Body::Form(f) => Body::Form(f),
         wit::Body::Json(j) => Body::Json(j),
+        wit::Body::Multipart(parts) => Body::Multipart(parts.into_iter().map(from_wit_part).collect()),
     });
     let auth = o.auth.map(|a| match a {
         wit::AuthOverride::Disable => AuthOverride::Disable,
@@ -361,6 +375,65 @@ impl wit_session::GuestSession for SessionHandle {
         self.with(|s| {
             s.settings_mut()?.timeout = timeout.map(from_wit_timeout);
             Ok(())
+        })
+    }
+
+    fn base_url(&self) -> WitResult<Option<String>> {
+        self.with(|s| Ok(s.settings()?.base_url.as_ref().map(crate::urls::redact)))
+    }
+
+    fn set_base_url(&self, url: Option<String>) -> WitResult<()> {
+        self.with(|s| {
+            let base = url.as_deref().map(crate::urls::parse_base).transpose()?;
+            s.settings_mut()?.base_url = base;
+            Ok(())
+        })
+    }
+
+    fn error_for_status(&self) -> WitResult<bool> {
+        self.with(|s| Ok(s.settings()?.error_for_status))
+    }
+
+    fn set_error_for_status(&self, on: bool) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.error_for_status = on;
+            Ok(())
+        })
+    }
+
+    fn max_body_size(&self) -> WitResult<u64> {
+        self.with(|s| Ok(s.settings()?.max_body_size))
+    }
+
+    fn set_max_body_size(&self, bytes: u64) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.max_body_size = bytes;
+            Ok(())
+        })
+    }
+
+    fn export_state(&self, include_secrets: bool) -> WitResult<String> {
+        self.with(|s| s.export_state(include_secrets))
+    }
+
+    fn import_state(&self, state: String) -> WitResult<()> {
+        self.with(|s| s.import_state(&state))
+    }
+
+    fn merge_environment_settings(
+        &self,
+        url: String,
+        options: wit::SendOptions,
+    ) -> WitResult<wit_session::EnvironmentSettings> {
+        let send = from_wit_send_options(options);
+        let merged = self.with(|s| s.merge_environment_settings(&url, send))?;
+        Ok(wit_session::EnvironmentSettings {
+            proxies: merged.proxies,
+            stream: merged.stream,
+            verify: merged.verify,
+            ca_bundle: merged.ca_bundle,
+            cert: merged.cert,
+            netrc_auth: merged.netrc_auth,
         })
     }
 
@@ -590,6 +663,15 @@ impl wit::GuestResponse for ResponseHandle {
 
     fn read_chunk(&self, max: u32) -> WitResult<Option<Vec<u8>>> {
         lift(self.0.borrow_mut().read_chunk(max as usize))
+    }
+
+    fn read_line(&self) -> WitResult<Option<String>> {
+        lift(self.0.borrow_mut().read_line())
+    }
+
+    fn links(&self) -> Vec<wit::Link> {
+        let links = self.0.borrow().links();
+        links.into_iter().map(|l| wit::Link { url: l.url, rel: l.rel, params: l.params }).collect()
     }
 }
 

@@ -25,6 +25,29 @@ pub struct StoredCookie {
     created: u64,
 }
 
+impl StoredCookie {
+    /// A host-wide (not host-only), non-secure session cookie; set the other
+    /// public fields, then put it into a jar with [`CookieJar::restore`].
+    pub fn new(
+        name: impl Into<String>,
+        value: impl Into<String>,
+        domain: impl Into<String>,
+        path: impl Into<String>,
+    ) -> Self {
+        StoredCookie {
+            name: name.into(),
+            value: value.into(),
+            domain: domain.into(),
+            host_only: false,
+            path: path.into(),
+            secure: false,
+            http_only: false,
+            expires: None,
+            created: 0,
+        }
+    }
+}
+
 /// A cookie put into the jar by hand.
 #[derive(Debug, Clone, Default)]
 pub struct NewCookie {
@@ -180,6 +203,59 @@ impl CookieJar {
         let expired = cookie.expires.is_some_and(|e| e <= now);
         self.insert(cookie, expired);
         Ok(())
+    }
+
+    /// Puts back a cookie as the jar held it (saved state), with every
+    /// attribute, `host_only` and `http_only` included; it becomes the newest.
+    /// What a jar can hold from a `Set-Cookie` is accepted, and nothing that
+    /// could break the `Cookie` header: a non-empty name without `=`; a name,
+    /// value and path without `;` or control characters other than tab (`,`,
+    /// spaces and quotes, which servers set, are kept); a lower-case domain of
+    /// host-name characters, required for a host-only cookie (empty means
+    /// every host); a path starting with `/`. An expired cookie only deletes.
+    pub fn restore(&mut self, cookie: StoredCookie, now: i64) -> Result<()> {
+        let breaks = |s: &str| s.chars().any(|c| c == ';' || (c.is_control() && c != '\t'));
+        if cookie.name.is_empty() || cookie.name.contains('=') || breaks(&cookie.name) {
+            return Err(Error::InvalidCookie(format!(
+                "invalid cookie name {:?}: it must be non-empty, without '=', ';' or control characters",
+                cookie.name
+            )));
+        }
+        if breaks(&cookie.value) {
+            return Err(Error::InvalidCookie(format!(
+                "invalid cookie value {:?}: ';' and control characters are not allowed",
+                cookie.value
+            )));
+        }
+        let domain_ok = cookie
+            .domain
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.:[]_".contains(&b))
+            && !cookie.domain.starts_with('.');
+        if !domain_ok || (cookie.host_only && cookie.domain.is_empty()) {
+            return Err(Error::InvalidCookie(format!(
+                "invalid cookie domain {:?} for {:?}: a lower-case host name without a leading dot (required for a host-only cookie)",
+                cookie.domain, cookie.name
+            )));
+        }
+        if !cookie.path.starts_with('/') || breaks(&cookie.path) {
+            return Err(Error::InvalidCookie(format!(
+                "invalid cookie path {:?}: it must start with '/'",
+                cookie.path
+            )));
+        }
+        let expired = cookie.expires.is_some_and(|e| e <= now);
+        self.insert(cookie, expired);
+        Ok(())
+    }
+
+    /// The unexpired cookies in creation order, leaving the jar as it is.
+    pub fn snapshot(&self, now: i64) -> Vec<StoredCookie> {
+        self.cookies
+            .iter()
+            .filter(|c| c.expires.is_none_or(|e| e > now))
+            .cloned()
+            .collect()
     }
 
     /// Removes cookies by name (and domain and path, when given); returns how many.
@@ -516,6 +592,59 @@ mod tests {
         .unwrap();
         assert!(jar.header_for(&url("http://any.host/"), NOW, &[]).is_some());
         assert_eq!(jar.remove("t", None, None), 1);
+    }
+
+    #[test]
+    fn restored_cookies_keep_every_attribute() {
+        let mut jar = CookieJar::new();
+        let mut c = StoredCookie::new("sid", "a,b \"q\"", "example.com", "/app");
+        c.host_only = true;
+        c.secure = true;
+        c.http_only = true;
+        c.expires = Some(NOW + 10);
+        jar.restore(c.clone(), NOW).unwrap();
+        assert_eq!(jar.snapshot(NOW), [c]);
+        assert!(jar
+            .header_for(&url("https://example.com/app/x"), NOW, &[])
+            .is_some());
+        assert!(jar
+            .header_for(&url("https://sub.example.com/app/x"), NOW, &[])
+            .is_none());
+        assert!(jar.snapshot(NOW + 10).is_empty());
+        assert_eq!(jar.list(NOW).len(), 1, "snapshot leaves the jar alone");
+    }
+
+    #[test]
+    fn restore_refuses_what_a_jar_cannot_hold() {
+        let bad = |f: fn(&mut StoredCookie)| {
+            let mut c = StoredCookie::new("n", "v", "h.test", "/");
+            f(&mut c);
+            c
+        };
+        for c in [
+            bad(|c| c.name = String::new()),
+            bad(|c| c.name = "a=b".into()),
+            bad(|c| c.name = "a;b".into()),
+            bad(|c| c.name = "a\nb".into()),
+            bad(|c| c.value = "v\r\nX: y".into()),
+            bad(|c| c.value = "v; Domain=evil".into()),
+            bad(|c| c.domain = "Evil.Test".into()),
+            bad(|c| c.domain = ".h.test".into()),
+            bad(|c| c.domain = "h.test/x".into()),
+            bad(|c| {
+                c.domain = String::new();
+                c.host_only = true
+            }),
+            bad(|c| c.path = "x".into()),
+        ] {
+            let err = CookieJar::new().restore(c.clone(), NOW).unwrap_err();
+            assert!(matches!(err, Error::InvalidCookie(_)), "{c:?}");
+        }
+        let mut jar = CookieJar::new();
+        let mut gone = StoredCookie::new("n", "v", "", "/");
+        gone.expires = Some(NOW);
+        jar.restore(gone, NOW).unwrap();
+        assert!(jar.snapshot(NOW).is_empty());
     }
 
     #[test]

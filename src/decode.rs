@@ -1,138 +1,450 @@
-//! Content decoding in the guest (`Content-Encoding`: gzip, deflate), push-style
-//! so buffered and streamed bodies share one decoder.
+//! Content decoding in the guest (`Content-Encoding`: gzip, deflate, br, zstd),
+//! pull-style: the body is an `std::io::Read` chain from the transport through
+//! one decoder per coding, so each read returns at most what its caller asked
+//! for. A push decoder fed one input chunk can emit any amount of output (a few
+//! kilobytes of gzip inflate to gigabytes); pulling bounds every step instead.
 
 use crate::error::{Error, Result};
-use std::io::Write;
+use crate::transport::BodyReader;
+use std::cell::RefCell;
+use std::io::{self, Read};
+use std::rc::Rc;
 
 /// The codings the component decodes: exactly what `Accept-Encoding` advertises.
-pub const ACCEPT_ENCODING: &str = "gzip, deflate";
+pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 
-/// Decodes a body chunk by chunk, undoing each coding of a `Content-Encoding` list.
-pub struct Decoder {
-    /// In decoding order: the last coding applied by the server comes first.
-    stages: Vec<Stage>,
-    fed: bool,
+/// The most codings one body may stack. Each stage holds its own buffers and
+/// window (brotli's up to 16 MiB, zstd's up to 8 MiB), so a header repeating `gzip` ten thousand
+/// times would otherwise exhaust memory before a byte is decoded; urllib3 caps
+/// the chain at five for the same reason.
+const MAX_CODINGS: usize = 5;
+
+/// The least and most encoded bytes asked of the transport per read. Decoders
+/// read in small pieces (zstd asks for a 3-byte block header); every transport
+/// read may cross into the host, so pieces are gathered into larger reads, and
+/// the upper bound keeps a caller's size from sizing a host allocation.
+const MIN_FETCH: usize = 16 * 1024;
+const MAX_FETCH: usize = 1024 * 1024;
+
+/// The input buffer of the brotli decoder (flate2 uses 32 KiB of its own).
+const BROTLI_BUFFER: usize = 32 * 1024;
+
+/// The largest zstd window accepted: RFC 9659 §3 has HTTP recipients support
+/// 8 MB windows and lets them reject larger ones, which bounds the decoder's
+/// memory (ruzstd's own default allows 128 MiB).
+const ZSTD_MAX_WINDOW: u64 = 8 * 1024 * 1024;
+
+/// One content coding the component undoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Gzip,
+    /// zlib (RFC 1950) by the spec, raw deflate (RFC 1951) from some servers.
+    Deflate,
+    Brotli,
+    Zstd,
 }
 
-enum Stage {
-    Gzip(flate2::write::MultiGzDecoder<Vec<u8>>),
-    /// `deflate` is zlib (RFC 1950) by the spec but raw deflate (RFC 1951) from
-    /// some servers; the first two bytes tell which (RFC 1950 §2.2 header check).
-    DeflateUndecided(Vec<u8>),
-    Zlib(flate2::write::ZlibDecoder<Vec<u8>>),
-    Raw(flate2::write::DeflateDecoder<Vec<u8>>),
+/// The codings of a `Content-Encoding` value in decoding order: the last one
+/// the server applied comes first. `identity` and empty entries are skipped.
+fn codings(value: &str) -> Result<Vec<Coding>> {
+    let mut list = Vec::new();
+    for coding in value
+        .split(',')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .rev()
+    {
+        let coding = match coding.as_str() {
+            "" | "identity" => continue,
+            "gzip" | "x-gzip" => Coding::Gzip,
+            "deflate" => Coding::Deflate,
+            "br" => Coding::Brotli,
+            "zstd" => Coding::Zstd,
+            other => {
+                return Err(Error::ContentDecoding(format!(
+                    "the response uses Content-Encoding {other:?}, which this component does not decode (it accepts {ACCEPT_ENCODING})"
+                )))
+            }
+        };
+        if list.len() == MAX_CODINGS {
+            return Err(Error::ContentDecoding(format!(
+                "the response stacks more than {MAX_CODINGS} content codings, the most this component undoes"
+            )));
+        }
+        list.push(coding);
+    }
+    Ok(list)
 }
 
-impl Decoder {
-    /// A decoder for a `Content-Encoding` value; `None` when there is nothing to undo.
-    pub fn for_content_encoding(value: Option<&str>) -> Result<Option<Decoder>> {
-        let Some(value) = value else { return Ok(None) };
-        let mut stages = Vec::new();
-        for coding in value
-            .split(',')
-            .map(|c| c.trim().to_ascii_lowercase())
-            .rev()
-        {
-            match coding.as_str() {
-                "" | "identity" => {}
-                "gzip" | "x-gzip" => stages.push(Stage::Gzip(flate2::write::MultiGzDecoder::new(Vec::new()))),
-                "deflate" => stages.push(Stage::DeflateUndecided(Vec::new())),
-                other => {
-                    return Err(Error::ContentDecoding(format!(
-                        "the response uses Content-Encoding {other:?}, which this component does not decode (it accepts {ACCEPT_ENCODING})"
-                    )))
+/// Where the transport's typed error waits while the decoders report a
+/// stand-in, so a `ReadTimeout` stays a `ReadTimeout`. It cannot ride inside
+/// the `io::Error` itself: `io::Error::other` needs `Send + Sync`, which
+/// `Error` is not (it can hold a `Response`), and some decoders wrap their
+/// source's error in their own type (ruzstd does), from which it could only
+/// be borrowed, never moved back out.
+type ErrorSlot = Rc<RefCell<Option<Error>>>;
+
+/// A body being read and decoded on demand.
+pub struct DecodedBody {
+    state: State,
+    slot: ErrorSlot,
+    /// The `Content-Encoding` value, for messages; `None` for a body sent as is.
+    encoding: Option<String>,
+}
+
+enum State {
+    Reading(Box<dyn Read>),
+    /// A `Content-Encoding` this component cannot undo: reported on the first
+    /// read, not when the head arrives, since the head is still useful.
+    Undecodable(Option<Error>),
+}
+
+impl DecodedBody {
+    /// Wraps a transport body in the decoders its `Content-Encoding` names.
+    pub fn new(reader: Box<dyn BodyReader>, content_encoding: Option<&str>) -> DecodedBody {
+        let slot = ErrorSlot::default();
+        let wire = Wire {
+            reader,
+            buf: Vec::new(),
+            pos: 0,
+            ended: false,
+            slot: slot.clone(),
+        };
+        let list = match content_encoding.map(codings).transpose() {
+            Ok(list) => list.unwrap_or_default(),
+            Err(e) => {
+                return DecodedBody {
+                    state: State::Undecodable(Some(e)),
+                    slot,
+                    encoding: content_encoding.map(str::to_string),
+                }
+            }
+        };
+        let encoding = (!list.is_empty()).then(|| content_encoding.unwrap_or_default().to_string());
+        let mut chain: Box<dyn Read> = Box::new(wire);
+        for coding in list {
+            chain = Box::new(Stage {
+                coding,
+                state: StageState::Pending(Some(Peek::new(chain))),
+            });
+        }
+        DecodedBody {
+            state: State::Reading(chain),
+            slot,
+            encoding,
+        }
+    }
+
+    /// The `Content-Encoding` being undone, if any (a limit passed on such a
+    /// body is a decoding error: a likely decompression bomb).
+    pub fn content_encoding(&self) -> Option<&str> {
+        self.encoding.as_deref()
+    }
+
+    /// Decodes into `buf`, returning how many bytes were written (at most
+    /// `buf.len()`); `0` at the end of the body.
+    pub fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let chain = match &mut self.state {
+            State::Reading(chain) => chain,
+            State::Undecodable(e) => {
+                return match e.take() {
+                    Some(e) => Err(e),
+                    None => Err(Error::ContentDecoding(
+                        "the body cannot be decoded (see the first error)".into(),
+                    )),
+                }
+            }
+        };
+        loop {
+            match chain.read(buf) {
+                Ok(n) => return Ok(n),
+                // A retry is what `Interrupted` asks for; nothing here produces
+                // it, but `Read` allows it.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.lift(e)),
+            }
+        }
+    }
+
+    /// The typed error behind an `io::Error` from the chain.
+    fn lift(&mut self, e: io::Error) -> Error {
+        if let Some(original) = self.slot.borrow_mut().take() {
+            return original;
+        }
+        Error::ContentDecoding(format!(
+            "the body does not decode as its Content-Encoding ({}) says: {e}",
+            self.encoding.as_deref().unwrap_or("identity")
+        ))
+    }
+}
+
+/// The encoded body as `Read`, over the transport's `BodyReader`.
+struct Wire {
+    reader: Box<dyn BodyReader>,
+    /// The last transport chunk and how far it was handed out.
+    buf: Vec<u8>,
+    pos: usize,
+    ended: bool,
+    slot: ErrorSlot,
+}
+
+/// What the decoders see of a transport error; the error itself is in the slot.
+#[derive(Debug)]
+struct WireFailed(String);
+
+impl std::fmt::Display for WireFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for WireFailed {}
+
+impl Read for Wire {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        // An empty chunk from a transport is not the end: returning 0 for it
+        // would read as end of body, so ask again.
+        while self.pos >= self.buf.len() {
+            if self.ended {
+                return Ok(0);
+            }
+            match self.reader.read(out.len().clamp(MIN_FETCH, MAX_FETCH)) {
+                Ok(Some(chunk)) => {
+                    self.buf = chunk;
+                    self.pos = 0;
+                }
+                Ok(None) => {
+                    self.ended = true;
+                    self.buf = Vec::new();
+                    self.pos = 0;
+                }
+                Err(e) => {
+                    let stand_in = WireFailed(e.to_string());
+                    *self.slot.borrow_mut() = Some(e);
+                    return Err(io::Error::other(stand_in));
                 }
             }
         }
-        Ok((!stages.is_empty()).then_some(Decoder { stages, fed: false }))
-    }
-
-    /// Decodes the next piece of the encoded body.
-    pub fn feed(&mut self, input: &[u8]) -> Result<Vec<u8>> {
-        if !input.is_empty() {
-            self.fed = true;
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), rest.get(..n)) {
+            dst.copy_from_slice(src);
         }
-        let mut data = input.to_vec();
-        for stage in &mut self.stages {
-            data = stage.write(&data)?;
-        }
-        Ok(data)
-    }
-
-    /// Ends the body, returning what the decoders still held.
-    pub fn finish(&mut self) -> Result<Vec<u8>> {
-        if !self.fed {
-            return Ok(Vec::new());
-        }
-        let mut carried = Vec::new();
-        for stage in &mut self.stages {
-            let mut out = stage.write(&carried)?;
-            out.extend(stage.finish()?);
-            carried = out;
-        }
-        Ok(carried)
+        self.pos += n;
+        Ok(n)
     }
 }
 
-fn corrupt(e: std::io::Error) -> Error {
-    Error::ContentDecoding(format!(
-        "the body does not decode as its Content-Encoding says: {e}"
-    ))
+/// A reader whose next bytes can be looked at before a decoder is chosen.
+struct Peek<R> {
+    inner: R,
+    head: Vec<u8>,
+    pos: usize,
 }
 
-impl Stage {
-    fn write(&mut self, input: &[u8]) -> Result<Vec<u8>> {
-        fn push<W: Write>(w: &mut W, input: &[u8]) -> Result<()> {
-            w.write_all(input).map_err(corrupt)
+impl<R: Read> Peek<R> {
+    fn new(inner: R) -> Self {
+        Peek {
+            inner,
+            head: Vec::new(),
+            pos: 0,
         }
-        match self {
-            Stage::Gzip(d) => {
-                push(d, input)?;
-                Ok(std::mem::take(d.get_mut()))
+    }
+
+    /// The next `n` bytes without consuming them; fewer only at the end.
+    fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        if self.pos > 0 {
+            self.head.drain(..self.pos.min(self.head.len()));
+            self.pos = 0;
+        }
+        let mut piece = [0u8; 16];
+        while self.head.len() < n {
+            let want = (n - self.head.len()).min(piece.len());
+            let got = match self.inner.read(piece.get_mut(..want).unwrap_or_default()) {
+                Ok(got) => got,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if got == 0 {
+                break;
             }
-            Stage::Zlib(d) => {
-                push(d, input)?;
-                Ok(std::mem::take(d.get_mut()))
-            }
-            Stage::Raw(d) => {
-                push(d, input)?;
-                Ok(std::mem::take(d.get_mut()))
-            }
-            Stage::DeflateUndecided(pending) => {
-                pending.extend_from_slice(input);
-                if pending.len() < 2 {
-                    return Ok(Vec::new());
+            self.head
+                .extend_from_slice(piece.get(..got).unwrap_or_default());
+        }
+        Ok(self.head.get(..n.min(self.head.len())).unwrap_or_default())
+    }
+}
+
+impl<R: Read> Read for Peek<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let head = self.head.get(self.pos..).unwrap_or_default();
+        if head.is_empty() {
+            return self.inner.read(out);
+        }
+        let n = head.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), head.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+type Input = Peek<Box<dyn Read>>;
+
+/// One coding being undone. The decoder is chosen at the first read: `deflate`
+/// needs its first two bytes to tell zlib from raw, and an empty input decodes
+/// to an empty output whatever the coding (as for a 204 that names one).
+struct Stage {
+    coding: Coding,
+    state: StageState,
+}
+
+enum StageState {
+    Pending(Option<Input>),
+    Active(Box<dyn Read>),
+    Ended,
+}
+
+impl Read for Stage {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match &mut self.state {
+                StageState::Active(decoder) => return decoder.read(out),
+                StageState::Ended => return Ok(0),
+                StageState::Pending(input) => {
+                    let Some(mut input) = input.take() else {
+                        self.state = StageState::Ended;
+                        return Ok(0);
+                    };
+                    let head = input.peek(2)?.to_vec();
+                    self.state = match (self.coding, head.as_slice()) {
+                        (_, []) => StageState::Ended,
+                        (Coding::Gzip, _) => {
+                            StageState::Active(Box::new(flate2::read::MultiGzDecoder::new(input)))
+                        }
+                        (Coding::Deflate, [first, second]) => {
+                            // RFC 1950 §2.2: CM = 8 and the header, as a
+                            // big-endian number, a multiple of 31.
+                            let zlib = first & 0x0f == 8
+                                && u16::from_be_bytes([*first, *second]) % 31 == 0;
+                            if zlib {
+                                StageState::Active(Box::new(flate2::read::ZlibDecoder::new(input)))
+                            } else {
+                                StageState::Active(Box::new(flate2::read::DeflateDecoder::new(
+                                    input,
+                                )))
+                            }
+                        }
+                        (Coding::Deflate, _) => {
+                            return Err(io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                "the deflate body ended after one byte",
+                            ))
+                        }
+                        (Coding::Brotli, _) => StageState::Active(Box::new(
+                            brotli_decompressor::Decompressor::new(input, BROTLI_BUFFER),
+                        )),
+                        (Coding::Zstd, _) => StageState::Active(Box::new(Zstd::new(input))),
+                    };
                 }
-                let head = [pending[0], pending[1]];
-                let buffered = std::mem::take(pending);
-                *self = if head[0] & 0x0f == 8 && u16::from_be_bytes(head) % 31 == 0 {
-                    Stage::Zlib(flate2::write::ZlibDecoder::new(Vec::new()))
-                } else {
-                    Stage::Raw(flate2::write::DeflateDecoder::new(Vec::new()))
-                };
-                self.write(&buffered)
             }
         }
     }
+}
 
-    fn finish(&mut self) -> Result<Vec<u8>> {
-        match self {
-            Stage::Gzip(d) => d
-                .try_finish()
-                .map_err(corrupt)
-                .map(|_| std::mem::take(d.get_mut())),
-            Stage::Zlib(d) => d
-                .try_finish()
-                .map_err(corrupt)
-                .map(|_| std::mem::take(d.get_mut())),
-            Stage::Raw(d) => d
-                .try_finish()
-                .map_err(corrupt)
-                .map(|_| std::mem::take(d.get_mut())),
-            Stage::DeflateUndecided(pending) if pending.is_empty() => Ok(Vec::new()),
-            Stage::DeflateUndecided(_) => Err(Error::ContentDecoding(
-                "the deflate body ended after one byte".into(),
+/// zstd (RFC 8878) as `Read`: every frame of the body in turn, skippable
+/// frames skipped. ruzstd's `StreamingDecoder` takes one frame and owns its
+/// source, so the frame decoder is driven here, one block at a time.
+struct Zstd {
+    source: Input,
+    frame: ruzstd::decoding::FrameDecoder,
+    in_frame: bool,
+}
+
+impl Zstd {
+    fn new(source: Input) -> Self {
+        let mut frame = ruzstd::decoding::FrameDecoder::new();
+        frame.set_max_window_size(ZSTD_MAX_WINDOW);
+        Zstd {
+            source,
+            frame,
+            in_frame: false,
+        }
+    }
+}
+
+fn zstd_error(e: ruzstd::decoding::errors::FrameDecoderError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}"))
+}
+
+impl Read for Zstd {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
+        loop {
+            if !self.in_frame {
+                // The body may hold further frames; it ends only between them.
+                if self.source.peek(1)?.is_empty() {
+                    return Ok(0);
+                }
+                match self.frame.reset(&mut self.source) {
+                    Ok(()) => self.in_frame = true,
+                    Err(FrameDecoderError::ReadFrameHeaderError(
+                        ReadFrameHeaderError::SkipFrame { length, .. },
+                    )) => {
+                        let skipped = io::copy(
+                            &mut (&mut self.source).take(u64::from(length)),
+                            &mut io::sink(),
+                        )?;
+                        if skipped < u64::from(length) {
+                            return Err(io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                "zstd: the body ended inside a skippable frame",
+                            ));
+                        }
+                    }
+                    Err(e) => return Err(zstd_error(e)),
+                }
+                continue;
+            }
+            if self.frame.can_collect() > 0 {
+                // At most `out.len()` bytes: the decoded block stays in the
+                // decoder's buffer until asked for.
+                return self.frame.read(out);
+            }
+            if self.frame.is_finished() {
+                self.check_sum()?;
+                self.in_frame = false;
+                continue;
+            }
+            self.frame
+                .decode_blocks(
+                    &mut self.source,
+                    ruzstd::decoding::BlockDecodingStrategy::UptoBlocks(1),
+                )
+                .map_err(zstd_error)?;
+        }
+    }
+}
+
+impl Zstd {
+    /// A frame's optional checksum (the low 32 bits of its content's XXH64),
+    /// checked as gzip's CRC-32 is: a corrupt body is an error, not silently wrong.
+    fn check_sum(&self) -> io::Result<()> {
+        match (
+            self.frame.get_checksum_from_data(),
+            self.frame.get_calculated_checksum(),
+        ) {
+            (Some(sent), Some(computed)) if sent != computed => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "zstd: the frame checksum does not match its content",
             )),
+            _ => Ok(()),
         }
     }
 }
@@ -140,7 +452,9 @@ impl Stage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::BytesBody;
     use flate2::Compression;
+    use std::io::Write;
 
     fn gzip(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), Compression::default());
@@ -148,22 +462,65 @@ mod tests {
         e.finish().unwrap()
     }
 
-    fn decode_in_pieces(coding: &str, body: &[u8], piece: usize) -> Result<Vec<u8>> {
-        let mut d = Decoder::for_content_encoding(Some(coding))?.expect("a decoder");
+    fn brotli(data: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        for chunk in body.chunks(piece) {
-            out.extend(d.feed(chunk)?);
+        // Quality 5, not the default 11: the encoder is slow in debug builds.
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 5,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut &data[..], &mut out, &params).unwrap();
+        out
+    }
+
+    fn zstd(data: &[u8]) -> Vec<u8> {
+        ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+    }
+
+    /// A transport that hands out at most `piece` bytes per read, whatever is asked.
+    struct Pieces(BytesBody, usize);
+
+    impl BodyReader for Pieces {
+        fn read(&mut self, _max: usize) -> Result<Option<Vec<u8>>> {
+            self.0.read(self.1)
         }
-        out.extend(d.finish()?);
-        Ok(out)
+    }
+
+    fn body(coding: Option<&str>, data: &[u8], piece: usize) -> DecodedBody {
+        DecodedBody::new(
+            Box::new(Pieces(BytesBody::new(data.to_vec()), piece)),
+            coding,
+        )
+    }
+
+    fn decode(coding: &str, data: &[u8], piece: usize, read: usize) -> Result<Vec<u8>> {
+        let mut d = body(Some(coding), data, piece);
+        let mut out = Vec::new();
+        let mut buf = vec![0; read];
+        loop {
+            let n = d.read(&mut buf)?;
+            assert!(n <= read);
+            if n == 0 {
+                return Ok(out);
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
     }
 
     #[test]
     fn gzip_decodes_fed_byte_by_byte_or_whole() {
         let text = b"hello hello hello hello".repeat(50);
-        let body = gzip(&text);
-        assert_eq!(decode_in_pieces("gzip", &body, 1).unwrap(), text);
-        assert_eq!(decode_in_pieces("GZIP", &body, 4096).unwrap(), text);
+        let data = gzip(&text);
+        assert_eq!(decode("gzip", &data, 1, 7).unwrap(), text);
+        assert_eq!(decode("GZIP", &data, 4096, 4096).unwrap(), text);
+        assert_eq!(decode("x-gzip", &data, 100, 1).unwrap(), text);
+    }
+
+    #[test]
+    fn concatenated_gzip_members_all_decode() {
+        let mut data = gzip(b"one ");
+        data.extend(gzip(b"two"));
+        assert_eq!(decode("gzip", &data, 3, 64).unwrap(), b"one two");
     }
 
     #[test]
@@ -171,51 +528,174 @@ mod tests {
         let text = b"deflated text".repeat(20);
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), Compression::default());
         z.write_all(&text).unwrap();
-        assert_eq!(
-            decode_in_pieces("deflate", &z.finish().unwrap(), 1).unwrap(),
-            text
-        );
+        assert_eq!(decode("deflate", &z.finish().unwrap(), 1, 5).unwrap(), text);
         let mut r = flate2::write::DeflateEncoder::new(Vec::new(), Compression::default());
         r.write_all(&text).unwrap();
         assert_eq!(
-            decode_in_pieces("deflate", &r.finish().unwrap(), 7).unwrap(),
+            decode("deflate", &r.finish().unwrap(), 7, 100).unwrap(),
             text
         );
+        assert!(matches!(
+            decode("deflate", b"x", 1, 10),
+            Err(Error::ContentDecoding(m)) if m.contains("one byte")
+        ));
+    }
+
+    #[test]
+    fn brotli_decodes() {
+        let text = b"brotli brotli brotli text ".repeat(200);
+        let data = brotli(&text);
+        assert_eq!(decode("br", &data, 1, 3).unwrap(), text);
+        assert_eq!(decode("BR", &data, 65536, 65536).unwrap(), text);
+        assert!(matches!(
+            decode("br", &data[..data.len() / 2], 16, 64),
+            Err(Error::ContentDecoding(_))
+        ));
+    }
+
+    #[test]
+    fn zstd_decodes_frames_and_skips_skippable_ones() {
+        let text = b"zstandard zstandard text ".repeat(300);
+        let data = zstd(&text);
+        assert_eq!(decode("zstd", &data, 1, 5).unwrap(), text);
+        assert_eq!(decode("zstd", &data, 65536, 65536).unwrap(), text);
+        // A skippable frame (magic 0x184D2A50, length 3), then two frames.
+        let mut two = vec![0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 9, 9, 9];
+        two.extend(zstd(b"first "));
+        two.extend(zstd(b"second"));
+        assert_eq!(decode("zstd", &two, 2, 4).unwrap(), b"first second");
+        assert!(matches!(
+            decode("zstd", &data[..data.len() - 5], 16, 64),
+            Err(Error::ContentDecoding(_))
+        ));
+        assert!(matches!(
+            decode("zstd", b"not zstd at all", 16, 64),
+            Err(Error::ContentDecoding(m)) if m.contains("zstd")
+        ));
+    }
+
+    #[test]
+    fn zstd_windows_above_8_mib_are_refused() {
+        // A frame header asking for a 16 MiB window (Window_Descriptor 0x70:
+        // exponent 14, so 1 << 24), with no content size, then garbage.
+        let data = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x70, 0, 0, 0, 0];
+        assert!(matches!(
+            decode("zstd", &data, 16, 64),
+            Err(Error::ContentDecoding(m)) if m.contains("zstd")
+        ));
     }
 
     #[test]
     fn stacked_codings_are_undone_in_reverse() {
         let text = b"twice".to_vec();
-        let body = gzip(&gzip(&text));
-        assert_eq!(decode_in_pieces("gzip, gzip", &body, 3).unwrap(), text);
+        assert_eq!(
+            decode("gzip, gzip", &gzip(&gzip(&text)), 3, 2).unwrap(),
+            text
+        );
+        // gzip applied first, then br: br is undone first.
+        assert_eq!(
+            decode("gzip, br", &brotli(&gzip(&text)), 3, 2).unwrap(),
+            text
+        );
+        assert_eq!(
+            decode("br, identity, zstd", &zstd(&brotli(&text)), 5, 64).unwrap(),
+            text
+        );
+        assert!(matches!(
+            decode("gzip,gzip,gzip,gzip,gzip,gzip", b"", 1, 1),
+            Err(Error::ContentDecoding(m)) if m.contains("more than 5")
+        ));
+    }
+
+    #[test]
+    fn output_per_read_is_bounded_by_the_caller() {
+        // 10 MB of zeros is about 10 KB of gzip: one input chunk holds it all.
+        let zeros = vec![0u8; 10_000_000];
+        for (coding, data) in [
+            ("gzip", gzip(&zeros)),
+            ("br", brotli(&zeros)),
+            ("zstd", zstd(&zeros)),
+        ] {
+            let mut d = body(Some(coding), &data, 1 << 20);
+            let mut buf = vec![1u8; 4096];
+            let mut total = 0;
+            loop {
+                let n = d.read(&mut buf).unwrap();
+                assert!(n <= 4096, "{coding}");
+                if n == 0 {
+                    break;
+                }
+                assert!(buf[..n].iter().all(|&b| b == 0));
+                total += n;
+            }
+            assert_eq!(total, zeros.len(), "{coding}");
+        }
     }
 
     #[test]
     fn corrupt_or_unknown_encodings_are_content_decoding_errors() {
         assert!(matches!(
-            decode_in_pieces("gzip", b"not gzip at all", 4),
+            decode("gzip", b"not gzip at all", 4, 16),
             Err(Error::ContentDecoding(_))
         ));
         let truncated = gzip(b"some data that will be cut");
         assert!(matches!(
-            decode_in_pieces("gzip", &truncated[..truncated.len() - 6], 4),
+            decode("gzip", &truncated[..truncated.len() - 6], 4, 16),
             Err(Error::ContentDecoding(_))
         ));
-        assert!(matches!(
-            Decoder::for_content_encoding(Some("br")),
-            Err(Error::ContentDecoding(_))
-        ));
+        let mut d = body(Some("compress"), b"xx", 4);
+        let mut buf = [0u8; 8];
+        assert!(
+            matches!(d.read(&mut buf), Err(Error::ContentDecoding(m)) if m.contains("compress"))
+        );
+        assert!(matches!(d.read(&mut buf), Err(Error::ContentDecoding(_))));
     }
 
     #[test]
     fn identity_and_empty_bodies_need_no_decoding() {
-        assert!(Decoder::for_content_encoding(Some("identity"))
-            .unwrap()
-            .is_none());
-        assert!(Decoder::for_content_encoding(None).unwrap().is_none());
-        let mut d = Decoder::for_content_encoding(Some("gzip"))
-            .unwrap()
-            .unwrap();
-        assert!(d.finish().unwrap().is_empty());
+        assert_eq!(decode("identity", b"plain", 2, 3).unwrap(), b"plain");
+        let mut d = body(None, b"plain", 2);
+        assert!(d.content_encoding().is_none());
+        let mut buf = [0u8; 16];
+        assert_eq!(d.read(&mut buf).unwrap(), 2);
+        for coding in ["gzip", "deflate", "br", "zstd", "gzip, br"] {
+            assert_eq!(decode(coding, b"", 1, 16).unwrap(), b"", "{coding}");
+        }
+    }
+
+    /// A transport that fails after its first chunk.
+    struct Breaks(Option<Vec<u8>>);
+
+    impl BodyReader for Breaks {
+        fn read(&mut self, _max: usize) -> Result<Option<Vec<u8>>> {
+            match self.0.take() {
+                Some(chunk) => Ok(Some(chunk)),
+                None => Err(Error::ReadTimeout("the read timed out".into())),
+            }
+        }
+    }
+
+    #[test]
+    fn transport_errors_stay_typed_through_every_decoder() {
+        let text: Vec<u8> = (0..50_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        for (coding, data) in [
+            (None, text.clone()),
+            (Some("gzip"), gzip(&text)),
+            (Some("br"), brotli(&text)),
+            (Some("zstd"), zstd(&text)),
+            (Some("br, gzip"), gzip(&brotli(&text))),
+        ] {
+            let half = data[..data.len() / 2].to_vec();
+            let mut d = DecodedBody::new(Box::new(Breaks(Some(half))), coding);
+            let mut buf = vec![0u8; 1024];
+            let err = loop {
+                match d.read(&mut buf) {
+                    Ok(0) => panic!("{coding:?}: ended without the error"),
+                    Ok(_) => {}
+                    Err(e) => break e,
+                }
+            };
+            assert!(matches!(err, Error::ReadTimeout(_)), "{coding:?}: {err:?}");
+        }
     }
 }

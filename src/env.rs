@@ -1,5 +1,6 @@
 //! What `trust-env` reads from the environment (WASI `wasi:cli/environment`):
-//! proxy variables with `NO_PROXY`, and CA bundle variables, as requests does.
+//! proxy variables with `NO_PROXY`, CA bundle variables, and where the netrc
+//! file is, as requests does.
 
 use url::{Host, Url};
 
@@ -12,12 +13,50 @@ pub struct FromEnv {
 
 /// The proxy the environment names for `url`, unless `NO_PROXY` bypasses it.
 pub fn proxy_for(url: &Url) -> Option<FromEnv> {
-    proxy_from(&std::env::vars().collect::<Vec<_>>(), url)
+    proxy_from(&vars(), url)
 }
 
 /// The CA bundle the environment names (`REQUESTS_CA_BUNDLE`, then `CURL_CA_BUNDLE`).
 pub fn ca_bundle() -> Option<FromEnv> {
-    ca_bundle_from(&std::env::vars().collect::<Vec<_>>())
+    ca_bundle_from(&vars())
+}
+
+/// The environment's variables. Unlike `std::env::vars`, which panics on a
+/// name or value that is not UTF-8 (and a host may pass one), such variables
+/// are skipped.
+pub fn vars() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+/// Where requests looks for a netrc file (`get_netrc_auth`): the `NETRC`
+/// variable's path alone when it is set (a leading `~/` is the home
+/// directory), else `$HOME/.netrc`, then `$HOME/_netrc`. Empty variables
+/// count as unset; without `HOME` (common in a component) only `NETRC` applies.
+pub fn netrc_paths_from(vars: &[(String, String)]) -> Vec<std::path::PathBuf> {
+    use std::path::PathBuf;
+    let get = |name: &str| {
+        vars.iter()
+            .find(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    };
+    let home = get("HOME");
+    if let Some(path) = get("NETRC") {
+        return match (path.strip_prefix("~/"), home) {
+            (Some(rest), Some(home)) => vec![PathBuf::from(home).join(rest)],
+            (Some(_), None) => Vec::new(),
+            (None, _) if path == "~" => home.map(PathBuf::from).into_iter().collect(),
+            (None, _) => vec![PathBuf::from(path)],
+        };
+    }
+    home.map(|home| {
+        vec![
+            PathBuf::from(home).join(".netrc"),
+            PathBuf::from(home).join("_netrc"),
+        ]
+    })
+    .unwrap_or_default()
 }
 
 /// A variable by name, lower-case spelling first (urllib's `getproxies_environment`).
@@ -182,6 +221,30 @@ mod tests {
         }
         let all = vars(&[("HTTP_PROXY", "http://p:1"), ("no_proxy", "*")]);
         assert_eq!(proxy_from(&all, &url("http://x.test/")), None);
+    }
+
+    #[test]
+    fn netrc_paths_follow_requests() {
+        use std::path::PathBuf;
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(
+            netrc_paths_from(&vars(&[("HOME", "/h")])),
+            [p("/h/.netrc"), p("/h/_netrc")]
+        );
+        assert_eq!(
+            netrc_paths_from(&vars(&[("HOME", "/h"), ("NETRC", "/etc/n")])),
+            [p("/etc/n")]
+        );
+        assert_eq!(
+            netrc_paths_from(&vars(&[("HOME", "/h"), ("NETRC", "~/n")])),
+            [p("/h/n")]
+        );
+        assert_eq!(
+            netrc_paths_from(&vars(&[("HOME", "/h"), ("NETRC", "")])),
+            [p("/h/.netrc"), p("/h/_netrc")]
+        );
+        assert!(netrc_paths_from(&vars(&[("NETRC", "~/n")])).is_empty());
+        assert!(netrc_paths_from(&[]).is_empty());
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub enum Error {
     JsonDecode(String),
     /// The body does not decode according to its `Content-Encoding`.
     ContentDecoding(String),
+    /// A body read into memory passed the response's `max_body_size` (an
+    /// encoded body that does so is a `ContentDecoding` error instead).
+    BodyTooLarge(String),
     /// A streamed body was already read.
     StreamConsumed(String),
     /// The session or adapter was closed.
@@ -85,6 +88,7 @@ impl fmt::Display for Error {
             | Error::ReadTimeout(m)
             | Error::JsonDecode(m)
             | Error::ContentDecoding(m)
+            | Error::BodyTooLarge(m)
             | Error::StreamConsumed(m)
             | Error::Unsupported(m) => f.write_str(m),
             Error::TooManyRedirects { message, .. } | Error::HttpStatus { message, .. } => {

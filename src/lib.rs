@@ -9,14 +9,18 @@ pub mod auth;
 pub mod body;
 pub mod cookies;
 pub mod decode;
+pub mod digest;
 pub mod env;
 pub mod error;
 pub mod headers;
 pub mod merge;
+pub mod multipart;
+pub mod netrc;
 pub mod prepare;
 pub mod redirect;
 pub mod response;
 pub mod session;
+pub mod state;
 pub mod transport;
 pub mod urls;
 

@@ -54,6 +54,12 @@ pub struct Settings {
     pub cert: Option<String>,
     pub proxies: Vec<(String, String)>,
     pub timeout: Option<Timeout>,
+    /// Relative request URLs are resolved against it (httpx's `base_url`).
+    pub base_url: Option<Url>,
+    /// Every 4xx/5xx final response becomes an `HttpStatus` error.
+    pub error_for_status: bool,
+    /// The most decoded bytes a body read into memory may have.
+    pub max_body_size: u64,
 }
 
 /// The `User-Agent` the session sends by default.
@@ -82,6 +88,9 @@ impl Default for Settings {
             cert: None,
             proxies: Vec::new(),
             timeout: None,
+            base_url: None,
+            error_for_status: false,
+            max_body_size: crate::response::DEFAULT_MAX_BODY_SIZE,
         }
     }
 }
@@ -95,12 +104,16 @@ pub struct PreparedRequest {
     pub headers: Headers,
     pub body: Option<Vec<u8>>,
     pub request_cookies: Vec<(String, String)>,
+    /// Digest credentials, answered when the server challenges (same host only).
+    pub digest: Option<(String, String)>,
 }
 
 impl PreparedRequest {
     /// Merges `parts` with the session's settings. The order is requests':
     /// method, URL (params), headers, cookies, body, and auth last, so an auth
     /// scheme sees the request complete.
+    /// `netrc` looks up credentials for a host; it is asked only when
+    /// `trust_env` is on and neither the request nor the session has auth.
     pub fn prepare(
         settings: &Settings,
         jar: &CookieJar,
@@ -108,13 +121,14 @@ impl PreparedRequest {
         method: &str,
         url: &str,
         parts: RequestParts,
+        netrc: &dyn Fn(&str) -> Option<(String, String)>,
     ) -> Result<Self> {
         // 1. Method: an RFC 9110 token, upper-cased as requests does.
         let method = validate_method(method)?;
 
         // 2. URL: parsed once; userinfo taken out (it becomes auth below and is
         //    never echoed back); session params, then the request's, appended.
-        let mut url = urls::parse(url)?;
+        let mut url = urls::parse_with_base(url, settings.base_url.as_ref())?;
         let url_auth = urls::take_userinfo(&mut url);
         let params = match &parts.params {
             Some(overrides) => merge_pairs(&settings.params, overrides, false),
@@ -135,6 +149,7 @@ impl PreparedRequest {
             headers,
             body: None,
             request_cookies: Vec::new(),
+            digest: None,
         };
 
         // 4. Cookies: jar plus request-only cookies, unless a `Cookie` header was given.
@@ -156,22 +171,33 @@ impl PreparedRequest {
         }
         if let Some(ct) = content_type {
             if !request.headers.contains("content-type") {
-                request.headers.set("Content-Type", ct);
+                request.headers.set("Content-Type", &ct);
             }
         }
         request.set_content_length();
 
-        // 6. Auth last: request's, else session's, else the URL's userinfo.
+        // 6. Auth last: request's, else session's, else netrc's for the host
+        //    (with trust-env, as requests), else the URL's userinfo.
+        let netrc_auth = || {
+            let host = request.url.host_str().filter(|_| settings.trust_env)?;
+            netrc(host).map(|(username, password)| Auth::Basic { username, password })
+        };
         let auth = match parts.auth {
             Some(AuthOverride::Disable) => None,
             Some(AuthOverride::Replace(auth)) => Some(auth),
-            None => settings.auth.clone().or_else(|| {
-                url_auth.map(|(username, password)| Auth::Basic { username, password })
-            }),
+            None => settings
+                .auth
+                .clone()
+                .or_else(netrc_auth)
+                .or_else(|| url_auth.map(|(username, password)| Auth::Basic { username, password })),
         };
         if let Some(auth) = auth {
             auth.validate()?;
-            request.headers.set("Authorization", &auth.header_value());
+            match (auth.header_value(), auth) {
+                (Some(value), _) => request.headers.set("Authorization", &value),
+                (None, Auth::Digest { username, password }) => request.digest = Some((username, password)),
+                (None, _) => {}
+            }
         }
         Ok(request)
     }
@@ -207,7 +233,9 @@ impl PreparedRequest {
         if let Some((username, password)) = urls::take_userinfo(&mut parsed) {
             let auth = Auth::Basic { username, password };
             auth.validate()?;
-            self.headers.set("Authorization", &auth.header_value());
+            if let Some(value) = auth.header_value() {
+                self.headers.set("Authorization", &value);
+            }
         }
         self.url = parsed;
         Ok(())
@@ -248,7 +276,7 @@ mod tests {
         url: &str,
         parts: RequestParts,
     ) -> Result<PreparedRequest> {
-        PreparedRequest::prepare(settings, &CookieJar::new(), NOW, method, url, parts)
+        PreparedRequest::prepare(settings, &CookieJar::new(), NOW, method, url, parts, &|_| None)
     }
 
     #[test]
@@ -262,7 +290,7 @@ mod tests {
         .unwrap();
         assert_eq!(r.method, "GET");
         assert_eq!(r.headers.get("user-agent"), Some(USER_AGENT));
-        assert_eq!(r.headers.get("accept-encoding"), Some("gzip, deflate"));
+        assert_eq!(r.headers.get("accept-encoding"), Some(crate::decode::ACCEPT_ENCODING));
         assert_eq!(r.headers.get("accept"), Some("*/*"));
         assert!(!r.headers.contains("connection") && !r.headers.contains("content-length"));
     }
@@ -279,6 +307,16 @@ mod tests {
         };
         let r = prep(&settings, "GET", "http://h/p?q=0#f", parts).unwrap();
         assert_eq!(r.url.as_str(), "http://h/p?q=0&s=1&r=2#f");
+    }
+
+    #[test]
+    fn relative_urls_resolve_against_the_base_url() {
+        let settings = Settings { base_url: Some(Url::parse("http://h/api").unwrap()), ..Settings::default() };
+        for (input, expected) in [("users", "http://h/api/users"), ("/users?x=1", "http://h/api/users?x=1"), ("http://o/x", "http://o/x")] {
+            let r = prep(&settings, "GET", input, RequestParts::default()).unwrap();
+            assert_eq!(r.url.as_str(), expected, "{input}");
+        }
+        assert!(matches!(prep(&Settings::default(), "GET", "users", RequestParts::default()), Err(Error::MissingSchema(_))));
     }
 
     #[test]
@@ -333,6 +371,21 @@ mod tests {
         .unwrap();
         assert_eq!(r.url.as_str(), "http://h/");
         assert_eq!(r.headers.get("authorization"), Some("Basic dXNlcjpwYXNz"));
+    }
+
+    #[test]
+    fn netrc_is_used_with_trust_env_when_no_auth_is_given() {
+        let netrc = |host: &str| (host == "h").then(|| ("n".to_string(), "pw".to_string()));
+        let prep_netrc = |settings: &Settings, url: &str| {
+            PreparedRequest::prepare(settings, &CookieJar::new(), NOW, "GET", url, RequestParts::default(), &netrc).unwrap()
+        };
+        let basic = Some("Basic bjpwdw==");
+        assert_eq!(prep_netrc(&Settings::default(), "http://u:p@h/").headers.get("authorization"), basic);
+        assert_eq!(prep_netrc(&Settings::default(), "http://other/").headers.get("authorization"), None);
+        let untrusting = Settings { trust_env: false, ..Settings::default() };
+        assert_eq!(prep_netrc(&untrusting, "http://h/").headers.get("authorization"), None);
+        let session_auth = Settings { auth: Some(Auth::Bearer("t".into())), ..Settings::default() };
+        assert_eq!(prep_netrc(&session_auth, "http://h/").headers.get("authorization"), Some("Bearer t"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! requests, and the send loop that follows redirects.
 
 use crate::cookies::CookieJar;
+use crate::digest;
 use crate::error::{Error, Result};
 use crate::merge::{merge_plain, select_proxy};
 use crate::prepare::{PreparedRequest, RequestParts, SendOverrides, Settings};
@@ -16,7 +17,21 @@ pub struct Session {
     jar: CookieJar,
     /// Longest prefix first; ties in mount order (requests' `mount`).
     adapters: Vec<(String, SharedTransport)>,
+    /// Digest challenge and nonce count per origin (`crate::digest`).
+    digest: Vec<(String, digest::DigestState)>,
     closed: bool,
+}
+
+/// requests' `merge_environment_settings` result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentSettings {
+    pub proxies: Vec<(String, String)>,
+    pub stream: bool,
+    pub verify: bool,
+    pub ca_bundle: Option<String>,
+    pub cert: Option<String>,
+    /// Netrc credentials would be used for this URL.
+    pub netrc_auth: bool,
 }
 
 /// Seconds since the Unix epoch, for cookie expiry.
@@ -38,6 +53,7 @@ impl Session {
                 ("https://".into(), default_adapter.clone()),
                 ("http://".into(), default_adapter),
             ],
+            digest: Vec::new(),
             closed: false,
         }
     }
@@ -71,7 +87,8 @@ impl Session {
     /// Merges a request with the session's settings without sending it.
     pub fn prepare(&self, method: &str, url: &str, parts: RequestParts) -> Result<PreparedRequest> {
         self.open()?;
-        PreparedRequest::prepare(&self.settings, &self.jar, now(), method, url, parts)
+        let netrc = |host: &str| crate::netrc::netrc_auth(host);
+        PreparedRequest::prepare(&self.settings, &self.jar, now(), method, url, parts, &netrc)
     }
 
     /// Prepares and sends a request (requests' `Session.request`).
@@ -104,7 +121,11 @@ impl Session {
                 None
             },
         };
+        // Digest credentials go only to the origin the request was made to.
+        let digest_origin = request.url.origin();
+        let mut digest_retries = digest::Retries::default();
         let mut history: Vec<Response> = Vec::new();
+        let mut redirects = 0usize;
         loop {
             // 1. Adapter and proxy for this hop's URL (a redirect may change both).
             //    Explicit proxies beat the environment's (requests lets the
@@ -116,50 +137,88 @@ impl Session {
                     .map(|e| (e.value, format!("the {} environment variable", e.variable))),
                 None => None,
             };
+            let digest_here = request.digest.clone().filter(|_| request.url.origin() == digest_origin);
+            if let Some((user, pass)) = &digest_here {
+                if !request.headers.contains("authorization") {
+                    let uri = digest::request_target(&request.url);
+                    let state = self.digest_state(&request.url);
+                    if let Some(value) = state.preemptive(user, pass, &request.method, &uri, request.body.as_deref())? {
+                        request.headers.set("Authorization", &value);
+                    }
+                }
+            }
 
             // 2. Send; `elapsed` runs until the head has arrived.
             let started = Instant::now();
             let raw = adapter.borrow_mut().send(&request, &options)?;
             let elapsed = started.elapsed();
 
-            // 3. Cookies from every response go into the jar, redirect hops included.
-            let set = self.jar.store_response_cookies(
-                &request.url,
-                raw.headers.get_all("set-cookie"),
-                now(),
-            );
+            // 3. Cookies from every response go into the jar, redirect hops and 401s included.
+            let set = self.jar.store_response_cookies(&request.url, raw.headers.get_all("set-cookie"), now());
+
+            // 4. A Digest challenge is answered once (twice when the nonce was stale);
+            //    the 401 goes into history and its cookies go with the retry.
+            let challenge = match (&digest_here, raw.status) {
+                (Some(_), 401) => digest::find_digest(raw.headers.get_all("www-authenticate"))
+                    .filter(|c| digest_retries.allow(c)),
+                _ => None,
+            };
+            if let (Some(challenge), Some((user, pass))) = (challenge, digest_here) {
+                let mut retry = request.clone();
+                let uri = digest::request_target(&retry.url);
+                let value = self.digest_state(&retry.url).authorization(
+                    &challenge,
+                    &user,
+                    &pass,
+                    &retry.method,
+                    &uri,
+                    retry.body.as_deref(),
+                )?;
+                retry.headers.set("Authorization", &value);
+                retry.headers.remove("cookie");
+                retry.set_cookie_header(&self.jar, now());
+                let mut unauthorized = Response::new(raw, request, elapsed, set);
+                let _ = unauthorized.read_all();
+                unauthorized.history = history.iter().map(Response::duplicate).collect();
+                history.push(unauthorized);
+                request = retry;
+                continue;
+            }
+
             let next = if allow_redirects && redirect::is_redirect(raw.status, &raw.headers) {
-                Some(redirect_target(
-                    &request,
-                    raw.status,
-                    raw.headers.get("location").unwrap_or(""),
-                )?)
+                Some(redirect_target(&request, raw.status, raw.headers.get("location").unwrap_or(""))?)
             } else {
                 None
             };
             let mut response = Response::new(raw, request, elapsed, set);
+            response.set_max_body_size(self.settings.max_body_size);
 
-            // 4. Not a redirect to follow: this is the answer.
+            // 5. Not a redirect to follow: this is the answer.
             let Some((next_url, next_method)) = next else {
                 if !stream {
                     response.read_all()?;
+                }
+                if self.settings.error_for_status {
+                    response.raise_for_status()?;
                 }
                 response.history = history;
                 return Ok(response);
             };
 
-            // 5. A hop: its body is read (and may fail to decode: requests then
+            // 6. A hop: its body is read (and may fail to decode: requests then
             //    drops it too), then the limit is checked.
             let _ = response.read_all();
-            if history.len() >= self.settings.max_redirects as usize {
+            if redirects >= self.settings.max_redirects as usize {
                 response.history = history;
                 return Err(Error::TooManyRedirects {
                     message: format!("Exceeded {} redirects.", self.settings.max_redirects),
                     response: Box::new(response),
                 });
             }
+            redirects += 1;
+            digest_retries = digest::Retries::default();
 
-            // 6. The next request: method rewritten, body dropped except on
+            // 7. The next request: method rewritten, body dropped except on
             //    307/308, sensitive headers stripped, cookies rebuilt for the new URL.
             let status = response.status;
             let sent = &response.request;
@@ -170,18 +229,67 @@ impl Session {
                 url: next_url,
                 headers,
                 // Only 307/308 resend the body; no copy is made for the others.
-                body: if redirect::drops_body(status) {
-                    None
-                } else {
-                    sent.body.clone()
-                },
+                body: if redirect::drops_body(status) { None } else { sent.body.clone() },
                 request_cookies: sent.request_cookies.clone(),
+                digest: sent.digest.clone(),
             };
             next_request.set_cookie_header(&self.jar, now());
             response.history = history.iter().map(Response::duplicate).collect();
             history.push(response);
             request = next_request;
         }
+    }
+
+    /// The Digest state (last challenge, nonce count) for a URL's origin.
+    fn digest_state(&mut self, url: &url::Url) -> &mut digest::DigestState {
+        let origin = url.origin().ascii_serialization();
+        let at = match self.digest.iter().position(|(o, _)| *o == origin) {
+            Some(at) => at,
+            None => {
+                self.digest.push((origin, digest::DigestState::new()));
+                self.digest.len() - 1
+            }
+        };
+        &mut self.digest[at].1
+    }
+
+    /// The session's settings and cookies as JSON (`crate::state`).
+    pub fn export_state(&mut self, include_secrets: bool) -> Result<String> {
+        self.open()?;
+        Ok(crate::state::export(&self.settings, &self.jar, now(), include_secrets))
+    }
+
+    /// Replaces settings and cookies with an exported state; nothing changes on error.
+    pub fn import_state(&mut self, json: &str) -> Result<()> {
+        self.open()?;
+        crate::state::import(json, &mut self.settings, &mut self.jar, now())?;
+        self.digest.clear();
+        Ok(())
+    }
+
+    /// requests' `merge_environment_settings`: what a request to `url` would be
+    /// sent with once request, session and environment settings are merged.
+    pub fn merge_environment_settings(&self, url: &str, send: SendOverrides) -> Result<EnvironmentSettings> {
+        self.open()?;
+        let url = crate::urls::parse_with_base(url, self.settings.base_url.as_ref())?;
+        let mut proxies = merge_plain(&self.settings.proxies, send.proxies.as_deref());
+        let trust_env = self.settings.trust_env;
+        if trust_env && select_proxy(&url, &proxies).is_none() {
+            if let Some(found) = crate::env::proxy_for(&url) {
+                proxies.push((url.scheme().to_string(), found.value));
+            }
+        }
+        let netrc_auth = trust_env
+            && self.settings.auth.is_none()
+            && url.host_str().and_then(crate::netrc::netrc_auth).is_some();
+        Ok(EnvironmentSettings {
+            proxies,
+            stream: send.stream.unwrap_or(self.settings.stream),
+            verify: send.verify.unwrap_or(self.settings.verify),
+            ca_bundle: if trust_env { crate::env::ca_bundle().map(|e| e.value) } else { None },
+            cert: send.cert.or_else(|| self.settings.cert.clone()),
+            netrc_auth,
+        })
     }
 
     /// Mounts an adapter on a URL prefix (requests' `mount`): a prefix mounted

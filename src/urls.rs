@@ -29,6 +29,33 @@ pub fn parse(input: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// Parses a request URL, resolving a relative one against `base` the way
+/// httpx merges with `base_url`: the base path is treated as a directory and a
+/// leading `/` of the relative URL does not escape it (`/api` + `/users` is `/api/users`).
+pub fn parse_with_base(input: &str, base: Option<&Url>) -> Result<Url> {
+    match (parse(input), base) {
+        (Err(Error::MissingSchema(_)), Some(base)) => {
+            let mut dir = base.clone();
+            if !dir.path().ends_with('/') {
+                let path = format!("{}/", dir.path());
+                dir.set_path(&path);
+            }
+            dir.join(input.trim().trim_start_matches('/'))
+                .map_err(|e| Error::InvalidUrl(format!("Invalid URL {:?} against the base URL: {e}", redact_str(input))))
+        }
+        (result, _) => result,
+    }
+}
+
+/// A base URL must be absolute, with a host for http(s), and no query or fragment.
+pub fn parse_base(input: &str) -> Result<Url> {
+    let url = parse(input)?;
+    if url.cannot_be_a_base() || url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::InvalidUrl(format!("{:?} cannot be a base URL", redact_str(input))));
+    }
+    Ok(url)
+}
+
 /// True for `http` and `https`.
 pub fn is_http(url: &Url) -> bool {
     matches!(url.scheme(), "http" | "https")

@@ -40,8 +40,8 @@ pub mod bindings {
 pub use bindings::exports::requests::http::session::Guest as SessionApi;
 pub use bindings::exports::requests::http::types::{
     AdapterOptions, Auth, AuthOverride, Body, CannedResponse, Cookie, Credentials, Error,
-    Guest as TypesApi, HttpStatusError, NewCookie, RecordedRequest, RequestOptions, SendOptions,
-    Timeout, TooManyRedirectsError, TransportError,
+    Guest as TypesApi, HttpStatusError, Link, NewCookie, Part, RecordedRequest, RequestOptions,
+    SendOptions, Timeout, TooManyRedirectsError, TransportError,
 };
 pub use bindings::{Client, ClientPre};
 pub use wasmtime::component::ResourceAny;

@@ -17,28 +17,31 @@ use tokio::sync::mpsc;
 use super::endpoints::{echo, Req};
 use super::helpers::{bytes_response, empty, error, json_response, num, with_header, Body};
 
-/// `/gzip`, `/deflate` (zlib, RFC 1950) and `/deflate-raw` (RFC 1951): compressed echo.
+/// `/gzip`, `/deflate` (zlib, RFC 1950), `/deflate-raw` (RFC 1951), `/brotli` and `/zstd`: compressed echo.
 pub(super) fn compressed(r: &Req, family: &str) -> Response<Body> {
     use flate2::read::{DeflateEncoder, GzEncoder, ZlibEncoder};
-    let gzip = family == "gzip";
+    let flag = match family {
+        "gzip" => "gzipped",
+        "brotli" => "brotli",
+        "zstd" => "zstd",
+        _ => "deflated",
+    };
     let mut doc = echo(r);
-    doc.insert(
-        if gzip { "gzipped" } else { "deflated" }.into(),
-        Value::Bool(true),
-    );
+    doc.insert(flag.into(), Value::Bool(true));
     let raw = serde_json::to_vec(&doc).expect("serialize echo");
     let level = flate2::Compression::default();
-    let encoded = match family {
-        "gzip" => read_all(GzEncoder::new(&raw[..], level)),
-        "deflate" => read_all(ZlibEncoder::new(&raw[..], level)),
-        _ => read_all(DeflateEncoder::new(&raw[..], level)),
+    let (encoded, coding) = match family {
+        "gzip" => (read_all(GzEncoder::new(&raw[..], level)), "gzip"),
+        "deflate" => (read_all(ZlibEncoder::new(&raw[..], level)), "deflate"),
+        "brotli" => (read_all(brotli::CompressorReader::new(&raw[..], 4096, 5, 22)), "br"),
+        "zstd" => (
+            ruzstd::encoding::compress_to_vec(&raw[..], ruzstd::encoding::CompressionLevel::Fastest),
+            "zstd",
+        ),
+        _ => (read_all(DeflateEncoder::new(&raw[..], level)), "deflate"),
     };
     let resp = bytes_response(StatusCode::OK, "application/json", encoded);
-    with_header(
-        resp,
-        header::CONTENT_ENCODING,
-        if gzip { "gzip" } else { "deflate" },
-    )
+    with_header(resp, header::CONTENT_ENCODING, coding)
 }
 
 /// `/delay/MS`: wait, then echo.

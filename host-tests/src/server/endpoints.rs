@@ -18,9 +18,9 @@ use super::helpers::{
 
 /// A fully-read request, with the bits handlers need in convenient form.
 pub(super) struct Req {
-    method: String,
-    path: String,
-    query: String,
+    pub(super) method: String,
+    pub(super) path: String,
+    pub(super) query: String,
     host: String,
     /// Lowercase names (hyper's `HeaderMap` order); values decoded as lossy UTF-8.
     headers: Vec<(String, String)>,
@@ -28,7 +28,7 @@ pub(super) struct Req {
 }
 
 impl Req {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         let mut hits = self.headers.iter().filter(|(n, _)| n == name);
         hits.next().map(|(_, v)| v.as_str())
     }
@@ -100,8 +100,9 @@ async fn route(r: &Req, port: u16) -> Response<Body> {
         ("redirect-to", "") => redirect_to(r),
         ("status", n) => status(n),
         ("basic-auth", rest) => basic_auth(r, rest),
+        ("digest-auth", rest) => super::digest::digest_auth(r, rest),
         ("bearer", "") => bearer(r),
-        ("gzip" | "deflate" | "deflate-raw", "") => compressed(r, family),
+        ("gzip" | "deflate" | "deflate-raw" | "brotli" | "zstd", "") => compressed(r, family),
         ("delay", ms) => delay(r, ms).await,
         ("drip", "") => drip(r),
         ("bytes", n) => bytes_fixed(n),
@@ -294,7 +295,7 @@ fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
 }
 
 /// Cookies from every `Cookie` header, `name=value; ...`.
-fn request_cookies(r: &Req) -> Map<String, Value> {
+pub(super) fn request_cookies(r: &Req) -> Map<String, Value> {
     let mut out = Map::new();
     for (_, v) in r.headers.iter().filter(|(n, _)| n == "cookie") {
         for part in v.split(';').map(str::trim).filter(|p| !p.is_empty()) {

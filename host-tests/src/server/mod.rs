@@ -9,6 +9,7 @@
 //! `bodies` (compressed, streamed, delayed and fixed bodies), with shared pieces in `helpers`.
 
 mod bodies;
+mod digest;
 mod endpoints;
 mod helpers;
 #[cfg(test)]

@@ -43,6 +43,7 @@ mod bodies;
 mod cookies;
 mod errors;
 mod redirects;
+mod requests_extras;
 
 /// A server, an instance and a session with the default settings.
 async fn setup() -> Result<(TestServer, Harness, ResourceAny)> {

@@ -1,0 +1,245 @@
+//! The rest of requests and beyond: Digest auth, brotli/zstd and body limits, multipart,
+//! lines and links, base URL, error-for-status, saved state, netrc and environment settings.
+
+use super::*;
+use host_tests::host::{Auth, Body, Credentials, NewCookie};
+
+fn digest(user: &str, pass: &str) -> Auth {
+    Auth::Digest(Credentials { username: user.into(), password: pass.into() })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn digest_auth_answers_the_challenge_once_for_every_algorithm() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    session!(h, call_set_auth, s, Some(&digest("user", "passwd")))??;
+    for algorithm in ["MD5", "MD5-sess", "SHA", "SHA-256", "SHA-256-sess", "SHA-512-256"] {
+        let r = h.get(s, &server.url(&format!("/digest-auth/auth/user/passwd/{algorithm}")), opts()).await??;
+        assert_eq!(h.status(r).await?, 200, "{algorithm}");
+        let body = h.json(r).await?;
+        assert_eq!(body["authenticated"], true, "{algorithm}: {body}");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn digest_keeps_the_401_in_history_and_carries_its_cookies() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let o = RequestOptions { auth: Some(host_tests::host::AuthOverride::Replace(digest("u", "p"))), ..opts() };
+    // The server answers 403 if the cookie its 401 set does not come back with the retry.
+    let r = h.get(s, &server.url("/digest-auth/auth/u/p/SHA-256"), o).await??;
+    assert_eq!(h.status(r).await?, 200);
+    let history = h.history(r).await?;
+    assert_eq!(history.len(), 1);
+    assert_eq!(h.status(history[0]).await?, 401);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn digest_counts_nonce_uses_and_retries_a_stale_nonce() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    session!(h, call_set_auth, s, Some(&digest("u", "p")))??;
+    let url = server.url("/digest-auth/auth/u/p/MD5");
+    let r = h.get(s, &url, opts()).await??;
+    assert_eq!(h.json(r).await?["nc"], "00000001");
+    // The next request answers the known challenge up front, with the next count.
+    let r = h.get(s, &url, opts()).await??;
+    assert_eq!(h.json(r).await?["nc"], "00000002");
+    assert!(h.history(r).await?.is_empty(), "no 401 when the nonce is known");
+    // A stale nonce gets one more retry with the new nonce.
+    let r = h.get(s, &server.url("/digest-auth/auth/u/p/MD5/stale-once"), opts()).await??;
+    assert_eq!(h.status(r).await?, 200);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_digest_credentials_end_in_the_401_after_one_retry() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    session!(h, call_set_auth, s, Some(&digest("u", "wrong")))??;
+    let r = h.get(s, &server.url("/digest-auth/auth/u/p/MD5"), opts()).await??;
+    assert_eq!(h.status(r).await?, 401);
+    assert_eq!(h.history(r).await?.len(), 1, "exactly one retry");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn digest_credentials_follow_a_redirect_on_the_same_host_only() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    session!(h, call_set_auth, s, Some(&digest("u", "p")))??;
+    let target = "/digest-auth/auth/u/p/MD5";
+    let r = h.get(s, &server.url(&format!("/redirect-to?url={target}")), opts()).await??;
+    assert_eq!(h.status(r).await?, 200);
+    let r = h.get(s, &server.url(&format!("/redirect-to?url={}", server.alt_url(target))), opts()).await??;
+    assert_eq!(h.status(r).await?, 401, "no Digest answer to another host");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn brotli_and_zstd_are_decoded_and_advertised() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    for (path, flag) in [("/brotli", "brotli"), ("/zstd", "zstd")] {
+        let r = h.get(s, &server.url(path), opts()).await??;
+        let echo = h.json(r).await?;
+        assert_eq!(echo[flag], true, "{path}: {echo}");
+        assert_eq!(echo["headers"]["accept-encoding"], "gzip, deflate, br, zstd");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_over_max_body_size_is_a_typed_error_not_a_trap() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    session!(h, call_set_max_body_size, s, 1000)??;
+    let err = h.get(s, &server.url("/bytes/5000"), opts()).await?.unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge(_)), "{err:?}");
+    session!(h, call_set_max_body_size, s, 100)??;
+    let err = h.get(s, &server.url("/gzip"), opts()).await?.unwrap_err();
+    assert!(matches!(&err, Error::ContentDecoding(m) if m.contains("exceeds")), "{err:?}");
+    session!(h, call_set_max_body_size, s, 1000)??;
+    // Streamed, the same body is fine: nothing is held in memory.
+    let o = RequestOptions { stream: Some(true), ..opts() };
+    let r = h.get(s, &server.url("/bytes/5000"), o).await??;
+    let mut total = 0;
+    while let Some(chunk) = response!(h, call_read_chunk, r, 512)?? {
+        total += chunk.len();
+    }
+    assert_eq!(total, 5000);
+    session!(h, call_set_max_body_size, s, 256 << 20)??;
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gzip_bomb_ends_in_content_decoding() -> Result<()> {
+    use std::io::Write;
+    let (server, mut h, s) = setup().await?;
+    // 64 MiB of zeros gzip to ~64 KiB; the limit is 1 MiB.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(&vec![0u8; 64 << 20])?;
+    let bomb = e.finish()?;
+    let mock = adapter!(h, call_scripted, &[host_tests::host::CannedResponse {
+        status: 200,
+        headers: pairs(&[("Content-Encoding", "gzip")]),
+        body: bomb,
+    }])??;
+    session!(h, call_mount, s, "mock://", mock)??;
+    session!(h, call_set_max_body_size, s, 1 << 20)??;
+    let err = h.get(s, "mock://bomb/", opts()).await?.unwrap_err();
+    assert!(matches!(&err, Error::ContentDecoding(m) if m.contains("exceeds")), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_multipart_upload_sends_fields_and_files() -> Result<()> {
+    use host_tests::host::Part;
+    let (server, mut h, s) = setup().await?;
+    let parts = vec![
+        Part { name: "title".into(), filename: None, content_type: None, headers: vec![], data: b"hello".to_vec() },
+        Part {
+            name: "file".into(),
+            filename: Some("notes.txt".into()),
+            content_type: Some("text/plain".into()),
+            headers: pairs(&[("X-Part", "1")]),
+            data: b"line one\nline two".to_vec(),
+        },
+    ];
+    let o = RequestOptions { body: Some(Body::Multipart(parts)), ..opts() };
+    let r = h.post(s, &server.url("/post"), o).await??;
+    let echo = h.json(r).await?;
+    let ct = echo["headers"]["content-type"].as_str().unwrap_or("");
+    let boundary = ct.strip_prefix("multipart/form-data; boundary=").expect("a multipart content type");
+    let data = echo["data"].as_str().unwrap_or("");
+    assert!(data.starts_with(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n")), "{data}");
+    assert!(data.contains("Content-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\nContent-Type: text/plain\r\nX-Part: 1\r\n\r\nline one\nline two\r\n"), "{data}");
+    assert!(data.ends_with(&format!("--{boundary}--\r\n")));
+    let bad = vec![Part { name: "a\r\nb".into(), filename: None, content_type: None, headers: vec![], data: vec![] }];
+    let err = h.post(s, &server.url("/post"), RequestOptions { body: Some(Body::Multipart(bad)), ..opts() }).await?.unwrap_err();
+    assert!(matches!(err, Error::InvalidHeader(_)), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lines_are_read_one_by_one_and_links_parsed() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let o = RequestOptions { stream: Some(true), ..opts() };
+    let r = h.get(s, &server.url("/drip?numbytes=5&delay_ms=1"), o).await??;
+    assert_eq!(response!(h, call_read_line, r)??.as_deref(), Some("*****"));
+    assert_eq!(response!(h, call_read_line, r)??, None);
+    let r = h.get(s, &server.url("/html"), opts()).await??;
+    let mut lines = 0;
+    while let Some(line) = response!(h, call_read_line, r)?? {
+        assert!(!line.ends_with('\r') && !line.contains('\n'));
+        lines += 1;
+    }
+    assert!(lines > 1);
+    let r = h.get(s, &server.url("/link"), opts()).await??;
+    let links = response!(h, call_links, r)?;
+    assert_eq!(links.len(), 2);
+    assert_eq!(links[0].rel.as_deref(), Some("next"));
+    assert_eq!(links[0].url, server.url("/page/2"));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn relative_urls_resolve_against_the_base_url() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    session!(h, call_set_base_url, s, Some(&server.url("/anything/api")))??;
+    let r = h.get(s, "users?id=1", opts()).await??;
+    assert_eq!(h.json(r).await?["path"], "/anything/api/users");
+    let r = h.get(s, &server.url("/get"), opts()).await??;
+    assert_eq!(h.json(r).await?["path"], "/get", "absolute URLs ignore the base");
+    let err = session!(h, call_set_base_url, s, Some("not a url"))?.unwrap_err();
+    assert!(matches!(err, Error::MissingSchema(_) | Error::InvalidUrl(_)), "{err:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn error_for_status_turns_4xx_into_errors_session_wide() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    session!(h, call_set_error_for_status, s, true)??;
+    let err = h.get(s, &server.url("/status/418"), opts()).await?.unwrap_err();
+    assert!(matches!(&err, Error::HttpStatus(e) if e.status == 418), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saved_state_restores_a_login_in_another_instance() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    h.get(s, &server.url("/cookies/set?sid=abc"), opts()).await??;
+    session!(h, call_set_header, s, "X-Team", "blue")??;
+    session!(h, call_set_auth, s, Some(&Auth::Bearer("t0ken".into())))??;
+    let public = session!(h, call_export_state, s, false)??;
+    assert!(!public.contains("t0ken"), "secrets only when asked: {public}");
+    let secret = session!(h, call_export_state, s, true)??;
+    assert!(secret.contains("t0ken"));
+
+    let mut other = Harness::new().await?;
+    let s2 = other.session().await?;
+    let h2 = &mut other;
+    session!(h2, call_import_state, s2, &secret)??;
+    let r = h2.get(s2, &server.url("/anything"), opts()).await??;
+    let echo = h2.json(r).await?;
+    assert_eq!(echo["cookies"]["sid"], "abc");
+    assert_eq!(echo["headers"]["x-team"], "blue");
+    assert_eq!(echo["headers"]["authorization"], "Bearer t0ken");
+    let jar = session!(h2, call_cookies, s2)??;
+    assert!(jar[0].host_only, "a host-only cookie stays host-only");
+    let r = h2.get(s2, &server.alt_url("/cookies"), opts()).await??;
+    assert_eq!(h2.json(r).await?["cookies"], serde_json::json!({}));
+
+    let err = session!(h2, call_import_state, s2, "{not json")?.unwrap_err();
+    assert!(matches!(err, Error::InvalidJson(_)), "{err:?}");
+    assert_eq!(session!(h2, call_cookies, s2)??.len(), 1, "a failed import changes nothing");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hand_set_cookies_survive_a_state_round_trip() -> Result<()> {
+    let (_server, mut h, s) = setup().await?;
+    let c = NewCookie { name: "a".into(), value: "1".into(), domain: Some("example.test".into()), path: None, secure: true, expires: Some(4_000_000_000) };
+    session!(h, call_set_cookie, s, &c)??;
+    let state = session!(h, call_export_state, s, false)??;
+    session!(h, call_clear_cookies, s)??;
+    session!(h, call_import_state, s, &state)??;
+    let jar = session!(h, call_cookies, s)??;
+    assert_eq!((jar[0].domain.as_str(), jar[0].secure, jar[0].expires), ("example.test", true, Some(4_000_000_000)));
+    Ok(())
+}

@@ -1,0 +1,741 @@
+//! Saved session state: the settings and the cookie jar as one JSON document,
+//! to keep a session across runs (requests users pickle a `Session`).
+//!
+//! The document (version 1) is an object; every key but `version` is optional:
+//!
+//! ```json
+//! {"version": 1, "secrets": false,
+//!  "headers": [["User-Agent", "requests-component/0.1.0"], ...],
+//!  "params": [["k", "v"]],
+//!  "auth": {"type": "basic" | "digest", "username": "u", "password": "p"}
+//!          | {"type": "bearer", "token": "t"} | null,
+//!  "max_redirects": 30, "trust_env": true, "stream": false, "verify": true,
+//!  "cert": null, "proxies": [["https", "http://proxy:3128"]],
+//!  "timeout": {"connect_ms": 1000, "read_ms": null} | null,
+//!  "cookies": [{"name": "a", "value": "1", "domain": "example.com", "host_only": true,
+//!               "path": "/", "secure": false, "http_only": false, "expires": null}]}
+//! ```
+//!
+//! Headers, params and proxies are lists of pairs, so order and repeats survive.
+//! Secrets are left out unless asked for: `auth`, the `Authorization` and
+//! `Proxy-Authorization` headers, and the userinfo of proxy URLs; the document
+//! then says `"secrets": false`. Importing such a document keeps the session's
+//! own secrets: its auth (the key is absent), its `Authorization` and
+//! `Proxy-Authorization` headers (unless the document has them), and a proxy's
+//! credentials when the document's URL is that proxy with them redacted.
+//!
+//! Import replaces every setting the document holds and keeps the others; a
+//! `cookies` list replaces the whole jar. It validates everything before it
+//! changes anything: on any error the session is as it was.
+
+use crate::auth::Auth;
+use crate::cookies::{CookieJar, StoredCookie};
+use crate::error::{Error, Result};
+use crate::headers::Headers;
+use crate::prepare::Settings;
+use crate::transport::Timeout;
+use serde_json::{json, Map, Value};
+
+/// The document version this module writes and reads.
+pub const VERSION: u64 = 1;
+
+/// Headers that carry credentials, left out of a document without secrets.
+pub const SECRET_HEADERS: [&str; 2] = ["Authorization", "Proxy-Authorization"];
+
+/// The session's state as a JSON document (see the module documentation).
+/// Expired cookies are left out; secrets only with `include_secrets`.
+pub fn export(settings: &Settings, jar: &CookieJar, now: i64, include_secrets: bool) -> String {
+    let mut doc = Map::new();
+    doc.insert("version".into(), json!(VERSION));
+    doc.insert("secrets".into(), json!(include_secrets));
+
+    let headers: Vec<Value> = settings
+        .headers
+        .iter()
+        .filter(|(name, _)| include_secrets || !is_secret_header(name))
+        .map(|(name, value)| json!([name, value]))
+        .collect();
+    doc.insert("headers".into(), Value::Array(headers));
+    doc.insert("params".into(), pairs_json(&settings.params));
+    if include_secrets {
+        let auth = settings.auth.as_ref().map_or(Value::Null, auth_json);
+        doc.insert("auth".into(), auth);
+    }
+    doc.insert("max_redirects".into(), json!(settings.max_redirects));
+    doc.insert("trust_env".into(), json!(settings.trust_env));
+    doc.insert("stream".into(), json!(settings.stream));
+    doc.insert("verify".into(), json!(settings.verify));
+    doc.insert("cert".into(), json!(settings.cert));
+    let proxies: Vec<(String, String)> = settings
+        .proxies
+        .iter()
+        .map(|(key, url)| {
+            let url = if include_secrets {
+                url.clone()
+            } else {
+                redact_proxy(url)
+            };
+            (key.clone(), url)
+        })
+        .collect();
+    doc.insert("proxies".into(), pairs_json(&proxies));
+    doc.insert(
+        "timeout".into(),
+        match settings.timeout {
+            Some(t) => json!({"connect_ms": t.connect_ms, "read_ms": t.read_ms}),
+            None => Value::Null,
+        },
+    );
+    let cookies: Vec<Value> = jar
+        .snapshot(now)
+        .into_iter()
+        .map(|c| {
+            json!({
+                "name": c.name, "value": c.value, "domain": c.domain, "host_only": c.host_only,
+                "path": c.path, "secure": c.secure, "http_only": c.http_only, "expires": c.expires,
+            })
+        })
+        .collect();
+    doc.insert("cookies".into(), Value::Array(cookies));
+    Value::Object(doc).to_string()
+}
+
+/// Applies a document made by [`export`] to the session's settings and jar,
+/// all or nothing. Errors: `InvalidJson` (not JSON), `InvalidOption` (not
+/// version 1, an unknown key, a value of the wrong type), `InvalidHeader` (a
+/// bad header or auth), `InvalidCookie` (a cookie a jar cannot hold).
+pub fn import(json: &str, settings: &mut Settings, jar: &mut CookieJar, now: i64) -> Result<()> {
+    let doc: Value = serde_json::from_str(json)
+        .map_err(|e| Error::InvalidJson(format!("the saved state does not parse: {e}")))?;
+    let Value::Object(doc) = doc else {
+        return Err(shape("the saved state must be a JSON object"));
+    };
+    match doc.get("version") {
+        Some(v) if v.as_u64() == Some(VERSION) => {}
+        Some(v) => {
+            return Err(shape(&format!(
+                "saved state version {v} is not supported (this component reads version {VERSION})"
+            )))
+        }
+        None => return Err(shape("the saved state has no \"version\"")),
+    }
+    const KEYS: [&str; 13] = [
+        "version",
+        "secrets",
+        "headers",
+        "params",
+        "auth",
+        "max_redirects",
+        "trust_env",
+        "stream",
+        "verify",
+        "cert",
+        "proxies",
+        "timeout",
+        "cookies",
+    ];
+    if let Some(key) = doc.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(shape(&format!("unknown key {key:?} in the saved state")));
+    }
+    let secrets = match doc.get("secrets") {
+        None => false,
+        Some(v) => boolean(v, "secrets")?,
+    };
+
+    // Build the new state aside; assign only when all of it is valid.
+    let mut new = settings.clone();
+    if let Some(v) = doc.get("headers") {
+        let mut headers = Headers::from_pairs(pairs(v, "headers")?)?;
+        if !secrets {
+            for secret in SECRET_HEADERS {
+                if headers.contains(secret) {
+                    continue;
+                }
+                for (name, value) in settings.headers.iter() {
+                    if name.eq_ignore_ascii_case(secret) {
+                        headers.append(name, value);
+                    }
+                }
+            }
+        }
+        new.headers = headers;
+    }
+    if let Some(v) = doc.get("params") {
+        new.params = pairs(v, "params")?;
+    }
+    if let Some(v) = doc.get("auth") {
+        new.auth = auth_from(v)?;
+    }
+    if let Some(v) = doc.get("max_redirects") {
+        new.max_redirects = v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| shape("\"max_redirects\" must be an integer from 0 to 4294967295"))?;
+    }
+    if let Some(v) = doc.get("trust_env") {
+        new.trust_env = boolean(v, "trust_env")?;
+    }
+    if let Some(v) = doc.get("stream") {
+        new.stream = boolean(v, "stream")?;
+    }
+    if let Some(v) = doc.get("verify") {
+        new.verify = boolean(v, "verify")?;
+    }
+    if let Some(v) = doc.get("cert") {
+        new.cert = optional_string(v, "cert")?;
+    }
+    if let Some(v) = doc.get("proxies") {
+        let mut proxies = pairs(v, "proxies")?;
+        if !secrets {
+            // A redacted URL of the proxy the session has keeps its credentials.
+            for (key, url) in &mut proxies {
+                let current = settings.proxies.iter().find(|(k, _)| k == key);
+                if let Some((_, current)) = current {
+                    if redact_proxy(current) == *url {
+                        url.clone_from(current);
+                    }
+                }
+            }
+        }
+        new.proxies = proxies;
+    }
+    if let Some(v) = doc.get("timeout") {
+        new.timeout = timeout_from(v)?;
+    }
+    let new_jar = match doc.get("cookies") {
+        Some(v) => Some(jar_from(v, now)?),
+        None => None,
+    };
+
+    *settings = new;
+    if let Some(new_jar) = new_jar {
+        *jar = new_jar;
+    }
+    Ok(())
+}
+
+fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+fn auth_json(auth: &Auth) -> Value {
+    match auth {
+        Auth::Basic { username, password } => json!({
+            "type": "basic", "username": username, "password": password,
+        }),
+        Auth::Digest { username, password } => json!({
+            "type": "digest", "username": username, "password": password,
+        }),
+        Auth::Bearer(token) => json!({"type": "bearer", "token": token}),
+    }
+}
+
+fn auth_from(v: &Value) -> Result<Option<Auth>> {
+    let obj = match v {
+        Value::Null => return Ok(None),
+        Value::Object(obj) => obj,
+        _ => return Err(shape("\"auth\" must be null or an object with a \"type\"")),
+    };
+    let text = |key: &str| -> Result<String> {
+        obj.get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| shape(&format!("\"auth\" needs a string {key:?}")))
+    };
+    let (auth, keys): (Auth, &[&str]) = match obj.get("type").and_then(Value::as_str) {
+        Some("basic") => (
+            Auth::Basic {
+                username: text("username")?,
+                password: text("password")?,
+            },
+            &["type", "username", "password"],
+        ),
+        Some("digest") => (
+            Auth::Digest {
+                username: text("username")?,
+                password: text("password")?,
+            },
+            &["type", "username", "password"],
+        ),
+        Some("bearer") => (Auth::Bearer(text("token")?), &["type", "token"]),
+        _ => {
+            return Err(shape(
+                "\"auth\" must have \"type\": \"basic\", \"digest\" or \"bearer\"",
+            ))
+        }
+    };
+    if let Some(key) = obj.keys().find(|k| !keys.contains(&k.as_str())) {
+        return Err(shape(&format!("unknown key {key:?} in \"auth\"")));
+    }
+    auth.validate()?;
+    Ok(Some(auth))
+}
+
+fn timeout_from(v: &Value) -> Result<Option<Timeout>> {
+    let obj = match v {
+        Value::Null => return Ok(None),
+        Value::Object(obj) => obj,
+        _ => return Err(shape("\"timeout\" must be null or an object")),
+    };
+    if let Some(key) = obj.keys().find(|k| *k != "connect_ms" && *k != "read_ms") {
+        return Err(shape(&format!("unknown key {key:?} in \"timeout\"")));
+    }
+    let ms = |key: &str| -> Result<Option<u32>> {
+        match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| {
+                    shape(&format!(
+                        "\"timeout.{key}\" must be null or milliseconds from 0 to 4294967295"
+                    ))
+                }),
+        }
+    };
+    Ok(Some(Timeout {
+        connect_ms: ms("connect_ms")?,
+        read_ms: ms("read_ms")?,
+    }))
+}
+
+fn jar_from(v: &Value, now: i64) -> Result<CookieJar> {
+    let list = v
+        .as_array()
+        .ok_or_else(|| shape("\"cookies\" must be a list of cookie objects"))?;
+    let mut jar = CookieJar::new();
+    for (i, item) in list.iter().enumerate() {
+        let obj = item
+            .as_object()
+            .ok_or_else(|| shape(&format!("cookie {i} must be an object")))?;
+        const KEYS: [&str; 8] = [
+            "name",
+            "value",
+            "domain",
+            "host_only",
+            "path",
+            "secure",
+            "http_only",
+            "expires",
+        ];
+        if let Some(key) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            return Err(shape(&format!("unknown key {key:?} in cookie {i}")));
+        }
+        let text = |key: &str| -> Result<String> {
+            obj.get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| shape(&format!("cookie {i} needs a string {key:?}")))
+        };
+        let flag = |key: &str| -> Result<bool> {
+            match obj.get(key) {
+                None => Ok(false),
+                Some(v) => boolean(v, &format!("cookie {i} {key}")),
+            }
+        };
+        let mut cookie = StoredCookie::new(
+            text("name")?,
+            text("value")?,
+            text("domain")?,
+            text("path")?,
+        );
+        cookie.host_only = flag("host_only")?;
+        cookie.secure = flag("secure")?;
+        cookie.http_only = flag("http_only")?;
+        cookie.expires = match obj.get("expires") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_i64().ok_or_else(|| {
+                shape(&format!(
+                    "cookie {i} \"expires\" must be null or whole seconds since the Unix epoch"
+                ))
+            })?),
+        };
+        jar.restore(cookie, now)?;
+    }
+    Ok(jar)
+}
+
+/// A list of `[string, string]` pairs.
+fn pairs(v: &Value, what: &str) -> Result<Vec<(String, String)>> {
+    let bad = || {
+        shape(&format!(
+            "{what:?} must be a list of [name, value] string pairs"
+        ))
+    };
+    let list = v.as_array().ok_or_else(bad)?;
+    list.iter()
+        .map(|pair| match pair.as_array().map(Vec::as_slice) {
+            Some([Value::String(a), Value::String(b)]) => Ok((a.clone(), b.clone())),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+fn pairs_json(pairs: &[(String, String)]) -> Value {
+    Value::Array(pairs.iter().map(|(a, b)| json!([a, b])).collect())
+}
+
+fn boolean(v: &Value, what: &str) -> Result<bool> {
+    v.as_bool()
+        .ok_or_else(|| shape(&format!("{what:?} must be true or false")))
+}
+
+fn optional_string(v: &Value, what: &str) -> Result<Option<String>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        _ => Err(shape(&format!("{what:?} must be null or a string"))),
+    }
+}
+
+fn shape(message: &str) -> Error {
+    Error::InvalidOption(message.to_string())
+}
+
+/// A proxy URL without its userinfo (`http://u:p@proxy:3128` becomes
+/// `http://proxy:3128`); it works on text, so a URL that does not parse is
+/// redacted too.
+pub fn redact_proxy(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some((authority, tail)) = rest.split_at_checked(authority_end) else {
+        return url.to_string();
+    };
+    let Some((_, host)) = authority.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{host}{tail}"),
+        None => format!("{host}{tail}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use url::Url;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    /// A session with every setting changed and cookies of every kind.
+    fn full() -> (Settings, CookieJar) {
+        let mut settings = Settings::default();
+        settings.headers.set("X-Team", "blue");
+        settings.headers.append("X-Multi", "1");
+        settings.headers.append("X-Multi", "2");
+        settings.headers.set("Authorization", "Bearer hdr-token");
+        settings
+            .headers
+            .set("Proxy-Authorization", "Basic cHJveHk=");
+        settings.params = vec![("q".into(), "1".into()), ("q".into(), "2".into())];
+        settings.auth = Some(Auth::Basic {
+            username: "user".into(),
+            password: "pa:ss".into(),
+        });
+        settings.max_redirects = 5;
+        settings.trust_env = false;
+        settings.stream = true;
+        settings.verify = false;
+        settings.cert = Some("/certs/client.pem".into());
+        settings.proxies = vec![
+            ("https".into(), "http://pu:pp@proxy.test:3128".into()),
+            ("all".into(), "socks5://proxy2.test".into()),
+        ];
+        settings.timeout = Some(Timeout {
+            connect_ms: Some(1500),
+            read_ms: None,
+        });
+        let mut jar = CookieJar::new();
+        jar.store_response_cookies(
+            &url("https://www.example.com/app/page"),
+            [
+                "host=1",
+                "dom=2; Domain=example.com; Path=/; Secure; HttpOnly; Max-Age=60",
+                "odd=a,b \"c\"",
+                "old=3; Max-Age=0",
+            ],
+            NOW,
+        );
+        jar.set(
+            crate::cookies::NewCookie {
+                name: "manual".into(),
+                value: "4".into(),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .unwrap();
+        (settings, jar)
+    }
+
+    fn doc(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn a_round_trip_with_secrets_restores_everything() {
+        let (settings, jar) = full();
+        let text = export(&settings, &jar, NOW, true);
+        let mut restored = Settings::default();
+        let mut restored_jar = CookieJar::new();
+        import(&text, &mut restored, &mut restored_jar, NOW).unwrap();
+        assert_eq!(format!("{restored:?}"), format!("{settings:?}"));
+        assert_eq!(restored_jar.snapshot(NOW), jar.snapshot(NOW));
+        assert_eq!(restored_jar.snapshot(NOW).len(), 4);
+        // Exporting again gives the same document.
+        assert_eq!(export(&restored, &restored_jar, NOW, true), text);
+    }
+
+    #[test]
+    fn cookies_keep_every_attribute_and_host_only_stays_host_only() {
+        let (settings, jar) = full();
+        let d = doc(&export(&settings, &jar, NOW, false));
+        let cookies = d["cookies"].as_array().unwrap();
+        let host = cookies.iter().find(|c| c["name"] == "host").unwrap();
+        assert_eq!(
+            *host,
+            json!({"name": "host", "value": "1", "domain": "www.example.com", "host_only": true,
+                   "path": "/app", "secure": false, "http_only": false, "expires": null})
+        );
+        let dom = cookies.iter().find(|c| c["name"] == "dom").unwrap();
+        assert_eq!(dom["host_only"], false);
+        assert_eq!(dom["secure"], true);
+        assert_eq!(dom["http_only"], true);
+        assert_eq!(dom["expires"], NOW + 60);
+        assert!(cookies.iter().all(|c| c["name"] != "old"));
+
+        let mut s = Settings::default();
+        let mut restored = CookieJar::new();
+        import(&d.to_string(), &mut s, &mut restored, NOW).unwrap();
+        let header = |u: &str| restored.header_for(&url(u), NOW, &[]);
+        assert_eq!(
+            header("https://www.example.com/app/x").as_deref(),
+            Some("host=1; odd=a,b \"c\"; dom=2; manual=4")
+        );
+        assert_eq!(
+            header("https://api.example.com/app/x").as_deref(),
+            Some("dom=2; manual=4")
+        );
+        assert_eq!(
+            header("http://api.example.com/").as_deref(),
+            Some("manual=4")
+        );
+        // An expired cookie in a document is dropped on import.
+        let later = NOW + 61;
+        let mut later_jar = CookieJar::new();
+        import(&d.to_string(), &mut s, &mut later_jar, later).unwrap();
+        assert!(later_jar.snapshot(later).iter().all(|c| c.name != "dom"));
+    }
+
+    #[test]
+    fn secrets_are_left_out_by_default_and_present_when_asked() {
+        let (settings, jar) = full();
+        let without = export(&settings, &jar, NOW, false);
+        for secret in ["pa:ss", "hdr-token", "cHJveHk=", "pu:pp", "Authorization"] {
+            assert!(!without.contains(secret), "{secret} in {without}");
+        }
+        let d = doc(&without);
+        assert_eq!(d["secrets"], false);
+        assert!(d.get("auth").is_none());
+        assert_eq!(d["proxies"][0], json!(["https", "http://proxy.test:3128"]));
+
+        let with = doc(&export(&settings, &jar, NOW, true));
+        assert_eq!(with["secrets"], true);
+        assert_eq!(
+            with["auth"],
+            json!({"type": "basic", "username": "user", "password": "pa:ss"})
+        );
+        assert_eq!(
+            with["proxies"][0],
+            json!(["https", "http://pu:pp@proxy.test:3128"])
+        );
+        let headers = with["headers"].as_array().unwrap();
+        assert!(headers.contains(&json!(["Authorization", "Bearer hdr-token"])));
+        assert!(headers.contains(&json!(["Proxy-Authorization", "Basic cHJveHk="])));
+
+        let bearer = Settings {
+            auth: Some(Auth::Bearer("tok".into())),
+            ..Settings::default()
+        };
+        let d = doc(&export(&bearer, &CookieJar::new(), NOW, true));
+        assert_eq!(d["auth"], json!({"type": "bearer", "token": "tok"}));
+        let digest = Settings {
+            auth: Some(Auth::Digest {
+                username: "d".into(),
+                password: "dp".into(),
+            }),
+            ..Settings::default()
+        };
+        let text = export(&digest, &CookieJar::new(), NOW, true);
+        assert_eq!(
+            doc(&text)["auth"],
+            json!({"type": "digest", "username": "d", "password": "dp"})
+        );
+        let mut back = Settings::default();
+        import(&text, &mut back, &mut CookieJar::new(), NOW).unwrap();
+        assert_eq!(back.auth, digest.auth);
+        assert!(!export(&digest, &CookieJar::new(), NOW, false).contains("dp"));
+        let d = doc(&export(&Settings::default(), &CookieJar::new(), NOW, true));
+        assert_eq!(d["auth"], Value::Null);
+    }
+
+    #[test]
+    fn importing_a_document_without_secrets_keeps_the_sessions_own() {
+        let (settings, jar) = full();
+        let text = export(&settings, &jar, NOW, false);
+        // Into the same session: nothing is lost.
+        let mut same = settings.clone();
+        let mut same_jar = jar.clone();
+        import(&text, &mut same, &mut same_jar, NOW).unwrap();
+        assert_eq!(same.auth, settings.auth);
+        assert_eq!(same.proxies, settings.proxies);
+        assert_eq!(same.headers.get("authorization"), Some("Bearer hdr-token"));
+        assert_eq!(
+            same.headers.get("proxy-authorization"),
+            Some("Basic cHJveHk=")
+        );
+        // Into a fresh session: no secrets appear.
+        let mut fresh = Settings::default();
+        import(&text, &mut fresh, &mut CookieJar::new(), NOW).unwrap();
+        assert_eq!(fresh.auth, None);
+        assert!(!fresh.headers.contains("authorization"));
+        assert_eq!(fresh.proxies[0].1, "http://proxy.test:3128");
+        assert_eq!(fresh.headers.get("x-team"), Some("blue"));
+    }
+
+    #[test]
+    fn absent_keys_keep_the_current_settings() {
+        let (mut settings, mut jar) = full();
+        let before_jar = jar.snapshot(NOW);
+        import(
+            r#"{"version": 1, "max_redirects": 2}"#,
+            &mut settings,
+            &mut jar,
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(settings.max_redirects, 2);
+        assert_eq!(settings.headers.get("x-team"), Some("blue"));
+        assert_eq!(jar.snapshot(NOW), before_jar);
+        import(
+            r#"{"version": 1, "cookies": [], "auth": null, "timeout": null}"#,
+            &mut settings,
+            &mut jar,
+            NOW,
+        )
+        .unwrap();
+        assert!(jar.snapshot(NOW).is_empty());
+        assert_eq!(settings.auth, None);
+        assert_eq!(settings.timeout, None);
+    }
+
+    #[test]
+    fn a_bad_document_changes_nothing() {
+        let (settings, jar) = full();
+        let good = doc(&export(&settings, &jar, NOW, true));
+        let with = |key: &str, value: Value| {
+            let mut d = good.clone();
+            d[key] = value;
+            d.to_string()
+        };
+        let bad_cookie = {
+            let mut d = good.clone();
+            d["cookies"][1]["value"] = json!("x\r\nSet-Cookie: evil=1");
+            d.to_string()
+        };
+        type Expect = fn(&Error) -> bool;
+        let cases: Vec<(String, Expect)> = vec![
+            ("{not json".into(), |e| matches!(e, Error::InvalidJson(_))),
+            ("[1]".into(), |e| matches!(e, Error::InvalidOption(_))),
+            (with("version", json!(2)), |e| {
+                matches!(e, Error::InvalidOption(_))
+            }),
+            (with("surprise", json!(1)), |e| {
+                matches!(e, Error::InvalidOption(_))
+            }),
+            (with("headers", json!([["X-A", "1\r\nX-B: 2"]])), |e| {
+                matches!(e, Error::InvalidHeader(_))
+            }),
+            (with("headers", json!({"X-A": "1"})), |e| {
+                matches!(e, Error::InvalidOption(_))
+            }),
+            (with("params", json!([["a"]])), |e| {
+                matches!(e, Error::InvalidOption(_))
+            }),
+            (
+                with(
+                    "auth",
+                    json!({"type": "basic", "username": "a:b", "password": ""}),
+                ),
+                |e| matches!(e, Error::InvalidHeader(_)),
+            ),
+            (
+                with("auth", json!({"type": "digest", "username": "u"})),
+                |e| matches!(e, Error::InvalidOption(_)),
+            ),
+            (with("auth", json!({"type": "ntlm"})), |e| {
+                matches!(e, Error::InvalidOption(_))
+            }),
+            (
+                with("auth", json!({"type": "bearer", "token": "t", "x": 1})),
+                |e| matches!(e, Error::InvalidOption(_)),
+            ),
+            (
+                with("auth", json!({"type": "bearer", "token": "t\r\nX: 1"})),
+                |e| matches!(e, Error::InvalidHeader(_)),
+            ),
+            (with("max_redirects", json!(-1)), |e| {
+                matches!(e, Error::InvalidOption(_))
+            }),
+            (with("max_redirects", json!(4294967296u64)), |e| {
+                matches!(e, Error::InvalidOption(_))
+            }),
+            (with("verify", json!("no")), |e| {
+                matches!(e, Error::InvalidOption(_))
+            }),
+            (with("timeout", json!({"connect_ms": 1.5})), |e| {
+                matches!(e, Error::InvalidOption(_))
+            }),
+            (with("cookies", json!([{"name": "a"}])), |e| {
+                matches!(e, Error::InvalidOption(_))
+            }),
+            (bad_cookie, |e| matches!(e, Error::InvalidCookie(_))),
+        ];
+        for (text, expected) in cases {
+            let mut s = Settings::default();
+            s.headers.set("X-Keep", "me");
+            let mut j = CookieJar::new();
+            j.set(
+                crate::cookies::NewCookie {
+                    name: "keep".into(),
+                    value: "1".into(),
+                    ..Default::default()
+                },
+                NOW,
+            )
+            .unwrap();
+            let before = (format!("{s:?}"), j.snapshot(NOW));
+            let err = import(&text, &mut s, &mut j, NOW).unwrap_err();
+            assert!(expected(&err), "{text}: {err:?}");
+            assert_eq!((format!("{s:?}"), j.snapshot(NOW)), before, "{text}");
+        }
+    }
+
+    #[test]
+    fn proxy_userinfo_is_redacted_as_text() {
+        assert_eq!(redact_proxy("http://u:p@h:1/x"), "http://h:1/x");
+        assert_eq!(redact_proxy("http://u@p@h"), "http://h");
+        assert_eq!(redact_proxy("u:p@h:3128"), "h:3128");
+        assert_eq!(redact_proxy("http://h/a@b"), "http://h/a@b");
+        assert_eq!(redact_proxy("http://h"), "http://h");
+        assert_eq!(redact_proxy("ü://ü:é@ĥ/é"), "ü://ĥ/é");
+    }
+}
