@@ -22,9 +22,9 @@ impl Auth {
             Auth::Basic { username, .. } if username.contains(':') => Err(Error::InvalidHeader(
                 "a Basic auth username cannot contain ':' (RFC 7617 §2)".into(),
             )),
-            Auth::Digest { username, .. } if username.bytes().any(|b| b.is_ascii_control()) => {
-                Err(Error::InvalidHeader("a Digest username cannot hold control characters".into()))
-            }
+            Auth::Digest { username, .. } if username.bytes().any(|b| b.is_ascii_control()) => Err(
+                Error::InvalidHeader("a Digest username cannot hold control characters".into()),
+            ),
             Auth::Bearer(token) => {
                 crate::headers::validate_value("Authorization", token).map_err(|_| {
                     Error::InvalidHeader(
@@ -68,9 +68,19 @@ mod tests {
 
     #[test]
     fn bearer_auth_sends_the_token() {
-        assert_eq!(Auth::Bearer("abc.def".into()).header_value().as_deref(), Some("Bearer abc.def"));
-        let digest = Auth::Digest { username: "u".into(), password: "p".into() };
-        assert_eq!(digest.header_value(), None, "Digest waits for the challenge");
+        assert_eq!(
+            Auth::Bearer("abc.def".into()).header_value().as_deref(),
+            Some("Bearer abc.def")
+        );
+        let digest = Auth::Digest {
+            username: "u".into(),
+            password: "p".into(),
+        };
+        assert_eq!(
+            digest.header_value(),
+            None,
+            "Digest waits for the challenge"
+        );
     }
 
     #[test]

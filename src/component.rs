@@ -75,6 +75,7 @@ fn to_wit_error(e: Error) -> wit::Error {
         Error::JsonDecode(m) => wit::Error::JsonDecode(m),
         Error::ContentDecoding(m) => wit::Error::ContentDecoding(m),
         Error::BodyTooLarge(m) => wit::Error::BodyTooLarge(m),
+        Error::Retry(m) => wit::Error::Retry(m),
         Error::StreamConsumed(m) => wit::Error::StreamConsumed(m),
         Error::SessionClosed => wit::Error::SessionClosed,
         Error::Unsupported(m) => wit::Error::Unsupported(m),
@@ -111,7 +112,10 @@ fn from_wit_auth(a: wit::Auth) -> Auth {
             password: c.password,
         },
         wit::Auth::Bearer(t) => Auth::Bearer(t),
-        wit::Auth::Digest(c) => Auth::Digest { username: c.username, password: c.password },
+        wit::Auth::Digest(c) => Auth::Digest {
+            username: c.username,
+            password: c.password,
+        },
     }
 }
 
@@ -121,7 +125,9 @@ fn to_wit_auth(a: Auth) -> wit::Auth {
             wit::Auth::Basic(wit::Credentials { username, password })
         }
         Auth::Bearer(t) => wit::Auth::Bearer(t),
-        Auth::Digest { username, password } => wit::Auth::Digest(wit::Credentials { username, password }),
+        Auth::Digest { username, password } => {
+            wit::Auth::Digest(wit::Credentials { username, password })
+        }
     }
 }
 
@@ -135,6 +141,38 @@ fn to_wit_cookie(c: StoredCookie) -> wit::Cookie {
         secure: c.secure,
         http_only: c.http_only,
         expires: c.expires,
+    }
+}
+
+fn from_wit_retry(p: wit::RetryPolicy) -> crate::retry::RetryPolicy {
+    crate::retry::RetryPolicy {
+        total: p.total,
+        connect: p.connect,
+        read: p.read,
+        status: p.status,
+        backoff_factor_ms: p.backoff_factor_ms,
+        backoff_max_ms: p.backoff_max_ms,
+        backoff_jitter_ms: p.backoff_jitter_ms,
+        status_forcelist: p.status_forcelist,
+        allowed_methods: p.allowed_methods,
+        respect_retry_after: p.respect_retry_after,
+        retry_after_max_ms: p.retry_after_max_ms,
+    }
+}
+
+fn to_wit_retry(p: crate::retry::RetryPolicy) -> wit::RetryPolicy {
+    wit::RetryPolicy {
+        total: p.total,
+        connect: p.connect,
+        read: p.read,
+        status: p.status,
+        backoff_factor_ms: p.backoff_factor_ms,
+        backoff_max_ms: p.backoff_max_ms,
+        backoff_jitter_ms: p.backoff_jitter_ms,
+        status_forcelist: p.status_forcelist,
+        allowed_methods: p.allowed_methods,
+        respect_retry_after: p.respect_retry_after,
+        retry_after_max_ms: p.retry_after_max_ms,
     }
 }
 
@@ -155,7 +193,9 @@ fn from_wit_options(o: wit::RequestOptions) -> (RequestParts, SendOverrides) {
         wit::Body::Text(t) => Body::Text(t),
         wit::Body::Form(f) => Body::Form(f),
         wit::Body::Json(j) => Body::Json(j),
-        wit::Body::Multipart(parts) => Body::Multipart(parts.into_iter().map(from_wit_part).collect()),
+        wit::Body::Multipart(parts) => {
+            Body::Multipart(parts.into_iter().map(from_wit_part).collect())
+        }
     });
     let auth = o.auth.map(|a| match a {
         wit::AuthOverride::Disable => AuthOverride::Disable,
@@ -376,6 +416,14 @@ impl wit_session::GuestSession for SessionHandle {
             s.settings_mut()?.timeout = timeout.map(from_wit_timeout);
             Ok(())
         })
+    }
+
+    fn retries(&self) -> WitResult<Option<wit::RetryPolicy>> {
+        self.with(|s| Ok(s.settings()?.retries.clone().map(to_wit_retry)))
+    }
+
+    fn set_retries(&self, policy: Option<wit::RetryPolicy>) -> WitResult<()> {
+        self.with(|s| s.set_retries(policy.map(from_wit_retry)))
     }
 
     fn base_url(&self) -> WitResult<Option<String>> {
@@ -671,7 +719,14 @@ impl wit::GuestResponse for ResponseHandle {
 
     fn links(&self) -> Vec<wit::Link> {
         let links = self.0.borrow().links();
-        links.into_iter().map(|l| wit::Link { url: l.url, rel: l.rel, params: l.params }).collect()
+        links
+            .into_iter()
+            .map(|l| wit::Link {
+                url: l.url,
+                rel: l.rel,
+                params: l.params,
+            })
+            .collect()
     }
 }
 
@@ -712,6 +767,19 @@ impl wit::GuestAdapter for AdapterHandle {
                 body: r.body,
             })
             .collect()
+    }
+
+    fn retries(&self) -> Option<wit::RetryPolicy> {
+        self.0.borrow().retries().map(to_wit_retry)
+    }
+
+    fn set_retries(&self, policy: Option<wit::RetryPolicy>) -> WitResult<()> {
+        let policy = policy.map(from_wit_retry);
+        if let Some(p) = &policy {
+            lift(p.validate())?;
+        }
+        self.0.borrow_mut().set_retries(policy);
+        Ok(())
     }
 
     fn close(&self) {

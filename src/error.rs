@@ -37,6 +37,10 @@ pub enum Error {
     ConnectTimeout(String),
     /// The read timeout passed.
     ReadTimeout(String),
+    /// The retry policy's retries ran out while the server kept answering a
+    /// retryable status (urllib3's `MaxRetryError` with `raise_on_status`).
+    /// Retries that run out on a network error give that error instead.
+    Retry(String),
     /// More redirects than `max_redirects`; carries the last response.
     TooManyRedirects {
         message: String,
@@ -90,6 +94,7 @@ impl fmt::Display for Error {
             | Error::ContentDecoding(m)
             | Error::BodyTooLarge(m)
             | Error::StreamConsumed(m)
+            | Error::Retry(m)
             | Error::Unsupported(m) => f.write_str(m),
             Error::TooManyRedirects { message, .. } | Error::HttpStatus { message, .. } => {
                 f.write_str(message)

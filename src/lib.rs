@@ -19,6 +19,7 @@ pub mod netrc;
 pub mod prepare;
 pub mod redirect;
 pub mod response;
+pub mod retry;
 pub mod session;
 pub mod state;
 pub mod transport;

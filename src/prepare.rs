@@ -7,6 +7,7 @@ use crate::cookies::CookieJar;
 use crate::error::{Error, Result};
 use crate::headers::{self, Headers};
 use crate::merge::merge_pairs;
+use crate::retry::RetryPolicy;
 use crate::transport::Timeout;
 use crate::urls;
 use url::Url;
@@ -60,6 +61,9 @@ pub struct Settings {
     pub error_for_status: bool,
     /// The most decoded bytes a body read into memory may have.
     pub max_body_size: u64,
+    /// Retries for every request of the session; `None` leaves them to the
+    /// adapter's policy (`Transport::retries`), if it has one.
+    pub retries: Option<RetryPolicy>,
 }
 
 /// The `User-Agent` the session sends by default.
@@ -91,6 +95,8 @@ impl Default for Settings {
             base_url: None,
             error_for_status: false,
             max_body_size: crate::response::DEFAULT_MAX_BODY_SIZE,
+            // requests retries nothing by default (`HTTPAdapter(max_retries=0)`).
+            retries: None,
         }
     }
 }
@@ -185,17 +191,17 @@ impl PreparedRequest {
         let auth = match parts.auth {
             Some(AuthOverride::Disable) => None,
             Some(AuthOverride::Replace(auth)) => Some(auth),
-            None => settings
-                .auth
-                .clone()
-                .or_else(netrc_auth)
-                .or_else(|| url_auth.map(|(username, password)| Auth::Basic { username, password })),
+            None => settings.auth.clone().or_else(netrc_auth).or_else(|| {
+                url_auth.map(|(username, password)| Auth::Basic { username, password })
+            }),
         };
         if let Some(auth) = auth {
             auth.validate()?;
             match (auth.header_value(), auth) {
                 (Some(value), _) => request.headers.set("Authorization", &value),
-                (None, Auth::Digest { username, password }) => request.digest = Some((username, password)),
+                (None, Auth::Digest { username, password }) => {
+                    request.digest = Some((username, password))
+                }
                 (None, _) => {}
             }
         }
@@ -276,7 +282,15 @@ mod tests {
         url: &str,
         parts: RequestParts,
     ) -> Result<PreparedRequest> {
-        PreparedRequest::prepare(settings, &CookieJar::new(), NOW, method, url, parts, &|_| None)
+        PreparedRequest::prepare(
+            settings,
+            &CookieJar::new(),
+            NOW,
+            method,
+            url,
+            parts,
+            &|_| None,
+        )
     }
 
     #[test]
@@ -290,7 +304,10 @@ mod tests {
         .unwrap();
         assert_eq!(r.method, "GET");
         assert_eq!(r.headers.get("user-agent"), Some(USER_AGENT));
-        assert_eq!(r.headers.get("accept-encoding"), Some(crate::decode::ACCEPT_ENCODING));
+        assert_eq!(
+            r.headers.get("accept-encoding"),
+            Some(crate::decode::ACCEPT_ENCODING)
+        );
         assert_eq!(r.headers.get("accept"), Some("*/*"));
         assert!(!r.headers.contains("connection") && !r.headers.contains("content-length"));
     }
@@ -311,12 +328,27 @@ mod tests {
 
     #[test]
     fn relative_urls_resolve_against_the_base_url() {
-        let settings = Settings { base_url: Some(Url::parse("http://h/api").unwrap()), ..Settings::default() };
-        for (input, expected) in [("users", "http://h/api/users"), ("/users?x=1", "http://h/api/users?x=1"), ("http://o/x", "http://o/x")] {
+        let settings = Settings {
+            base_url: Some(Url::parse("http://h/api").unwrap()),
+            ..Settings::default()
+        };
+        for (input, expected) in [
+            ("users", "http://h/api/users"),
+            ("/users?x=1", "http://h/api/users?x=1"),
+            ("http://o/x", "http://o/x"),
+        ] {
             let r = prep(&settings, "GET", input, RequestParts::default()).unwrap();
             assert_eq!(r.url.as_str(), expected, "{input}");
         }
-        assert!(matches!(prep(&Settings::default(), "GET", "users", RequestParts::default()), Err(Error::MissingSchema(_))));
+        assert!(matches!(
+            prep(
+                &Settings::default(),
+                "GET",
+                "users",
+                RequestParts::default()
+            ),
+            Err(Error::MissingSchema(_))
+        ));
     }
 
     #[test]
@@ -377,15 +409,50 @@ mod tests {
     fn netrc_is_used_with_trust_env_when_no_auth_is_given() {
         let netrc = |host: &str| (host == "h").then(|| ("n".to_string(), "pw".to_string()));
         let prep_netrc = |settings: &Settings, url: &str| {
-            PreparedRequest::prepare(settings, &CookieJar::new(), NOW, "GET", url, RequestParts::default(), &netrc).unwrap()
+            PreparedRequest::prepare(
+                settings,
+                &CookieJar::new(),
+                NOW,
+                "GET",
+                url,
+                RequestParts::default(),
+                &netrc,
+            )
+            .unwrap()
         };
         let basic = Some("Basic bjpwdw==");
-        assert_eq!(prep_netrc(&Settings::default(), "http://u:p@h/").headers.get("authorization"), basic);
-        assert_eq!(prep_netrc(&Settings::default(), "http://other/").headers.get("authorization"), None);
-        let untrusting = Settings { trust_env: false, ..Settings::default() };
-        assert_eq!(prep_netrc(&untrusting, "http://h/").headers.get("authorization"), None);
-        let session_auth = Settings { auth: Some(Auth::Bearer("t".into())), ..Settings::default() };
-        assert_eq!(prep_netrc(&session_auth, "http://h/").headers.get("authorization"), Some("Bearer t"));
+        assert_eq!(
+            prep_netrc(&Settings::default(), "http://u:p@h/")
+                .headers
+                .get("authorization"),
+            basic
+        );
+        assert_eq!(
+            prep_netrc(&Settings::default(), "http://other/")
+                .headers
+                .get("authorization"),
+            None
+        );
+        let untrusting = Settings {
+            trust_env: false,
+            ..Settings::default()
+        };
+        assert_eq!(
+            prep_netrc(&untrusting, "http://h/")
+                .headers
+                .get("authorization"),
+            None
+        );
+        let session_auth = Settings {
+            auth: Some(Auth::Bearer("t".into())),
+            ..Settings::default()
+        };
+        assert_eq!(
+            prep_netrc(&session_auth, "http://h/")
+                .headers
+                .get("authorization"),
+            Some("Bearer t")
+        );
     }
 
     #[test]

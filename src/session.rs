@@ -8,8 +8,9 @@ use crate::merge::{merge_plain, select_proxy};
 use crate::prepare::{PreparedRequest, RequestParts, SendOverrides, Settings};
 use crate::redirect;
 use crate::response::Response;
-use crate::transport::{SendOptions, SharedTransport};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use crate::retry::{self, Decision, Outcome, RetryPolicy, RetryState};
+use crate::transport::{RawResponse, SendOptions, SharedTransport};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// requests' `Session`, less what the binding layer owns (resource handles).
 pub struct Session {
@@ -19,6 +20,10 @@ pub struct Session {
     adapters: Vec<(String, SharedTransport)>,
     /// Digest challenge and nonce count per origin (`crate::digest`).
     digest: Vec<(String, digest::DigestState)>,
+    /// Waits between retries: `std::thread::sleep` (on wasm32-wasip2 it
+    /// blocks on a wasi:clocks timer), replaceable so tests see the waits
+    /// asked for without waiting.
+    sleeper: Box<dyn FnMut(Duration)>,
     closed: bool,
 }
 
@@ -54,8 +59,26 @@ impl Session {
                 ("http://".into(), default_adapter),
             ],
             digest: Vec::new(),
+            sleeper: Box::new(std::thread::sleep),
             closed: false,
         }
+    }
+
+    /// Replaces how the session waits between retries (by default it sleeps
+    /// the thread). Tests record the waits; an embedder may bound them.
+    pub fn set_sleeper(&mut self, sleeper: Box<dyn FnMut(Duration)>) {
+        self.sleeper = sleeper;
+    }
+
+    /// Sets the session's retry policy in one call, validated first; `None`
+    /// falls back to the mounted adapter's policy, if any.
+    pub fn set_retries(&mut self, policy: Option<RetryPolicy>) -> Result<()> {
+        self.open()?;
+        if let Some(policy) = &policy {
+            policy.validate()?;
+        }
+        self.settings.retries = policy;
+        Ok(())
     }
 
     fn open(&self) -> Result<()> {
@@ -137,24 +160,36 @@ impl Session {
                     .map(|e| (e.value, format!("the {} environment variable", e.variable))),
                 None => None,
             };
-            let digest_here = request.digest.clone().filter(|_| request.url.origin() == digest_origin);
+            let digest_here = request
+                .digest
+                .clone()
+                .filter(|_| request.url.origin() == digest_origin);
             if let Some((user, pass)) = &digest_here {
                 if !request.headers.contains("authorization") {
                     let uri = digest::request_target(&request.url);
                     let state = self.digest_state(&request.url);
-                    if let Some(value) = state.preemptive(user, pass, &request.method, &uri, request.body.as_deref())? {
+                    if let Some(value) = state.preemptive(
+                        user,
+                        pass,
+                        &request.method,
+                        &uri,
+                        request.body.as_deref(),
+                    )? {
                         request.headers.set("Authorization", &value);
                     }
                 }
             }
 
-            // 2. Send; `elapsed` runs until the head has arrived.
-            let started = Instant::now();
-            let raw = adapter.borrow_mut().send(&request, &options)?;
-            let elapsed = started.elapsed();
+            // 2. Send, retried by the session's or the adapter's policy;
+            //    `elapsed` runs until the head of the last attempt has arrived.
+            let (raw, elapsed) = self.send_with_retries(&adapter, &request, &options)?;
 
             // 3. Cookies from every response go into the jar, redirect hops and 401s included.
-            let set = self.jar.store_response_cookies(&request.url, raw.headers.get_all("set-cookie"), now());
+            let set = self.jar.store_response_cookies(
+                &request.url,
+                raw.headers.get_all("set-cookie"),
+                now(),
+            );
 
             // 4. A Digest challenge is answered once (twice when the nonce was stale);
             //    the 401 goes into history and its cookies go with the retry.
@@ -186,7 +221,11 @@ impl Session {
             }
 
             let next = if allow_redirects && redirect::is_redirect(raw.status, &raw.headers) {
-                Some(redirect_target(&request, raw.status, raw.headers.get("location").unwrap_or(""))?)
+                Some(redirect_target(
+                    &request,
+                    raw.status,
+                    raw.headers.get("location").unwrap_or(""),
+                )?)
             } else {
                 None
             };
@@ -229,7 +268,11 @@ impl Session {
                 url: next_url,
                 headers,
                 // Only 307/308 resend the body; no copy is made for the others.
-                body: if redirect::drops_body(status) { None } else { sent.body.clone() },
+                body: if redirect::drops_body(status) {
+                    None
+                } else {
+                    sent.body.clone()
+                },
                 request_cookies: sent.request_cookies.clone(),
                 digest: sent.digest.clone(),
             };
@@ -237,6 +280,55 @@ impl Session {
             response.history = history.iter().map(Response::duplicate).collect();
             history.push(response);
             request = next_request;
+        }
+    }
+
+    /// One hop's request sent until an attempt is not retried. The retry
+    /// counts start afresh for every hop (redirect or Digest answer): urllib3
+    /// counts redirects apart from retries, and here the session follows them.
+    ///
+    /// A response that is retried is dropped unread (its body is closed, its
+    /// cookies are not stored): as under requests, where urllib3 retries below
+    /// the cookie jar, only the answer that is kept is seen by the session.
+    fn send_with_retries(
+        &mut self,
+        adapter: &SharedTransport,
+        request: &PreparedRequest,
+        options: &SendOptions,
+    ) -> Result<(RawResponse, Duration)> {
+        let policy = self
+            .settings
+            .retries
+            .clone()
+            .or_else(|| adapter.borrow().retries());
+        let mut state = RetryState::default();
+        loop {
+            let started = Instant::now();
+            let result = adapter.borrow_mut().send(request, options);
+            let elapsed = started.elapsed();
+            let Some(policy) = &policy else {
+                return result.map(|raw| (raw, elapsed));
+            };
+            let outcome = match &result {
+                Ok(raw) => Outcome::Status {
+                    status: raw.status,
+                    retry_after: raw.headers.get("retry-after"),
+                },
+                Err(error) => Outcome::Error(error),
+            };
+            match state.decide(policy, &request.method, outcome, now()) {
+                Decision::Retry { after } => {
+                    drop(result);
+                    (self.sleeper)(after);
+                }
+                Decision::Stop => return result.map(|raw| (raw, elapsed)),
+                Decision::Exhausted => {
+                    return match result {
+                        Ok(raw) => Err(retry::exhausted(&request.url, raw.status)),
+                        Err(error) => Err(error),
+                    }
+                }
+            }
         }
     }
 
@@ -256,7 +348,12 @@ impl Session {
     /// The session's settings and cookies as JSON (`crate::state`).
     pub fn export_state(&mut self, include_secrets: bool) -> Result<String> {
         self.open()?;
-        Ok(crate::state::export(&self.settings, &self.jar, now(), include_secrets))
+        Ok(crate::state::export(
+            &self.settings,
+            &self.jar,
+            now(),
+            include_secrets,
+        ))
     }
 
     /// Replaces settings and cookies with an exported state; nothing changes on error.
@@ -269,7 +366,11 @@ impl Session {
 
     /// requests' `merge_environment_settings`: what a request to `url` would be
     /// sent with once request, session and environment settings are merged.
-    pub fn merge_environment_settings(&self, url: &str, send: SendOverrides) -> Result<EnvironmentSettings> {
+    pub fn merge_environment_settings(
+        &self,
+        url: &str,
+        send: SendOverrides,
+    ) -> Result<EnvironmentSettings> {
         self.open()?;
         let url = crate::urls::parse_with_base(url, self.settings.base_url.as_ref())?;
         let mut proxies = merge_plain(&self.settings.proxies, send.proxies.as_deref());
@@ -286,7 +387,11 @@ impl Session {
             proxies,
             stream: send.stream.unwrap_or(self.settings.stream),
             verify: send.verify.unwrap_or(self.settings.verify),
-            ca_bundle: if trust_env { crate::env::ca_bundle().map(|e| e.value) } else { None },
+            ca_bundle: if trust_env {
+                crate::env::ca_bundle().map(|e| e.value)
+            } else {
+                None
+            },
             cert: send.cert.or_else(|| self.settings.cert.clone()),
             netrc_auth,
         })

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::headers::Headers;
 use crate::prepare::PreparedRequest;
+use crate::retry::RetryPolicy;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -68,6 +69,15 @@ pub trait Transport {
     fn received(&self) -> Vec<RecordedRequest> {
         Vec::new()
     }
+    /// The adapter's retry policy (requests' `HTTPAdapter(max_retries=...)`),
+    /// used where the session sets none. The session runs the retries: it
+    /// knows the redirects, cookies and timing an adapter does not.
+    fn retries(&self) -> Option<RetryPolicy> {
+        None
+    }
+    /// Sets or (with `None`) removes the retry policy; adapters that keep
+    /// none ignore it. The caller validates the policy first.
+    fn set_retries(&mut self, _policy: Option<RetryPolicy>) {}
 }
 
 /// A transport shared by the sessions and prefixes it is mounted on.
@@ -123,6 +133,7 @@ pub type CannedParts = (u16, Vec<(String, String)>, Vec<u8>);
 pub struct ScriptedTransport {
     responses: VecDeque<CannedResponse>,
     received: Vec<RecordedRequest>,
+    retries: Option<RetryPolicy>,
     closed: bool,
 }
 
@@ -145,6 +156,7 @@ impl ScriptedTransport {
         Ok(ScriptedTransport {
             responses: canned,
             received: Vec::new(),
+            retries: None,
             closed: false,
         })
     }
@@ -185,5 +197,13 @@ impl Transport for ScriptedTransport {
 
     fn received(&self) -> Vec<RecordedRequest> {
         self.received.clone()
+    }
+
+    fn retries(&self) -> Option<RetryPolicy> {
+        self.retries.clone()
+    }
+
+    fn set_retries(&mut self, policy: Option<RetryPolicy>) {
+        self.retries = policy;
     }
 }

@@ -40,8 +40,12 @@ pub fn parse_with_base(input: &str, base: Option<&Url>) -> Result<Url> {
                 let path = format!("{}/", dir.path());
                 dir.set_path(&path);
             }
-            dir.join(input.trim().trim_start_matches('/'))
-                .map_err(|e| Error::InvalidUrl(format!("Invalid URL {:?} against the base URL: {e}", redact_str(input))))
+            dir.join(input.trim().trim_start_matches('/')).map_err(|e| {
+                Error::InvalidUrl(format!(
+                    "Invalid URL {:?} against the base URL: {e}",
+                    redact_str(input)
+                ))
+            })
         }
         (result, _) => result,
     }
@@ -51,7 +55,10 @@ pub fn parse_with_base(input: &str, base: Option<&Url>) -> Result<Url> {
 pub fn parse_base(input: &str) -> Result<Url> {
     let url = parse(input)?;
     if url.cannot_be_a_base() || url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::InvalidUrl(format!("{:?} cannot be a base URL", redact_str(input))));
+        return Err(Error::InvalidUrl(format!(
+            "{:?} cannot be a base URL",
+            redact_str(input)
+        )));
     }
     Ok(url)
 }

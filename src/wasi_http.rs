@@ -10,6 +10,7 @@ use crate::component::bindings::wasi::io::streams::{InputStream, OutputStream, S
 use crate::error::{Error, Result};
 use crate::headers::Headers;
 use crate::prepare::PreparedRequest;
+use crate::retry::RetryPolicy;
 use crate::transport::{BodyReader, RawResponse, SendOptions, Timeout, Transport};
 
 /// Sends over the host's wasi:http. TLS, proxies and connection reuse are the
@@ -17,6 +18,8 @@ use crate::transport::{BodyReader, RawResponse, SendOptions, Timeout, Transport}
 pub struct WasiHttpTransport {
     /// Used where neither the request nor the session set a timeout.
     default_timeout: Timeout,
+    /// The adapter's retry policy; the session's send loop runs it.
+    retries: Option<RetryPolicy>,
     closed: bool,
 }
 
@@ -24,6 +27,7 @@ impl WasiHttpTransport {
     pub fn new(default_timeout: Option<Timeout>) -> Self {
         WasiHttpTransport {
             default_timeout: default_timeout.unwrap_or_default(),
+            retries: None,
             closed: false,
         }
     }
@@ -118,6 +122,14 @@ impl Transport for WasiHttpTransport {
 
     fn close(&mut self) {
         self.closed = true;
+    }
+
+    fn retries(&self) -> Option<RetryPolicy> {
+        self.retries.clone()
+    }
+
+    fn set_retries(&mut self, policy: Option<RetryPolicy>) {
+        self.retries = policy;
     }
 }
 

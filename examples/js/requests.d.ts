@@ -25,9 +25,43 @@ export type PairsInit<V = Scalar> =
 /** Like PairsInit, where a `null` value removes the session's entry for this request. */
 export type OverridesInit = PairsInit<Scalar | null | undefined>;
 
-/** Basic auth as `[username, password]` or `{username, password}`, or a bearer token. */
-export type AuthInit = readonly [string, string] | { username: string; password?: string } | { bearer: string };
-export type Auth = { username: string; password: string } | { bearer: string };
+/** A username and password: `[username, password]` or `{username, password}`. */
+export type CredentialsInit = readonly [string, string] | { username: string; password?: string };
+export interface Credentials {
+  username: string;
+  password: string;
+}
+/**
+ * Basic auth (`[username, password]` or `{username, password}`), a bearer token, or
+ * HTTP Digest (RFC 7616), answered after the server's 401 challenge with one retry.
+ */
+export type AuthInit = CredentialsInit | { bearer: string } | { digest: CredentialsInit };
+/** Basic (`{username, password}`), `{bearer}`, or `{digest: {username, password}}`. */
+export type Auth = Credentials | { bearer: string } | { digest: Credentials };
+
+/** A string (sent as UTF-8) or bytes. */
+export type DataInit = string | Uint8Array | ArrayBufferView | ArrayBuffer;
+/** One `multipart/form-data` part: a file when it has a filename, else a field. */
+export interface Part {
+  name: string;
+  data: DataInit;
+  /** Makes it a file part. */
+  filename?: string | null;
+  /** Defaults to none for a field, `application/octet-stream` for a file. */
+  contentType?: string | null;
+  /** Extra headers of the part, after `Content-Disposition` and `Content-Type`. */
+  headers?: PairsInit;
+}
+/**
+ * One entry of `files`, as in requests: the content alone (the field name is then
+ * the filename), or `[filename, data, contentType?, headers?]` (a `null` filename
+ * makes a plain field).
+ */
+export type FileInit =
+  | DataInit
+  | readonly [filename: string | null, data: DataInit, contentType?: string | null, headers?: PairsInit];
+/** An object of files by field name, or `[name, file]` pairs to repeat a name. */
+export type FilesInit = Record<string, FileInit> | Iterable<readonly [string, FileInit]>;
 
 /** Milliseconds for both connect and read, or each separately. */
 export type TimeoutInit = number | Timeouts;
@@ -35,6 +69,70 @@ export interface Timeouts {
   connectMs?: number;
   readMs?: number;
 }
+
+/**
+ * A retry policy (urllib3's `Retry`) as `Session.retries` gives it: every field
+ * spelled out. Counts are retries, not attempts (`total: 3`: up to four attempts).
+ */
+export interface RetryPolicy {
+  /** Retries of any kind; the other counts can only lower it. */
+  total: number;
+  /** Retries after connection set-up failures (refused, DNS, connect timeout, TLS); null: `total`. */
+  connect: number | null;
+  /** Retries after failures once the request may have reached the server (read timeout, broken connection); null: `total`. */
+  read: number | null;
+  /** Retries on a retried status; null: `total`. */
+  status: number | null;
+  /** The wait before retry n is `backoffFactorMs` × 2^(n-1), at most `backoffMaxMs`. */
+  backoffFactorMs: number;
+  backoffMaxMs: number;
+  /** A random 0 to this many ms added to every backoff. */
+  backoffJitterMs: number;
+  /** Statuses retried (for the allowed methods), e.g. [429, 502, 503, 504]. */
+  statusForcelist: number[];
+  /**
+   * Methods retried once the request may have reached the server; null: the idempotent
+   * ones (GET, HEAD, PUT, DELETE, OPTIONS, TRACE). It only narrows those: POST and
+   * PATCH are never re-sent then.
+   */
+  allowedMethods: string[] | null;
+  /** Wait as `Retry-After` says (up to `retryAfterMaxMs`), and retry 413/429/503 that carry one. */
+  respectRetryAfter: boolean;
+  retryAfterMaxMs: number;
+}
+/** A retry policy to set: omitted fields take RETRY_DEFAULTS; lists may be any iterable. */
+export interface RetryOptions {
+  /** Defaults to 3. */
+  total?: number;
+  /** Defaults to null (`total` limits it). */
+  connect?: number | null;
+  /** Defaults to null (`total` limits it). */
+  read?: number | null;
+  /** Defaults to null (`total` limits it). */
+  status?: number | null;
+  /** Defaults to 100. */
+  backoffFactorMs?: number;
+  /** Defaults to 10 000 (or `backoffFactorMs` when larger); below `backoffFactorMs`: InvalidRequest. */
+  backoffMaxMs?: number;
+  /** Defaults to 50. */
+  backoffJitterMs?: number;
+  /** Defaults to none; each 100-599 (else InvalidRequest). */
+  statusForcelist?: Iterable<number>;
+  /** Defaults to null (the idempotent methods); each an HTTP token (else InvalidRequest). */
+  allowedMethods?: Iterable<string> | null;
+  /** Defaults to true. */
+  respectRetryAfter?: boolean;
+  /** Defaults to 30 000. */
+  retryAfterMaxMs?: number;
+}
+/** Retries in all (the rest defaulted), or a policy. */
+export type RetryInit = number | RetryOptions;
+/** What omitted retry policy fields become. */
+export declare const RETRY_DEFAULTS: Readonly<Omit<RetryPolicy, 'statusForcelist'> & { statusForcelist: readonly number[] }>;
+/** An adapter's retry policy (used when the session sets none), or null. */
+export declare function adapterRetries(adapter: Adapter): RetryPolicy | null;
+/** Set an adapter's retry policy; null for none. */
+export declare function setAdapterRetries(adapter: Adapter, policy: RetryInit | null): void;
 
 export interface RequestOptions {
   /** Appended after the session's params; `null` removes a session param. */
@@ -45,14 +143,21 @@ export interface RequestOptions {
   cookies?: PairsInit;
   /** Any value, sent as `application/json` text. */
   json?: unknown;
-  /** A string (sent as is), bytes (sent as is), or form fields (urlencoded). */
-  data?: string | Uint8Array | ArrayBufferView | ArrayBuffer | PairsInit;
+  /**
+   * A string (sent as is), bytes (sent as is), or form fields (urlencoded; with
+   * `files`, the first parts of the multipart body).
+   */
+  data?: DataInit | PairsInit;
+  /** Files to upload as `multipart/form-data` (after the fields of `data`). */
+  files?: FilesInit;
+  /** A `multipart/form-data` body, part by part; not with `json`, `data` or `files`. */
+  multipart?: readonly Part[];
   /** This request's auth; `null` or `false` sends none. */
   auth?: AuthInit | null | false;
   timeout?: TimeoutInit;
   /** Defaults to true, except for `head`. */
   allowRedirects?: boolean;
-  /** Leave the body unread until `readChunk` / `iterContent`. */
+  /** Leave the body unread until `readChunk` / `iterContent` / `readLine` / `iterLines`. */
   stream?: boolean;
   /** `false` is Unsupported over wasi:http for https URLs. */
   verify?: boolean;
@@ -69,6 +174,29 @@ export interface SendOptions {
   verify?: boolean;
   cert?: string;
   proxies?: PairsInit;
+}
+
+/** What `Session.mergeEnvironmentSettings` found for a URL. */
+export interface EnvironmentSettings {
+  /** The proxies that apply, after request, session and environment (with `trustEnv`). */
+  proxies: readonly Pair[];
+  stream: boolean;
+  verify: boolean;
+  /** From `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE` (with `trustEnv`). */
+  caBundle: string | null;
+  cert: string | null;
+  /** True when netrc credentials would be used for this URL. */
+  netrcAuth: boolean;
+}
+
+/** One link of a `Link` header (RFC 8288). */
+export interface Link {
+  /** The target, resolved against the response URL. */
+  readonly url: string;
+  /** The `rel` parameter, or null. */
+  readonly rel: string | null;
+  /** The other parameters, in order. */
+  readonly params: readonly Pair[];
 }
 
 export interface Cookie {
@@ -129,7 +257,7 @@ export declare class Response implements Disposable {
   readonly elapsedMs: number;
   /** The cookies this response set (already in the session's jar). */
   cookies(): Cookie[];
-  /** The charset `text()` uses; settable to `utf-8`, `iso-8859-1`, `us-ascii`. */
+  /** The charset `text()` and `readLine()` use; settable to `utf-8`, `iso-8859-1`, `windows-1252`, `us-ascii`. */
   encoding: string;
   readonly isRedirect: boolean;
   readonly isPermanentRedirect: boolean;
@@ -143,6 +271,15 @@ export declare class Response implements Disposable {
   /** Up to `max` bytes of a streamed body (default 65536), null at the end. */
   readChunk(max?: number): Uint8Array | null;
   iterContent(chunkSize?: number): Generator<Uint8Array, void, void>;
+  /**
+   * The next line (split on `\n`, a trailing `\r` removed, decoded in `encoding`), or
+   * null at the end; after the end of a streamed body, StreamConsumedError. Shares
+   * its position with `readChunk`.
+   */
+  readLine(): string | null;
+  iterLines(): Generator<string, void, void>;
+  /** The `Link` header's links keyed by `rel` (by URL when a link has none): `r.links.next?.url`. */
+  readonly links: Readonly<Record<string, Link>>;
   [Symbol.dispose](): void;
 }
 
@@ -174,6 +311,34 @@ export declare class Session implements Disposable {
   set proxies(proxies: PairsInit);
   get timeout(): Timeouts | null;
   set timeout(timeout: TimeoutInit | null);
+  /**
+   * The retry policy of every request (it beats the adapter's); null by default.
+   * Connection set-up failures are retried for any method; read failures and retried
+   * statuses only for idempotent ones. Out of retries on a status: RetryError; on an
+   * error: that error.
+   */
+  get retries(): RetryPolicy | null;
+  /** Retries in all, a policy (omitted fields: RETRY_DEFAULTS), or null for none. */
+  set retries(policy: RetryInit | null);
+  /** Relative request URLs are resolved against it; reading leaves out userinfo. */
+  get baseUrl(): string | null;
+  /** An absolute URL: a string, or a URL (anything with a string `href`); null for none. */
+  set baseUrl(url: string | { readonly href: string } | null);
+  /** Every 4xx/5xx response throws HTTPError (without `.response`). Defaults to false. */
+  errorForStatus: boolean;
+  /**
+   * The most decoded bytes a body read into memory may have (256 MiB by default):
+   * a Number, or a BigInt when too large to be exact as one. Set a safe integer or a BigInt.
+   */
+  get maxBodySize(): number | bigint;
+  set maxBodySize(bytes: number | bigint);
+
+  /** Settings and cookies as JSON text; auth and Authorization headers only with `includeSecrets`. */
+  exportState(options?: { includeSecrets?: boolean }): string;
+  /** Replace settings and cookies with `exportState` text; nothing changes on error. */
+  importState(state: string): void;
+  /** The settings a request to `url` would use with the environment merged in. */
+  mergeEnvironmentSettings(url: string, options?: SendOptions): EnvironmentSettings;
 
   request(method: string, url: string, options?: RequestOptions): Response;
   get(url: string, options?: RequestOptions): Response;
@@ -231,7 +396,12 @@ export declare class HTTPError extends RequestsError {
   response?: Response;
 }
 export declare class JSONDecodeError extends RequestsError {}
+/** content-decoding: also a body that decodes past `maxBodySize` (a decompression bomb). */
 export declare class ContentDecodingError extends RequestsError {}
+/** body-too-large: a body (or line) read into memory is over the session's `maxBodySize`. */
+export declare class BodyTooLarge extends RequestsError {}
+/** retry: out of retries on a retried status (`Max retries exceeded with url: ...`). */
+export declare class RetryError extends RequestsError {}
 export declare class StreamConsumedError extends RequestsError {}
 export declare class SessionClosed extends RequestsError {}
 export declare class Unsupported extends RequestsError {}

@@ -83,6 +83,13 @@ export class HTTPError extends RequestsError {
 }
 export class JSONDecodeError extends RequestsError {}
 export class ContentDecodingError extends RequestsError {}
+/** A body read into memory (or one line of it) is larger than the session's `maxBodySize`. */
+export class BodyTooLarge extends RequestsError {}
+/**
+ * The retry policy ran out on a retried status (urllib3's MaxRetryError: `Max retries
+ * exceeded with url: ...`). Retries that end on an error throw that last error instead.
+ */
+export class RetryError extends RequestsError {}
 export class StreamConsumedError extends RequestsError {}
 export class SessionClosed extends RequestsError {}
 /** A setting wasi:http cannot honour (verify=false, cert, an applicable proxy). */
@@ -107,6 +114,8 @@ const ERROR_CLASSES = {
   'http-status': HTTPError,
   'json-decode': JSONDecodeError,
   'content-decoding': ContentDecodingError,
+  'body-too-large': BodyTooLarge,
+  retry: RetryError,
   'stream-consumed': StreamConsumedError,
   'session-closed': SessionClosed,
   unsupported: Unsupported,
@@ -185,23 +194,37 @@ function toBytes(data) {
   return undefined;
 }
 
-/** `['user', 'pass']`, `{username, password}` or `{bearer: token}` -> WIT `auth`. */
-function toAuth(auth) {
-  if (Array.isArray(auth) && auth.length === 2) {
-    return { tag: 'basic', val: { username: String(auth[0]), password: String(auth[1]) } };
+/** `[username, password]` or `{username, password}` -> WIT `credentials`. */
+function toCredentials(value, what) {
+  if (Array.isArray(value) && value.length === 2) return { username: String(value[0]), password: String(value[1]) };
+  if (value && typeof value === 'object' && 'username' in value) {
+    return { username: String(value.username), password: String(value.password ?? '') };
   }
-  if (auth && typeof auth === 'object') {
-    if ('bearer' in auth) return { tag: 'bearer', val: String(auth.bearer) };
-    if ('username' in auth) {
-      return { tag: 'basic', val: { username: String(auth.username), password: String(auth.password ?? '') } };
-    }
-  }
-  throw new TypeError('auth: expected [username, password], {username, password} or {bearer: token}');
+  throw new TypeError(`${what}: expected [username, password] or {username, password}`);
 }
 
+/**
+ * `['user', 'pass']` or `{username, password}` (Basic), `{bearer: token}`, or
+ * `{digest: ['user', 'pass'] | {username, password}}` (Digest) -> WIT `auth`.
+ */
+function toAuth(auth) {
+  if (Array.isArray(auth) && auth.length === 2) return { tag: 'basic', val: toCredentials(auth, 'auth') };
+  if (auth && typeof auth === 'object') {
+    if ('bearer' in auth) return { tag: 'bearer', val: String(auth.bearer) };
+    if ('digest' in auth) return { tag: 'digest', val: toCredentials(auth.digest, 'auth.digest') };
+    if ('username' in auth) return { tag: 'basic', val: toCredentials(auth, 'auth') };
+  }
+  throw new TypeError(
+    'auth: expected [username, password], {username, password}, {bearer: token} or {digest: [username, password]}',
+  );
+}
+
+/** WIT `auth` -> `{username, password}`, `{bearer}` or `{digest: {username, password}}`; none -> null. */
 function fromAuth(auth) {
   if (auth === undefined) return null;
-  return auth.tag === 'basic' ? { ...auth.val } : { bearer: auth.val };
+  if (auth.tag === 'basic') return { ...auth.val };
+  if (auth.tag === 'digest') return { digest: { ...auth.val } };
+  return { bearer: auth.val };
 }
 
 /**
@@ -229,10 +252,81 @@ function toTimeout(timeout) {
   throw new TypeError('timeout: expected milliseconds or {connectMs, readMs}');
 }
 
-/** `json` (any value, JSON.stringify'd) or `data` (string, bytes, or form pairs) -> WIT `body`. */
-function toBody(json, data) {
-  if (json !== undefined && data !== undefined) throw new TypeError('give either json or data, not both');
+const utf8 = new TextEncoder();
+
+/** A part's content: a string (UTF-8) or bytes (Uint8Array, Buffer, any view, ArrayBuffer). */
+function partData(value, what) {
+  const bytes = typeof value === 'string' ? utf8.encode(value) : toBytes(value);
+  if (!bytes) throw new TypeError(`${what}: expected a string or bytes, got ${value === null ? 'null' : typeof value}`);
+  return bytes;
+}
+
+const PART_KEYS = new Set(['name', 'data', 'filename', 'contentType', 'headers']);
+
+/** `{name, data, filename?, contentType?, headers?}` -> WIT `part` (a file part when it has a filename). */
+function toPart(part, what) {
+  checkKeys(part, PART_KEYS, what);
+  const { name, data, filename, contentType, headers } = part;
+  if (typeof name !== 'string') throw new TypeError(`${what}.name: expected a string`);
+  return {
+    name,
+    filename: filename == null ? undefined : String(filename),
+    contentType: contentType == null ? undefined : String(contentType),
+    headers: toPairs(headers ?? undefined, `${what}.headers`) ?? [],
+    data: partData(data, `${what}.data`),
+  };
+}
+
+/**
+ * One entry of requests' `files`: the content alone (the field name is the
+ * filename, as in requests), or `[filename, data, contentType?, headers?]`
+ * (a `null` filename makes a plain field) -> WIT `part`.
+ */
+function toFilePart(name, spec, what) {
+  if (!Array.isArray(spec)) return { name, filename: name, contentType: undefined, headers: [], data: partData(spec, what) };
+  if (spec.length < 2 || spec.length > 4) {
+    throw new TypeError(`${what}: expected the content or [filename, data, contentType?, headers?]`);
+  }
+  const [filename, data, contentType, headers] = spec;
+  return toPart({ name, filename, data, contentType, headers }, what);
+}
+
+/** `files`: an object, or `[name, spec]` pairs (or any iterable of them) to repeat a name. */
+function toFileParts(files) {
+  const entries = isPlainObject(files) ? Object.entries(files) : files;
+  if (entries === null || typeof entries !== 'object' || typeof entries[Symbol.iterator] !== 'function') {
+    throw new TypeError('files: expected an object or [name, file] pairs');
+  }
+  const parts = [];
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2) throw new TypeError('files: expected [name, file] pairs');
+    const name = String(entry[0]);
+    parts.push(toFilePart(name, entry[1], `files["${name}"]`));
+  }
+  return parts;
+}
+
+/**
+ * The body options -> WIT `body`: `json` (any value, JSON.stringify'd); `data` (a
+ * string, bytes, or form pairs); `files` (multipart, after the form fields of
+ * `data`, as requests does); or `multipart` (the parts spelled out).
+ */
+function toBody({ json, data, files, multipart }) {
+  const given = Object.entries({ json, data, files, multipart }).filter(([, v]) => v !== undefined).map(([k]) => k);
+  const allowed = given.length <= 1 || (given.length === 2 && given.includes('data') && given.includes('files'));
+  if (!allowed) throw new TypeError(`give one body option (json, data, files or multipart), or data with files; got ${given.join(' and ')}`);
   if (json !== undefined) return { tag: 'json', val: JSON.stringify(json) };
+  if (multipart !== undefined) {
+    if (!Array.isArray(multipart)) throw new TypeError('multipart: expected an array of parts');
+    return { tag: 'multipart', val: multipart.map((part, i) => toPart(part, `multipart[${i}]`)) };
+  }
+  if (files !== undefined) {
+    if (typeof data === 'string' || toBytes(data)) throw new TypeError('data: with files it must be form fields, not a string or bytes');
+    const fields = (toPairs(data, 'data') ?? []).map(([name, value]) => (
+      { name, filename: undefined, contentType: undefined, headers: [], data: utf8.encode(value) }
+    ));
+    return { tag: 'multipart', val: [...fields, ...toFileParts(files)] };
+  }
   if (data === undefined) return undefined;
   if (typeof data === 'string') return { tag: 'text', val: data };
   const bytes = toBytes(data);
@@ -240,8 +334,118 @@ function toBody(json, data) {
   return { tag: 'form', val: toPairs(data, 'data') };
 }
 
+/** Checks a WIT u16 (jco would wrap 65536 to 0). */
+function u16(value, what) {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
+    throw new RangeError(`${what}: expected an integer from 0 to 65535, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * What a retry policy's omitted fields become: the component's default policy
+ * (urllib3's `Retry(3)`, idempotent methods only, `Retry-After` respected on
+ * 413/429/503, no forcelist) with a backoff of 100 ms doubling up to 10 s plus up
+ * to 50 ms of jitter, and `Retry-After` waits cut at 30 s. `null` counts and
+ * methods mean "`total` limits it" and "the idempotent methods". An omitted
+ * `backoffMaxMs` is raised to `backoffFactorMs` when that is larger.
+ */
+export const RETRY_DEFAULTS = Object.freeze({
+  total: 3,
+  connect: null,
+  read: null,
+  status: null,
+  backoffFactorMs: 100,
+  backoffMaxMs: 10_000,
+  backoffJitterMs: 50,
+  statusForcelist: Object.freeze([]),
+  allowedMethods: null,
+  respectRetryAfter: true,
+  retryAfterMaxMs: 30_000,
+});
+const RETRY_KEYS = new Set(Object.keys(RETRY_DEFAULTS));
+
+function iterableOf(value, what) {
+  if (value === null || typeof value !== 'object' || typeof value[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${what}: expected an array (or any iterable)`);
+  }
+  return [...value];
+}
+
+/**
+ * A number (retries in all, the rest defaulted) or `{total, connect, read, status,
+ * backoffFactorMs, backoffMaxMs, backoffJitterMs, statusForcelist, allowedMethods,
+ * respectRetryAfter, retryAfterMaxMs}` (omitted or undefined fields: RETRY_DEFAULTS)
+ * -> WIT `retry-policy`. Types and ranges are checked here; what the component checks
+ * (a backoff cap below the factor, a status outside 100-599, a method that is not a
+ * token) throws InvalidRequest (`invalid-option`) from the setter.
+ */
+function toRetryPolicy(init, what = 'retries') {
+  if (typeof init === 'number') init = { total: init };
+  if (init === null || typeof init !== 'object' || Array.isArray(init)) {
+    throw new TypeError(`${what}: expected a number of retries or a policy object`);
+  }
+  checkKeys(init, RETRY_KEYS, what);
+  const field = (key) => (init[key] === undefined ? RETRY_DEFAULTS[key] : init[key]);
+  const count = (key) => {
+    const value = field(key);
+    return value === null ? undefined : u32(value, `${what}.${key}`);
+  };
+  const backoffFactorMs = u32(field('backoffFactorMs'), `${what}.backoffFactorMs`);
+  const backoffMaxMs = init.backoffMaxMs === undefined
+    ? Math.max(RETRY_DEFAULTS.backoffMaxMs, backoffFactorMs)
+    : u32(init.backoffMaxMs, `${what}.backoffMaxMs`);
+  const statuses = iterableOf(field('statusForcelist'), `${what}.statusForcelist`)
+    .map((status, i) => u16(status, `${what}.statusForcelist[${i}]`));
+  const methods = field('allowedMethods');
+  const respectRetryAfter = field('respectRetryAfter');
+  if (typeof respectRetryAfter !== 'boolean') throw new TypeError(`${what}.respectRetryAfter: expected a boolean`);
+  return {
+    total: u32(field('total'), `${what}.total`),
+    connect: count('connect'),
+    read: count('read'),
+    status: count('status'),
+    backoffFactorMs,
+    backoffMaxMs,
+    backoffJitterMs: u32(field('backoffJitterMs'), `${what}.backoffJitterMs`),
+    statusForcelist: Uint16Array.from(statuses),
+    allowedMethods: methods === null ? undefined : iterableOf(methods, `${what}.allowedMethods`).map((method, i) => {
+      if (typeof method !== 'string') throw new TypeError(`${what}.allowedMethods[${i}]: expected a string`);
+      return method;
+    }),
+    respectRetryAfter,
+    retryAfterMaxMs: u32(field('retryAfterMaxMs'), `${what}.retryAfterMaxMs`),
+  };
+}
+
+/** WIT `retry-policy` (or none) -> every field spelled out (`null` for none), or null. */
+function fromRetryPolicy(policy) {
+  if (policy === undefined) return null;
+  return {
+    total: policy.total,
+    connect: policy.connect ?? null,
+    read: policy.read ?? null,
+    status: policy.status ?? null,
+    backoffFactorMs: policy.backoffFactorMs,
+    backoffMaxMs: policy.backoffMaxMs,
+    backoffJitterMs: policy.backoffJitterMs,
+    statusForcelist: Array.from(policy.statusForcelist),
+    allowedMethods: policy.allowedMethods === undefined ? null : [...policy.allowedMethods],
+    respectRetryAfter: policy.respectRetryAfter,
+    retryAfterMaxMs: policy.retryAfterMaxMs,
+  };
+}
+
+/** An adapter's retry policy (used for requests whose session sets none), or null. */
+export function adapterRetries(adapter) { return fromRetryPolicy(call(() => adapter.retries())); }
+/** Set an adapter's retry policy, as `Session.retries` takes it; null for none. */
+export function setAdapterRetries(adapter, policy) {
+  const wit = policy == null ? undefined : toRetryPolicy(policy, 'adapter retries');
+  call(() => adapter.setRetries(wit));
+}
+
 const REQUEST_OPTIONS = new Set([
-  'params', 'headers', 'cookies', 'json', 'data', 'auth', 'timeout',
+  'params', 'headers', 'cookies', 'json', 'data', 'files', 'multipart', 'auth', 'timeout',
   'allowRedirects', 'stream', 'verify', 'cert', 'proxies',
 ]);
 const SEND_OPTIONS = new Set(['timeout', 'allowRedirects', 'stream', 'verify', 'cert', 'proxies']);
@@ -261,7 +465,7 @@ function toRequestOptions(options = {}) {
     params: toPairs(options.params, 'params', true),
     headers: toPairs(options.headers, 'headers', true),
     cookies: toPairs(options.cookies, 'cookies'),
-    body: toBody(options.json, options.data),
+    body: toBody(options),
     // null or false: no auth for this request; undefined: the session's.
     auth: auth === undefined ? undefined : auth === null || auth === false
       ? { tag: 'disable' } : { tag: 'replace', val: toAuth(auth) },
@@ -298,6 +502,26 @@ function toSeconds(expires) {
 }
 
 const frozenPairs = (pairs) => Object.freeze(pairs.map((p) => Object.freeze(p)));
+
+const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * Checks a WIT u64 (jco would wrap -1 to 2**64 - 1): a BigInt from 0 to 2**64 - 1,
+ * or a Number that is a non-negative safe integer (larger ones may not be exact).
+ */
+function u64(value, what) {
+  if (typeof value === 'bigint' && value >= 0n && value <= U64_MAX) return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  throw new RangeError(`${what}: expected a safe non-negative integer or a BigInt below 2**64, got ${value}`);
+}
+
+/** A WIT u64 as a Number when it is exact as one, else as the BigInt. */
+const fromU64 = (value) => (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
+
+/** WIT `link` -> `{url, rel, params}` (`rel` null when absent; params as frozen pairs). */
+function fromLink({ url, rel, params }) {
+  return Object.freeze({ url, rel: rel ?? null, params: frozenPairs(params) });
+}
 
 // ---------------------------------------------------------------------------
 // Resources
@@ -375,6 +599,23 @@ export class Response {
   *iterContent(chunkSize = 65536) {
     for (let chunk; (chunk = this.readChunk(chunkSize)) !== null;) yield chunk;
   }
+  /**
+   * The next line of the body (split on `\n`, a trailing `\r` removed, decoded in
+   * `encoding`), or null at the end. Shares its position with `readChunk`.
+   */
+  readLine() { return call(() => this.raw.readLine()) ?? null; }
+  /** Iterates over the lines of the body (requests' `iter_lines`), streamed or not. */
+  *iterLines() {
+    for (let line; (line = this.readLine()) !== null;) yield line;
+  }
+  /**
+   * The links of the `Link` headers (RFC 8288), keyed by `rel` (by URL when a link
+   * has none; a later link of the same key wins, as in requests): `r.links.next?.url`.
+   * Each is `{url, rel, params}`, the URL resolved against the response URL.
+   */
+  get links() {
+    return Object.freeze(Object.fromEntries(this.raw.links().map((link) => [link.rel || link.url, fromLink(link)])));
+  }
   /** Frees the component's response handle (jco also frees it when garbage-collected). */
   [Symbol.dispose]() { this.raw[Symbol.dispose](); }
 }
@@ -398,9 +639,12 @@ export class Session {
   get params() { return frozenPairs(call(() => this.raw.params())); }
   set params(params) { call(() => this.raw.setParams(toPairs(params, 'params'))); }
 
-  /** `{username, password}`, `{bearer}` or null. */
+  /** `{username, password}` (Basic), `{bearer}`, `{digest: {username, password}}`, or null. */
   get auth() { return fromAuth(call(() => this.raw.auth())); }
-  /** `[username, password]`, `{username, password}`, `{bearer: token}`, or null for none. */
+  /**
+   * `[username, password]` or `{username, password}` (Basic), `{bearer: token}`,
+   * `{digest: [username, password]}` (or `{digest: {username, password}}`), or null for none.
+   */
   set auth(auth) { call(() => this.raw.setAuth(auth == null ? undefined : toAuth(auth))); }
 
   /** The cookies in the jar; `expires` is seconds since the epoch or undefined. */
@@ -429,6 +673,73 @@ export class Session {
   get timeout() { return call(() => this.raw.timeout()) ?? null; }
   /** Milliseconds (connect and read), `{connectMs, readMs}`, or null for none. */
   set timeout(timeout) { call(() => this.raw.setTimeout(timeout == null ? undefined : toTimeout(timeout))); }
+
+  /**
+   * The retry policy of every request (it beats the adapter's), every field spelled
+   * out, or null (the default: no retries unless the adapter has a policy).
+   */
+  get retries() { return fromRetryPolicy(call(() => this.raw.retries())); }
+  /**
+   * A number of retries in all, a policy object (omitted fields: RETRY_DEFAULTS), or
+   * null for none. Connection set-up failures are retried for any method; read
+   * failures and retried statuses only for idempotent methods (`allowedMethods`
+   * narrows them). Out of retries on a status: RetryError; on an error: that error.
+   */
+  set retries(policy) {
+    const wit = policy == null ? undefined : toRetryPolicy(policy);
+    call(() => this.raw.setRetries(wit));
+  }
+
+  /** The URL relative request URLs are resolved against (userinfo left out), or null. */
+  get baseUrl() { return call(() => this.raw.baseUrl()) ?? null; }
+  /** An absolute URL (a string, or a URL: anything with a string `href`), or null for none. */
+  set baseUrl(url) {
+    const href = url == null ? undefined : typeof url === 'string' ? url : url?.href;
+    if (url != null && typeof href !== 'string') throw new TypeError('baseUrl: expected a string, a URL or null');
+    call(() => this.raw.setBaseUrl(href));
+  }
+  /** Every 4xx and 5xx response throws HTTPError (without `.response`: the error carries none). */
+  get errorForStatus() { return call(() => this.raw.errorForStatus()); }
+  set errorForStatus(on) { call(() => this.raw.setErrorForStatus(Boolean(on))); }
+  /**
+   * The most decoded bytes a body read into memory may have (256 MiB by default);
+   * past it BodyTooLarge (or ContentDecodingError while decompressing). A Number,
+   * or a BigInt when it is too large to be exact as a Number.
+   */
+  get maxBodySize() { return fromU64(call(() => this.raw.maxBodySize())); }
+  /** A non-negative safe integer Number, or a BigInt up to 2**64 - 1. */
+  set maxBodySize(bytes) { call(() => this.raw.setMaxBodySize(u64(bytes, 'maxBodySize'))); }
+
+  /**
+   * The settings and cookies as JSON text, for `importState` in another session.
+   * Auth and `Authorization` / `Proxy-Authorization` headers only with `includeSecrets`.
+   */
+  exportState({ includeSecrets = false } = {}) {
+    if (typeof includeSecrets !== 'boolean') throw new TypeError('includeSecrets: expected a boolean');
+    return call(() => this.raw.exportState(includeSecrets));
+  }
+  /** Replace the settings and cookies with an `exportState` text; nothing changes on error. */
+  importState(state) {
+    if (typeof state !== 'string') throw new TypeError('importState: expected the JSON text exportState gave');
+    call(() => this.raw.importState(state));
+  }
+  /**
+   * The settings a request to `url` would be sent with once the environment is
+   * merged in (requests' `merge_environment_settings`): `{proxies, stream, verify,
+   * caBundle, cert, netrcAuth}`.
+   */
+  mergeEnvironmentSettings(url, options) {
+    const opts = toSendOptions(options);
+    const merged = call(() => this.raw.mergeEnvironmentSettings(url, opts));
+    return {
+      proxies: frozenPairs(merged.proxies),
+      stream: merged.stream,
+      verify: merged.verify,
+      caBundle: merged.caBundle ?? null,
+      cert: merged.cert ?? null,
+      netrcAuth: merged.netrcAuth,
+    };
+  }
 
   /** Send a request, merged with the session's settings, following redirects. */
   request(method, url, options) {

@@ -43,6 +43,23 @@ def tour(base: str) -> None:
         r = s.get(f"{base}/stream/3", stream=True)
         print(f"GET  /stream/3 lines -> {list(r.iter_lines(decode_unicode=True))}")
 
+        r = s.get(f"{base}/digest-auth/auth/alice/s3cret/SHA-256",
+                  auth=requests.HTTPDigestAuth("alice", "s3cret"))
+        print(f"GET  /digest-auth -> {r.status_code} after {[h.status_code for h in r.history]}")
+
+        r = s.post(f"{base}/post", data={"title": "notes"},
+                   files={"file": ("notes.txt", b"line one\nline two", "text/plain")})
+        print(f"POST /post multipart -> form={r.json()['form']} files={r.json()['files']}")
+
+        s.retries = requests.Retry(total=2, backoff_factor=0.01, status_forcelist=[502, 503])
+        try:
+            s.get(f"{base}/status/503")
+        except requests.RetryError as e:
+            print(f"GET  /status/503 with retries -> {type(e).__name__} [{e.kind}] {e}")
+        r = s.post(f"{base}/status/503")
+        print(f"POST /status/503 with retries -> {r.status_code} (a POST is not retried)")
+        s.retries = None
+
         for url, what in [(f"{base}/status/404", "raise_for_status"),
                           (f"{base}/delay/3", "read timeout"),
                           ("example.com/no-scheme", "missing schema")]:

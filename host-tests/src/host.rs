@@ -41,7 +41,7 @@ pub use bindings::exports::requests::http::session::Guest as SessionApi;
 pub use bindings::exports::requests::http::types::{
     AdapterOptions, Auth, AuthOverride, Body, CannedResponse, Cookie, Credentials, Error,
     Guest as TypesApi, HttpStatusError, Link, NewCookie, Part, RecordedRequest, RequestOptions,
-    SendOptions, Timeout, TooManyRedirectsError, TransportError,
+    RetryPolicy, SendOptions, Timeout, TooManyRedirectsError, TransportError,
 };
 pub use bindings::{Client, ClientPre};
 pub use wasmtime::component::ResourceAny;
@@ -68,6 +68,8 @@ pub struct HostState {
     pub table: ResourceTable,
     /// How outgoing requests are sent. Defaults to [`StockTransport`].
     pub transport: Box<dyn WasiHttpHooks>,
+    /// Caps on the guest's memory (none unless [`HarnessBuilder::memory_limit`]).
+    pub limits: wasmtime::StoreLimits,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
 }
@@ -213,9 +215,18 @@ pub fn send_opts() -> SendOptions {
 pub struct HarnessBuilder {
     env: Vec<(String, String)>,
     transport: Box<dyn WasiHttpHooks>,
+    memory_limit: Option<usize>,
 }
 
 impl HarnessBuilder {
+    /// Caps each linear memory of the guest at `bytes`: growing past it fails
+    /// in the guest (an allocation failure, which would trap), so a test can
+    /// show that work stays within a memory budget.
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
     /// Adds an environment variable visible to the guest. Nothing is inherited from the host process.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.push((key.into(), value.into()));
@@ -244,15 +255,21 @@ impl HarnessBuilder {
             .stderr(stderr.clone())
             .envs(&self.env)
             .build();
+        let mut limits = wasmtime::StoreLimitsBuilder::new();
+        if let Some(bytes) = self.memory_limit {
+            limits = limits.memory_size(bytes);
+        }
         let state = HostState {
             wasi,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             transport: self.transport,
+            limits: limits.build(),
             stdout,
             stderr,
         };
         let mut store = Store::new(engine(), state);
+        store.limiter(|state| &mut state.limits);
         let client = client_pre()?
             .instantiate_async(&mut store)
             .await
@@ -292,6 +309,7 @@ impl Harness {
         HarnessBuilder {
             env: Vec::new(),
             transport: Box::new(StockTransport),
+            memory_limit: None,
         }
     }
 

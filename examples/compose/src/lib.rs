@@ -82,6 +82,7 @@ fn describe(error: Error) -> String {
         Error::JsonDecode(m) => ("response is not JSON", m),
         Error::ContentDecoding(m) => ("content decoding error", m),
         Error::BodyTooLarge(m) => ("body too large", m),
+        Error::Retry(m) => ("retries exhausted", m),
         Error::StreamConsumed(m) => ("body already read", m),
         Error::SessionClosed => ("session closed", "the session is closed".to_string()),
         Error::Unsupported(m) => ("unsupported", m),

@@ -149,7 +149,7 @@ test('gzip bodies are decoded by the component', () => {
   const r = s.get(url('/gzip'));
   assert.equal(r.header('Content-Encoding'), 'gzip');
   assert.equal(r.json().gzipped, true);
-  assert.equal(r.json().headers['Accept-Encoding'], 'gzip, deflate');
+  assert.equal(r.json().headers['Accept-Encoding'], 'gzip, deflate, br, zstd');
 });
 
 test('prepared requests can be changed and sent', () => {

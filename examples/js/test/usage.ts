@@ -1,7 +1,9 @@
 // Owns a compile-only use of the requests.d.ts types (checked by test/types.test.mjs); it is never run.
 import {
   Session, Response, Adapter, RequestsError, HTTPError, TooManyRedirects, ConnectionError,
-  TransportError, fromComponentError, raw, type Cookie, type RequestOptions,
+  TransportError, BodyTooLarge, fromComponentError, raw, type Cookie, type RequestOptions, type Auth,
+  type Link, type EnvironmentSettings, type Part, type FilesInit, RetryError, RETRY_DEFAULTS, adapterRetries,
+  setAdapterRetries, type RetryPolicy, type RetryOptions, type RetryInit,
 } from 'requests-component';
 
 const log = (..._values: unknown[]): void => undefined;
@@ -57,5 +59,93 @@ export function use(base: string): void {
     const mapped = fromComponentError(e);
   }
   void [status, body, bytes, hops, expires, rawResponse];
+  s.close();
+}
+
+export function useExtras(base: string): void {
+  const s = new Session();
+  s.auth = { digest: ['user', 'pass'] };
+  s.auth = { digest: { username: 'user', password: 'pass' } };
+  const auth: Auth | null = s.auth;
+  if (auth && 'digest' in auth) log(auth.digest.username, auth.digest.password);
+  s.get(`${base}/digest-auth/auth/u/p/SHA-256`, { auth: { digest: ['u', 'p'] } });
+
+  const files: FilesInit = {
+    notes: ['notes.txt', 'text', 'text/plain', { 'X-Part': '1' }],
+    raw: new Uint8Array([1, 2]),
+    field: [null, 'value'],
+  };
+  s.post(`${base}/post`, { data: { title: 'x' }, files });
+  s.post(`${base}/post`, { files: [['f', 'one'], ['f', new ArrayBuffer(2)]] });
+  const parts: Part[] = [
+    { name: 'a', data: '1' },
+    { name: 'doc', filename: 'd.bin', contentType: 'application/pdf', headers: [['X-Part', '2']], data: new Uint8Array(3) },
+  ];
+  s.post(`${base}/post`, { multipart: parts });
+
+  const r = s.get(`${base}/lines/3`, { stream: true });
+  const first: string | null = r.readLine();
+  for (const line of r.iterLines()) line.toUpperCase();
+  const next: Link | undefined = r.links['next'];
+  const nextUrl: string | undefined = r.links.next?.url;
+  const rel: string | null | undefined = next?.rel;
+  next?.params.map(([name, value]) => `${name}=${value}`);
+
+  s.baseUrl = `${base}/api/`;
+  s.baseUrl = { href: `${base}/v2/` }; // a URL
+  s.baseUrl = null;
+  const baseUrl: string | null = s.baseUrl;
+  s.errorForStatus = true;
+  const strict: boolean = s.errorForStatus;
+  s.maxBodySize = 1 << 20;
+  s.maxBodySize = 2n ** 40n;
+  const limit: number | bigint = s.maxBodySize;
+
+  const state: string = s.exportState();
+  s.exportState({ includeSecrets: true });
+  new Session().importState(state);
+  const env: EnvironmentSettings = s.mergeEnvironmentSettings(`${base}/get`, { stream: true });
+  const caBundle: string | null = env.caBundle;
+  const proxy: string | undefined = env.proxies[0]?.[1];
+
+  try {
+    s.get(`${base}/bytes/1000`);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) log(e.kind, e.message);
+  }
+  void [first, nextUrl, rel, baseUrl, strict, limit, caBundle, proxy, env.netrcAuth];
+  s.close();
+}
+
+export function useRetries(base: string): void {
+  const s = new Session();
+  s.retries = 3;
+  s.retries = {
+    total: 5, connect: 2, read: null, statusForcelist: new Set([502, 503]), allowedMethods: ['GET'],
+    backoffFactorMs: 50, backoffJitterMs: 0, respectRetryAfter: false,
+  };
+  const policy: RetryPolicy | null = s.retries;
+  if (policy) {
+    const statuses: number[] = policy.statusForcelist;
+    const methods: string[] | null = policy.allowedMethods;
+    const connect: number | null = policy.connect;
+    s.retries = { ...policy, total: policy.total + 1 };
+    void [statuses, methods, connect];
+  }
+  s.retries = null;
+  const options: RetryOptions = { total: RETRY_DEFAULTS.total, backoffMaxMs: RETRY_DEFAULTS.backoffMaxMs };
+  const init: RetryInit = options;
+
+  const adapter = Adapter.http({});
+  setAdapterRetries(adapter, init);
+  setAdapterRetries(adapter, null);
+  const adapterPolicy: RetryPolicy | null = adapterRetries(adapter);
+  s.mount(base, adapter);
+  try {
+    s.get(`${base}/status/503`);
+  } catch (e) {
+    if (e instanceof RetryError) log(e.kind, e.message);
+  }
+  void adapterPolicy;
   s.close();
 }

@@ -13,10 +13,12 @@ This module owns everything that touches `wasmtime` directly:
 
 How wasmtime-py 50 maps this WIT (read from `wasmtime/component/_types.py`): a `result` or
 `option` or `variant` is *untagged* when its cases lift to disjoint Python classes, and then
-the value is simply the payload; otherwise it is a `Variant(tag, payload)`. Every
-`result<T, error>` here is untagged (no `T` lifts to a `Variant`), so the `ok` value comes back
-as-is and an error comes back as the `error` value, itself a tagged `Variant` (see `call_ok`;
-the per-type shapes are listed in `sessions.py`).
+the value is simply the payload; otherwise it is a `Variant(tag, payload)`. A
+`result<T, error>` is untagged unless `T` lifts to a `Variant` too: then the `ok` value comes
+back as-is and an error as the `error` value, itself a tagged `Variant`. The one tagged result
+is `session.auth`'s `result<option<auth>, error>` (`auth` is a tagged variant), which comes
+back as `Variant("ok" | "err", ...)`; `call_ok` takes both forms (the per-type shapes are
+listed in `sessions.py`).
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ class Instance:
 
         With wasmtime-py's untagged results, an `ok` value arrives bare and an `err` arrives as
         the (tagged) `error` `Variant`. A tagged result (`Variant("ok"|"err", ...)`), which a
-        future wasmtime-py or a `T` that lifts to a `Variant` would give, is handled too.
+        `T` that lifts to a `Variant` gives (`option<auth>`), is handled too.
         """
         value = self.call(interface, name, *args)
         if isinstance(value, Variant):

@@ -4,7 +4,9 @@ This module owns `Adapter`, `CannedResponse` and `RecordedRequest`. A guest reso
 one store, and each `Session` has its own store, so an `Adapter` made with `Adapter.http(...)` or
 `Adapter.scripted([...])` is only a description until it is mounted: the first `mount` creates
 the resource in that session's instance (errors such as a canned status outside 100-999 surface
-there), and the adapter then stays bound to that session.
+there), and the adapter then stays bound to that session. An adapter's retry policy
+(`retries=`, or the `retries` property) is used for the requests sent through it when the
+session sets none (requests' ``HTTPAdapter(max_retries=...)``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Unio
 
 from ._component import TYPES, Handle, Instance, rec
 from .exceptions import InvalidOption
+from .retries import Retry
 
 __all__ = ["Adapter", "CannedResponse", "RecordedRequest"]
 
@@ -78,22 +81,27 @@ class RecordedRequest:
 class Adapter:
     """A transport a session sends through for the URLs it is mounted on."""
 
-    def __init__(self, kind: str, spec: Any) -> None:
+    def __init__(self, kind: str, spec: Any, retries: Union[None, int, Retry] = None) -> None:
         self._kind = kind
         self._spec = spec
         self._handle: Optional[Handle] = None
         self._closed = False
+        self._retries = Retry.coerce(retries)
+        if self._retries is not None:
+            self._retries._to_wit()  # fail now on values the record cannot hold
 
     @classmethod
-    def http(cls, timeout: Any = None) -> "Adapter":
-        """The wasi:http adapter, with default timeouts (seconds, or ``(connect, read)``)."""
+    def http(cls, timeout: Any = None, retries: Union[None, int, Retry] = None) -> "Adapter":
+        """The wasi:http adapter, with default timeouts (seconds, or ``(connect, read)``) and a
+        retry policy (a `Retry`, an int as requests' ``max_retries``, or None)."""
         from .sessions import _timeout_record  # the one timeout conversion
-        return cls("wasi-http", rec(timeout=_timeout_record(timeout)))
+        return cls("wasi-http", rec(timeout=_timeout_record(timeout)), retries)
 
     @classmethod
-    def scripted(cls, responses: Iterable[Any]) -> "Adapter":
+    def scripted(cls, responses: Iterable[Any],
+                 retries: Union[None, int, Retry] = None) -> "Adapter":
         """An in-memory adapter answering from `responses` in order and recording requests."""
-        return cls("scripted", [CannedResponse.coerce(r) for r in responses])
+        return cls("scripted", [CannedResponse.coerce(r) for r in responses], retries)
 
     @classmethod
     def _from_handle(cls, handle: Handle) -> "Adapter":
@@ -113,7 +121,14 @@ class Adapter:
         else:
             resource = instance.call_ok(TYPES, "[static]adapter.scripted",
                                         [c._to_wit() for c in self._spec])
-        self._handle = Handle(instance, resource)
+        handle = Handle(instance, resource)
+        if self._retries is not None:
+            try:
+                handle.call_ok(TYPES, "[method]adapter.set-retries", self._retries._to_wit())
+            except BaseException:
+                handle.drop()
+                raise
+        self._handle = handle
         if self._closed:
             self.close()
         return self._handle
@@ -133,6 +148,24 @@ class Adapter:
         return [RecordedRequest(getattr(r, "method"), getattr(r, "url"), list(getattr(r, "headers")),
                                 getattr(r, "body"))
                 for r in self._handle.call(TYPES, "[method]adapter.received")]
+
+    @property
+    def retries(self) -> Optional[Retry]:
+        """The adapter's retry policy, used when the session sets none (default None: no
+        retries). Set a `Retry`, an int (requests' ``max_retries``) or None; an invalid policy
+        raises `InvalidOption` (before mounting, only what Python can check: the rest when
+        the adapter is mounted)."""
+        if self._handle is None:
+            return self._retries
+        return Retry._from_wit(self._handle.call(TYPES, "[method]adapter.retries"))
+
+    @retries.setter
+    def retries(self, value: Union[None, int, Retry]) -> None:
+        policy = Retry.coerce(value)
+        record = None if policy is None else policy._to_wit()
+        if self._handle is not None:
+            self._handle.call_ok(TYPES, "[method]adapter.set-retries", record)
+        self._retries = policy
 
     def close(self) -> None:
         """Close the adapter: later sends through it raise `SessionClosed`."""

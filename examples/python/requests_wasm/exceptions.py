@@ -6,7 +6,7 @@ name, e.g. ``"read-timeout"``; Python-side argument errors use the case they sta
 `.message` (the component's message). The names follow `requests.exceptions` so that code
 written against requests catches the same things; the cases requests has no class for get one
 here (`ConnectionRefused`, `NameResolutionError`, `InvalidMethod`, `InvalidCookie`,
-`InvalidOption`, `UnsupportedError`, `SessionClosed`, `TransportError`).
+`InvalidOption`, `BodyTooLargeError`, `UnsupportedError`, `SessionClosed`, `TransportError`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ __all__ = [
     "ProxyError", "SSLError", "Timeout", "ConnectTimeout", "ReadTimeout", "TransportError",
     "URLRequired", "TooManyRedirects", "MissingSchema", "InvalidSchema", "InvalidURL",
     "InvalidHeader", "InvalidMethod", "InvalidJSONError", "JSONDecodeError", "InvalidCookie",
-    "InvalidOption", "ContentDecodingError", "StreamConsumedError", "UnsupportedError",
-    "SessionClosed", "ERROR_CLASSES", "exception_from_wit",
+    "InvalidOption", "ContentDecodingError", "BodyTooLargeError", "RetryError",
+    "StreamConsumedError", "UnsupportedError", "SessionClosed", "ERROR_CLASSES",
+    "exception_from_wit",
 ]
 
 
@@ -195,9 +196,27 @@ class InvalidOption(RequestException, ValueError):
 
 
 class ContentDecodingError(RequestException):
-    """The body could not be decoded per its `Content-Encoding` (`error.content-decoding`)."""
+    """The body could not be decoded per its `Content-Encoding`, or it decoded past
+    `Session.max_body_size` (a decompression bomb) (`error.content-decoding`)."""
 
     default_kind = "content-decoding"
+
+
+class BodyTooLargeError(RequestException):
+    """A body read into memory (or one streamed line of `iter_lines`) is larger than
+    `Session.max_body_size` (`error.body-too-large`); requests has no such limit. Stream the
+    response (``stream=True``) and read it with `iter_content` to go past it."""
+
+    default_kind = "body-too-large"
+
+
+class RetryError(RequestException):
+    """The retry policy ran out while the server kept answering a retried status (`error.retry`):
+    "Max retries exceeded with url: ... (too many 503 error responses)", as requests raises
+    when urllib3's `MaxRetryError` comes from a response. Retries that run out on a failure
+    raise that failure instead (`ConnectionRefused`, `ReadTimeout`, ...)."""
+
+    default_kind = "retry"
 
 
 class StreamConsumedError(RequestException, TypeError):
@@ -238,6 +257,8 @@ ERROR_CLASSES: Dict[str, Type[RequestException]] = {
     "http-status": HTTPError,
     "json-decode": JSONDecodeError,
     "content-decoding": ContentDecodingError,
+    "body-too-large": BodyTooLargeError,
+    "retry": RetryError,
     "stream-consumed": StreamConsumedError,
     "session-closed": SessionClosed,
     "unsupported": UnsupportedError,

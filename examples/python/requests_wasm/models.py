@@ -1,5 +1,5 @@
 """Requests-style models over the component's resources: `Response`, `PreparedRequest`, `Request`
-and the auth helpers.
+and the auth helpers (`HTTPBasicAuth`, `HTTPDigestAuth`, `BearerAuth`).
 
 This module owns the Python faces of the WIT `response` and `prepared-request` resources.
 Attributes are fetched from the guest on first use and cached (a response does not change once
@@ -14,15 +14,16 @@ import datetime
 import json as _json
 from dataclasses import dataclass, field as dc_field
 from functools import cached_property
-from typing import Any, Iterator, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from wasmtime.component import ResourceAny
 
-from ._component import TYPES, Handle, Instance
+from ._component import TYPES, Handle, Instance, field
 from .exceptions import HTTPError
 from .structures import Cookie, Cookies, ResponseHeaders
 
-__all__ = ["HTTPBasicAuth", "BearerAuth", "Request", "PreparedRequest", "Response"]
+__all__ = ["HTTPBasicAuth", "HTTPDigestAuth", "BearerAuth", "Request", "PreparedRequest",
+           "Response"]
 
 _U32_MAX = 2**32 - 1
 #: The charset names the component's `set-encoding` accepts (it lower-cases and trims).
@@ -30,11 +31,32 @@ _RESTORABLE_ENCODINGS = frozenset({"utf-8", "utf8", "iso-8859-1", "iso8859-1", "
                                    "latin1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii"})
 
 
+def _strip_cr(line: Any) -> Any:
+    return line[:-1] if line.endswith("\r" if isinstance(line, str) else b"\r") else line
+
+
 class HTTPBasicAuth(NamedTuple):
     """Basic auth; a plain ``("user", "pass")`` tuple means the same and compares equal."""
 
     username: str
     password: str
+
+
+@dataclass(frozen=True)
+class HTTPDigestAuth:
+    """HTTP Digest auth (RFC 7616), as requests' `HTTPDigestAuth(username, password)`.
+
+    The component answers the server's 401 challenge (MD5, MD5-sess, SHA, SHA-256,
+    SHA-256-sess, SHA-512-256; qop ``auth`` or none) with one retry, then reuses the nonce with
+    a rising count; the 401 is kept in `Response.history`. Unlike a tuple, it never compares
+    equal to `HTTPBasicAuth` or ``("user", "pass")``.
+    """
+
+    username: str
+    password: str
+
+    def __repr__(self) -> str:
+        return f"HTTPDigestAuth(username={self.username!r}, password='***')"
 
 
 @dataclass(frozen=True)
@@ -292,19 +314,79 @@ class Response:
 
     def iter_lines(self, chunk_size: int = 512, decode_unicode: bool = False,
                    delimiter: Optional[Union[str, bytes]] = None) -> Iterator[Union[str, bytes]]:
-        """Iterate over the body line by line (as requests does, without line endings)."""
+        """Iterate over the body line by line, without line endings (requests' `iter_lines`).
+
+        Lines end at ``\\n`` and a ``\\r`` before it goes too, so ``\\r\\n`` never yields an
+        extra empty line (requests' `splitlines` can, when a chunk ends between the two); a last
+        line without ``\\n`` is still a line. Lines are `bytes`, or `str` in `encoding` with
+        ``decode_unicode=True``.
+
+        A streamed body is read by the component one line at a time (WIT `read-line`): only
+        that line is held in memory, a line longer than `Session.max_body_size` raises
+        `BodyTooLargeError`, and the position is shared with `iter_content`. A body already
+        read (not streamed, or after `content`) is split here, so iterating again gives the same
+        lines, as in requests. `chunk_size` only matters when the split happens in Python: with a
+        `delimiter` (the body is split on exactly that) or with an `encoding` the component
+        does not decode (e.g. ``shift_jis``).
+        """
+        if delimiter is None and self._content is None and self.encoding in _RESTORABLE_ENCODINGS:
+            if self._streamed:
+                return self._read_lines(decode_unicode)
+            return self._split_lines([self.text if decode_unicode else self.content], None)
+        return self._split_lines(self.iter_content(chunk_size, decode_unicode), delimiter)
+
+    def _read_lines(self, decode_unicode: bool) -> Iterator[Union[str, bytes]]:
+        """Lines from `read-line`. It decodes in `encoding`; for `bytes` the encoding is switched
+        to ISO-8859-1 around each call (every byte maps to the same code point, so encoding the
+        line back to latin-1 gives its bytes exactly), under the lock so no other call sees it."""
+        while True:
+            if decode_unicode:
+                line = self._call_ok("read-line")
+            else:
+                with self._handle.instance.lock:
+                    original = self.encoding
+                    self._call_ok("set-encoding", "iso-8859-1")
+                    try:
+                        line = self._call_ok("read-line")
+                    finally:
+                        self._call_ok("set-encoding", original)
+            if line is None:
+                return
+            yield line if decode_unicode else line.encode("latin-1")
+
+    @staticmethod
+    def _split_lines(chunks: Iterable[Any], delimiter: Any) -> Iterator[Any]:
+        """Split chunks (all `bytes` or all `str`) into lines: on `delimiter` exactly, else on
+        ``\\n`` with a trailing ``\\r`` removed (the component's rule); no empty last line."""
         pending: Any = None
-        for chunk in self.iter_content(chunk_size, decode_unicode):
+        for chunk in chunks:
             if pending is not None:
                 chunk = pending + chunk
-            lines = chunk.split(delimiter) if delimiter else chunk.splitlines()
-            if lines and lines[-1] and chunk and lines[-1][-1] == chunk[-1]:
-                pending = lines.pop()
-            else:
-                pending = None
-            yield from lines
-        if pending is not None:
-            yield pending
+            separator = delimiter or ("\n" if isinstance(chunk, str) else b"\n")
+            lines = chunk.split(separator)
+            pending = lines.pop()  # after the last separator: maybe the start of a longer line
+            for line in lines:
+                yield line if delimiter else _strip_cr(line)
+        if pending:
+            yield pending if delimiter else _strip_cr(pending)
+
+    @cached_property
+    def links(self) -> Dict[str, Dict[str, str]]:
+        """The `Link` headers (RFC 8288) keyed by `rel`, else by URL, as in requests:
+        ``r.links["next"]["url"]``. Each value holds ``url`` and every parameter of that link
+        (``rel``, ``title``, ...). Parsed by the component (WIT `links`): unlike requests, relative
+        URLs come back resolved against `url`, and quoted commas or semicolons stay in their
+        parameter."""
+        out: Dict[str, Dict[str, str]] = {}
+        for link in self._call("links"):
+            entry = {name: value for name, value in field(link, "params")}
+            # The component gives `rel` on its own and (unlike the WIT doc) not in `params`.
+            rel = field(link, "rel")
+            if rel is not None:
+                entry["rel"] = rel
+            entry["url"] = field(link, "url")
+            out[rel or entry["url"]] = entry
+        return out
 
     def __iter__(self) -> Iterator[bytes]:
         return self.iter_content(128)  # type: ignore[return-value]

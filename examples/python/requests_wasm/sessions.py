@@ -11,9 +11,13 @@ The shapes wasmtime-py 50 expects for this WIT (untagged when the cases' Python 
 * `tuple<string, string>` -> a Python `tuple`; `list<u8>` -> `bytes`; `list<T>` -> `list`;
 * `option<T>` -> `None` or the value, except `option<auth-override>`, which is *tagged*
   (`auth-override.disable` lifts to `None` too): `Variant("none")` / `Variant("some", x)`;
-* `auth` -> untagged: a `Record(username, password)` for `basic`, a `str` for `bearer`;
-* `auth-override` -> untagged: `None` for `disable`, an `auth` value for `replace`;
+* `auth` -> tagged (`basic` and `digest` are both records): `Variant("basic", Record(username,
+  password))`, `Variant("digest", Record(...))`, `Variant("bearer", "token")`;
+* `auth-override` -> untagged: `None` for `disable`, an `auth` `Variant` for `replace`;
+* `result<option<auth>, error>` (`auth()`) -> tagged, since both sides lift to a `Variant`:
+  `Variant("ok", ...)` / `Variant("err", error)` (`Instance.call_ok` takes either form);
 * `body` -> tagged (`text` and `json` are both `str`): `Variant("json", "...")`, ...;
+  `Variant("multipart", [Record(name, filename, content-type, headers, data), ...])`;
 * resources -> `ResourceAny` (owned ones must be dropped; see `Handle`).
 """
 
@@ -30,7 +34,8 @@ from wasmtime.component import Variant
 from ._component import SESSION, Handle, Instance, field, rec
 from .adapters import Adapter
 from .exceptions import InvalidHeader, UnsupportedError
-from .models import BearerAuth, HTTPBasicAuth, PreparedRequest, Request, Response
+from .models import BearerAuth, HTTPBasicAuth, HTTPDigestAuth, PreparedRequest, Request, Response
+from .retries import Retry
 from .structures import CaseInsensitiveDict, Cookie, Cookies
 
 __all__ = ["Session", "session", "PROXY_ENV_VARS"]
@@ -41,6 +46,7 @@ PROXY_ENV_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PR
                   "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 _U32_MAX = 2**32 - 1
+_U64_MAX = 2**64 - 1
 TimeoutArg = Union[None, float, int, Tuple[Optional[float], Optional[float]]]
 
 
@@ -141,24 +147,30 @@ def _pairs(value: Any) -> Optional[List[Tuple[str, str]]]:
     return [(str(k), str(v)) for k, v in _items(value)]
 
 
-def _auth_value(auth: Any) -> Any:
-    """A Python auth -> the untagged WIT `auth` value (or `None`)."""
+AuthValue = Union[None, HTTPBasicAuth, HTTPDigestAuth, BearerAuth]
+
+
+def _auth_value(auth: Any) -> Optional[Variant]:
+    """A Python auth -> the tagged WIT `auth` value (or `None`)."""
     if auth is None:
         return None
     if isinstance(auth, BearerAuth):
-        return auth.token
+        return Variant("bearer", auth.token)
+    if isinstance(auth, HTTPDigestAuth):
+        return Variant("digest", rec(username=str(auth.username), password=str(auth.password)))
     if isinstance(auth, (tuple, list)) and len(auth) == 2:
-        return rec(username=str(auth[0]), password=str(auth[1]))
-    raise TypeError("auth must be None, a (user, password) tuple, HTTPBasicAuth or BearerAuth; "
-                    f"callable auth handlers are not supported: {auth!r}")
+        return Variant("basic", rec(username=str(auth[0]), password=str(auth[1])))
+    raise TypeError("auth must be None, a (user, password) tuple, HTTPBasicAuth, HTTPDigestAuth "
+                    f"or BearerAuth; callable auth handlers are not supported: {auth!r}")
 
 
-def _auth_from_wit(value: Any) -> Union[None, HTTPBasicAuth, BearerAuth]:
+def _auth_from_wit(value: Optional[Variant]) -> AuthValue:
     if value is None:
         return None
-    if isinstance(value, str):
-        return BearerAuth(value)
-    return HTTPBasicAuth(field(value, "username"), field(value, "password"))
+    if value.tag == "bearer":
+        return BearerAuth(value.payload)
+    cls = HTTPDigestAuth if value.tag == "digest" else HTTPBasicAuth
+    return cls(field(value.payload, "username"), field(value.payload, "password"))
 
 
 def _auth_override(auth: Any) -> Variant:
@@ -198,6 +210,55 @@ def _body(data: Any, json_obj: Any) -> Optional[Variant]:
     raise TypeError(f"cannot send {type(data).__name__} as a request body")
 
 
+def _multipart_body(files: Any, data: Any) -> Variant:
+    """requests' `files=` (with `data=` fields first) -> `body.multipart`.
+
+    Each file is ``value``, ``(filename, value)``, ``(filename, value, content_type)`` or
+    ``(filename, value, content_type, headers)``; a value is `bytes`, `str` or a file object
+    (read here), and a bare file object's filename is its base name (else the field name), as
+    in requests. ``filename=None`` in a tuple makes a plain field part; a `None` value skips the
+    entry. `data` must then be form fields (a mapping or pairs), not a string.
+    """
+    if isinstance(data, (str, bytes)):
+        raise ValueError("Data must not be a string.")
+    parts: List[Any] = []
+    for name, value in _items(data or {}):
+        for v in (value if isinstance(value, (list, tuple)) else [value]):
+            if v is not None:
+                parts.append(_part(_param_text(name), None, None, None, v))
+    for name, value in _items(files):
+        name = _param_text(name)
+        content_type = headers = None
+        if isinstance(value, (tuple, list)):
+            filename, value, content_type, headers = (*value, None, None)[:4]
+        else:
+            filename = _guess_filename(value) or name
+        if value is not None:
+            parts.append(_part(name, filename, content_type, headers, value))
+    return Variant("multipart", parts)
+
+
+def _guess_filename(obj: Any) -> Optional[str]:
+    name = getattr(obj, "name", None)
+    if isinstance(name, str) and name and name[0] != "<" and name[-1] != ">":
+        return os.path.basename(name)
+    return None
+
+
+def _part(name: str, filename: Optional[str], content_type: Optional[str], headers: Any,
+          value: Any) -> Any:
+    """One WIT `part`. Its `data` is a `list<u8>`, which wasmtime-py lowers byte by byte
+    (about 0.7 s per MB): fine for forms and small files."""
+    if hasattr(value, "read"):
+        value = value.read()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+    else:  # str, and numbers and the like as requests sends them: str(value)
+        data = str(value).encode("utf-8")
+    return rec(name=name, filename=None if filename is None else str(filename),
+               content_type=content_type, headers=_header_pairs(headers), data=data)
+
+
 def _bytes_body(data: bytes) -> Variant:
     """`body.bytes` and `body.text` are sent alike (as they are, no Content-Type added), and
     wasmtime-py lowers a `string` in one copy but a `list<u8>` byte by byte (~0.7 s per MB), so
@@ -228,14 +289,13 @@ def _request_options(*, params: Any = None, data: Any = None, headers: Any = Non
                      timeout: TimeoutArg = None, allow_redirects: Optional[bool] = None,
                      proxies: Any = None, hooks: Any = None, stream: Optional[bool] = None,
                      verify: Any = None, cert: Any = None, json: Any = None) -> Any:
-    """requests' keyword arguments -> the WIT `request-options` record."""
-    if files:
-        raise UnsupportedError("files=: multipart bodies are not part of the component's "
-                               "`body` variant (bytes, text, form, json)")
+    """requests' keyword arguments -> the WIT `request-options` record. As in requests,
+    `files` makes a multipart body (with `data` as its fields) and wins over `json`."""
     if hooks:
         raise UnsupportedError("hooks= are not supported")
+    body = _multipart_body(files, data) if files else _body(data, json)
     return rec(params=_param_overrides(params), headers=_header_overrides(headers),
-               cookies=_pairs(cookies), body=_body(data, json), auth=_auth_override(auth),
+               cookies=_pairs(cookies), body=body, auth=_auth_override(auth),
                timeout=_timeout_record(timeout), allow_redirects=allow_redirects, stream=stream,
                verify=_verify(verify), cert=_cert(cert), proxies=_pairs(proxies))
 
@@ -461,7 +521,10 @@ class Session:
         self._call_ok("set-params", _param_pairs(params))
 
     @property
-    def auth(self) -> Union[None, HTTPBasicAuth, BearerAuth]:
+    def auth(self) -> AuthValue:
+        """The default auth: `None`, `HTTPBasicAuth` (set it as a tuple too), `HTTPDigestAuth`
+        or `BearerAuth`. Without one, the URL's userinfo is used (netrc is not: the component
+        gets no files from this host)."""
         return _auth_from_wit(self._call_ok("auth"))
 
     @auth.setter
@@ -542,6 +605,119 @@ class Session:
     def timeout(self, value: TimeoutArg) -> None:
         self._call_ok("set-timeout", _timeout_record(value))
 
+    @property
+    def retries(self) -> Optional[Retry]:
+        """The retry policy of every request (`Retry`), or None (the default: no retries, unless
+        the adapter a request goes through has a policy; the session's wins over the
+        adapter's). Set a `Retry`, an int as requests' ``HTTPAdapter(max_retries=n)`` (that is
+        ``Retry(total=n, read=0)``), or None. An invalid policy raises `InvalidOption`; a
+        retried status that outlasts the retries raises `RetryError`, a retried failure that
+        does raises that failure (see `requests_wasm.retries`)."""
+        return Retry._from_wit(self._call_ok("retries"))
+
+    @retries.setter
+    def retries(self, value: Union[None, int, Retry]) -> None:
+        policy = Retry.coerce(value)
+        self._call_ok("set-retries", None if policy is None else policy._to_wit())
+
+    @property
+    def base_url(self) -> Optional[str]:
+        """The absolute URL relative request URLs are resolved against (httpx's `base_url`;
+        requests has none). Joined as a directory: with ``http://h/api``, ``"users"`` is
+        ``http://h/api/users``; absolute URLs ignore it. `None` (the default) turns it off;
+        a URL that is not absolute raises `MissingSchema` or `InvalidURL`."""
+        return self._call_ok("base-url")
+
+    @base_url.setter
+    def base_url(self, value: Optional[str]) -> None:
+        self._call_ok("set-base-url", None if value is None else str(value))
+
+    @property
+    def error_for_status(self) -> bool:
+        """When true, every final 4xx or 5xx response raises `HTTPError` instead of being
+        returned, as if `raise_for_status()` were called on each (redirect hops and a Digest 401
+        that gets answered do not count). Defaults to false. The error carries `status_code`,
+        `reason` and `url`, but no `.response`: the component does not hand it over."""
+        return self._call_ok("error-for-status")
+
+    @error_for_status.setter
+    def error_for_status(self, value: bool) -> None:
+        self._call_ok("set-error-for-status", bool(value))
+
+    @property
+    def max_body_size(self) -> int:
+        """The most decoded bytes a body read into memory may have (default 256 MiB). Past it,
+        a plain body raises `BodyTooLargeError` and a compressed one `ContentDecodingError`;
+        it also caps one line of a streamed `iter_lines`. `iter_content` on a streamed
+        response has no total limit."""
+        return self._call_ok("max-body-size")
+
+    @max_body_size.setter
+    def max_body_size(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _U64_MAX:
+            raise ValueError(f"max_body_size must be an int from 0 to 2**64-1: {value!r}")
+        self._call_ok("set-max-body-size", value)
+
+    # ---- saved state and the environment -----------------------------------------------------
+
+    def export_state(self, include_secrets: bool = False) -> str:
+        """The settings and cookies as a JSON document, to restore with `import_state` or
+        `Session.from_state` (what pickling a requests `Session` is used for).
+
+        It holds the default headers, params, `max_redirects`, `trust_env`, `stream`, `verify`,
+        `cert`, `proxies`, `timeout` and every unexpired cookie with its attributes; not
+        `base_url`, `error_for_status`, `max_body_size`, `retries` or mounted adapters. `auth`, the
+        `Authorization` / `Proxy-Authorization` headers and proxy passwords are left out
+        unless ``include_secrets=True``: keep such a document as safe as a password.
+        """
+        return self._call_ok("export-state", bool(include_secrets))
+
+    def import_state(self, state: Union[str, bytes, Mapping[str, Any]]) -> None:
+        """Replace the settings and the whole cookie jar with an exported state (a `str`, or
+        the document parsed into a dict). A document without secrets keeps this session's own
+        auth and credential headers. On error nothing changes: `InvalidJSONError` when it does
+        not parse, `InvalidOption` when its shape or version is wrong."""
+        if isinstance(state, bytes):
+            state = state.decode("utf-8")
+        elif not isinstance(state, str):
+            import json as _json
+            state = _json.dumps(state)
+        self._call_ok("import-state", state)
+
+    @classmethod
+    def from_state(cls, state: Union[str, bytes, Mapping[str, Any]],
+                   component_path: Optional[Union[str, os.PathLike]] = None, *,
+                   env: Optional[Mapping[str, str]] = None) -> "Session":
+        """A new `Session` (arguments as for `Session()`) with `import_state(state)` applied."""
+        session = cls(component_path, env=env)
+        try:
+            session.import_state(state)
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    def merge_environment_settings(self, url: str, proxies: Any = None,
+                                   stream: Optional[bool] = None, verify: Any = None,
+                                   cert: Any = None) -> Dict[str, Any]:
+        """The settings a request to `url` would be sent with, once these arguments, the
+        session's settings and (with `trust_env`) the environment are merged: requests' dict
+        ``{"proxies", "stream", "verify", "cert"}``, where `verify` is the CA bundle path from
+        ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` when verification is on and one is set.
+        One key more: ``netrc_auth``, true when netrc credentials would be added; it is always
+        false with this host, which gives the component no file system to read `.netrc` from.
+        The environment is the one the session was made with (`env=`), not `os.environ`."""
+        merged = self._call_ok("merge-environment-settings", url,
+                               _send_options(stream=stream, verify=verify, cert=cert,
+                                             proxies=proxies))
+        verify_out: Union[bool, str] = field(merged, "verify")
+        ca_bundle = field(merged, "ca_bundle")
+        if verify_out is True and ca_bundle:
+            verify_out = ca_bundle
+        return {"proxies": dict(field(merged, "proxies")), "stream": field(merged, "stream"),
+                "verify": verify_out, "cert": field(merged, "cert"),
+                "netrc_auth": field(merged, "netrc_auth")}
+
     # ---- requests --------------------------------------------------------------------------
 
     def _response(self, resource: Any, stream: Optional[bool]) -> Response:
@@ -551,9 +727,10 @@ class Session:
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
         """Send a request (keyword arguments as in `requests.Session.request`).
 
-        Differences: ``auth=False`` sends without auth even when the session has some;
-        ``timeout=(None, None)`` means no limit (``None`` inherits the session's); `files`
-        and `hooks` are not supported.
+        `files` makes a `multipart/form-data` body as requests does (see `_multipart_body`), with
+        `data` as its fields. Differences: ``auth=False`` sends without auth even when the
+        session has some; ``timeout=(None, None)`` means no limit (``None`` inherits the
+        session's); a relative `url` is resolved against `base_url`; `hooks` are not supported.
         """
         options = _request_options(**kwargs)
         return self._response(self._call_ok("request", method, url, options), kwargs.get("stream"))

@@ -18,7 +18,7 @@ def test_every_wit_error_case_has_an_exception() -> None:
     inst = Instance()
     fty = inst.func(SESSION, "[method]session.headers").type(inst.store)
     cases = [name for name, _ in fty.result.err.cases]
-    assert len(cases) == 22
+    assert len(cases) == 24
     assert set(cases) == set(rw.ERROR_CLASSES)
     for name, cls in rw.ERROR_CLASSES.items():
         assert issubclass(cls, rw.RequestException)
@@ -217,11 +217,13 @@ def test_proxy_from_environment(server) -> None:
         assert s.get(server.url("/get")).ok
 
 
-def test_unsupported_files_and_callable_auth(s: Session, server) -> None:
+def test_unsupported_hooks_and_callable_auth(s: Session, server) -> None:
     with pytest.raises(rw.UnsupportedError):
-        s.post(server.url("/post"), files={"f": b"data"})
+        s.get(server.url("/get"), hooks={"response": [print]})
     with pytest.raises(TypeError):
         s.get(server.url("/get"), auth=lambda r: r)
+    with pytest.raises(ValueError, match="Data must not be a string"):   # as requests
+        s.post(server.url("/post"), data="text", files={"f": b"data"})
 
 
 def test_invalid_cookie(s: Session, assert_usable) -> None:

@@ -11,11 +11,11 @@ from requests_wasm import BearerAuth, HTTPBasicAuth, Session
 def test_default_headers_sent(s: Session, server) -> None:
     assert s.headers["user-agent"].startswith("requests-component/")
     assert s.headers["Accept"] == "*/*"
-    assert s.headers["accept-encoding"] == "gzip, deflate"
+    assert s.headers["accept-encoding"] == "gzip, deflate, br, zstd"
     sent = s.get(server.url("/headers")).json()["headers"]
     assert sent["user-agent"] == s.headers["User-Agent"]
     assert sent["accept"] == "*/*"
-    assert sent["accept-encoding"] == "gzip, deflate"
+    assert sent["accept-encoding"] == "gzip, deflate, br, zstd"
 
 
 def test_session_headers_are_live_and_case_insensitive(s: Session, server) -> None:

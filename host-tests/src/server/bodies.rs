@@ -33,9 +33,15 @@ pub(super) fn compressed(r: &Req, family: &str) -> Response<Body> {
     let (encoded, coding) = match family {
         "gzip" => (read_all(GzEncoder::new(&raw[..], level)), "gzip"),
         "deflate" => (read_all(ZlibEncoder::new(&raw[..], level)), "deflate"),
-        "brotli" => (read_all(brotli::CompressorReader::new(&raw[..], 4096, 5, 22)), "br"),
+        "brotli" => (
+            read_all(brotli::CompressorReader::new(&raw[..], 4096, 5, 22)),
+            "br",
+        ),
         "zstd" => (
-            ruzstd::encoding::compress_to_vec(&raw[..], ruzstd::encoding::CompressionLevel::Fastest),
+            ruzstd::encoding::compress_to_vec(
+                &raw[..],
+                ruzstd::encoding::CompressionLevel::Fastest,
+            ),
             "zstd",
         ),
         _ => (read_all(DeflateEncoder::new(&raw[..], level)), "deflate"),

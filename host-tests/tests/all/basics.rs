@@ -13,7 +13,10 @@ async fn a_get_sends_the_default_headers_and_no_forbidden_ones() -> Result<()> {
         format!("requests-component/{}", env!("CARGO_PKG_VERSION"))
     );
     assert_eq!(echo["headers"]["accept"], "*/*");
-    assert_eq!(echo["headers"]["accept-encoding"], "gzip, deflate, br, zstd");
+    assert_eq!(
+        echo["headers"]["accept-encoding"],
+        "gzip, deflate, br, zstd"
+    );
     assert!(
         echo["headers"].get("content-length").is_none(),
         "a GET has no Content-Length: {echo}"

@@ -5,15 +5,31 @@ use super::*;
 use host_tests::host::{Auth, Body, Credentials, NewCookie};
 
 fn digest(user: &str, pass: &str) -> Auth {
-    Auth::Digest(Credentials { username: user.into(), password: pass.into() })
+    Auth::Digest(Credentials {
+        username: user.into(),
+        password: pass.into(),
+    })
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn digest_auth_answers_the_challenge_once_for_every_algorithm() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_auth, s, Some(&digest("user", "passwd")))??;
-    for algorithm in ["MD5", "MD5-sess", "SHA", "SHA-256", "SHA-256-sess", "SHA-512-256"] {
-        let r = h.get(s, &server.url(&format!("/digest-auth/auth/user/passwd/{algorithm}")), opts()).await??;
+    for algorithm in [
+        "MD5",
+        "MD5-sess",
+        "SHA",
+        "SHA-256",
+        "SHA-256-sess",
+        "SHA-512-256",
+    ] {
+        let r = h
+            .get(
+                s,
+                &server.url(&format!("/digest-auth/auth/user/passwd/{algorithm}")),
+                opts(),
+            )
+            .await??;
         assert_eq!(h.status(r).await?, 200, "{algorithm}");
         let body = h.json(r).await?;
         assert_eq!(body["authenticated"], true, "{algorithm}: {body}");
@@ -24,9 +40,14 @@ async fn digest_auth_answers_the_challenge_once_for_every_algorithm() -> Result<
 #[tokio::test(flavor = "multi_thread")]
 async fn digest_keeps_the_401_in_history_and_carries_its_cookies() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let o = RequestOptions { auth: Some(host_tests::host::AuthOverride::Replace(digest("u", "p"))), ..opts() };
+    let o = RequestOptions {
+        auth: Some(host_tests::host::AuthOverride::Replace(digest("u", "p"))),
+        ..opts()
+    };
     // The server answers 403 if the cookie its 401 set does not come back with the retry.
-    let r = h.get(s, &server.url("/digest-auth/auth/u/p/SHA-256"), o).await??;
+    let r = h
+        .get(s, &server.url("/digest-auth/auth/u/p/SHA-256"), o)
+        .await??;
     assert_eq!(h.status(r).await?, 200);
     let history = h.history(r).await?;
     assert_eq!(history.len(), 1);
@@ -44,9 +65,18 @@ async fn digest_counts_nonce_uses_and_retries_a_stale_nonce() -> Result<()> {
     // The next request answers the known challenge up front, with the next count.
     let r = h.get(s, &url, opts()).await??;
     assert_eq!(h.json(r).await?["nc"], "00000002");
-    assert!(h.history(r).await?.is_empty(), "no 401 when the nonce is known");
+    assert!(
+        h.history(r).await?.is_empty(),
+        "no 401 when the nonce is known"
+    );
     // A stale nonce gets one more retry with the new nonce.
-    let r = h.get(s, &server.url("/digest-auth/auth/u/p/MD5/stale-once"), opts()).await??;
+    let r = h
+        .get(
+            s,
+            &server.url("/digest-auth/auth/u/p/MD5/stale-once"),
+            opts(),
+        )
+        .await??;
     assert_eq!(h.status(r).await?, 200);
     Ok(())
 }
@@ -55,7 +85,9 @@ async fn digest_counts_nonce_uses_and_retries_a_stale_nonce() -> Result<()> {
 async fn wrong_digest_credentials_end_in_the_401_after_one_retry() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_auth, s, Some(&digest("u", "wrong")))??;
-    let r = h.get(s, &server.url("/digest-auth/auth/u/p/MD5"), opts()).await??;
+    let r = h
+        .get(s, &server.url("/digest-auth/auth/u/p/MD5"), opts())
+        .await??;
     assert_eq!(h.status(r).await?, 401);
     assert_eq!(h.history(r).await?.len(), 1, "exactly one retry");
     Ok(())
@@ -66,9 +98,21 @@ async fn digest_credentials_follow_a_redirect_on_the_same_host_only() -> Result<
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_auth, s, Some(&digest("u", "p")))??;
     let target = "/digest-auth/auth/u/p/MD5";
-    let r = h.get(s, &server.url(&format!("/redirect-to?url={target}")), opts()).await??;
+    let r = h
+        .get(
+            s,
+            &server.url(&format!("/redirect-to?url={target}")),
+            opts(),
+        )
+        .await??;
     assert_eq!(h.status(r).await?, 200);
-    let r = h.get(s, &server.url(&format!("/redirect-to?url={}", server.alt_url(target))), opts()).await??;
+    let r = h
+        .get(
+            s,
+            &server.url(&format!("/redirect-to?url={}", server.alt_url(target))),
+            opts(),
+        )
+        .await??;
     assert_eq!(h.status(r).await?, 401, "no Digest answer to another host");
     Ok(())
 }
@@ -80,7 +124,10 @@ async fn brotli_and_zstd_are_decoded_and_advertised() -> Result<()> {
         let r = h.get(s, &server.url(path), opts()).await??;
         let echo = h.json(r).await?;
         assert_eq!(echo[flag], true, "{path}: {echo}");
-        assert_eq!(echo["headers"]["accept-encoding"], "gzip, deflate, br, zstd");
+        assert_eq!(
+            echo["headers"]["accept-encoding"],
+            "gzip, deflate, br, zstd"
+        );
     }
     Ok(())
 }
@@ -89,14 +136,23 @@ async fn brotli_and_zstd_are_decoded_and_advertised() -> Result<()> {
 async fn a_body_over_max_body_size_is_a_typed_error_not_a_trap() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_max_body_size, s, 1000)??;
-    let err = h.get(s, &server.url("/bytes/5000"), opts()).await?.unwrap_err();
+    let err = h
+        .get(s, &server.url("/bytes/5000"), opts())
+        .await?
+        .unwrap_err();
     assert!(matches!(err, Error::BodyTooLarge(_)), "{err:?}");
     session!(h, call_set_max_body_size, s, 100)??;
     let err = h.get(s, &server.url("/gzip"), opts()).await?.unwrap_err();
-    assert!(matches!(&err, Error::ContentDecoding(m) if m.contains("exceeds")), "{err:?}");
+    assert!(
+        matches!(&err, Error::ContentDecoding(m) if m.contains("exceeds")),
+        "{err:?}"
+    );
     session!(h, call_set_max_body_size, s, 1000)??;
     // Streamed, the same body is fine: nothing is held in memory.
-    let o = RequestOptions { stream: Some(true), ..opts() };
+    let o = RequestOptions {
+        stream: Some(true),
+        ..opts()
+    };
     let r = h.get(s, &server.url("/bytes/5000"), o).await??;
     let mut total = 0;
     while let Some(chunk) = response!(h, call_read_chunk, r, 512)?? {
@@ -115,15 +171,22 @@ async fn a_gzip_bomb_ends_in_content_decoding() -> Result<()> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     e.write_all(&vec![0u8; 64 << 20])?;
     let bomb = e.finish()?;
-    let mock = adapter!(h, call_scripted, &[host_tests::host::CannedResponse {
-        status: 200,
-        headers: pairs(&[("Content-Encoding", "gzip")]),
-        body: bomb,
-    }])??;
+    let mock = adapter!(
+        h,
+        call_scripted,
+        &[host_tests::host::CannedResponse {
+            status: 200,
+            headers: pairs(&[("Content-Encoding", "gzip")]),
+            body: bomb,
+        }]
+    )??;
     session!(h, call_mount, s, "mock://", mock)??;
     session!(h, call_set_max_body_size, s, 1 << 20)??;
     let err = h.get(s, "mock://bomb/", opts()).await?.unwrap_err();
-    assert!(matches!(&err, Error::ContentDecoding(m) if m.contains("exceeds")), "{err:?}");
+    assert!(
+        matches!(&err, Error::ContentDecoding(m) if m.contains("exceeds")),
+        "{err:?}"
+    );
     assert_still_works(&mut h, s, &server).await
 }
 
@@ -132,7 +195,13 @@ async fn a_multipart_upload_sends_fields_and_files() -> Result<()> {
     use host_tests::host::Part;
     let (server, mut h, s) = setup().await?;
     let parts = vec![
-        Part { name: "title".into(), filename: None, content_type: None, headers: vec![], data: b"hello".to_vec() },
+        Part {
+            name: "title".into(),
+            filename: None,
+            content_type: None,
+            headers: vec![],
+            data: b"hello".to_vec(),
+        },
         Part {
             name: "file".into(),
             filename: Some("notes.txt".into()),
@@ -141,17 +210,43 @@ async fn a_multipart_upload_sends_fields_and_files() -> Result<()> {
             data: b"line one\nline two".to_vec(),
         },
     ];
-    let o = RequestOptions { body: Some(Body::Multipart(parts)), ..opts() };
+    let o = RequestOptions {
+        body: Some(Body::Multipart(parts)),
+        ..opts()
+    };
     let r = h.post(s, &server.url("/post"), o).await??;
     let echo = h.json(r).await?;
     let ct = echo["headers"]["content-type"].as_str().unwrap_or("");
-    let boundary = ct.strip_prefix("multipart/form-data; boundary=").expect("a multipart content type");
+    let boundary = ct
+        .strip_prefix("multipart/form-data; boundary=")
+        .expect("a multipart content type");
     let data = echo["data"].as_str().unwrap_or("");
-    assert!(data.starts_with(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n")), "{data}");
+    assert!(
+        data.starts_with(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n"
+        )),
+        "{data}"
+    );
     assert!(data.contains("Content-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\nContent-Type: text/plain\r\nX-Part: 1\r\n\r\nline one\nline two\r\n"), "{data}");
     assert!(data.ends_with(&format!("--{boundary}--\r\n")));
-    let bad = vec![Part { name: "a\r\nb".into(), filename: None, content_type: None, headers: vec![], data: vec![] }];
-    let err = h.post(s, &server.url("/post"), RequestOptions { body: Some(Body::Multipart(bad)), ..opts() }).await?.unwrap_err();
+    let bad = vec![Part {
+        name: "a\r\nb".into(),
+        filename: None,
+        content_type: None,
+        headers: vec![],
+        data: vec![],
+    }];
+    let err = h
+        .post(
+            s,
+            &server.url("/post"),
+            RequestOptions {
+                body: Some(Body::Multipart(bad)),
+                ..opts()
+            },
+        )
+        .await?
+        .unwrap_err();
     assert!(matches!(err, Error::InvalidHeader(_)), "{err:?}");
     assert_still_works(&mut h, s, &server).await
 }
@@ -159,8 +254,13 @@ async fn a_multipart_upload_sends_fields_and_files() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn lines_are_read_one_by_one_and_links_parsed() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let o = RequestOptions { stream: Some(true), ..opts() };
-    let r = h.get(s, &server.url("/drip?numbytes=5&delay_ms=1"), o).await??;
+    let o = RequestOptions {
+        stream: Some(true),
+        ..opts()
+    };
+    let r = h
+        .get(s, &server.url("/drip?numbytes=5&delay_ms=1"), o)
+        .await??;
     assert_eq!(response!(h, call_read_line, r)??.as_deref(), Some("*****"));
     assert_eq!(response!(h, call_read_line, r)??, None);
     let r = h.get(s, &server.url("/html"), opts()).await??;
@@ -185,9 +285,16 @@ async fn relative_urls_resolve_against_the_base_url() -> Result<()> {
     let r = h.get(s, "users?id=1", opts()).await??;
     assert_eq!(h.json(r).await?["path"], "/anything/api/users");
     let r = h.get(s, &server.url("/get"), opts()).await??;
-    assert_eq!(h.json(r).await?["path"], "/get", "absolute URLs ignore the base");
+    assert_eq!(
+        h.json(r).await?["path"],
+        "/get",
+        "absolute URLs ignore the base"
+    );
     let err = session!(h, call_set_base_url, s, Some("not a url"))?.unwrap_err();
-    assert!(matches!(err, Error::MissingSchema(_) | Error::InvalidUrl(_)), "{err:?}");
+    assert!(
+        matches!(err, Error::MissingSchema(_) | Error::InvalidUrl(_)),
+        "{err:?}"
+    );
     Ok(())
 }
 
@@ -195,19 +302,29 @@ async fn relative_urls_resolve_against_the_base_url() -> Result<()> {
 async fn error_for_status_turns_4xx_into_errors_session_wide() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_error_for_status, s, true)??;
-    let err = h.get(s, &server.url("/status/418"), opts()).await?.unwrap_err();
-    assert!(matches!(&err, Error::HttpStatus(e) if e.status == 418), "{err:?}");
+    let err = h
+        .get(s, &server.url("/status/418"), opts())
+        .await?
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::HttpStatus(e) if e.status == 418),
+        "{err:?}"
+    );
     assert_still_works(&mut h, s, &server).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn saved_state_restores_a_login_in_another_instance() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    h.get(s, &server.url("/cookies/set?sid=abc"), opts()).await??;
+    h.get(s, &server.url("/cookies/set?sid=abc"), opts())
+        .await??;
     session!(h, call_set_header, s, "X-Team", "blue")??;
     session!(h, call_set_auth, s, Some(&Auth::Bearer("t0ken".into())))??;
     let public = session!(h, call_export_state, s, false)??;
-    assert!(!public.contains("t0ken"), "secrets only when asked: {public}");
+    assert!(
+        !public.contains("t0ken"),
+        "secrets only when asked: {public}"
+    );
     let secret = session!(h, call_export_state, s, true)??;
     assert!(secret.contains("t0ken"));
 
@@ -227,19 +344,165 @@ async fn saved_state_restores_a_login_in_another_instance() -> Result<()> {
 
     let err = session!(h2, call_import_state, s2, "{not json")?.unwrap_err();
     assert!(matches!(err, Error::InvalidJson(_)), "{err:?}");
-    assert_eq!(session!(h2, call_cookies, s2)??.len(), 1, "a failed import changes nothing");
+    assert_eq!(
+        session!(h2, call_cookies, s2)??.len(),
+        1,
+        "a failed import changes nothing"
+    );
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hand_set_cookies_survive_a_state_round_trip() -> Result<()> {
     let (_server, mut h, s) = setup().await?;
-    let c = NewCookie { name: "a".into(), value: "1".into(), domain: Some("example.test".into()), path: None, secure: true, expires: Some(4_000_000_000) };
+    let c = NewCookie {
+        name: "a".into(),
+        value: "1".into(),
+        domain: Some("example.test".into()),
+        path: None,
+        secure: true,
+        expires: Some(4_000_000_000),
+    };
     session!(h, call_set_cookie, s, &c)??;
     let state = session!(h, call_export_state, s, false)??;
     session!(h, call_clear_cookies, s)??;
     session!(h, call_import_state, s, &state)??;
     let jar = session!(h, call_cookies, s)??;
-    assert_eq!((jar[0].domain.as_str(), jar[0].secure, jar[0].expires), ("example.test", true, Some(4_000_000_000)));
+    assert_eq!(
+        (jar[0].domain.as_str(), jar[0].secure, jar[0].expires),
+        ("example.test", true, Some(4_000_000_000))
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_1_gib_download_streams_through_a_guest_capped_at_64_mib() -> Result<()> {
+    const SIZE: usize = 1 << 30;
+    let server = TestServer::start();
+    let mut h = Harness::builder().memory_limit(64 << 20).build().await?;
+    let s = h.session().await?;
+    let o = RequestOptions {
+        stream: Some(true),
+        ..opts()
+    };
+    let url = server.url(&format!("/stream-bytes/{SIZE}?chunk_size={}", 1 << 20));
+    let r = h.get(s, &url, o).await??;
+    let mut total = 0usize;
+    while let Some(chunk) = response!(h, call_read_chunk, r, 1 << 20)?? {
+        // Byte i of the body is i % 251: check a sample of each chunk in place.
+        for i in (0..chunk.len()).step_by(65_521) {
+            assert_eq!(chunk[i] as usize, (total + i) % 251, "byte {}", total + i);
+        }
+        if let Some(last) = chunk.last() {
+            assert_eq!(*last as usize, (total + chunk.len() - 1) % 251);
+        }
+        total += chunk.len();
+    }
+    assert_eq!(
+        total, SIZE,
+        "every byte arrived, through 64 MiB of guest memory"
+    );
+    Ok(())
+}
+
+fn retry_policy(total: u32, forcelist: &[u16]) -> host_tests::host::RetryPolicy {
+    host_tests::host::RetryPolicy {
+        total,
+        connect: None,
+        read: None,
+        status: None,
+        backoff_factor_ms: 1,
+        backoff_max_ms: 5,
+        backoff_jitter_ms: 0,
+        status_forcelist: forcelist.to_vec(),
+        allowed_methods: None,
+        respect_retry_after: true,
+        retry_after_max_ms: 50,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_retry_policy_retries_statuses_then_gives_a_retry_error() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let canned = |status: u16| host_tests::host::CannedResponse {
+        status,
+        headers: vec![],
+        body: b"{}".to_vec(),
+    };
+    let mock = adapter!(h, call_scripted, &[canned(503), canned(503), canned(200)])??;
+    session!(h, call_mount, s, "mock://", mock)??;
+    session!(h, call_set_retries, s, Some(&retry_policy(3, &[503])))??;
+    let r = h.get(s, "mock://api/", opts()).await??;
+    assert_eq!(h.status(r).await?, 200);
+    assert_eq!(
+        adapter!(h, call_received, mock)?.len(),
+        3,
+        "two retries, then the answer"
+    );
+
+    // Against the real server: 503 forever ends in `retry`; POST is never retried.
+    let err = h
+        .get(s, &server.url("/status/503"), opts())
+        .await?
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Retry(m) if m.contains("Max retries exceeded") && m.contains("503")),
+        "{err:?}"
+    );
+    let r = h.post(s, &server.url("/status/503"), opts()).await??;
+    assert_eq!(
+        h.status(r).await?,
+        503,
+        "a POST that may have reached the server is not sent again"
+    );
+    // Retry-After is honoured (capped at 50 ms here) for 429.
+    let r = h
+        .get(
+            s,
+            &server.url("/response-headers?status=429&Retry-After=1"),
+            opts(),
+        )
+        .await?;
+    assert!(matches!(r, Err(Error::Retry(_))), "{r:?}");
+    assert_still_works(&mut h, s, &server).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_failures_are_retried_for_any_method_and_then_reported() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    session!(h, call_set_retries, s, Some(&retry_policy(2, &[])))??;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let err = h
+        .post(s, &format!("http://127.0.0.1:{port}/"), opts())
+        .await?
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ConnectionRefused(_)),
+        "the last error itself: {err:?}"
+    );
+    let bad = host_tests::host::RetryPolicy {
+        backoff_max_ms: 0,
+        backoff_factor_ms: 10,
+        ..retry_policy(1, &[])
+    };
+    assert!(matches!(
+        session!(h, call_set_retries, s, Some(&bad))?,
+        Err(Error::InvalidOption(_))
+    ));
+    // The adapter's own policy applies when the session has none.
+    session!(h, call_set_retries, s, None)??;
+    let adapter = session!(h, call_get_adapter, s, &server.url("/"))??;
+    adapter!(h, call_set_retries, adapter, Some(&retry_policy(1, &[500])))??;
+    assert_eq!(
+        adapter!(h, call_retries, adapter)?.map(|p| p.total),
+        Some(1)
+    );
+    let err = h
+        .get(s, &server.url("/status/500"), opts())
+        .await?
+        .unwrap_err();
+    assert!(matches!(err, Error::Retry(_)), "{err:?}");
     Ok(())
 }

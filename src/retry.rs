@@ -1,0 +1,898 @@
+//! Retries of one request (one redirect hop) that failed to connect, failed
+//! after it was sent, or was answered with a status worth another try, in the
+//! manner of urllib3's `Retry`. The decisions here are pure (no clock, no
+//! network) so they are tested natively; the session's send loop acts on them.
+//!
+//! Which failures are retried, and for which methods:
+//!
+//! | outcome                                                      | counter   | methods           |
+//! |--------------------------------------------------------------|-----------|-------------------|
+//! | `ConnectionRefused`, `Dns`, `ConnectTimeout`, `Tls`          | `connect` | any               |
+//! | `ReadTimeout`, `Connection`, `Transport` (but see below)     | `read`    | `allowed_methods` |
+//! | a status in `status_forcelist`                               | `status`  | `allowed_methods` |
+//! | 413, 429 or 503 with `Retry-After`, if `respect_retry_after` | `status`  | `allowed_methods` |
+//! | anything else, and `Transport` codes that refuse the request | none      | never retried     |
+//!
+//! The first row fails before a byte of the request left (urllib3's
+//! `_is_connection_error`: the server cannot have acted on it), so even a POST
+//! is safe to repeat. The second row may fail after the server received and
+//! acted on the request (urllib3's `_is_read_error`), and a status is an
+//! answer to a request the server did receive; both are retried only for the
+//! allowed methods, by default the idempotent ones (RFC 9110 §9.2.2).
+//! The wasi:http codes `HTTP-request-*`, `configuration-error` and
+//! `loop-detected` say the request itself was refused: it would be again.
+//! Errors while reading a body (after the head arrived) are not retried:
+//! the response has been handed over by then.
+
+use crate::error::{Error, Result};
+use std::time::Duration;
+
+/// urllib3's `Retry.DEFAULT_ALLOWED_METHODS`: the idempotent methods of RFC
+/// 9110 §9.2.2, which leave the server in the same state however many times
+/// they are repeated.
+pub const DEFAULT_ALLOWED_METHODS: [&str; 6] = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"];
+
+/// urllib3's `Retry.RETRY_AFTER_STATUS_CODES`: statuses retried even when not
+/// in the forcelist, if they carry `Retry-After` and it is respected (413 per
+/// RFC 9110 §15.5.14, 429 per RFC 6585 §4, 503 per RFC 9110 §15.6.4).
+pub const RETRY_AFTER_STATUS_CODES: [u16; 3] = [413, 429, 503];
+
+/// When and how often to retry one request. Counts are retries, not attempts:
+/// `total: 3` allows up to four attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries of any kind; the other counts can only lower it.
+    pub total: u32,
+    /// Retries after connection set-up failures; `None`: only `total` limits them.
+    pub connect: Option<u32>,
+    /// Retries after failures once the request may have been sent.
+    pub read: Option<u32>,
+    /// Retries after a retryable status.
+    pub status: Option<u32>,
+    /// The wait before the first retry; it doubles for each one after.
+    pub backoff_factor_ms: u32,
+    /// The longest the doubling may grow to (jitter comes on top).
+    pub backoff_max_ms: u32,
+    /// A random 0..=this is added to every backoff, so clients that failed
+    /// together do not retry together.
+    pub backoff_jitter_ms: u32,
+    /// Statuses retried (for the allowed methods) whether or not they carry `Retry-After`.
+    pub status_forcelist: Vec<u16>,
+    /// Methods retried after the request may have reached the server; `None`
+    /// means [`DEFAULT_ALLOWED_METHODS`]. It can only narrow those: a
+    /// non-idempotent method (POST, PATCH) is never sent twice once it may
+    /// have reached the server, even when listed (unlike urllib3).
+    pub allowed_methods: Option<Vec<String>>,
+    /// Wait as long as a retried response's `Retry-After` asks (up to
+    /// `retry_after_max_ms`) instead of backing off, and retry
+    /// [`RETRY_AFTER_STATUS_CODES`] that carry one.
+    pub respect_retry_after: bool,
+    /// The longest `Retry-After` wait: a longer one is cut to this, as
+    /// urllib3's `retry_after_max` does, so one header cannot stall the
+    /// instance for hours.
+    pub retry_after_max_ms: u32,
+}
+
+impl Default for RetryPolicy {
+    /// urllib3's `Retry(3)` (three retries, idempotent methods, `Retry-After`
+    /// respected on 413/429/503, no forcelist), with a backoff urllib3 leaves
+    /// off by default: 100 ms doubling up to 10 s, plus up to 50 ms of jitter;
+    /// and `Retry-After` waits cut at 30 s rather than urllib3's 6 hours, since
+    /// a component instance waiting is a host's request stalled.
+    fn default() -> Self {
+        RetryPolicy {
+            total: 3,
+            connect: None,
+            read: None,
+            status: None,
+            backoff_factor_ms: 100,
+            backoff_max_ms: 10_000,
+            backoff_jitter_ms: 50,
+            status_forcelist: Vec::new(),
+            allowed_methods: None,
+            respect_retry_after: true,
+            retry_after_max_ms: 30_000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Checks what the decisions cannot make sense of: a backoff cap below
+    /// the first backoff, a forcelist status outside 100-599, a method that is
+    /// not an HTTP token.
+    pub fn validate(&self) -> Result<()> {
+        if self.backoff_max_ms < self.backoff_factor_ms {
+            return Err(Error::InvalidOption(format!(
+                "the retry backoff maximum ({} ms) must be at least the backoff factor ({} ms)",
+                self.backoff_max_ms, self.backoff_factor_ms
+            )));
+        }
+        if let Some(status) = self
+            .status_forcelist
+            .iter()
+            .find(|s| !(100..=599).contains(*s))
+        {
+            return Err(Error::InvalidOption(format!(
+                "a retry status must be 100-599, not {status}"
+            )));
+        }
+        for method in self.allowed_methods.iter().flatten() {
+            crate::prepare::validate_method(method).map_err(|_| {
+                Error::InvalidOption(format!(
+                    "a retry method must be a token such as GET, not {method:?}"
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The method may be retried once the request may have reached the server:
+    /// it is idempotent (RFC 9110 §9.2.2) and, when a list is given, on it.
+    pub fn allows(&self, method: &str) -> bool {
+        let idempotent = DEFAULT_ALLOWED_METHODS
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(method));
+        idempotent
+            && self
+                .allowed_methods
+                .as_ref()
+                .is_none_or(|methods| methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
+    }
+
+    /// The status is worth another try (for an allowed method): urllib3's
+    /// `Retry.is_retry`.
+    pub fn retries_status(&self, status: u16, has_retry_after: bool) -> bool {
+        self.status_forcelist.contains(&status)
+            || (self.respect_retry_after
+                && has_retry_after
+                && RETRY_AFTER_STATUS_CODES.contains(&status))
+    }
+
+    /// The wait before retry number `retry` (1 for the first) without jitter:
+    /// `factor * 2^(retry-1)`, at most `backoff_max_ms`. urllib3 2 waits 0
+    /// before the first retry and `factor * 2^(retry-1)` before later ones;
+    /// here the first retry waits `factor` too, so a server that just failed
+    /// is not hit again at once.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let doublings = retry.saturating_sub(1).min(32);
+        let ms = u64::from(self.backoff_factor_ms)
+            .saturating_mul(1u64 << doublings)
+            .min(u64::from(self.backoff_max_ms));
+        Duration::from_millis(ms)
+    }
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    /// The adapter failed before a response head arrived.
+    Error(&'a Error),
+    /// A response head arrived, with its `Retry-After` (first value), if any.
+    Status {
+        status: u16,
+        retry_after: Option<&'a str>,
+    },
+}
+
+/// What to do after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Wait this long, then send again.
+    Retry { after: Duration },
+    /// Not retryable (a success, an error no retry can fix, a method that
+    /// must not be repeated): hand the outcome back as it is.
+    Stop,
+    /// Retryable, but a count is spent: an error is handed back as it is; a
+    /// status becomes [`exhausted`] (urllib3's `raise_on_status`).
+    Exhausted,
+}
+
+/// How a failed attempt counts (see the table at the top of this module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Nothing was sent: safe to retry for any method.
+    Connect,
+    /// The request may have reached the server.
+    Read,
+    /// Retrying cannot help: the request, a setting or the session is at fault.
+    Never,
+}
+
+/// wasi:http `error-code` cases (as `Error::Transport` carries them) that say
+/// the request itself was refused or the host is misconfigured: sending it
+/// again gives the same answer.
+fn is_deterministic_transport_code(code: &str) -> bool {
+    code.starts_with("HTTP-request-") || code == "configuration-error" || code == "loop-detected"
+}
+
+/// Sorts an adapter error into the table at the top of this module.
+pub fn classify(error: &Error) -> ErrorClass {
+    match error {
+        // wasi:http reports these while resolving, connecting or in the TLS
+        // handshake, before the request head is written.
+        Error::ConnectionRefused(_) | Error::Dns(_) | Error::ConnectTimeout(_) | Error::Tls(_) => {
+            ErrorClass::Connect
+        }
+        // `Connection` also covers failures before sending (destination
+        // unavailable); they cannot be told apart from a reset mid-request,
+        // so they count as the less safe kind.
+        Error::ReadTimeout(_) | Error::Connection(_) => ErrorClass::Read,
+        Error::Transport { code, .. } if is_deterministic_transport_code(code) => ErrorClass::Never,
+        Error::Transport { .. } => ErrorClass::Read,
+        _ => ErrorClass::Never,
+    }
+}
+
+/// Retries used so far for one request (one redirect hop).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetryState {
+    pub total: u32,
+    pub connect: u32,
+    pub read: u32,
+    pub status: u32,
+}
+
+impl RetryState {
+    /// Decides after an attempt of `method`, and counts the retry it allows.
+    /// `now` (Unix seconds) dates a `Retry-After` given as an HTTP-date. Jitter
+    /// is drawn here; [`RetryState::decide_with_jitter`] takes it as given.
+    pub fn decide(
+        &mut self,
+        policy: &RetryPolicy,
+        method: &str,
+        outcome: Outcome<'_>,
+        now: i64,
+    ) -> Decision {
+        self.decide_with_jitter(
+            policy,
+            method,
+            outcome,
+            now,
+            random_jitter(policy.backoff_jitter_ms),
+        )
+    }
+
+    /// [`RetryState::decide`] with the jitter (ms, added to a backoff, not to
+    /// a `Retry-After` wait) chosen by the caller.
+    pub fn decide_with_jitter(
+        &mut self,
+        policy: &RetryPolicy,
+        method: &str,
+        outcome: Outcome<'_>,
+        now: i64,
+        jitter_ms: u32,
+    ) -> Decision {
+        let mut wait_asked = None;
+        let (used, limit) = match outcome {
+            Outcome::Error(error) => match classify(error) {
+                ErrorClass::Connect => (&mut self.connect, policy.connect),
+                ErrorClass::Read if policy.allows(method) => (&mut self.read, policy.read),
+                ErrorClass::Read | ErrorClass::Never => return Decision::Stop,
+            },
+            Outcome::Status {
+                status,
+                retry_after,
+            } => {
+                if !policy.allows(method) || !policy.retries_status(status, retry_after.is_some()) {
+                    return Decision::Stop;
+                }
+                if policy.respect_retry_after {
+                    // An unparseable value is ignored (urllib3 raises
+                    // `InvalidHeader` instead): the backoff applies.
+                    wait_asked = retry_after.and_then(|v| parse_retry_after(v, now));
+                }
+                (&mut self.status, policy.status)
+            }
+        };
+        if self.total >= policy.total || limit.is_some_and(|limit| *used >= limit) {
+            return Decision::Exhausted;
+        }
+        *used += 1;
+        self.total += 1;
+        let after = match wait_asked {
+            Some(asked) => asked.min(Duration::from_millis(u64::from(policy.retry_after_max_ms))),
+            None => {
+                policy.backoff(self.total)
+                    + Duration::from_millis(u64::from(jitter_ms.min(policy.backoff_jitter_ms)))
+            }
+        };
+        Decision::Retry { after }
+    }
+}
+
+/// The error for a status still retryable when the retries ran out: urllib3's
+/// `MaxRetryError` caused by `ResponseError("too many 503 error responses")`.
+pub fn exhausted(url: &url::Url, status: u16) -> Error {
+    Error::Retry(format!(
+        "Max retries exceeded with url: {} (too many {status} error responses)",
+        crate::urls::redact(url)
+    ))
+}
+
+/// A uniformly random 0..=`max` ms. Without a random source the jitter is 0:
+/// jitter only spreads retries out, and its absence must not fail a request.
+pub fn random_jitter(max: u32) -> u32 {
+    if max == 0 {
+        return 0;
+    }
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        return 0;
+    }
+    // The modulo bias of a 64-bit draw over at most 2^32 values is below 2^-32.
+    let draw = u64::from_le_bytes(bytes) % (u64::from(max) + 1);
+    u32::try_from(draw).unwrap_or(max)
+}
+
+/// RFC 9110 §10.2.3 `Retry-After = HTTP-date / delay-seconds`, as a wait from
+/// `now` (Unix seconds). A date in the past waits 0; a value that is neither
+/// gives `None`.
+pub fn parse_retry_after(value: &str, now: i64) -> Option<Duration> {
+    let value = value.trim_matches([' ', '\t']);
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // delay-seconds = 1*DIGIT; a number too large for u64 is still "very long".
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = parse_http_date(value, now)?;
+    Some(Duration::from_secs(
+        u64::try_from(at.saturating_sub(now)).unwrap_or(0),
+    ))
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// RFC 9110 §5.6.7 HTTP-date in any of its three forms, as Unix seconds:
+/// `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate),
+/// `Sunday, 06-Nov-94 08:49:37 GMT` (obsolete RFC 850) and
+/// `Sun Nov  6 08:49:37 1994` (asctime), all of which recipients must accept.
+/// The weekday is not checked against the date: the date is what counts.
+pub fn parse_http_date(value: &str, now: i64) -> Option<i64> {
+    let words: Vec<&str> = value.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
+    let (day, month, year, time) = match words.as_slice() {
+        [weekday, day, month, year, time, "GMT"] if is_weekday(weekday, true) => {
+            (*day, *month, year_digits(year, 4)?, *time)
+        }
+        [weekday, date, time, "GMT"] if is_weekday(weekday, true) => {
+            let mut parts = date.split('-');
+            let (day, month, yy) = (parts.next()?, parts.next()?, parts.next()?);
+            if parts.next().is_some() {
+                return None;
+            }
+            (day, month, rfc850_year(year_digits(yy, 2)?, now), *time)
+        }
+        [weekday, month, day, time, year] if is_weekday(weekday, false) => {
+            (*day, *month, year_digits(year, 4)?, *time)
+        }
+        _ => return None,
+    };
+    let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(month))?;
+    let month = u32::try_from(month).ok()? + 1;
+    let day = number(day, 1, 2)?;
+    let mut clock = time.split(':');
+    let hour = number(clock.next()?, 2, 2)?;
+    let minute = number(clock.next()?, 2, 2)?;
+    let second = number(clock.next()?, 2, 2)?;
+    // RFC 9110 allows second 60 (a leap second).
+    if clock.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    if day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + i64::from(hour * 3600 + minute * 60 + second))
+}
+
+/// A weekday name followed by a comma (IMF-fixdate, RFC 850) or not (asctime);
+/// short or long names are both taken.
+fn is_weekday(word: &str, comma: bool) -> bool {
+    let name = if comma {
+        match word.strip_suffix(',') {
+            Some(name) => name,
+            None => return false,
+        }
+    } else {
+        word
+    };
+    name.len() >= 3 && name.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+/// `min_len` to `max_len` ASCII digits as a number (at most 4 digits here, so it fits).
+fn number(text: &str, min_len: usize, max_len: usize) -> Option<u32> {
+    if text.len() < min_len || text.len() > max_len || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn year_digits(text: &str, len: usize) -> Option<i64> {
+    number(text, len, len).map(i64::from)
+}
+
+/// RFC 9110 §5.6.7: a two-digit year that would be more than 50 years in the
+/// future is the most recent past year with those digits.
+fn rfc850_year(yy: i64, now: i64) -> i64 {
+    // The current year to within a day, which is all this rule needs.
+    let this_year = 1970 + now.div_euclid(31_556_952);
+    let year = this_year - this_year.rem_euclid(100) + yy;
+    if year > this_year + 50 {
+        year - 100
+    } else {
+        year
+    }
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date: count whole 400-year
+/// cycles (146097 days each) from a year that starts in March, so the leap
+/// day falls at the end of the counted year.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let cycle = year.div_euclid(400);
+    let year_of_cycle = year - cycle * 400;
+    let month_from_march = i64::from((month + 9) % 12);
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
+    let day_of_cycle = year_of_cycle * 365 + year_of_cycle / 4 - year_of_cycle / 100 + day_of_year;
+    // 719468 days separate 0000-03-01 from 1970-01-01.
+    cycle * 146_097 + day_of_cycle - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-01-01T00:00:00Z.
+    const NOW: i64 = 1_767_225_600;
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy {
+            backoff_factor_ms: 10,
+            backoff_max_ms: 50,
+            backoff_jitter_ms: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn status(status: u16, retry_after: Option<&str>) -> Outcome<'_> {
+        Outcome::Status {
+            status,
+            retry_after,
+        }
+    }
+
+    #[test]
+    fn the_default_is_valid_and_documented() {
+        let p = RetryPolicy::default();
+        p.validate().unwrap();
+        assert_eq!(
+            (
+                p.total,
+                p.backoff_factor_ms,
+                p.backoff_max_ms,
+                p.backoff_jitter_ms
+            ),
+            (3, 100, 10_000, 50)
+        );
+        assert!(p.status_forcelist.is_empty() && p.respect_retry_after);
+        assert!(p.allows("GET") && p.allows("delete") && !p.allows("POST") && !p.allows("PATCH"));
+    }
+
+    #[test]
+    fn validation_rejects_what_makes_no_sense() {
+        let bad = [
+            RetryPolicy {
+                backoff_factor_ms: 100,
+                backoff_max_ms: 99,
+                ..policy()
+            },
+            RetryPolicy {
+                status_forcelist: vec![503, 600],
+                ..policy()
+            },
+            RetryPolicy {
+                status_forcelist: vec![99],
+                ..policy()
+            },
+            RetryPolicy {
+                allowed_methods: Some(vec!["GE T".into()]),
+                ..policy()
+            },
+            RetryPolicy {
+                allowed_methods: Some(vec![String::new()]),
+                ..policy()
+            },
+        ];
+        for p in bad {
+            assert!(
+                matches!(p.validate(), Err(Error::InvalidOption(_))),
+                "{p:?}"
+            );
+        }
+        RetryPolicy {
+            allowed_methods: Some(vec!["post".into()]),
+            status_forcelist: vec![500, 502],
+            ..policy()
+        }
+        .validate()
+        .unwrap();
+    }
+
+    #[test]
+    fn backoff_doubles_from_the_factor_up_to_the_cap() {
+        let p = policy();
+        let waits: Vec<_> = (1..=5).map(|n| p.backoff(n)).collect();
+        assert_eq!(waits, [ms(10), ms(20), ms(40), ms(50), ms(50)]);
+        // Huge retry numbers and factors saturate instead of overflowing.
+        let big = RetryPolicy {
+            backoff_factor_ms: u32::MAX,
+            backoff_max_ms: u32::MAX,
+            ..policy()
+        };
+        assert_eq!(big.backoff(u32::MAX), ms(u64::from(u32::MAX)));
+        assert_eq!(
+            RetryPolicy {
+                backoff_factor_ms: 0,
+                ..policy()
+            }
+            .backoff(3),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn jitter_is_added_on_top_of_the_cap_and_bounded() {
+        let p = RetryPolicy {
+            backoff_jitter_ms: 7,
+            ..policy()
+        };
+        let mut state = RetryState {
+            total: 2,
+            ..RetryState::default()
+        };
+        let refused = Error::ConnectionRefused("x".into());
+        let d = state.decide_with_jitter(&p, "GET", Outcome::Error(&refused), NOW, 5);
+        assert_eq!(d, Decision::Retry { after: ms(40 + 5) });
+        // A jitter larger than the policy's is held to it.
+        let d = state.decide_with_jitter(
+            &RetryPolicy {
+                total: 9,
+                ..p.clone()
+            },
+            "GET",
+            Outcome::Error(&refused),
+            NOW,
+            1000,
+        );
+        assert_eq!(d, Decision::Retry { after: ms(50 + 7) });
+        for _ in 0..200 {
+            assert!(random_jitter(3) <= 3);
+        }
+        assert_eq!(random_jitter(0), 0);
+    }
+
+    #[test]
+    fn connect_errors_are_retried_for_every_method() {
+        for error in [
+            Error::ConnectionRefused("x".into()),
+            Error::Dns("x".into()),
+            Error::ConnectTimeout("x".into()),
+            Error::Tls("x".into()),
+        ] {
+            let mut state = RetryState::default();
+            let d = state.decide(&policy(), "POST", Outcome::Error(&error), NOW);
+            assert_eq!(d, Decision::Retry { after: ms(10) }, "{error:?}");
+            assert_eq!(
+                state,
+                RetryState {
+                    total: 1,
+                    connect: 1,
+                    ..RetryState::default()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn read_errors_are_retried_only_for_allowed_methods() {
+        let errors = [
+            Error::ReadTimeout("x".into()),
+            Error::Connection("reset".into()),
+            Error::Transport {
+                code: "HTTP-protocol-error".into(),
+                detail: None,
+            },
+            Error::Transport {
+                code: "internal-error".into(),
+                detail: Some("x".into()),
+            },
+        ];
+        for error in &errors {
+            let mut state = RetryState::default();
+            assert!(matches!(
+                state.decide(&policy(), "GET", Outcome::Error(error), NOW),
+                Decision::Retry { .. }
+            ));
+            assert_eq!(state.read, 1);
+            for method in ["POST", "PATCH", "CONNECT"] {
+                let mut state = RetryState::default();
+                assert_eq!(
+                    state.decide(&policy(), method, Outcome::Error(error), NOW),
+                    Decision::Stop,
+                    "{method} {error:?}"
+                );
+                assert_eq!(state, RetryState::default());
+            }
+        }
+        // Listing POST does not make it retryable; the list only narrows.
+        let listed = RetryPolicy {
+            allowed_methods: Some(vec!["POST".into(), "PUT".into()]),
+            ..policy()
+        };
+        let mut state = RetryState::default();
+        assert_eq!(
+            state.decide(&listed, "POST", Outcome::Error(&errors[0]), NOW),
+            Decision::Stop
+        );
+        assert_eq!(
+            state.decide(&listed, "GET", Outcome::Error(&errors[0]), NOW),
+            Decision::Stop
+        );
+        assert!(matches!(
+            state.decide(&listed, "PUT", Outcome::Error(&errors[0]), NOW),
+            Decision::Retry { .. }
+        ));
+    }
+
+    #[test]
+    fn errors_no_retry_can_fix_are_never_retried() {
+        for error in [
+            Error::InvalidUrl("x".into()),
+            Error::InvalidHeader("x".into()),
+            Error::Unsupported("x".into()),
+            Error::SessionClosed,
+            Error::Transport {
+                code: "HTTP-request-denied".into(),
+                detail: None,
+            },
+            Error::Transport {
+                code: "HTTP-request-URI-too-long".into(),
+                detail: None,
+            },
+            Error::Transport {
+                code: "configuration-error".into(),
+                detail: None,
+            },
+        ] {
+            let mut state = RetryState::default();
+            assert_eq!(
+                state.decide(&policy(), "GET", Outcome::Error(&error), NOW),
+                Decision::Stop,
+                "{error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn counts_are_spent_per_kind_and_in_total() {
+        let p = RetryPolicy {
+            total: 3,
+            connect: Some(1),
+            read: Some(0),
+            status: Some(2),
+            status_forcelist: vec![503],
+            ..policy()
+        };
+        let refused = Error::ConnectionRefused("x".into());
+        let timeout = Error::ReadTimeout("x".into());
+        let mut state = RetryState::default();
+        assert!(matches!(
+            state.decide(&p, "GET", Outcome::Error(&refused), NOW),
+            Decision::Retry { .. }
+        ));
+        assert_eq!(
+            state.decide(&p, "GET", Outcome::Error(&refused), NOW),
+            Decision::Exhausted
+        );
+        assert_eq!(
+            state.decide(&p, "GET", Outcome::Error(&timeout), NOW),
+            Decision::Exhausted
+        );
+        assert!(matches!(
+            state.decide(&p, "GET", status(503, None), NOW),
+            Decision::Retry { .. }
+        ));
+        assert!(matches!(
+            state.decide(&p, "GET", status(503, None), NOW),
+            Decision::Retry { .. }
+        ));
+        // total (3) is spent before status (2 used of 2) would be.
+        assert_eq!(
+            state,
+            RetryState {
+                total: 3,
+                connect: 1,
+                read: 0,
+                status: 2
+            }
+        );
+        assert_eq!(
+            state.decide(&p, "GET", status(503, None), NOW),
+            Decision::Exhausted
+        );
+        let mut fresh = RetryState::default();
+        let none = RetryPolicy { total: 0, ..p };
+        assert_eq!(
+            fresh.decide(&none, "GET", Outcome::Error(&refused), NOW),
+            Decision::Exhausted
+        );
+        // A success is never retried, budget or not.
+        assert_eq!(
+            fresh.decide(&policy(), "GET", status(200, None), NOW),
+            Decision::Stop
+        );
+    }
+
+    #[test]
+    fn statuses_follow_the_forcelist_and_the_retry_after_rule() {
+        let forced = RetryPolicy {
+            status_forcelist: vec![500, 502],
+            ..policy()
+        };
+        let cases = [
+            (&forced, "GET", 502, None, true),
+            (&forced, "GET", 504, None, false),
+            (&forced, "POST", 502, None, false),
+            // urllib3's RETRY_AFTER_STATUS_CODES: retried with Retry-After, even off the forcelist.
+            (&forced, "GET", 503, Some("1"), true),
+            (&forced, "GET", 429, Some("1"), true),
+            (&forced, "GET", 413, Some("1"), true),
+            (&forced, "GET", 503, None, false),
+            (&forced, "GET", 418, Some("1"), false),
+            (&forced, "POST", 429, Some("1"), false),
+        ];
+        for (p, method, code, retry_after, retried) in cases {
+            let d = RetryState::default().decide(p, method, status(code, retry_after), NOW);
+            assert_eq!(
+                matches!(d, Decision::Retry { .. }),
+                retried,
+                "{method} {code} {retry_after:?}"
+            );
+        }
+        let ignoring = RetryPolicy {
+            respect_retry_after: false,
+            ..policy()
+        };
+        assert_eq!(
+            RetryState::default().decide(&ignoring, "GET", status(503, Some("1")), NOW),
+            Decision::Stop
+        );
+    }
+
+    #[test]
+    fn retry_after_replaces_the_backoff_and_is_capped() {
+        let p = RetryPolicy {
+            status_forcelist: vec![503],
+            retry_after_max_ms: 3_000,
+            backoff_jitter_ms: 9,
+            ..policy()
+        };
+        let wait = |retry_after: Option<&str>| match RetryState::default().decide_with_jitter(
+            &p,
+            "GET",
+            status(503, retry_after),
+            NOW,
+            9,
+        ) {
+            Decision::Retry { after } => after,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(wait(Some("2")), ms(2_000));
+        assert_eq!(wait(Some("0")), Duration::ZERO);
+        assert_eq!(wait(Some("3600")), ms(3_000));
+        assert_eq!(wait(Some("99999999999999999999999")), ms(3_000));
+        assert_eq!(wait(Some("Thu, 01 Jan 2026 00:00:02 GMT")), ms(2_000));
+        assert_eq!(wait(Some("Wed, 31 Dec 2025 00:00:00 GMT")), Duration::ZERO);
+        // Unparseable: the backoff (with its jitter) instead.
+        assert_eq!(wait(Some("soon")), ms(10 + 9));
+        assert_eq!(wait(Some("-5")), ms(10 + 9));
+        assert_eq!(wait(None), ms(10 + 9));
+        // Not respected: the backoff, even when the header is there.
+        let ignoring = RetryPolicy {
+            respect_retry_after: false,
+            ..p.clone()
+        };
+        let d = RetryState::default().decide_with_jitter(
+            &ignoring,
+            "GET",
+            status(503, Some("2")),
+            NOW,
+            0,
+        );
+        assert_eq!(d, Decision::Retry { after: ms(10) });
+    }
+
+    #[test]
+    fn http_dates_parse_in_all_three_forms() {
+        // RFC 9110 §5.6.7's example instant.
+        let expected = 784_111_777;
+        for text in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "  Sun, 06 nov 1994 08:49:37 GMT\t",
+        ] {
+            assert_eq!(parse_http_date(text, NOW), Some(expected), "{text}");
+        }
+        assert_eq!(
+            parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT", NOW),
+            Some(0)
+        );
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT", NOW),
+            Some(1_835_438_400)
+        );
+        assert_eq!(
+            parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT", NOW),
+            Some(253_402_300_799)
+        );
+        // RFC 850 years: more than 50 years ahead means the past century.
+        assert_eq!(
+            parse_http_date("Monday, 01-Jan-74 00:00:00 GMT", NOW),
+            Some(3_281_990_400)
+        );
+        assert_eq!(
+            parse_http_date("Saturday, 01-Jan-77 00:00:00 GMT", NOW),
+            Some(220_924_800)
+        );
+        for bad in [
+            "",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 31 Nov 1994 08:49:37 GMT",
+            "Sun, 29 Feb 2025 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sun, 06 Nov 1994 08:49:37:00 GMT",
+            "Sun, 06 Nov 94 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 006 Nov 1994 08:49:37 GMT",
+            "Sun 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94-1 08:49:37 GMT",
+            "Sun Nov 6 08:49:37 94",
+            "Sun, +6 Nov 1994 08:49:37 GMT",
+            "1994-11-06T08:49:37Z",
+            "Sün, 06 Nov 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad, NOW), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_exhausted_error_names_the_url_without_userinfo_and_the_status() {
+        let url = url::Url::parse("http://u:p@h.test/x?q=1").unwrap();
+        let e = exhausted(&url, 503);
+        assert!(matches!(&e, Error::Retry(_)));
+        assert_eq!(
+            e.to_string(),
+            "Max retries exceeded with url: http://h.test/x?q=1 (too many 503 error responses)"
+        );
+    }
+}
