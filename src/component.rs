@@ -31,6 +31,7 @@ impl wit::Guest for Component {
 
 impl wit_session::Guest for Component {
     type Session = SessionHandle;
+    type BodyWriter = BodyWriterHandle;
 }
 
 bindings::export!(Component with_types_in bindings);
@@ -232,7 +233,8 @@ fn from_wit_send_options(o: wit::SendOptions) -> SendOverrides {
 
 // ---- session ----------------------------------------------------------------
 
-struct SessionHandle(RefCell<Session>);
+/// Shared so a body writer can finish its request on the session that started it.
+struct SessionHandle(Rc<RefCell<Session>>);
 
 impl SessionHandle {
     fn with<T>(&self, f: impl FnOnce(&mut Session) -> crate::Result<T>) -> WitResult<T> {
@@ -254,7 +256,7 @@ impl SessionHandle {
 impl wit_session::GuestSession for SessionHandle {
     fn new() -> Self {
         let default: SharedTransport = Rc::new(RefCell::new(WasiHttpTransport::new(None)));
-        SessionHandle(RefCell::new(Session::new(default)))
+        SessionHandle(Rc::new(RefCell::new(Session::new(default))))
     }
 
     fn headers(&self) -> WitResult<Vec<(String, String)>> {
@@ -524,6 +526,21 @@ impl wit_session::GuestSession for SessionHandle {
         self.verb("OPTIONS", url, options)
     }
 
+    fn start_request(
+        &self,
+        method: String,
+        url: String,
+        options: wit::RequestOptions,
+        content_length: Option<u64>,
+    ) -> WitResult<wit_session::BodyWriter> {
+        let (parts, send) = from_wit_options(options);
+        let upload = self.with(|s| s.start_request(&method, &url, parts, send, content_length))?;
+        Ok(wit_session::BodyWriter::new(BodyWriterHandle {
+            session: self.0.clone(),
+            upload: RefCell::new(Some(upload)),
+        }))
+    }
+
     fn prepare_request(
         &self,
         method: String,
@@ -559,6 +576,39 @@ impl wit_session::GuestSession for SessionHandle {
 
     fn close(&self) {
         self.0.borrow_mut().close();
+    }
+}
+
+// ---- body writer ----------------------------------------------------------------
+
+struct BodyWriterHandle {
+    session: Rc<RefCell<Session>>,
+    /// `None` once finished.
+    upload: RefCell<Option<crate::session::Upload>>,
+}
+
+impl wit_session::GuestBodyWriter for BodyWriterHandle {
+    fn write(&self, bytes: Vec<u8>) -> WitResult<()> {
+        match self.upload.borrow_mut().as_mut() {
+            Some(upload) => lift(upload.write(&bytes)),
+            None => Err(wit::Error::StreamConsumed(
+                "the upload was already finished".into(),
+            )),
+        }
+    }
+
+    fn written(&self) -> u64 {
+        self.upload.borrow().as_ref().map_or(0, |u| u.written())
+    }
+
+    fn finish(writer: wit_session::BodyWriter) -> WitResult<wit::Response> {
+        let handle = writer.into_inner::<BodyWriterHandle>();
+        let upload = handle
+            .upload
+            .into_inner()
+            .ok_or_else(|| wit::Error::StreamConsumed("the upload was already finished".into()))?;
+        let response = lift(handle.session.borrow_mut().finish_upload(upload))?;
+        Ok(wit::Response::new(ResponseHandle::new(response)))
     }
 }
 

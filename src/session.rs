@@ -9,7 +9,7 @@ use crate::prepare::{PreparedRequest, RequestParts, SendOverrides, Settings};
 use crate::redirect;
 use crate::response::Response;
 use crate::retry::{self, Decision, Outcome, RetryPolicy, RetryState};
-use crate::transport::{RawResponse, SendOptions, SharedTransport};
+use crate::transport::{BodySink, RawResponse, SendOptions, SharedTransport};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// requests' `Session`, less what the binding layer owns (resource handles).
@@ -25,6 +25,38 @@ pub struct Session {
     /// asked for without waiting.
     sleeper: Box<dyn FnMut(Duration)>,
     closed: bool,
+}
+
+/// A request whose head is sent and whose body the caller is writing
+/// (`Session::start_request`); `Session::finish_upload` gets the response.
+pub struct Upload {
+    sink: Box<dyn BodySink>,
+    request: PreparedRequest,
+    send: SendOverrides,
+    started: Instant,
+    written: u64,
+    length: Option<u64>,
+}
+
+impl Upload {
+    /// Sends the next piece of the body. Writing past an announced
+    /// `Content-Length` is refused before anything is sent.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let written = self.written.saturating_add(bytes.len() as u64);
+        if let Some(length) = self.length.filter(|l| written > *l) {
+            return Err(Error::InvalidOption(format!(
+                "the upload announced Content-Length {length}; {written} bytes is more"
+            )));
+        }
+        self.sink.write(bytes)?;
+        self.written = written;
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
 }
 
 /// requests' `merge_environment_settings` result.
@@ -128,15 +160,74 @@ impl Session {
 
     /// Sends a prepared request through the adapter mounted for its URL,
     /// storing cookies from every response and following redirects.
-    pub fn send(&mut self, mut request: PreparedRequest, send: SendOverrides) -> Result<Response> {
+    pub fn send(&mut self, request: PreparedRequest, send: SendOverrides) -> Result<Response> {
+        self.send_hops(request, send, None)
+    }
+
+    /// Starts a request whose body the caller writes in pieces (a streaming
+    /// upload): the head goes out now, with `Content-Length` when the length
+    /// is known and chunked transfer when it is not.
+    pub fn start_request(
+        &mut self,
+        method: &str,
+        url: &str,
+        parts: RequestParts,
+        send: SendOverrides,
+        content_length: Option<u64>,
+    ) -> Result<Upload> {
+        if parts.body.is_some() {
+            return Err(Error::InvalidOption(
+                "a streamed request takes its body from the writer; leave `body` unset".into(),
+            ));
+        }
+        let mut request = self.prepare(method, url, parts)?;
+        request.headers.remove("content-length");
+        if let Some(length) = content_length {
+            request.headers.set("Content-Length", &length.to_string());
+        }
+        let adapter = self.get_adapter(request.url.as_str())?;
+        let (mut options, proxies) = self.send_options(&send);
+        options.proxy = self.proxy_for(&request.url, &proxies);
+        let sink = adapter.borrow_mut().start(&request, &options)?;
+        Ok(Upload {
+            sink,
+            request,
+            send,
+            started: Instant::now(),
+            written: 0,
+            length: content_length,
+        })
+    }
+
+    /// Ends a streaming upload and follows the response as `send` does. The
+    /// body cannot be sent twice: a 307/308 redirect or a Digest challenge to
+    /// it is returned as the response, and it is never retried.
+    pub fn finish_upload(&mut self, upload: Upload) -> Result<Response> {
         self.open()?;
-        let allow_redirects = send.allow_redirects.unwrap_or(true);
-        let stream = send.stream.unwrap_or(self.settings.stream);
+        let Upload {
+            sink,
+            request,
+            send,
+            started,
+            written,
+            length,
+        } = upload;
+        if let Some(length) = length.filter(|l| *l != written) {
+            return Err(Error::InvalidOption(format!(
+                "the upload announced Content-Length {length} but {written} bytes were written"
+            )));
+        }
+        let raw = sink.finish()?;
+        self.send_hops(request, send, Some((raw, started.elapsed())))
+    }
+
+    /// The send settings merged from the request's and the session's, and the proxies.
+    fn send_options(&self, send: &SendOverrides) -> (SendOptions, Vec<(String, String)>) {
         let proxies = merge_plain(&self.settings.proxies, send.proxies.as_deref());
-        let mut options = SendOptions {
+        let options = SendOptions {
             timeout: send.timeout.or(self.settings.timeout),
             verify: send.verify.unwrap_or(self.settings.verify),
-            cert: send.cert.or_else(|| self.settings.cert.clone()),
+            cert: send.cert.clone().or_else(|| self.settings.cert.clone()),
             proxy: None,
             ca_bundle: if self.settings.trust_env {
                 crate::env::ca_bundle().map(|e| (e.value, e.variable))
@@ -144,6 +235,32 @@ impl Session {
                 None
             },
         };
+        (options, proxies)
+    }
+
+    /// The proxy for a URL and where it was set. Explicit proxies beat the
+    /// environment's (requests lets the environment win: psf/requests #2018).
+    fn proxy_for(&self, url: &url::Url, proxies: &[(String, String)]) -> Option<(String, String)> {
+        match select_proxy(url, proxies) {
+            Some(proxy) => Some((proxy, "the proxies setting".to_string())),
+            None if self.settings.trust_env => crate::env::proxy_for(url)
+                .map(|e| (e.value, format!("the {} environment variable", e.variable))),
+            None => None,
+        }
+    }
+
+    /// The send loop: every hop of one request. `first` is the answer to a
+    /// streamed upload, whose body cannot be sent again.
+    fn send_hops(
+        &mut self,
+        mut request: PreparedRequest,
+        send: SendOverrides,
+        mut first: Option<(RawResponse, Duration)>,
+    ) -> Result<Response> {
+        self.open()?;
+        let allow_redirects = send.allow_redirects.unwrap_or(true);
+        let stream = send.stream.unwrap_or(self.settings.stream);
+        let (mut options, proxies) = self.send_options(&send);
         // Digest credentials go only to the origin the request was made to.
         let digest_origin = request.url.origin();
         let mut digest_retries = digest::Retries::default();
@@ -151,15 +268,10 @@ impl Session {
         let mut redirects = 0usize;
         loop {
             // 1. Adapter and proxy for this hop's URL (a redirect may change both).
-            //    Explicit proxies beat the environment's (requests lets the
-            //    environment win: psf/requests #2018).
             let adapter = self.get_adapter(request.url.as_str())?;
-            options.proxy = match select_proxy(&request.url, &proxies) {
-                Some(proxy) => Some((proxy, "the proxies setting".to_string())),
-                None if self.settings.trust_env => crate::env::proxy_for(&request.url)
-                    .map(|e| (e.value, format!("the {} environment variable", e.variable))),
-                None => None,
-            };
+            options.proxy = self.proxy_for(&request.url, &proxies);
+            // A streamed upload's body is gone once sent: nothing may replay it.
+            let replayable = first.is_none();
             let digest_here = request
                 .digest
                 .clone()
@@ -182,7 +294,10 @@ impl Session {
 
             // 2. Send, retried by the session's or the adapter's policy;
             //    `elapsed` runs until the head of the last attempt has arrived.
-            let (raw, elapsed) = self.send_with_retries(&adapter, &request, &options)?;
+            let (raw, elapsed) = match first.take() {
+                Some(answer) => answer,
+                None => self.send_with_retries(&adapter, &request, &options)?,
+            };
 
             // 3. Cookies from every response go into the jar, redirect hops and 401s included.
             let set = self.jar.store_response_cookies(
@@ -194,8 +309,10 @@ impl Session {
             // 4. A Digest challenge is answered once (twice when the nonce was stale);
             //    the 401 goes into history and its cookies go with the retry.
             let challenge = match (&digest_here, raw.status) {
-                (Some(_), 401) => digest::find_digest(raw.headers.get_all("www-authenticate"))
-                    .filter(|c| digest_retries.allow(c)),
+                (Some(_), 401) if replayable => {
+                    digest::find_digest(raw.headers.get_all("www-authenticate"))
+                        .filter(|c| digest_retries.allow(c))
+                }
                 _ => None,
             };
             if let (Some(challenge), Some((user, pass))) = (challenge, digest_here) {
@@ -220,7 +337,10 @@ impl Session {
                 continue;
             }
 
-            let next = if allow_redirects && redirect::is_redirect(raw.status, &raw.headers) {
+            let follow = allow_redirects
+                && redirect::is_redirect(raw.status, &raw.headers)
+                && (replayable || redirect::drops_body(raw.status));
+            let next = if follow {
                 Some(redirect_target(
                     &request,
                     raw.status,

@@ -57,12 +57,31 @@ pub trait BodyReader {
     fn read(&mut self, max: usize) -> Result<Option<Vec<u8>>>;
 }
 
+/// A request body being sent in pieces (a streaming upload).
+pub trait BodySink {
+    /// Sends the next piece of the body.
+    fn write(&mut self, bytes: &[u8]) -> Result<()>;
+    /// Ends the body and waits for the response head.
+    fn finish(self: Box<Self>) -> Result<RawResponse>;
+}
+
 /// A transport adapter: requests' `BaseAdapter` (`send`, `close`).
 pub trait Transport {
     /// A short name: `wasi-http` or `scripted`.
     fn kind(&self) -> &'static str;
     /// Sends one request (no redirects: the session follows them).
     fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse>;
+    /// Sends the head of a request whose body the caller writes in pieces.
+    fn start(
+        &mut self,
+        _request: &PreparedRequest,
+        _options: &SendOptions,
+    ) -> Result<Box<dyn BodySink>> {
+        Err(Error::Unsupported(format!(
+            "the {} adapter cannot stream a request body",
+            self.kind()
+        )))
+    }
     /// Closes the adapter; later sends give `SessionClosed`.
     fn close(&mut self);
     /// The requests received so far, for adapters that record them.
@@ -132,7 +151,8 @@ pub type CannedParts = (u16, Vec<(String, String)>, Vec<u8>);
 /// apply to it: nothing leaves the component.
 pub struct ScriptedTransport {
     responses: VecDeque<CannedResponse>,
-    received: Vec<RecordedRequest>,
+    /// Shared with upload sinks, which add the body as it is written.
+    received: Rc<RefCell<Vec<RecordedRequest>>>,
     retries: Option<RetryPolicy>,
     closed: bool,
 }
@@ -155,7 +175,7 @@ impl ScriptedTransport {
         }
         Ok(ScriptedTransport {
             responses: canned,
-            received: Vec::new(),
+            received: Rc::default(),
             retries: None,
             closed: false,
         })
@@ -167,27 +187,40 @@ impl Transport for ScriptedTransport {
         "scripted"
     }
 
-    fn send(&mut self, request: &PreparedRequest, _options: &SendOptions) -> Result<RawResponse> {
+    fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse> {
+        let mut upload = self.start(request, options)?;
+        if let Some(body) = &request.body {
+            upload.write(body)?;
+        }
+        upload.finish()
+    }
+
+    fn start(
+        &mut self,
+        request: &PreparedRequest,
+        _options: &SendOptions,
+    ) -> Result<Box<dyn BodySink>> {
         if self.closed {
             return Err(Error::SessionClosed);
         }
-        self.received.push(RecordedRequest {
-            method: request.method.clone(),
-            url: request.url.to_string(),
-            headers: request.headers.to_pairs(),
-            body: request.body.clone().unwrap_or_default(),
-        });
         let canned = self.responses.pop_front().ok_or_else(|| {
             Error::Connection(format!(
                 "the scripted adapter has no canned response left for {} {}",
                 request.method, request.url
             ))
-        })?;
-        Ok(RawResponse {
-            status: canned.status,
-            headers: canned.headers,
-            body: Box::new(BytesBody::new(canned.body)),
-        })
+        });
+        let mut received = self.received.borrow_mut();
+        received.push(RecordedRequest {
+            method: request.method.clone(),
+            url: request.url.to_string(),
+            headers: request.headers.to_pairs(),
+            body: Vec::new(),
+        });
+        Ok(Box::new(ScriptedUpload {
+            canned: canned?,
+            received: self.received.clone(),
+            index: received.len() - 1,
+        }))
     }
 
     fn close(&mut self) {
@@ -196,7 +229,7 @@ impl Transport for ScriptedTransport {
     }
 
     fn received(&self) -> Vec<RecordedRequest> {
-        self.received.clone()
+        self.received.borrow().clone()
     }
 
     fn retries(&self) -> Option<RetryPolicy> {
@@ -205,5 +238,31 @@ impl Transport for ScriptedTransport {
 
     fn set_retries(&mut self, policy: Option<RetryPolicy>) {
         self.retries = policy;
+    }
+}
+
+/// A scripted exchange whose request body is still being written: the body
+/// goes into the recorded request, and finishing hands out the canned answer.
+struct ScriptedUpload {
+    canned: CannedResponse,
+    received: Rc<RefCell<Vec<RecordedRequest>>>,
+    index: usize,
+}
+
+impl BodySink for ScriptedUpload {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        if let Some(recorded) = self.received.borrow_mut().get_mut(self.index) {
+            recorded.body.extend_from_slice(bytes);
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<RawResponse> {
+        let canned = self.canned;
+        Ok(RawResponse {
+            status: canned.status,
+            headers: canned.headers,
+            body: Box::new(BytesBody::new(canned.body)),
+        })
     }
 }

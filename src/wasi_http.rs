@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::headers::Headers;
 use crate::prepare::PreparedRequest;
 use crate::retry::RetryPolicy;
-use crate::transport::{BodyReader, RawResponse, SendOptions, Timeout, Transport};
+use crate::transport::{BodyReader, BodySink, RawResponse, SendOptions, Timeout, Transport};
 
 /// Sends over the host's wasi:http. TLS, proxies and connection reuse are the
 /// host's: a setting that would need them gives `Unsupported`, never silence.
@@ -33,12 +33,9 @@ impl WasiHttpTransport {
     }
 }
 
-impl Transport for WasiHttpTransport {
-    fn kind(&self) -> &'static str {
-        "wasi-http"
-    }
-
-    fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse> {
+impl WasiHttpTransport {
+    /// Sends the request head and returns the open body: steps 1-3 of a send.
+    fn begin(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<WasiUpload> {
         if self.closed {
             return Err(Error::SessionClosed);
         }
@@ -92,13 +89,70 @@ impl Transport for WasiHttpTransport {
         //    larger than the host's buffer streams instead of deadlocking.
         let future = outgoing_handler::handle(outgoing, request_options)
             .map_err(|e| map_error_code(e).at(url))?;
-        // 4. Wait for the head. A server may answer before reading the whole
-        //    body (a redirect, a 413) and close the connection: its answer
-        //    stands and the failed write does not matter. Without an answer,
-        //    the response future holds the real reason the write failed.
-        let _ = write_body(body, request.body.as_deref());
-        let response = wait(&future).map_err(|e| e.at(url))?;
-        drop(future);
+        Ok(WasiUpload {
+            stream: None,
+            body: Some(body),
+            early: None,
+            future,
+            url: url.clone(),
+        })
+    }
+}
+
+/// A request whose head is sent and whose body is being written. Fields drop
+/// in order: the stream before its body, both before the response future.
+struct WasiUpload {
+    stream: Option<OutputStream>,
+    body: Option<OutgoingBody>,
+    /// The server answered before the body was all sent (a redirect, a 413)
+    /// and closed the connection: this answer stands, the rest is discarded.
+    early: Option<IncomingResponse>,
+    future: FutureIncomingResponse,
+    url: url::Url,
+}
+
+impl WasiUpload {
+    fn write_chunk(&mut self, bytes: &[u8]) -> Result<()> {
+        if bytes.is_empty() || self.early.is_some() {
+            return Ok(());
+        }
+        if self.stream.is_none() {
+            let body = self
+                .body
+                .as_ref()
+                .ok_or_else(|| transport_error("the request body was finished"))?;
+            let stream = body
+                .write()
+                .map_err(|()| transport_error("the request body stream was already taken"))?;
+            self.stream = Some(stream);
+        }
+        let written = match &self.stream {
+            Some(stream) => write_all(stream, bytes),
+            None => Err(transport_error("the request body stream is gone")),
+        };
+        if written.is_ok() {
+            return Ok(());
+        }
+        // The write failed: either the server answered early and closed, or
+        // the connection broke. The response future says which.
+        drop(self.stream.take());
+        let response = wait(&self.future).map_err(|e| e.at(&self.url))?;
+        self.early = Some(response);
+        Ok(())
+    }
+
+    /// 4. Ends the body and waits for the response head.
+    fn finish_upload(mut self) -> Result<RawResponse> {
+        drop(self.stream.take());
+        if let Some(body) = self.body.take() {
+            let _ = OutgoingBody::finish(body, None);
+        }
+        let url = self.url.clone();
+        let response = match self.early.take() {
+            Some(response) => response,
+            None => wait(&self.future).map_err(|e| e.at(&url))?,
+        };
+        drop(self);
         let status = response.status();
         let headers = from_fields(&response.headers());
         let body = response
@@ -109,7 +163,7 @@ impl Transport for WasiHttpTransport {
             .map_err(|()| transport_error("the response body stream was already taken"))?;
         let body = WasiBody {
             stream,
-            url: url.clone(),
+            url,
             _body: body,
             _response: response,
         };
@@ -118,6 +172,42 @@ impl Transport for WasiHttpTransport {
             headers,
             body: Box::new(body),
         })
+    }
+}
+
+impl BodySink for WasiUpload {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.write_chunk(bytes)
+    }
+
+    fn finish(self: Box<Self>) -> Result<RawResponse> {
+        (*self).finish_upload()
+    }
+}
+
+impl Transport for WasiHttpTransport {
+    fn kind(&self) -> &'static str {
+        "wasi-http"
+    }
+
+    fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse> {
+        let mut upload = self.begin(request, options)?;
+        // A server may answer before reading the whole body (a redirect, a
+        // 413) and close the connection: its answer stands and the failed
+        // write does not matter. Without an answer, the response future holds
+        // the real reason the write failed.
+        if let Some(bytes) = request.body.as_deref() {
+            let _ = upload.write_chunk(bytes);
+        }
+        upload.finish_upload()
+    }
+
+    fn start(
+        &mut self,
+        request: &PreparedRequest,
+        options: &SendOptions,
+    ) -> Result<Box<dyn BodySink>> {
+        Ok(Box::new(self.begin(request, options)?))
     }
 
     fn close(&mut self) {
@@ -234,17 +324,6 @@ fn to_request_options(timeout: Timeout) -> Result<Option<RequestOptions>> {
 }
 
 /// Writes the whole body as fast as the host takes it, then finishes it.
-fn write_body(body: OutgoingBody, bytes: Option<&[u8]>) -> Result<()> {
-    if let Some(bytes) = bytes.filter(|b| !b.is_empty()) {
-        let stream = body
-            .write()
-            .map_err(|()| transport_error("the request body stream was already taken"))?;
-        write_all(&stream, bytes)?;
-        drop(stream);
-    }
-    OutgoingBody::finish(body, None).map_err(map_error_code)
-}
-
 fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<()> {
     while !bytes.is_empty() {
         let permitted = stream.check_write().map_err(stream_error)?;

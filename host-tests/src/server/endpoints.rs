@@ -92,6 +92,15 @@ async fn route(r: &Req, port: u16) -> Response<Body> {
             json_response(StatusCode::OK, &Value::Object(echo(r)))
         }
         ("cookies", "") => json_response(StatusCode::OK, &json!({ "cookies": request_cookies(r) })),
+        ("upload", "") => json_response(
+            StatusCode::OK,
+            &json!({
+                "method": r.method,
+                "body_len": r.body.len(),
+                "transfer_encoding": r.header("transfer-encoding"),
+                "content_length": r.header("content-length"),
+            }),
+        ),
         ("cookies", "set" | "delete") => cookies_change(r, arg == "delete"),
         ("response-headers", "") => response_headers(r),
         ("set-cookie-multi", "") => set_cookie_multi(),

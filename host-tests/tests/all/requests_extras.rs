@@ -506,3 +506,77 @@ async fn connection_failures_are_retried_for_any_method_and_then_reported() -> R
     assert!(matches!(err, Error::Retry(_)), "{err:?}");
     Ok(())
 }
+
+macro_rules! writer {
+    ($h:ident, $call:ident $(, $arg:expr)* $(,)?) => {
+        $h.client.requests_http_session().body_writer().$call(&mut $h.store $(, $arg)*).await
+    };
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_bigger_than_guest_memory_streams_chunked() -> Result<()> {
+    const SIZE: usize = 200 << 20;
+    let server = TestServer::start();
+    let mut h = Harness::builder().memory_limit(64 << 20).build().await?;
+    let s = h.session().await?;
+    let w = session!(
+        h,
+        call_start_request,
+        s,
+        "PUT",
+        &server.url("/upload"),
+        &opts(),
+        None
+    )??;
+    let piece: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
+    for _ in 0..SIZE / piece.len() {
+        writer!(h, call_write, w, &piece)??;
+    }
+    assert_eq!(writer!(h, call_written, w)?, SIZE as u64);
+    let r = writer!(h, call_finish, w)??;
+    let echo = h.json(r).await?;
+    assert_eq!(
+        echo["body_len"], SIZE,
+        "every byte arrived, through 64 MiB of guest memory"
+    );
+    assert_eq!(echo["transfer_encoding"], "chunked");
+    assert_eq!(echo["method"], "PUT");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_with_a_length_sends_it_and_follows_a_303() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let url = server.url("/redirect-to?url=/anything&status_code=303");
+    let w = session!(h, call_start_request, s, "POST", &url, &opts(), Some(10))??;
+    writer!(h, call_write, w, b"01234")??;
+    let err = writer!(h, call_write, w, b"567890")?.unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidOption(_)),
+        "past the length: {err:?}"
+    );
+    writer!(h, call_write, w, b"56789")??;
+    let r = writer!(h, call_finish, w)??;
+    assert_eq!(
+        h.json(r).await?["method"],
+        "GET",
+        "303 after the upload: GET without body"
+    );
+    assert_eq!(h.history(r).await?.len(), 1);
+    let o = RequestOptions {
+        body: Some(Body::Text("x".into())),
+        ..opts()
+    };
+    let err = session!(
+        h,
+        call_start_request,
+        s,
+        "POST",
+        &server.url("/post"),
+        &o,
+        None
+    )?
+    .unwrap_err();
+    assert!(matches!(err, Error::InvalidOption(_)), "{err:?}");
+    assert_still_works(&mut h, s, &server).await
+}
