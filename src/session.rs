@@ -330,6 +330,7 @@ impl Session {
                 retry.headers.remove("cookie");
                 retry.set_cookie_header(&self.jar, now());
                 let mut unauthorized = Response::new(raw, request, elapsed, set);
+                unauthorized.set_max_body_size(self.settings.max_body_size);
                 let _ = unauthorized.read_all();
                 unauthorized.history = history.iter().map(Response::duplicate).collect();
                 history.push(unauthorized);

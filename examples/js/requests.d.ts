@@ -41,6 +41,8 @@ export type Auth = Credentials | { bearer: string } | { digest: Credentials };
 
 /** A string (sent as UTF-8) or bytes. */
 export type DataInit = string | Uint8Array | ArrayBufferView | ArrayBuffer;
+/** One piece of a streamed upload: a string (sent as UTF-8) or bytes. */
+export type Chunk = DataInit;
 /** One `multipart/form-data` part: a file when it has a filename, else a field. */
 export interface Part {
   name: string;
@@ -144,10 +146,18 @@ export interface RequestOptions {
   /** Any value, sent as `application/json` text. */
   json?: unknown;
   /**
-   * A string (sent as is), bytes (sent as is), or form fields (urlencoded; with
-   * `files`, the first parts of the multipart body).
+   * A string (sent as is), bytes (sent as is), form fields (urlencoded; with
+   * `files`, the first parts of the multipart body), or an iterable of chunks (a
+   * generator, an array...: told from form pairs by its first item) streamed through
+   * an Upload, chunked unless `contentLength` is given. An empty generator is an empty
+   * upload, an empty array an empty form. Async iterables: use `startRequest`.
    */
-  data?: DataInit | PairsInit;
+  data?: DataInit | PairsInit | Iterable<Chunk>;
+  /**
+   * The exact length of `data` given as chunks, sent as `Content-Length` (a safe
+   * integer or a BigInt); otherwise the upload is chunked. Only with chunks.
+   */
+  contentLength?: number | bigint | null;
   /** Files to upload as `multipart/form-data` (after the fields of `data`). */
   files?: FilesInit;
   /** A `multipart/form-data` body, part by part; not with `json`, `data` or `files`. */
@@ -166,6 +176,9 @@ export interface RequestOptions {
   /** A proxy that applies is Unsupported over wasi:http. */
   proxies?: PairsInit;
 }
+
+/** `startRequest`'s options: the request options without a body; `contentLength` omitted or null: chunked. */
+export type UploadOptions = Omit<RequestOptions, 'json' | 'data' | 'files' | 'multipart'>;
 
 export interface SendOptions {
   timeout?: TimeoutInit;
@@ -283,6 +296,30 @@ export declare class Response implements Disposable {
   [Symbol.dispose](): void;
 }
 
+/**
+ * A request whose body is written in pieces (`Session.startRequest`). The body is
+ * never sent twice: a 307/308 redirect or a Digest challenge to it is the response,
+ * and it is not retried.
+ */
+export declare class Upload implements Disposable {
+  private constructor();
+  /** The jco `BodyWriter`; null once finished or disposed. */
+  readonly raw: Generated.session.BodyWriter | null;
+  /** The bytes written so far (a BigInt only past 2**53 - 1). */
+  readonly written: number | bigint;
+  /** The announced length, or null for a chunked upload. */
+  readonly contentLength: number | bigint | null;
+  /** Send the next chunk; past `contentLength`: InvalidRequest (`invalid-option`). */
+  write(chunk: Chunk): void;
+  /**
+   * End the body and get the response (redirects followed, a 303 as a GET); short of
+   * `contentLength`: InvalidRequest. Once only: later calls throw a TypeError.
+   */
+  finish(): Response;
+  /** Abandon an unfinished upload. */
+  [Symbol.dispose](): void;
+}
+
 export declare class Session implements Disposable {
   constructor();
   readonly raw: Generated.session.Session;
@@ -340,6 +377,8 @@ export declare class Session implements Disposable {
   /** The settings a request to `url` would use with the environment merged in. */
   mergeEnvironmentSettings(url: string, options?: SendOptions): EnvironmentSettings;
 
+  /** The head is sent now, with `Content-Length` if `contentLength` is given, else chunked. */
+  startRequest(method: string, url: string, options?: UploadOptions): Upload;
   request(method: string, url: string, options?: RequestOptions): Response;
   get(url: string, options?: RequestOptions): Response;
   head(url: string, options?: RequestOptions): Response;

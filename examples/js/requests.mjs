@@ -449,6 +449,11 @@ const REQUEST_OPTIONS = new Set([
   'allowRedirects', 'stream', 'verify', 'cert', 'proxies',
 ]);
 const SEND_OPTIONS = new Set(['timeout', 'allowRedirects', 'stream', 'verify', 'cert', 'proxies']);
+/** The verbs and `request` also take `contentLength`, for `data` given as chunks. */
+const VERB_OPTIONS = new Set([...REQUEST_OPTIONS, 'contentLength']);
+const BODY_OPTIONS = ['json', 'data', 'files', 'multipart'];
+/** `startRequest`: the request options without a body, plus `contentLength`. */
+const UPLOAD_OPTIONS = new Set([...VERB_OPTIONS].filter((key) => !BODY_OPTIONS.includes(key)));
 
 function checkKeys(options, allowed, what) {
   if (options === null || typeof options !== 'object') throw new TypeError(`${what}: expected an object`);
@@ -488,6 +493,62 @@ function toSendOptions(options = {}) {
     cert: options.cert,
     proxies: toPairs(options.proxies, 'proxies'),
   };
+}
+
+/** One chunk of a streamed upload (a string, UTF-8, or bytes) -> Uint8Array. */
+function toChunk(chunk, what = 'chunk') {
+  const bytes = typeof chunk === 'string' ? utf8.encode(chunk) : toBytes(chunk);
+  if (!bytes) throw new TypeError(`${what}: expected a string or bytes, got ${chunk === null ? 'null' : typeof chunk}`);
+  return bytes;
+}
+
+const isChunk = (value) => typeof value === 'string' || toBytes(value) !== undefined;
+
+/** The chunks of `iterator`, the first (already taken) one included; closes it when left early. */
+function* withFirst(first, iterator) {
+  if (first.done) return;
+  let closed = false;
+  try {
+    yield first.value;
+    for (;;) {
+      closed = true; // a throwing next() has closed it
+      const next = iterator.next();
+      closed = next.done;
+      if (closed) return;
+      yield next.value;
+    }
+  } finally {
+    if (!closed) iterator.return?.();
+  }
+}
+
+/**
+ * Sorts out `data` that is an iterable other than a string or bytes by its first
+ * item: strings or bytes are chunks to stream (`{chunks}`), `[name, value]` pairs
+ * are form fields (`{data}`, collected into an array). An empty one is an empty
+ * upload when it is an iterator (a generator) or `contentLength` is given, else an
+ * empty form. Anything else: undefined (toBody handles it).
+ */
+function chunkSource(data, contentLength) {
+  if (data === null || typeof data !== 'object' || isPlainObject(data) || toBytes(data)) return undefined;
+  if (typeof data[Symbol.iterator] !== 'function') {
+    if (typeof data[Symbol.asyncIterator] === 'function') {
+      throw new TypeError('data: an async iterable cannot be sent by a synchronous call; write its chunks to session.startRequest(...) instead');
+    }
+    return undefined;
+  }
+  const iterator = data[Symbol.iterator]();
+  const first = iterator.next();
+  if (first.done ? contentLength != null || typeof data.next === 'function' : isChunk(first.value)) {
+    // close: for when the chunks are not read at all (iterating closes them when left early).
+    return { chunks: withFirst(first, iterator), close: () => iterator.return?.() };
+  }
+  return { data: [...withFirst(first, iterator)] };
+}
+
+/** `contentLength` (a safe integer, a BigInt, or null / undefined for chunked) -> WIT option<u64>. */
+function toContentLength(length) {
+  return length == null ? undefined : u64(length, 'contentLength');
 }
 
 /** WIT `cookie` -> the same with `expires` as a Number of seconds since the epoch (or undefined). */
@@ -620,6 +681,57 @@ export class Response {
   [Symbol.dispose]() { this.raw[Symbol.dispose](); }
 }
 
+/**
+ * A request whose body is written in pieces (`session.startRequest`): `write` the
+ * chunks, then `finish` for the response. Sent with `Content-Length` when one was
+ * announced, chunked otherwise; the body is never sent twice (a 307/308 redirect or
+ * a Digest challenge to it is the response).
+ */
+export class Upload {
+  #written = 0n;
+  #contentLength;
+  constructor(rawWriter, contentLength) {
+    /** The jco `BodyWriter` resource; null once finished or disposed. */
+    this.raw = rawWriter;
+    this.#contentLength = contentLength;
+  }
+  /** The bytes written so far: a Number (a BigInt past 2**53 - 1). */
+  get written() { return fromU64(this.raw === null ? this.#written : this.raw.written()); }
+  /** The announced length (a Number, or a BigInt past 2**53 - 1), or null for a chunked upload. */
+  get contentLength() { return this.#contentLength === undefined ? null : fromU64(this.#contentLength); }
+  #writer(what) {
+    if (this.raw === null) throw new TypeError(`${what}: the upload is already finished or abandoned`);
+    return this.raw;
+  }
+  /**
+   * Send the next chunk: a string (UTF-8) or bytes. Past the announced length:
+   * InvalidRequest (`invalid-option`).
+   */
+  write(chunk) {
+    const writer = this.#writer('write');
+    const bytes = toChunk(chunk);
+    call(() => writer.write(bytes));
+  }
+  /**
+   * End the body and get the response, redirects followed as for the other requests
+   * (a 303 as a GET). Short of the announced length: InvalidRequest. The upload is
+   * over either way.
+   */
+  finish() {
+    const writer = this.#writer('finish');
+    this.#written = writer.written();
+    this.raw = null;
+    return new Response(call(() => raw.session.BodyWriter.finish(writer)));
+  }
+  /** Abandon an unfinished upload (nothing if it is finished). */
+  [Symbol.dispose]() {
+    if (this.raw === null) return;
+    this.#written = this.raw.written();
+    this.raw[Symbol.dispose]();
+    this.raw = null;
+  }
+}
+
 /** A requests-style session: default headers, params, auth, cookie jar and redirect policy. */
 export class Session {
   constructor() {
@@ -741,16 +853,67 @@ export class Session {
     };
   }
 
-  /** Send a request, merged with the session's settings, following redirects. */
-  request(method, url, options) {
-    const opts = toRequestOptions(options);
-    return new Response(call(() => this.raw.request(method, url, opts)));
+  /**
+   * Start a request whose body is written through the returned Upload: the head is
+   * sent now, with `Content-Length` when `contentLength` is given, chunked otherwise.
+   * Takes the request options without a body (json, data, files, multipart).
+   */
+  startRequest(method, url, options = {}) {
+    if (options !== null && typeof options === 'object') {
+      const body = BODY_OPTIONS.filter((key) => Object.hasOwn(options, key));
+      if (body.length) throw new TypeError(`startRequest: the body is written through the upload, not given as ${body.join(' or ')}`);
+    }
+    checkKeys(options, UPLOAD_OPTIONS, 'startRequest options');
+    const { contentLength, ...rest } = options;
+    const length = toContentLength(contentLength);
+    const opts = toRequestOptions(rest);
+    return new Upload(call(() => this.raw.startRequest(method, url, opts, length)), length);
+  }
+
+  // A request or verb call: `data` given as chunks goes through an Upload, the
+  // rest through `send` (the component's request or verb function).
+  #request(method, url, options, send, followRedirects = true) {
+    checkKeys(options, VERB_OPTIONS, 'request options');
+    const { contentLength, ...rest } = options;
+    const source = chunkSource(rest.data, contentLength);
+    if (source?.chunks === undefined) {
+      if (contentLength != null) throw new TypeError('contentLength: only with data given as an iterable of chunks');
+      const opts = toRequestOptions(source ? { ...rest, data: source.data } : rest);
+      return new Response(call(() => send(opts)));
+    }
+    const { json, data, files, multipart, ...head } = rest;
+    let upload;
+    try {
+      const others = Object.entries({ json, files, multipart }).filter(([, v]) => v !== undefined).map(([k]) => k);
+      if (others.length) throw new TypeError(`data given as chunks cannot go with ${others.join(' or ')}`);
+      upload = this.startRequest(method, url, { ...head, allowRedirects: head.allowRedirects ?? followRedirects, contentLength });
+    } catch (e) {
+      source.close();
+      throw e;
+    }
+    try {
+      let i = 0;
+      for (const chunk of source.chunks) upload.write(toChunk(chunk, `data chunk ${i++}`));
+    } catch (e) {
+      upload[Symbol.dispose]();
+      throw e;
+    }
+    return upload.finish();
+  }
+
+  /**
+   * Send a request, merged with the session's settings, following redirects.
+   * `data` may be an iterable (a generator, an array...) of chunks (strings or bytes):
+   * they are streamed, chunked unless `contentLength` is given.
+   */
+  request(method, url, options = {}) {
+    return this.#request(method, url, options, (opts) => this.raw.request(method, url, opts));
   }
   // The verbs call the component's own verb functions: its `head` does not follow
   // redirects by default, while `request('HEAD', ...)` does (as in requests).
-  #verb(verb, url, options) {
-    const opts = toRequestOptions(options);
-    return new Response(call(() => this.raw[verb](url, opts)));
+  #verb(verb, url, options = {}) {
+    // An upload follows redirects unless told not to, so head's default is spelled out for it.
+    return this.#request(verb.toUpperCase(), url, options, (opts) => this.raw[verb](url, opts), verb !== 'head');
   }
   get(url, options) { return this.#verb('get', url, options); }
   /** Does not follow redirects unless `allowRedirects: true`. */
@@ -762,8 +925,14 @@ export class Session {
   options(url, options) { return this.#verb('options', url, options); }
 
   /** Merge a request with the session's settings without sending it. */
-  prepareRequest(method, url, options) {
-    const opts = toRequestOptions(options);
+  prepareRequest(method, url, options = {}) {
+    checkKeys(options, REQUEST_OPTIONS, 'request options');
+    const source = chunkSource(options.data);
+    if (source?.chunks) {
+      source.close();
+      throw new TypeError('prepareRequest: data given as chunks cannot be prepared (send it, or use startRequest)');
+    }
+    const opts = toRequestOptions(source ? { ...options, data: source.data } : options);
     return new PreparedRequest(call(() => this.raw.prepareRequest(method, url, opts)));
   }
   /** Send a prepared request as it is (jar cookies are added unless it has a Cookie header). */

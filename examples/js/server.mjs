@@ -23,6 +23,8 @@
 //   /flaky/:key/:n[?status=&retry_after=]   any method: the first n requests per key get `status`
 //       (503 by default, with `Retry-After: retry_after` if given), later ones 200; the body is
 //       {key, attempt, method} either way (attempt counts from 1 per key)
+//   /upload   any method: {method, length, sha256, transferEncoding, contentLength} of the request
+//       body (the framing headers, null when absent), without echoing the body
 
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import http from 'node:http';
@@ -332,6 +334,14 @@ function route(req, res, body) {
     }
     case 'digest-auth':
       return digestAuth(req, res, url, parts.slice(1));
+    case 'upload':
+      return send(res, 200, {
+        method: req.method,
+        length: body.length,
+        sha256: crypto.createHash('sha256').update(body).digest('hex'),
+        transferEncoding: req.headers['transfer-encoding'] ?? null,
+        contentLength: req.headers['content-length'] ?? null,
+      });
     case 'flaky': {
       const attempt = (flakyAttempts.get(second) ?? 0) + 1;
       flakyAttempts.set(second, attempt);

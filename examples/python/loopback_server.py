@@ -11,6 +11,9 @@ Endpoints (JSON unless noted):
                                                   holds the fields, files name -> text, parts
                                                   every part with its headers)
   /headers                        {"headers": {...}}
+  /upload                         a request body read in pieces and not echoed: {"method",
+                                  "length", "sha256", "transfer_encoding", "content_length",
+                                  "content_type"}
   /basic-auth/<user>/<pass>       200 {"authenticated": true, "user": ...} or 401
   /digest-auth/<qop>/<user>/<pass>[/<algorithm>]
                                   RFC 7616 Digest (qop `auth` or `none`; MD5, MD5-sess, SHA,
@@ -68,7 +71,7 @@ import time
 import zlib
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qsl, quote, urlsplit
 
 __all__ = ["LoopbackServer", "closed_port"]
@@ -185,19 +188,48 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _body(self) -> bytes:
+    def _body_pieces(self) -> Iterator[bytes]:
+        """The request body as it arrives: one piece per chunk of a chunked body (a chunk over
+        64 KiB in several), 64 KiB pieces of a Content-Length one."""
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = b""
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
-                    return data
-                data += self.rfile.read(size)
+                    return
+                while size:
+                    piece = self.rfile.read(min(size, 65536))
+                    if not piece:
+                        return
+                    size -= len(piece)
+                    yield piece
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        while length:
+            piece = self.rfile.read(min(length, 65536))
+            if not piece:
+                return
+            length -= len(piece)
+            yield piece
+
+    def _body(self) -> bytes:
+        return b"".join(self._body_pieces())
+
+    def _upload(self) -> None:
+        """/upload: digest the body as it arrives, keep none of it."""
+        digest, length = hashlib.sha256(), 0
+        for piece in self._body_pieces():
+            digest.update(piece)
+            length += len(piece)
+        return self._json({
+            "method": self.command,
+            "length": length,
+            "sha256": digest.hexdigest(),
+            "transfer_encoding": self.headers.get("Transfer-Encoding"),
+            "content_length": self.headers.get("Content-Length"),
+            "content_type": self.headers.get("Content-Type"),
+        })
 
     def _send(self, status: int, body: bytes = b"", headers: Optional[List[Tuple[str, str]]] = None,
               content_type: Optional[str] = "application/json") -> None:
@@ -261,6 +293,8 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- routing -----------------------------------------------------------------------------
 
     def _route(self) -> None:
+        if urlsplit(self.path).path == "/upload":
+            return self._upload()
         body = self._body()
         parts = urlsplit(self.path)
         path = parts.path

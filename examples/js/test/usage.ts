@@ -3,7 +3,8 @@ import {
   Session, Response, Adapter, RequestsError, HTTPError, TooManyRedirects, ConnectionError,
   TransportError, BodyTooLarge, fromComponentError, raw, type Cookie, type RequestOptions, type Auth,
   type Link, type EnvironmentSettings, type Part, type FilesInit, RetryError, RETRY_DEFAULTS, adapterRetries,
-  setAdapterRetries, type RetryPolicy, type RetryOptions, type RetryInit,
+  setAdapterRetries, type RetryPolicy, type RetryOptions, type RetryInit, Upload, InvalidRequest,
+  type Chunk, type UploadOptions,
 } from 'requests-component';
 
 const log = (..._values: unknown[]): void => undefined;
@@ -147,5 +148,35 @@ export function useRetries(base: string): void {
     if (e instanceof RetryError) log(e.kind, e.message);
   }
   void adapterPolicy;
+  s.close();
+}
+
+export function useUploads(base: string, file: Iterable<Uint8Array>): void {
+  const s = new Session();
+  const options: UploadOptions = { headers: { 'Content-Type': 'application/octet-stream' }, contentLength: 11 };
+  const up: Upload = s.startRequest('PUT', `${base}/upload`, options);
+  up.write('hello ');
+  up.write(new Uint8Array(5));
+  const written: number | bigint = up.written;
+  const announced: number | bigint | null = up.contentLength;
+  const r: Response = up.finish();
+  const chunked = s.startRequest('POST', `${base}/upload`, { contentLength: null, timeout: 1000 });
+  chunked[Symbol.dispose]();
+
+  function* chunks(): Generator<Chunk> {
+    yield 'text';
+    yield new ArrayBuffer(2);
+  }
+  s.put(`${base}/upload`, { data: chunks() });
+  s.post(`${base}/upload`, { data: file, contentLength: 1024n });
+  s.request('PATCH', `${base}/upload`, { data: [new Uint8Array(1), 'x'] });
+  try {
+    s.put(`${base}/upload`, { data: chunks(), contentLength: 1 });
+  } catch (e) {
+    if (e instanceof InvalidRequest) log(e.kind);
+  }
+  // @ts-expect-error startRequest takes no body
+  s.startRequest('PUT', `${base}/upload`, { data: 'x' });
+  void [written, announced, r.status];
   s.close();
 }

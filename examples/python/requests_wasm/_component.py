@@ -7,7 +7,8 @@ This module owns everything that touches `wasmtime` directly:
 * `Instance`: one `Store` + one instantiation of the component, with a lock, a cache of
   exported functions, and `call` / `call_ok` that turn WIT `result` errors into exceptions;
 * `Handle`: an owned resource (`ResourceAny`) that is dropped in the guest exactly once, either
-  explicitly or, when the Python object is garbage-collected, lazily before the next call;
+  explicitly or, when the Python object is garbage-collected, lazily before the next call (or
+  handed into the guest with `take` when a function consumes it);
 * `rec` / `field`: building and reading `wasmtime.component.Record` values, whose attribute
   names are the WIT field names (kebab-case, e.g. ``connect-ms``).
 
@@ -217,6 +218,12 @@ class Handle:
         resource, self._resource = self._resource, None
         if resource is not None:
             self.instance.drop(resource)
+
+    def take(self) -> ResourceAny:
+        """Give up the resource without dropping it, to pass its ownership into the guest (an
+        `own<T>` parameter, e.g. `body-writer.finish`): the guest releases it from then on."""
+        resource, self._resource = self.resource, None
+        return resource
 
     def __del__(self) -> None:
         resource, self._resource = getattr(self, "_resource", None), None

@@ -1,0 +1,272 @@
+//! The other resources: the body writer of a streaming upload, the prepared request, the
+//! response and the adapter, each a handle over its core value.
+
+use super::{
+    from_wit_retry, from_wit_timeout, lift, to_wit_cookie, to_wit_retry, wit, wit_session,
+    WitResult,
+};
+use crate::prepare::PreparedRequest;
+use crate::response::Response;
+use crate::session::Session;
+use crate::transport::{ScriptedTransport, SharedTransport};
+use crate::wasi_http::WasiHttpTransport;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+// ---- body writer ----------------------------------------------------------------
+
+pub(super) struct BodyWriterHandle {
+    pub(super) session: Rc<RefCell<Session>>,
+    /// `None` once finished.
+    pub(super) upload: RefCell<Option<crate::session::Upload>>,
+}
+
+impl wit_session::GuestBodyWriter for BodyWriterHandle {
+    fn write(&self, bytes: Vec<u8>) -> WitResult<()> {
+        match self.upload.borrow_mut().as_mut() {
+            Some(upload) => lift(upload.write(&bytes)),
+            None => Err(wit::Error::StreamConsumed(
+                "the upload was already finished".into(),
+            )),
+        }
+    }
+
+    fn written(&self) -> u64 {
+        self.upload.borrow().as_ref().map_or(0, |u| u.written())
+    }
+
+    fn finish(writer: wit_session::BodyWriter) -> WitResult<wit::Response> {
+        let handle = writer.into_inner::<BodyWriterHandle>();
+        let upload = handle
+            .upload
+            .into_inner()
+            .ok_or_else(|| wit::Error::StreamConsumed("the upload was already finished".into()))?;
+        let response = lift(handle.session.borrow_mut().finish_upload(upload))?;
+        Ok(wit::Response::new(ResponseHandle::new(response)))
+    }
+}
+
+// ---- prepared request ---------------------------------------------------------
+
+pub(super) struct PreparedHandle(pub(super) RefCell<PreparedRequest>);
+
+impl wit::GuestPreparedRequest for PreparedHandle {
+    fn method(&self) -> String {
+        self.0.borrow().method.clone()
+    }
+
+    fn url(&self) -> String {
+        self.0.borrow().url.to_string()
+    }
+
+    fn headers(&self) -> Vec<(String, String)> {
+        self.0.borrow().headers.to_pairs()
+    }
+
+    fn body(&self) -> Option<Vec<u8>> {
+        self.0.borrow().body.clone()
+    }
+
+    fn set_method(&self, method: String) -> WitResult<()> {
+        let method = lift(crate::prepare::validate_method(&method))?;
+        self.0.borrow_mut().method = method;
+        Ok(())
+    }
+
+    fn set_url(&self, url: String) -> WitResult<()> {
+        lift(self.0.borrow_mut().set_url(&url))
+    }
+
+    fn set_header(&self, name: String, value: Option<String>) -> WitResult<()> {
+        lift(self.0.borrow_mut().set_header(&name, value.as_deref()))
+    }
+
+    fn set_body(&self, body: Option<Vec<u8>>) {
+        let mut prepared = self.0.borrow_mut();
+        prepared.body = body;
+        prepared.set_content_length();
+    }
+}
+
+// ---- response -------------------------------------------------------------------
+
+pub(super) struct ResponseHandle(RefCell<Response>);
+
+impl ResponseHandle {
+    pub(super) fn new(response: Response) -> Self {
+        ResponseHandle(RefCell::new(response))
+    }
+}
+
+impl wit::GuestResponse for ResponseHandle {
+    fn status(&self) -> u16 {
+        self.0.borrow().status
+    }
+
+    fn reason(&self) -> String {
+        self.0.borrow().reason().to_string()
+    }
+
+    fn url(&self) -> String {
+        crate::urls::redact(self.0.borrow().url())
+    }
+
+    fn headers(&self) -> Vec<(String, String)> {
+        self.0.borrow().headers.to_pairs()
+    }
+
+    fn header(&self, name: String) -> Option<String> {
+        self.0.borrow().headers.get_joined(&name)
+    }
+
+    fn header_all(&self, name: String) -> Vec<String> {
+        self.0
+            .borrow()
+            .headers
+            .get_all(&name)
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn history(&self) -> Vec<wit::Response> {
+        let response = self.0.borrow();
+        response
+            .history
+            .iter()
+            .map(|hop| wit::Response::new(ResponseHandle::new(hop.duplicate())))
+            .collect()
+    }
+
+    fn elapsed_ms(&self) -> f64 {
+        self.0.borrow().elapsed.as_secs_f64() * 1000.0
+    }
+
+    fn cookies(&self) -> Vec<wit::Cookie> {
+        self.0
+            .borrow()
+            .cookies
+            .iter()
+            .cloned()
+            .map(to_wit_cookie)
+            .collect()
+    }
+
+    fn encoding(&self) -> String {
+        self.0.borrow().encoding().to_string()
+    }
+
+    fn set_encoding(&self, encoding: String) -> WitResult<()> {
+        lift(self.0.borrow_mut().set_encoding(&encoding))
+    }
+
+    fn content(&self) -> WitResult<Vec<u8>> {
+        lift(self.0.borrow_mut().content().map(<[u8]>::to_vec))
+    }
+
+    fn text(&self) -> WitResult<String> {
+        lift(self.0.borrow_mut().text())
+    }
+
+    fn json(&self) -> WitResult<String> {
+        lift(self.0.borrow_mut().json())
+    }
+
+    fn ok(&self) -> bool {
+        self.0.borrow().ok()
+    }
+
+    fn raise_for_status(&self) -> WitResult<()> {
+        lift(self.0.borrow().raise_for_status())
+    }
+
+    fn is_redirect(&self) -> bool {
+        self.0.borrow().is_redirect()
+    }
+
+    fn is_permanent_redirect(&self) -> bool {
+        self.0.borrow().is_permanent_redirect()
+    }
+
+    fn request(&self) -> wit::PreparedRequest {
+        wit::PreparedRequest::new(PreparedHandle(RefCell::new(
+            self.0.borrow().request.clone(),
+        )))
+    }
+
+    fn read_chunk(&self, max: u32) -> WitResult<Option<Vec<u8>>> {
+        lift(self.0.borrow_mut().read_chunk(max as usize))
+    }
+
+    fn read_line(&self) -> WitResult<Option<String>> {
+        lift(self.0.borrow_mut().read_line())
+    }
+
+    fn links(&self) -> Vec<wit::Link> {
+        let links = self.0.borrow().links();
+        links
+            .into_iter()
+            .map(|l| wit::Link {
+                url: l.url,
+                rel: l.rel,
+                params: l.params,
+            })
+            .collect()
+    }
+}
+
+// ---- adapter ----------------------------------------------------------------------
+
+pub(super) struct AdapterHandle(pub(super) SharedTransport);
+
+impl wit::GuestAdapter for AdapterHandle {
+    fn http(options: wit::AdapterOptions) -> wit::Adapter {
+        let transport = WasiHttpTransport::new(options.timeout.map(from_wit_timeout));
+        wit::Adapter::new(AdapterHandle(Rc::new(RefCell::new(transport))))
+    }
+
+    fn scripted(responses: Vec<wit::CannedResponse>) -> WitResult<wit::Adapter> {
+        let canned = responses
+            .into_iter()
+            .map(|r| (r.status, r.headers, r.body))
+            .collect();
+        let transport = lift(ScriptedTransport::new(canned))?;
+        Ok(wit::Adapter::new(AdapterHandle(Rc::new(RefCell::new(
+            transport,
+        )))))
+    }
+
+    fn kind(&self) -> String {
+        self.0.borrow().kind().to_string()
+    }
+
+    fn received(&self) -> Vec<wit::RecordedRequest> {
+        self.0
+            .borrow()
+            .received()
+            .into_iter()
+            .map(|r| wit::RecordedRequest {
+                method: r.method,
+                url: r.url,
+                headers: r.headers,
+                body: r.body,
+            })
+            .collect()
+    }
+
+    fn retries(&self) -> Option<wit::RetryPolicy> {
+        self.0.borrow().retries().map(to_wit_retry)
+    }
+
+    fn set_retries(&self, policy: Option<wit::RetryPolicy>) -> WitResult<()> {
+        let policy = policy.map(from_wit_retry);
+        if let Some(p) = &policy {
+            lift(p.validate())?;
+        }
+        self.0.borrow_mut().set_retries(policy);
+        Ok(())
+    }
+
+    fn close(&self) {
+        self.0.borrow_mut().close();
+    }
+}

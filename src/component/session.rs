@@ -1,0 +1,360 @@
+//! The `session` resource: settings, cookies, requests, streaming uploads and mounts, each
+//! method a call into the session core with its arguments and results converted.
+
+use super::resources::{AdapterHandle, BodyWriterHandle, PreparedHandle, ResponseHandle};
+use super::{
+    from_wit_auth, from_wit_options, from_wit_retry, from_wit_send_options, from_wit_timeout, lift,
+    to_wit_auth, to_wit_cookie, to_wit_retry, to_wit_timeout, wit, wit_session, WitResult,
+};
+use crate::cookies::NewCookie;
+use crate::session::{now, Session};
+use crate::transport::SharedTransport;
+use crate::wasi_http::WasiHttpTransport;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Shared so a body writer can finish its request on the session that started it.
+pub(super) struct SessionHandle(Rc<RefCell<Session>>);
+
+impl SessionHandle {
+    fn with<T>(&self, f: impl FnOnce(&mut Session) -> crate::Result<T>) -> WitResult<T> {
+        lift(f(&mut self.0.borrow_mut()))
+    }
+
+    fn verb(
+        &self,
+        method: &str,
+        url: String,
+        options: wit::RequestOptions,
+    ) -> WitResult<wit::Response> {
+        let (parts, send) = from_wit_options(options);
+        let response = self.with(|s| s.request(method, &url, parts, send))?;
+        Ok(wit::Response::new(ResponseHandle::new(response)))
+    }
+}
+
+impl wit_session::GuestSession for SessionHandle {
+    fn new() -> Self {
+        let default: SharedTransport = Rc::new(RefCell::new(WasiHttpTransport::new(None)));
+        SessionHandle(Rc::new(RefCell::new(Session::new(default))))
+    }
+
+    fn headers(&self) -> WitResult<Vec<(String, String)>> {
+        self.with(|s| Ok(s.settings()?.headers.to_pairs()))
+    }
+
+    fn set_headers(&self, headers: Vec<(String, String)>) -> WitResult<()> {
+        self.with(|s| {
+            let headers = crate::headers::Headers::from_pairs(headers)?;
+            s.settings_mut()?.headers = headers;
+            Ok(())
+        })
+    }
+
+    fn set_header(&self, name: String, value: String) -> WitResult<()> {
+        self.with(|s| s.settings_mut()?.headers.set_checked(&name, &value))
+    }
+
+    fn remove_header(&self, name: String) -> WitResult<bool> {
+        self.with(|s| Ok(s.settings_mut()?.headers.remove(&name)))
+    }
+
+    fn params(&self) -> WitResult<Vec<(String, String)>> {
+        self.with(|s| Ok(s.settings()?.params.clone()))
+    }
+
+    fn set_params(&self, params: Vec<(String, String)>) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.params = params;
+            Ok(())
+        })
+    }
+
+    fn auth(&self) -> WitResult<Option<wit::Auth>> {
+        self.with(|s| Ok(s.settings()?.auth.clone().map(to_wit_auth)))
+    }
+
+    fn set_auth(&self, auth: Option<wit::Auth>) -> WitResult<()> {
+        self.with(|s| {
+            let auth = auth.map(from_wit_auth);
+            if let Some(a) = &auth {
+                a.validate()?;
+            }
+            s.settings_mut()?.auth = auth;
+            Ok(())
+        })
+    }
+
+    fn cookies(&self) -> WitResult<Vec<wit::Cookie>> {
+        self.with(|s| {
+            Ok(s.jar()?
+                .list(now())
+                .into_iter()
+                .map(to_wit_cookie)
+                .collect())
+        })
+    }
+
+    fn set_cookie(&self, c: wit::NewCookie) -> WitResult<()> {
+        let cookie = NewCookie {
+            name: c.name,
+            value: c.value,
+            domain: c.domain,
+            path: c.path,
+            secure: c.secure,
+            expires: c.expires,
+        };
+        self.with(|s| s.jar()?.set(cookie, now()))
+    }
+
+    fn remove_cookie(
+        &self,
+        name: String,
+        domain: Option<String>,
+        path: Option<String>,
+    ) -> WitResult<u32> {
+        self.with(|s| Ok(s.jar()?.remove(&name, domain.as_deref(), path.as_deref()) as u32))
+    }
+
+    fn clear_cookies(&self) -> WitResult<()> {
+        self.with(|s| {
+            s.jar()?.clear();
+            Ok(())
+        })
+    }
+
+    fn max_redirects(&self) -> WitResult<u32> {
+        self.with(|s| Ok(s.settings()?.max_redirects))
+    }
+
+    fn set_max_redirects(&self, max: u32) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.max_redirects = max;
+            Ok(())
+        })
+    }
+
+    fn trust_env(&self) -> WitResult<bool> {
+        self.with(|s| Ok(s.settings()?.trust_env))
+    }
+
+    fn set_trust_env(&self, trust: bool) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.trust_env = trust;
+            Ok(())
+        })
+    }
+
+    fn stream(&self) -> WitResult<bool> {
+        self.with(|s| Ok(s.settings()?.stream))
+    }
+
+    fn set_stream(&self, stream: bool) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.stream = stream;
+            Ok(())
+        })
+    }
+
+    fn verify(&self) -> WitResult<bool> {
+        self.with(|s| Ok(s.settings()?.verify))
+    }
+
+    fn set_verify(&self, verify: bool) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.verify = verify;
+            Ok(())
+        })
+    }
+
+    fn cert(&self) -> WitResult<Option<String>> {
+        self.with(|s| Ok(s.settings()?.cert.clone()))
+    }
+
+    fn set_cert(&self, cert: Option<String>) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.cert = cert;
+            Ok(())
+        })
+    }
+
+    fn proxies(&self) -> WitResult<Vec<(String, String)>> {
+        self.with(|s| Ok(s.settings()?.proxies.clone()))
+    }
+
+    fn set_proxies(&self, proxies: Vec<(String, String)>) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.proxies = proxies;
+            Ok(())
+        })
+    }
+
+    fn timeout(&self) -> WitResult<Option<wit::Timeout>> {
+        self.with(|s| Ok(s.settings()?.timeout.map(to_wit_timeout)))
+    }
+
+    fn set_timeout(&self, timeout: Option<wit::Timeout>) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.timeout = timeout.map(from_wit_timeout);
+            Ok(())
+        })
+    }
+
+    fn retries(&self) -> WitResult<Option<wit::RetryPolicy>> {
+        self.with(|s| Ok(s.settings()?.retries.clone().map(to_wit_retry)))
+    }
+
+    fn set_retries(&self, policy: Option<wit::RetryPolicy>) -> WitResult<()> {
+        self.with(|s| s.set_retries(policy.map(from_wit_retry)))
+    }
+
+    fn base_url(&self) -> WitResult<Option<String>> {
+        self.with(|s| Ok(s.settings()?.base_url.as_ref().map(crate::urls::redact)))
+    }
+
+    fn set_base_url(&self, url: Option<String>) -> WitResult<()> {
+        self.with(|s| {
+            let base = url.as_deref().map(crate::urls::parse_base).transpose()?;
+            s.settings_mut()?.base_url = base;
+            Ok(())
+        })
+    }
+
+    fn error_for_status(&self) -> WitResult<bool> {
+        self.with(|s| Ok(s.settings()?.error_for_status))
+    }
+
+    fn set_error_for_status(&self, on: bool) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.error_for_status = on;
+            Ok(())
+        })
+    }
+
+    fn max_body_size(&self) -> WitResult<u64> {
+        self.with(|s| Ok(s.settings()?.max_body_size))
+    }
+
+    fn set_max_body_size(&self, bytes: u64) -> WitResult<()> {
+        self.with(|s| {
+            s.settings_mut()?.max_body_size = bytes;
+            Ok(())
+        })
+    }
+
+    fn export_state(&self, include_secrets: bool) -> WitResult<String> {
+        self.with(|s| s.export_state(include_secrets))
+    }
+
+    fn import_state(&self, state: String) -> WitResult<()> {
+        self.with(|s| s.import_state(&state))
+    }
+
+    fn merge_environment_settings(
+        &self,
+        url: String,
+        options: wit::SendOptions,
+    ) -> WitResult<wit_session::EnvironmentSettings> {
+        let send = from_wit_send_options(options);
+        let merged = self.with(|s| s.merge_environment_settings(&url, send))?;
+        Ok(wit_session::EnvironmentSettings {
+            proxies: merged.proxies,
+            stream: merged.stream,
+            verify: merged.verify,
+            ca_bundle: merged.ca_bundle,
+            cert: merged.cert,
+            netrc_auth: merged.netrc_auth,
+        })
+    }
+
+    fn request(
+        &self,
+        method: String,
+        url: String,
+        options: wit::RequestOptions,
+    ) -> WitResult<wit::Response> {
+        self.verb(&method, url, options)
+    }
+
+    fn get(&self, url: String, options: wit::RequestOptions) -> WitResult<wit::Response> {
+        self.verb("GET", url, options)
+    }
+
+    fn head(&self, url: String, mut options: wit::RequestOptions) -> WitResult<wit::Response> {
+        // requests' `head` does not follow redirects unless asked to.
+        options.allow_redirects = Some(options.allow_redirects.unwrap_or(false));
+        self.verb("HEAD", url, options)
+    }
+
+    fn post(&self, url: String, options: wit::RequestOptions) -> WitResult<wit::Response> {
+        self.verb("POST", url, options)
+    }
+
+    fn put(&self, url: String, options: wit::RequestOptions) -> WitResult<wit::Response> {
+        self.verb("PUT", url, options)
+    }
+
+    fn patch(&self, url: String, options: wit::RequestOptions) -> WitResult<wit::Response> {
+        self.verb("PATCH", url, options)
+    }
+
+    fn delete(&self, url: String, options: wit::RequestOptions) -> WitResult<wit::Response> {
+        self.verb("DELETE", url, options)
+    }
+
+    fn options(&self, url: String, options: wit::RequestOptions) -> WitResult<wit::Response> {
+        self.verb("OPTIONS", url, options)
+    }
+
+    fn start_request(
+        &self,
+        method: String,
+        url: String,
+        options: wit::RequestOptions,
+        content_length: Option<u64>,
+    ) -> WitResult<wit_session::BodyWriter> {
+        let (parts, send) = from_wit_options(options);
+        let upload = self.with(|s| s.start_request(&method, &url, parts, send, content_length))?;
+        Ok(wit_session::BodyWriter::new(BodyWriterHandle {
+            session: self.0.clone(),
+            upload: RefCell::new(Some(upload)),
+        }))
+    }
+
+    fn prepare_request(
+        &self,
+        method: String,
+        url: String,
+        options: wit::RequestOptions,
+    ) -> WitResult<wit::PreparedRequest> {
+        let (parts, _send) = from_wit_options(options);
+        let prepared = self.with(|s| s.prepare(&method, &url, parts))?;
+        Ok(wit::PreparedRequest::new(PreparedHandle(RefCell::new(
+            prepared,
+        ))))
+    }
+
+    fn send(
+        &self,
+        request: wit::PreparedRequestBorrow<'_>,
+        options: wit::SendOptions,
+    ) -> WitResult<wit::Response> {
+        let prepared = request.get::<PreparedHandle>().0.borrow().clone();
+        let response = self.with(|s| s.send(prepared, from_wit_send_options(options)))?;
+        Ok(wit::Response::new(ResponseHandle::new(response)))
+    }
+
+    fn mount(&self, prefix: String, adapter: wit::AdapterBorrow<'_>) -> WitResult<()> {
+        let transport = adapter.get::<AdapterHandle>().0.clone();
+        self.with(|s| s.mount(&prefix, transport))
+    }
+
+    fn get_adapter(&self, url: String) -> WitResult<wit::Adapter> {
+        let transport = self.with(|s| s.get_adapter(&url))?;
+        Ok(wit::Adapter::new(AdapterHandle(transport)))
+    }
+
+    fn close(&self) {
+        self.0.borrow_mut().close();
+    }
+}
