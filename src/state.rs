@@ -86,6 +86,20 @@ pub fn export(settings: &Settings, jar: &CookieJar, now: i64, include_secrets: b
             None => Value::Null,
         },
     );
+    let base_url = settings.base_url.as_ref().map(|u| {
+        if include_secrets {
+            u.to_string()
+        } else {
+            crate::urls::redact(u)
+        }
+    });
+    doc.insert("base_url".into(), json!(base_url));
+    doc.insert("error_for_status".into(), json!(settings.error_for_status));
+    doc.insert("max_body_size".into(), json!(settings.max_body_size));
+    doc.insert(
+        "retries".into(),
+        settings.retries.as_ref().map_or(Value::Null, retries_json),
+    );
     let cookies: Vec<Value> = jar
         .snapshot(now)
         .into_iter()
@@ -119,7 +133,11 @@ pub fn import(json: &str, settings: &mut Settings, jar: &mut CookieJar, now: i64
         }
         None => return Err(shape("the saved state has no \"version\"")),
     }
-    const KEYS: [&str; 13] = [
+    const KEYS: [&str; 17] = [
+        "base_url",
+        "error_for_status",
+        "max_body_size",
+        "retries",
         "version",
         "secrets",
         "headers",
@@ -202,6 +220,23 @@ pub fn import(json: &str, settings: &mut Settings, jar: &mut CookieJar, now: i64
     if let Some(v) = doc.get("timeout") {
         new.timeout = timeout_from(v)?;
     }
+    if let Some(v) = doc.get("base_url") {
+        new.base_url = optional_string(v, "base_url")?
+            .as_deref()
+            .map(crate::urls::parse_base)
+            .transpose()?;
+    }
+    if let Some(v) = doc.get("error_for_status") {
+        new.error_for_status = boolean(v, "error_for_status")?;
+    }
+    if let Some(v) = doc.get("max_body_size") {
+        new.max_body_size = v
+            .as_u64()
+            .ok_or_else(|| shape("\"max_body_size\" must be a non-negative integer"))?;
+    }
+    if let Some(v) = doc.get("retries") {
+        new.retries = retries_from(v)?;
+    }
     let new_jar = match doc.get("cookies") {
         Some(v) => Some(jar_from(v, now)?),
         None => None,
@@ -212,6 +247,78 @@ pub fn import(json: &str, settings: &mut Settings, jar: &mut CookieJar, now: i64
         *jar = new_jar;
     }
     Ok(())
+}
+
+fn retries_json(p: &crate::retry::RetryPolicy) -> Value {
+    json!({
+        "total": p.total, "connect": p.connect, "read": p.read, "status": p.status,
+        "backoff_factor_ms": p.backoff_factor_ms, "backoff_max_ms": p.backoff_max_ms,
+        "backoff_jitter_ms": p.backoff_jitter_ms, "status_forcelist": p.status_forcelist,
+        "allowed_methods": p.allowed_methods, "respect_retry_after": p.respect_retry_after,
+        "retry_after_max_ms": p.retry_after_max_ms,
+    })
+}
+
+/// A retry policy from its saved form (every field required), validated.
+fn retries_from(v: &Value) -> Result<Option<crate::retry::RetryPolicy>> {
+    let obj = match v {
+        Value::Null => return Ok(None),
+        Value::Object(obj) => obj,
+        _ => return Err(shape("\"retries\" must be null or an object")),
+    };
+    let u32_of = |key: &str| -> Result<u32> {
+        obj.get(key)
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| {
+                shape(&format!(
+                    "\"retries.{key}\" must be an integer from 0 to 4294967295"
+                ))
+            })
+    };
+    let opt_u32 = |key: &str| -> Result<Option<u32>> {
+        match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => u32_of(key).map(Some),
+        }
+    };
+    let forcelist = match obj.get("status_forcelist") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|s| s.as_u64().and_then(|n| u16::try_from(n).ok()))
+            .collect::<Option<Vec<u16>>>()
+            .ok_or_else(|| shape("\"retries.status_forcelist\" must list status codes"))?,
+        _ => return Err(shape("\"retries.status_forcelist\" must be a list")),
+    };
+    let methods = match obj.get("allowed_methods") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|m| m.as_str().map(str::to_string))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| shape("\"retries.allowed_methods\" must list method names"))?,
+        ),
+        Some(_) => return Err(shape("\"retries.allowed_methods\" must be null or a list")),
+    };
+    let policy = crate::retry::RetryPolicy {
+        total: u32_of("total")?,
+        connect: opt_u32("connect")?,
+        read: opt_u32("read")?,
+        status: opt_u32("status")?,
+        backoff_factor_ms: u32_of("backoff_factor_ms")?,
+        backoff_max_ms: u32_of("backoff_max_ms")?,
+        backoff_jitter_ms: u32_of("backoff_jitter_ms")?,
+        status_forcelist: forcelist,
+        allowed_methods: methods,
+        respect_retry_after: boolean(
+            obj.get("respect_retry_after").unwrap_or(&Value::Null),
+            "retries.respect_retry_after",
+        )?,
+        retry_after_max_ms: u32_of("retry_after_max_ms")?,
+    };
+    policy.validate()?;
+    Ok(Some(policy))
 }
 
 fn is_secret_header(name: &str) -> bool {

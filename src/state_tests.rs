@@ -37,6 +37,15 @@ fn full() -> (Settings, CookieJar) {
         connect_ms: Some(1500),
         read_ms: None,
     });
+    settings.base_url = Some(url("https://api.example.com/v1/"));
+    settings.error_for_status = true;
+    settings.max_body_size = 1 << 20;
+    settings.retries = Some(crate::retry::RetryPolicy {
+        connect: Some(1),
+        status_forcelist: vec![502, 503],
+        allowed_methods: Some(vec!["GET".into(), "PUT".into()]),
+        ..Default::default()
+    });
     let mut jar = CookieJar::new();
     jar.store_response_cookies(
         &url("https://www.example.com/app/page"),
@@ -321,4 +330,39 @@ fn proxy_userinfo_is_redacted_as_text() {
     assert_eq!(redact_proxy("http://h/a@b"), "http://h/a@b");
     assert_eq!(redact_proxy("http://h"), "http://h");
     assert_eq!(redact_proxy("ü://ü:é@ĥ/é"), "ü://ĥ/é");
+}
+
+#[test]
+fn retries_base_url_and_limits_are_saved_and_validated_on_import() {
+    let (settings, jar) = full();
+    let text = export(&settings, &jar, NOW, false);
+    let saved = doc(&text);
+    assert_eq!(
+        saved["retries"]["status_forcelist"],
+        serde_json::json!([502, 503])
+    );
+    assert_eq!(saved["base_url"], "https://api.example.com/v1/");
+    assert_eq!(
+        (
+            saved["error_for_status"].as_bool(),
+            saved["max_body_size"].as_u64()
+        ),
+        (Some(true), Some(1 << 20))
+    );
+    let mut restored = Settings::default();
+    import(&text, &mut restored, &mut CookieJar::new(), NOW).unwrap();
+    assert_eq!(restored.retries, settings.retries);
+    assert_eq!(restored.base_url, settings.base_url);
+    let bad = text.replace("\"backoff_max_ms\":10000", "\"backoff_max_ms\":0");
+    assert_ne!(bad, text, "the test edits the saved policy");
+    let before = format!("{restored:?}");
+    assert!(matches!(
+        import(&bad, &mut restored, &mut CookieJar::new(), NOW),
+        Err(Error::InvalidOption(_))
+    ));
+    assert_eq!(
+        format!("{restored:?}"),
+        before,
+        "nothing changes on a bad policy"
+    );
 }

@@ -779,8 +779,8 @@ class Session:
         `Session.from_state` (what pickling a requests `Session` is used for).
 
         It holds the default headers, params, `max_redirects`, `trust_env`, `stream`, `verify`,
-        `cert`, `proxies`, `timeout` and every unexpired cookie with its attributes; not
-        `base_url`, `error_for_status`, `max_body_size`, `retries` or mounted adapters. `auth`, the
+        `cert`, `proxies`, `timeout`, `base_url`, `error_for_status`, `max_body_size`, `retries`
+        and every unexpired cookie with its attributes; not mounted adapters. `auth`, the
         `Authorization` / `Proxy-Authorization` headers and proxy passwords are left out
         unless ``include_secrets=True``: keep such a document as safe as a password.
         """

@@ -580,3 +580,24 @@ async fn an_upload_with_a_length_sends_it_and_follows_a_303() -> Result<()> {
     assert!(matches!(err, Error::InvalidOption(_)), "{err:?}");
     assert_still_works(&mut h, s, &server).await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saved_state_carries_retries_base_url_and_limits() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    session!(h, call_set_retries, s, Some(&retry_policy(2, &[503])))??;
+    session!(h, call_set_base_url, s, Some(&server.url("/anything/api")))??;
+    session!(h, call_set_error_for_status, s, true)??;
+    session!(h, call_set_max_body_size, s, 12345)??;
+    let state = session!(h, call_export_state, s, false)??;
+    let s2 = h.session().await?;
+    session!(h, call_import_state, s2, &state)??;
+    assert_eq!(
+        session!(h, call_retries, s2)??.map(|p| p.status_forcelist),
+        Some(vec![503])
+    );
+    assert_eq!(session!(h, call_max_body_size, s2)??, 12345);
+    assert!(session!(h, call_error_for_status, s2)??);
+    let r = h.get(s2, "users", opts()).await??;
+    assert_eq!(h.json(r).await?["path"], "/anything/api/users");
+    Ok(())
+}
