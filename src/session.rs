@@ -329,11 +329,8 @@ impl Session {
                 retry.headers.set("Authorization", &value);
                 retry.headers.remove("cookie");
                 retry.set_cookie_header(&self.jar, now());
-                let mut unauthorized = Response::new(raw, request, elapsed, set);
-                unauthorized.set_max_body_size(self.settings.max_body_size);
-                let _ = unauthorized.read_all();
-                unauthorized.history = history.iter().map(Response::duplicate).collect();
-                history.push(unauthorized);
+                let unauthorized = self.response(raw, request, elapsed, set);
+                push_hop(&mut history, unauthorized);
                 request = retry;
                 continue;
             }
@@ -350,8 +347,7 @@ impl Session {
             } else {
                 None
             };
-            let mut response = Response::new(raw, request, elapsed, set);
-            response.set_max_body_size(self.settings.max_body_size);
+            let mut response = self.response(raw, request, elapsed, set);
 
             // 5. Not a redirect to follow: this is the answer.
             let Some((next_url, next_method)) = next else {
@@ -365,10 +361,9 @@ impl Session {
                 return Ok(response);
             };
 
-            // 6. A hop: its body is read (and may fail to decode: requests then
-            //    drops it too), then the limit is checked.
-            let _ = response.read_all();
+            // 6. A hop: the limit is checked (the body is read either way).
             if redirects >= self.settings.max_redirects as usize {
+                let _ = response.read_all();
                 response.history = history;
                 return Err(Error::TooManyRedirects {
                     message: format!("Exceeded {} redirects.", self.settings.max_redirects),
@@ -398,8 +393,7 @@ impl Session {
                 digest: sent.digest.clone(),
             };
             next_request.set_cookie_header(&self.jar, now());
-            response.history = history.iter().map(Response::duplicate).collect();
-            history.push(response);
+            push_hop(&mut history, response);
             request = next_request;
         }
     }
@@ -451,6 +445,19 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// A response with the session's body limit, not yet read.
+    fn response(
+        &self,
+        raw: RawResponse,
+        request: PreparedRequest,
+        elapsed: Duration,
+        cookies: Vec<crate::cookies::StoredCookie>,
+    ) -> Response {
+        let mut response = Response::new(raw, request, elapsed, cookies);
+        response.set_max_body_size(self.settings.max_body_size);
+        response
     }
 
     /// The Digest state (last challenge, nonce count) for a URL's origin.
@@ -559,6 +566,15 @@ impl Session {
         }
         self.closed = true;
     }
+}
+
+/// Records a hop that is not the answer (a redirect or a Digest 401): its body
+/// is read (a body that fails to decode is dropped, as requests does) and its
+/// history is the hops before it.
+fn push_hop(history: &mut Vec<Response>, mut hop: Response) {
+    let _ = hop.read_all();
+    hop.history = history.iter().map(Response::duplicate).collect();
+    history.push(hop);
 }
 
 /// Where a redirect response leads, and with which method.

@@ -41,6 +41,7 @@ mod auth;
 mod basics;
 mod bodies;
 mod cookies;
+mod digest;
 mod errors;
 mod redirects;
 mod requests_extras;
