@@ -1,18 +1,21 @@
-//! Builds the `requests-component` guest for `wasm32-wasip2` and hands its path to the harness.
+//! Builds the `requests-component` guest for `wasm32-wasip2`, twice, and hands the paths to the harness:
+//! world `client` (`REQUESTS_COMPONENT_WASM`) and, with the `hooks` feature, world
+//! `client-with-hooks` (`REQUESTS_COMPONENT_HOOKS_WASM`).
 //!
-//! The guest is built by a nested `cargo build` in its own target directory
-//! (`<workspace>/target/component`), so it never contends for the outer build's
-//! lock and is shared by every profile of the host tests. Environment that the
-//! outer cargo sets for build scripts (rustflags, target dir, jobserver, wrappers)
-//! is removed so it cannot leak into the guest build.
-//!
-//! The harness reads the result through `env!("REQUESTS_COMPONENT_WASM")`.
+//! Each guest is built by a nested `cargo build` in its own target directory
+//! (`<workspace>/target/component` and `target/component-hooks`: the two builds
+//! differ only in a feature of the root crate, and one directory would rebuild it
+//! at every switch), so it never contends for the outer build's lock and is shared
+//! by every profile of the host tests. Environment that the outer cargo sets for
+//! build scripts (rustflags, target dir, jobserver, wrappers) is removed so it
+//! cannot leak into the guest build.
 //!
 //! Then `build/compose.rs` builds the `examples/compose` consumer the same way and plugs the
 //! session component into it (`COMPOSE_CONSUMER_WASM`, `COMPOSE_COMPOSED_WASM`).
 
 use std::env;
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[path = "build/compose.rs"]
@@ -52,75 +55,114 @@ fn main() {
         .parent()
         .expect("host-tests lives inside the workspace")
         .to_path_buf();
-    let target_dir = workspace.join("target").join("component");
-    let wasm = target_dir
-        .join(TARGET)
-        .join("release")
-        .join("requests_component.wasm");
-
     for input in ["src", "wit", "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed=../{input}");
     }
     println!("cargo:rerun-if-changed=build.rs");
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(&cargo);
-    cmd.arg("build")
-        .arg("--release")
-        .arg("--lib")
-        .arg("--package")
-        .arg("requests-component")
-        .arg("--target")
-        .arg(TARGET)
-        .arg("--manifest-path")
-        .arg(workspace.join("Cargo.toml"))
-        .current_dir(&workspace);
+    let manifest = workspace.join("Cargo.toml");
+    let guest = |target_dir: &Path, features: &[&str], what: &str| {
+        let wasm = build_wasm(&cargo, &manifest, target_dir, features, what);
+        wasm.join("requests_component.wasm")
+    };
+    let plain_dir = workspace.join("target").join("component");
+    let plain = guest(&plain_dir, &[], "the guest component");
+    let hooks = guest(
+        &workspace.join("target").join("component-hooks"),
+        &["--features", "hooks"],
+        "the guest component with hooks",
+    );
+    for wasm in [&plain, &hooks] {
+        if !wasm.is_file() {
+            fail(&format!(
+                "the guest build succeeded but {} is missing; is the root crate's lib a cdylib \
+                 named `requests_component`?",
+                wasm.display()
+            ));
+        }
+    }
+    println!(
+        "cargo:rustc-env=REQUESTS_COMPONENT_WASM={}",
+        plain.display()
+    );
+    println!(
+        "cargo:rustc-env=REQUESTS_COMPONENT_HOOKS_WASM={}",
+        hooks.display()
+    );
+
+    compose::run(&workspace, &plain_dir, &cargo, &plain);
+}
+
+/// `cargo build --release --lib --locked --target wasm32-wasip2 <args>` of the crate at
+/// `manifest`, in `target_dir`, without the outer build's environment. Fails the build script
+/// with the nested build's output on error; returns the directory of the release artifacts.
+pub fn build_wasm(
+    cargo: &OsStr,
+    manifest: &Path,
+    target_dir: &Path,
+    args: &[&str],
+    what: &str,
+) -> PathBuf {
+    let crate_dir = manifest.parent().expect("a manifest is in a directory");
+    let mut cmd = Command::new(cargo);
+    cmd.args([
+        "build",
+        "--release",
+        "--lib",
+        "--locked",
+        "--target",
+        TARGET,
+    ])
+    .args(args)
+    .arg("--manifest-path")
+    .arg(manifest)
+    .current_dir(crate_dir);
     for name in LEAKY_ENV {
         cmd.env_remove(name);
     }
-    cmd.env("CARGO_TARGET_DIR", &target_dir);
+    cmd.env("CARGO_TARGET_DIR", target_dir);
 
-    let output = match cmd.output() {
-        Ok(output) => output,
-        Err(err) => fail(&format!(
-            "could not run `{}` to build the guest component: {err}",
+    let output = cmd.output().unwrap_or_else(|err| {
+        fail(&format!(
+            "could not run `{}` to build {what}: {err}",
             cargo.to_string_lossy()
-        )),
-    };
+        ))
+    });
     if !output.status.success() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
-        eprintln!("---- guest build stdout ----\n{stdout}");
-        eprintln!("---- guest build stderr ----\n{stderr}");
+        eprintln!("---- {what}: build stdout ----\n{stdout}");
+        eprintln!("---- {what}: build stderr ----\n{stderr}");
         let hint = if stderr.contains("may not be installed")
             || stderr.contains("can't find crate for `core`")
         {
             "\nhint: the wasm32-wasip2 target is missing: run `rustup target add wasm32-wasip2` once."
+                .to_string()
         } else if stderr.contains("failed to encode component") {
             "\nhint: `failed to encode component` means the guest does not (yet) implement every \
-             export of world `client` in wit/world.wit (requests:http/types and requests:http/session)."
+             export of its world in wit/world.wit."
+                .to_string()
+        } else if stderr.contains("--locked") {
+            format!(
+                "\nhint: the Cargo.lock beside {} is out of date: run `cargo update -w \
+                 --manifest-path {}` and commit it.",
+                manifest.display(),
+                manifest.display()
+            )
         } else {
-            ""
+            String::new()
         };
         fail(&format!(
-            "building the guest component failed ({}): `cargo build --release --lib --target {TARGET} \
-             --manifest-path {}` with CARGO_TARGET_DIR={}; its output is printed above.{hint}",
+            "building {what} failed ({}): `cargo build --release --lib --locked --target {TARGET} \
+             {}--manifest-path {}` with CARGO_TARGET_DIR={}; its output is printed above.{hint}",
             output.status,
-            workspace.join("Cargo.toml").display(),
+            args.iter().map(|a| format!("{a} ")).collect::<String>(),
+            manifest.display(),
             target_dir.display(),
         ));
     }
-    if !wasm.is_file() {
-        fail(&format!(
-            "the guest build succeeded but {} is missing; is the root crate's lib a cdylib named \
-             `requests_component`?",
-            wasm.display()
-        ));
-    }
-
-    println!("cargo:rustc-env=REQUESTS_COMPONENT_WASM={}", wasm.display());
-
-    compose::run(&workspace, &target_dir, &cargo, &wasm);
+    target_dir.join(TARGET).join("release")
 }
 
 /// Reports why the guest could not be built and fails the build script

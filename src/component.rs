@@ -3,6 +3,8 @@
 //! error mapping and the record conversions (in one place); `session` and
 //! `resources` implement the exported resources with them.
 
+#[cfg(feature = "hooks")]
+mod hooks;
 mod resources;
 mod session;
 
@@ -15,9 +17,14 @@ use crate::transport::Timeout;
 use resources::{AdapterHandle, BodyWriterHandle, PreparedHandle, ResponseHandle};
 use session::SessionHandle;
 
+/// World `client`, or with the `hooks` feature world `client-with-hooks`,
+/// which also imports `requests:http/hooks`. The exports are the same.
 #[doc(hidden)]
 pub mod bindings {
+    #[cfg(not(feature = "hooks"))]
     wit_bindgen::generate!({ path: "wit", world: "client", generate_all });
+    #[cfg(feature = "hooks")]
+    wit_bindgen::generate!({ path: "wit", world: "client-with-hooks", generate_all });
 }
 
 use bindings::exports::requests::http::session as wit_session;
@@ -80,12 +87,22 @@ fn to_wit_error(e: Error) -> wit::Error {
         Error::BodyTooLarge(m) => wit::Error::BodyTooLarge(m),
         Error::Retry(m) => wit::Error::Retry(m),
         Error::StreamConsumed(m) => wit::Error::StreamConsumed(m),
+        Error::Hook(m) => wit::Error::Hook(m),
         Error::SessionClosed => wit::Error::SessionClosed,
         Error::Unsupported(m) => wit::Error::Unsupported(m),
         Error::Transport { code, detail } => {
             wit::Error::Transport(wit::TransportError { code, detail })
         }
     }
+}
+
+/// A session called back from one of its own hooks (jco and wasmtime-py let
+/// a host re-enter the instance; the session is in the middle of a request).
+fn busy() -> wit::Error {
+    wit::Error::Hook(
+        "the session is running a hook: a hook may not call back into the session that runs it"
+            .into(),
+    )
 }
 
 fn lift<T>(r: crate::Result<T>) -> WitResult<T> {
@@ -179,6 +196,20 @@ fn to_wit_retry(p: crate::retry::RetryPolicy) -> wit::RetryPolicy {
     }
 }
 
+fn from_wit_hooks(h: wit::HookSet) -> crate::hooks::HookSet {
+    crate::hooks::HookSet {
+        request: h.request,
+        response: h.response,
+    }
+}
+
+fn to_wit_hooks(h: crate::hooks::HookSet) -> wit::HookSet {
+    wit::HookSet {
+        request: h.request,
+        response: h.response,
+    }
+}
+
 fn from_wit_part(p: wit::Part) -> crate::multipart::Part {
     crate::multipart::Part {
         name: p.name,
@@ -210,6 +241,7 @@ fn from_wit_options(o: wit::RequestOptions) -> (RequestParts, SendOverrides) {
         cookies: o.cookies,
         body,
         auth,
+        hooks: o.hooks.map(from_wit_hooks),
     };
     let send = SendOverrides {
         timeout: o.timeout.map(from_wit_timeout),

@@ -62,6 +62,9 @@ pub enum Error {
     BodyTooLarge(String),
     /// A streamed body was already read.
     StreamConsumed(String),
+    /// A request or response hook failed, or gave back a request or response
+    /// that is not valid; the message names the hook (`crate::hooks`).
+    Hook(String),
     /// The session or adapter was closed.
     SessionClosed,
     /// A setting the adapter cannot honour.
@@ -95,6 +98,7 @@ impl fmt::Display for Error {
             | Error::BodyTooLarge(m)
             | Error::StreamConsumed(m)
             | Error::Retry(m)
+            | Error::Hook(m)
             | Error::Unsupported(m) => f.write_str(m),
             Error::TooManyRedirects { message, .. } | Error::HttpStatus { message, .. } => {
                 f.write_str(message)

@@ -13,6 +13,7 @@ pub mod digest;
 pub mod env;
 pub mod error;
 pub mod headers;
+pub mod hooks;
 pub mod merge;
 pub mod multipart;
 pub mod netrc;

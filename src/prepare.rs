@@ -6,6 +6,7 @@ use crate::body::Body;
 use crate::cookies::CookieJar;
 use crate::error::{Error, Result};
 use crate::headers::{self, Headers};
+use crate::hooks::HookSet;
 use crate::merge::merge_pairs;
 use crate::retry::RetryPolicy;
 use crate::transport::Timeout;
@@ -29,6 +30,7 @@ pub struct RequestParts {
     pub cookies: Option<Vec<(String, String)>>,
     pub body: Option<Body>,
     pub auth: Option<AuthOverride>,
+    pub hooks: Option<HookSet>,
 }
 
 /// Per-request settings that shape the sending. `None` inherits.
@@ -64,6 +66,8 @@ pub struct Settings {
     /// Retries for every request of the session; `None` leaves them to the
     /// adapter's policy (`Transport::retries`), if it has one.
     pub retries: Option<RetryPolicy>,
+    /// Hooks run for every request (`crate::hooks`).
+    pub hooks: HookSet,
 }
 
 /// The `User-Agent` the session sends by default.
@@ -97,6 +101,7 @@ impl Default for Settings {
             max_body_size: crate::response::DEFAULT_MAX_BODY_SIZE,
             // requests retries nothing by default (`HTTPAdapter(max_retries=0)`).
             retries: None,
+            hooks: HookSet::default(),
         }
     }
 }
@@ -112,12 +117,14 @@ pub struct PreparedRequest {
     pub request_cookies: Vec<(String, String)>,
     /// Digest credentials, answered when the server challenges (same host only).
     pub digest: Option<(String, String)>,
+    /// The hooks `send` runs, merged from the session's and the request's.
+    pub hooks: HookSet,
 }
 
 impl PreparedRequest {
     /// Merges `parts` with the session's settings. The order is requests':
-    /// method, URL (params), headers, cookies, body, and auth last, so an auth
-    /// scheme sees the request complete.
+    /// method, URL (params), headers, cookies, body, auth (so an auth scheme
+    /// sees the request complete), then hooks.
     /// `netrc` looks up credentials for a host; it is asked only when
     /// `trust_env` is on and neither the request nor the session has auth.
     pub fn prepare(
@@ -156,6 +163,7 @@ impl PreparedRequest {
             body: None,
             request_cookies: Vec::new(),
             digest: None,
+            hooks: HookSet::default(),
         };
 
         // 4. Cookies: jar plus request-only cookies, unless a `Cookie` header was given.
@@ -205,6 +213,12 @@ impl PreparedRequest {
                 (None, _) => {}
             }
         }
+
+        // 7. Hooks, last as in requests: per event, the request's replace the session's.
+        if let Some(hooks) = &parts.hooks {
+            hooks.validate()?;
+        }
+        request.hooks = HookSet::merge(&settings.hooks, parts.hooks.as_ref());
         Ok(request)
     }
 

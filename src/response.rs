@@ -75,6 +75,43 @@ impl Response {
         }
     }
 
+    /// A response whose body is already decoded content in memory (a hook's):
+    /// it is never decoded again, whatever its `Content-Encoding` says.
+    pub fn from_content(
+        status: u16,
+        headers: Headers,
+        content: Vec<u8>,
+        request: PreparedRequest,
+        elapsed: Duration,
+    ) -> Self {
+        Response {
+            status,
+            encoding: charset(headers.get("content-type")),
+            headers,
+            history: Vec::new(),
+            elapsed,
+            cookies: Vec::new(),
+            request,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            body: Body::Buffered {
+                data: content,
+                pos: 0,
+            },
+        }
+    }
+
+    /// Replaces status, headers and body with a hook's response (content, not
+    /// decoded again); the request, elapsed time and limit stay.
+    pub fn replace_with_content(&mut self, status: u16, headers: Headers, content: Vec<u8>) {
+        self.status = status;
+        self.encoding = charset(headers.get("content-type"));
+        self.headers = headers;
+        self.body = Body::Buffered {
+            data: content,
+            pos: 0,
+        };
+    }
+
     /// The most decoded bytes `read_all` (and so `content`, `text`, `json`)
     /// holds in memory; `DEFAULT_MAX_BODY_SIZE` unless the session sets it.
     pub fn max_body_size(&self) -> u64 {

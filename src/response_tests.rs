@@ -13,6 +13,7 @@ fn response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Response {
         body: None,
         request_cookies: vec![],
         digest: None,
+        hooks: Default::default(),
     };
     let headers = Headers::from_trusted(
         headers

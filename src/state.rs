@@ -12,6 +12,7 @@
 //!  "max_redirects": 30, "trust_env": true, "stream": false, "verify": true,
 //!  "cert": null, "proxies": [["https", "http://proxy:3128"]],
 //!  "timeout": {"connect_ms": 1000, "read_ms": null} | null,
+//!  "hooks": {"request": ["sign"], "response": ["log"]},
 //!  "cookies": [{"name": "a", "value": "1", "domain": "example.com", "host_only": true,
 //!               "path": "/", "secure": false, "http_only": false, "expires": null}]}
 //! ```
@@ -32,6 +33,7 @@ use crate::auth::Auth;
 use crate::cookies::{CookieJar, StoredCookie};
 use crate::error::{Error, Result};
 use crate::headers::Headers;
+use crate::hooks::HookSet;
 use crate::prepare::Settings;
 use crate::transport::Timeout;
 use serde_json::{json, Map, Value};
@@ -100,6 +102,10 @@ pub fn export(settings: &Settings, jar: &CookieJar, now: i64, include_secrets: b
         "retries".into(),
         settings.retries.as_ref().map_or(Value::Null, retries_json),
     );
+    doc.insert(
+        "hooks".into(),
+        json!({"request": settings.hooks.request, "response": settings.hooks.response}),
+    );
     let cookies: Vec<Value> = jar
         .snapshot(now)
         .into_iter()
@@ -117,8 +123,15 @@ pub fn export(settings: &Settings, jar: &CookieJar, now: i64, include_secrets: b
 /// Applies a document made by [`export`] to the session's settings and jar,
 /// all or nothing. Errors: `InvalidJson` (not JSON), `InvalidOption` (not
 /// version 1, an unknown key, a value of the wrong type), `InvalidHeader` (a
-/// bad header or auth), `InvalidCookie` (a cookie a jar cannot hold).
-pub fn import(json: &str, settings: &mut Settings, jar: &mut CookieJar, now: i64) -> Result<()> {
+/// bad header or auth), `InvalidCookie` (a cookie a jar cannot hold),
+/// `Unsupported` (hooks, when `hooks_supported` is false).
+pub fn import(
+    json: &str,
+    settings: &mut Settings,
+    jar: &mut CookieJar,
+    now: i64,
+    hooks_supported: bool,
+) -> Result<()> {
     let doc: Value = serde_json::from_str(json)
         .map_err(|e| Error::InvalidJson(format!("the saved state does not parse: {e}")))?;
     let Value::Object(doc) = doc else {
@@ -133,8 +146,9 @@ pub fn import(json: &str, settings: &mut Settings, jar: &mut CookieJar, now: i64
         }
         None => return Err(shape("the saved state has no \"version\"")),
     }
-    const KEYS: [&str; 17] = [
+    const KEYS: [&str; 18] = [
         "base_url",
+        "hooks",
         "error_for_status",
         "max_body_size",
         "retries",
@@ -237,6 +251,12 @@ pub fn import(json: &str, settings: &mut Settings, jar: &mut CookieJar, now: i64
     if let Some(v) = doc.get("retries") {
         new.retries = retries_from(v)?;
     }
+    if let Some(v) = doc.get("hooks") {
+        new.hooks = hooks_from(v)?;
+        if !new.hooks.is_empty() && !hooks_supported {
+            return Err(crate::hooks::unsupported());
+        }
+    }
     let new_jar = match doc.get("cookies") {
         Some(v) => Some(jar_from(v, now)?),
         None => None,
@@ -247,6 +267,36 @@ pub fn import(json: &str, settings: &mut Settings, jar: &mut CookieJar, now: i64
         *jar = new_jar;
     }
     Ok(())
+}
+
+/// Hook names from their saved form: `{"request": [...], "response": [...]}`.
+fn hooks_from(v: &Value) -> Result<HookSet> {
+    let Value::Object(obj) = v else {
+        return Err(shape("\"hooks\" must be an object"));
+    };
+    if let Some(key) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "request" | "response"))
+    {
+        return Err(shape(&format!("unknown key {key:?} in \"hooks\"")));
+    }
+    let names = |event: &str| -> Result<Vec<String>> {
+        let bad = || shape(&format!("\"hooks.{event}\" must list hook names"));
+        match obj.get(event) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| item.as_str().map(str::to_string).ok_or_else(bad))
+                .collect(),
+            Some(_) => Err(bad()),
+        }
+    };
+    let hooks = HookSet {
+        request: names("request")?,
+        response: names("response")?,
+    };
+    hooks.validate()?;
+    Ok(hooks)
 }
 
 fn retries_json(p: &crate::retry::RetryPolicy) -> Value {

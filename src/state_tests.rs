@@ -79,7 +79,7 @@ fn a_round_trip_with_secrets_restores_everything() {
     let text = export(&settings, &jar, NOW, true);
     let mut restored = Settings::default();
     let mut restored_jar = CookieJar::new();
-    import(&text, &mut restored, &mut restored_jar, NOW).unwrap();
+    import(&text, &mut restored, &mut restored_jar, NOW, true).unwrap();
     assert_eq!(format!("{restored:?}"), format!("{settings:?}"));
     assert_eq!(restored_jar.snapshot(NOW), jar.snapshot(NOW));
     assert_eq!(restored_jar.snapshot(NOW).len(), 4);
@@ -107,7 +107,7 @@ fn cookies_keep_every_attribute_and_host_only_stays_host_only() {
 
     let mut s = Settings::default();
     let mut restored = CookieJar::new();
-    import(&d.to_string(), &mut s, &mut restored, NOW).unwrap();
+    import(&d.to_string(), &mut s, &mut restored, NOW, true).unwrap();
     let header = |u: &str| restored.header_for(&url(u), NOW, &[]);
     assert_eq!(
         header("https://www.example.com/app/x").as_deref(),
@@ -124,7 +124,7 @@ fn cookies_keep_every_attribute_and_host_only_stays_host_only() {
     // An expired cookie in a document is dropped on import.
     let later = NOW + 61;
     let mut later_jar = CookieJar::new();
-    import(&d.to_string(), &mut s, &mut later_jar, later).unwrap();
+    import(&d.to_string(), &mut s, &mut later_jar, later, true).unwrap();
     assert!(later_jar.snapshot(later).iter().all(|c| c.name != "dom"));
 }
 
@@ -173,7 +173,7 @@ fn secrets_are_left_out_by_default_and_present_when_asked() {
         json!({"type": "digest", "username": "d", "password": "dp"})
     );
     let mut back = Settings::default();
-    import(&text, &mut back, &mut CookieJar::new(), NOW).unwrap();
+    import(&text, &mut back, &mut CookieJar::new(), NOW, true).unwrap();
     assert_eq!(back.auth, digest.auth);
     assert!(!export(&digest, &CookieJar::new(), NOW, false).contains("dp"));
     let d = doc(&export(&Settings::default(), &CookieJar::new(), NOW, true));
@@ -187,7 +187,7 @@ fn importing_a_document_without_secrets_keeps_the_sessions_own() {
     // Into the same session: nothing is lost.
     let mut same = settings.clone();
     let mut same_jar = jar.clone();
-    import(&text, &mut same, &mut same_jar, NOW).unwrap();
+    import(&text, &mut same, &mut same_jar, NOW, true).unwrap();
     assert_eq!(same.auth, settings.auth);
     assert_eq!(same.proxies, settings.proxies);
     assert_eq!(same.headers.get("authorization"), Some("Bearer hdr-token"));
@@ -197,7 +197,7 @@ fn importing_a_document_without_secrets_keeps_the_sessions_own() {
     );
     // Into a fresh session: no secrets appear.
     let mut fresh = Settings::default();
-    import(&text, &mut fresh, &mut CookieJar::new(), NOW).unwrap();
+    import(&text, &mut fresh, &mut CookieJar::new(), NOW, true).unwrap();
     assert_eq!(fresh.auth, None);
     assert!(!fresh.headers.contains("authorization"));
     assert_eq!(fresh.proxies[0].1, "http://proxy.test:3128");
@@ -213,6 +213,7 @@ fn absent_keys_keep_the_current_settings() {
         &mut settings,
         &mut jar,
         NOW,
+        true,
     )
     .unwrap();
     assert_eq!(settings.max_redirects, 2);
@@ -223,6 +224,7 @@ fn absent_keys_keep_the_current_settings() {
         &mut settings,
         &mut jar,
         NOW,
+        true,
     )
     .unwrap();
     assert!(jar.snapshot(NOW).is_empty());
@@ -316,7 +318,7 @@ fn a_bad_document_changes_nothing() {
         )
         .unwrap();
         let before = (format!("{s:?}"), j.snapshot(NOW));
-        let err = import(&text, &mut s, &mut j, NOW).unwrap_err();
+        let err = import(&text, &mut s, &mut j, NOW, true).unwrap_err();
         assert!(expected(&err), "{text}: {err:?}");
         assert_eq!((format!("{s:?}"), j.snapshot(NOW)), before, "{text}");
     }
@@ -350,14 +352,14 @@ fn retries_base_url_and_limits_are_saved_and_validated_on_import() {
         (Some(true), Some(1 << 20))
     );
     let mut restored = Settings::default();
-    import(&text, &mut restored, &mut CookieJar::new(), NOW).unwrap();
+    import(&text, &mut restored, &mut CookieJar::new(), NOW, true).unwrap();
     assert_eq!(restored.retries, settings.retries);
     assert_eq!(restored.base_url, settings.base_url);
     let bad = text.replace("\"backoff_max_ms\":10000", "\"backoff_max_ms\":0");
     assert_ne!(bad, text, "the test edits the saved policy");
     let before = format!("{restored:?}");
     assert!(matches!(
-        import(&bad, &mut restored, &mut CookieJar::new(), NOW),
+        import(&bad, &mut restored, &mut CookieJar::new(), NOW, true),
         Err(Error::InvalidOption(_))
     ));
     assert_eq!(

@@ -13,12 +13,11 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use wac_graph::types::Package;
 use wac_graph::{CompositionGraph, EncodeOptions};
 
-use super::{fail, LEAKY_ENV, TARGET};
+use super::{build_wasm, fail};
 
 /// The consumer crate, relative to the workspace root.
 const CRATE_DIR: &str = "examples/compose";
@@ -53,61 +52,9 @@ pub fn run(workspace: &Path, target_dir: &Path, cargo: &OsStr, session_wasm: &Pa
 
 /// `cargo build --release --lib --locked --target wasm32-wasip2` of the consumer crate.
 fn build_consumer(workspace: &Path, target_dir: &Path, cargo: &OsStr) -> PathBuf {
-    let crate_dir = workspace.join(CRATE_DIR);
-    let manifest = crate_dir.join("Cargo.toml");
-    let mut cmd = Command::new(cargo);
-    cmd.args([
-        "build",
-        "--release",
-        "--lib",
-        "--locked",
-        "--target",
-        TARGET,
-    ])
-    .arg("--manifest-path")
-    .arg(&manifest)
-    .current_dir(&crate_dir);
-    for name in LEAKY_ENV {
-        cmd.env_remove(name);
-    }
-    cmd.env("CARGO_TARGET_DIR", target_dir);
-
-    let output = cmd.output().unwrap_or_else(|err| {
-        fail(&format!(
-            "could not run `{}` to build the compose consumer: {err}",
-            cargo.to_string_lossy()
-        ))
-    });
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        eprintln!(
-            "---- compose consumer build stdout ----\n{}",
-            String::from_utf8_lossy(&output.stdout)
-        );
-        eprintln!("---- compose consumer build stderr ----\n{stderr}");
-        let hint = if stderr.contains("--locked") {
-            format!(
-                "\nhint: {CRATE_DIR}/Cargo.lock is out of date: run `cargo update -w --manifest-path \
-                 {}` and commit it.",
-                manifest.display()
-            )
-        } else {
-            String::new()
-        };
-        fail(&format!(
-            "building the compose consumer failed ({}): `cargo build --release --lib --locked \
-             --target {TARGET} --manifest-path {}` with CARGO_TARGET_DIR={}; its output is printed \
-             above.{hint}",
-            output.status,
-            manifest.display(),
-            target_dir.display(),
-        ));
-    }
-
-    let wasm = target_dir
-        .join(TARGET)
-        .join("release")
-        .join("compose_fetcher.wasm");
+    let manifest = workspace.join(CRATE_DIR).join("Cargo.toml");
+    let release = build_wasm(cargo, &manifest, target_dir, &[], "the compose consumer");
+    let wasm = release.join("compose_fetcher.wasm");
     if !wasm.is_file() {
         fail(&format!(
             "the compose consumer build succeeded but {} is missing",

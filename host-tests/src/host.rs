@@ -9,25 +9,28 @@
 //! [`HostState`] ([`StockTransport`], wasmtime's `default_send_request`,
 //! unless [`HarnessBuilder::transport`] installs another).
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use anyhow::{anyhow, Context as _, Result};
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
-/// Bindings generated from world `client` in `wit/world.wit`.
+/// Bindings generated from world `client-with-hooks` in `wit/world.wit`.
 ///
-/// Every `wasi:*` import maps to the types `wasmtime-wasi` and
-/// `wasmtime-wasi-http` already generate, so the host implementations of those
-/// crates serve this world directly. Exports are async because the wasi:http
-/// host functions are.
+/// They serve both builds of the component: world `client` exports the same
+/// interfaces and imports a subset (everything but `requests:http/hooks`,
+/// which the linker defines anyway). Every `wasi:*` import maps to the types
+/// `wasmtime-wasi` and `wasmtime-wasi-http` already generate, so the host
+/// implementations of those crates serve this world directly. Exports are async
+/// because the wasi:http host functions are; the hooks import is a plain call.
 pub mod bindings {
     wasmtime::component::bindgen!({
         path: "../wit",
-        world: "client",
+        world: "client-with-hooks",
         exports: { default: async },
         with: {
             "wasi:http": wasmtime_wasi_http::p2::bindings::http,
@@ -40,10 +43,13 @@ pub mod bindings {
 pub use bindings::exports::requests::http::session::Guest as SessionApi;
 pub use bindings::exports::requests::http::types::{
     AdapterOptions, Auth, AuthOverride, Body, CannedResponse, Cookie, Credentials, Error,
-    Guest as TypesApi, HttpStatusError, Link, NewCookie, Part, RecordedRequest, RequestOptions,
-    RetryPolicy, SendOptions, Timeout, TooManyRedirectsError, TransportError,
+    Guest as TypesApi, HookSet, HttpStatusError, Link, NewCookie, Part, RecordedRequest,
+    RequestOptions, RetryPolicy, SendOptions, Timeout, TooManyRedirectsError, TransportError,
 };
-pub use bindings::{Client, ClientPre};
+pub use bindings::requests::http::hooks::{
+    HookRequest, HookResponse, RequestAction, ResponseAction,
+};
+pub use bindings::{ClientWithHooks as Client, ClientWithHooksPre as ClientPre};
 pub use wasmtime::component::ResourceAny;
 
 /// Capacity of each captured guest output stream. Writing past it traps the
@@ -57,8 +63,48 @@ pub struct StockTransport;
 
 impl WasiHttpHooks for StockTransport {}
 
+/// A request hook: what the host runs for `on-request` of its name.
+pub type RequestHook = Box<dyn FnMut(&HookRequest) -> RequestAction + Send>;
+/// A response hook: what the host runs for `on-response` of its name.
+pub type ResponseHook = Box<dyn FnMut(&HookRequest, &HookResponse) -> ResponseAction + Send>;
+
+/// The host's hooks by name, and a log of the calls the guest made.
+#[derive(Default)]
+pub struct Hooks {
+    request: HashMap<String, RequestHook>,
+    response: HashMap<String, ResponseHook>,
+    /// `request <name> <METHOD> <url>` or `response <name> <status>`, in call order.
+    pub calls: Vec<String>,
+}
+
+impl bindings::requests::http::hooks::Host for Hooks {
+    fn on_request(&mut self, name: String, request: HookRequest) -> RequestAction {
+        self.calls
+            .push(format!("request {name} {} {}", request.method, request.url));
+        match self.request.get_mut(&name) {
+            Some(hook) => hook(&request),
+            None => RequestAction::Fail(format!("the host has no request hook {name:?}")),
+        }
+    }
+
+    fn on_response(
+        &mut self,
+        name: String,
+        request: HookRequest,
+        response: HookResponse,
+    ) -> ResponseAction {
+        self.calls
+            .push(format!("response {name} {}", response.status));
+        match self.response.get_mut(&name) {
+            Some(hook) => hook(&request, &response),
+            None => ResponseAction::Fail(format!("the host has no response hook {name:?}")),
+        }
+    }
+}
+
 /// The data of each test's [`Store`]: WASI and wasi:http contexts, the
-/// resource table they share, the transport hooks and the captured stdio.
+/// resource table they share, the transport hooks, the request and response
+/// hooks, and the captured stdio.
 pub struct HostState {
     /// The WASI context (environment, clocks, random, stdio).
     pub wasi: WasiCtx,
@@ -70,6 +116,8 @@ pub struct HostState {
     pub transport: Box<dyn WasiHttpHooks>,
     /// Caps on the guest's memory (none unless [`HarnessBuilder::memory_limit`]).
     pub limits: wasmtime::StoreLimits,
+    /// The hooks `requests:http/hooks` runs (world `client-with-hooks` only).
+    pub hooks: Hooks,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
 }
@@ -133,8 +181,29 @@ pub fn engine() -> &'static Engine {
     })
 }
 
-/// Path of the guest component, built by `build.rs`.
+/// Path of the guest component (world `client`), built by `build.rs`.
 pub const COMPONENT_PATH: &str = env!("REQUESTS_COMPONENT_WASM");
+/// Path of the guest component built for world `client-with-hooks`.
+pub const HOOKS_COMPONENT_PATH: &str = env!("REQUESTS_COMPONENT_HOOKS_WASM");
+
+/// Which build of the component an instance runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Build {
+    /// World `client`: no hooks import.
+    Plain,
+    /// World `client-with-hooks`.
+    Hooks,
+}
+
+impl Build {
+    /// The component file.
+    pub fn path(self) -> &'static str {
+        match self {
+            Build::Plain => COMPONENT_PATH,
+            Build::Hooks => HOOKS_COMPONENT_PATH,
+        }
+    }
+}
 
 /// Runs `init` once per process and caches its outcome; an error is kept as
 /// text (wasmtime errors are not `Clone`) and reported to every caller.
@@ -147,35 +216,50 @@ fn cached<T>(
         .map_err(|e| anyhow!("{e}"))
 }
 
-/// The guest component, compiled once.
-pub fn component() -> Result<&'static Component> {
-    static COMPONENT: OnceLock<Result<Component, String>> = OnceLock::new();
-    cached(&COMPONENT, || {
-        Component::from_file(engine(), COMPONENT_PATH)
+/// A build of the guest component, compiled once.
+pub fn component(build: Build) -> Result<&'static Component> {
+    static PLAIN: OnceLock<Result<Component, String>> = OnceLock::new();
+    static HOOKS: OnceLock<Result<Component, String>> = OnceLock::new();
+    let cell = match build {
+        Build::Plain => &PLAIN,
+        Build::Hooks => &HOOKS,
+    };
+    cached(cell, || {
+        let path = build.path();
+        Component::from_file(engine(), path)
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("compiling the guest component {COMPONENT_PATH}"))
+            .with_context(|| format!("compiling the guest component {path}"))
     })
 }
 
 /// The linker: all of WASI p2 (the guest's std imports `wasi:cli`,
-/// `wasi:filesystem`, ...) plus `wasi:http`. The http-only proxy linker is not
-/// enough for a Rust guest.
+/// `wasi:filesystem`, ...) plus `wasi:http`, and the hooks import (unused by
+/// world `client`). The http-only proxy linker is not enough for a Rust guest.
 pub fn linker() -> Result<&'static Linker<HostState>> {
     static LINKER: OnceLock<Result<Linker<HostState>, String>> = OnceLock::new();
     cached(&LINKER, || {
         let mut linker = Linker::new(engine());
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        bindings::requests::http::hooks::add_to_linker::<_, HasSelf<Hooks>>(
+            &mut linker,
+            |state: &mut HostState| &mut state.hooks,
+        )?;
         Ok(linker)
     })
 }
 
-/// The component linked and type-checked against world `client`, once.
-pub fn client_pre() -> Result<&'static ClientPre<HostState>> {
-    static PRE: OnceLock<Result<ClientPre<HostState>, String>> = OnceLock::new();
-    cached(&PRE, || {
+/// A build linked and type-checked, once.
+pub fn client_pre(build: Build) -> Result<&'static ClientPre<HostState>> {
+    static PLAIN: OnceLock<Result<ClientPre<HostState>, String>> = OnceLock::new();
+    static HOOKS: OnceLock<Result<ClientPre<HostState>, String>> = OnceLock::new();
+    let cell = match build {
+        Build::Plain => &PLAIN,
+        Build::Hooks => &HOOKS,
+    };
+    cached(cell, || {
         let pre = linker()?
-            .instantiate_pre(component()?)
+            .instantiate_pre(component(build)?)
             .map_err(anyhow::Error::from)
             .context("linking the guest component")?;
         Ok(ClientPre::new(pre)?)
@@ -196,6 +280,7 @@ pub fn opts() -> RequestOptions {
         verify: None,
         cert: None,
         proxies: None,
+        hooks: None,
     }
 }
 
@@ -216,9 +301,37 @@ pub struct HarnessBuilder {
     env: Vec<(String, String)>,
     transport: Box<dyn WasiHttpHooks>,
     memory_limit: Option<usize>,
+    build: Build,
+    hooks: Hooks,
 }
 
 impl HarnessBuilder {
+    /// Runs the build for world `client-with-hooks` (also chosen by adding a hook).
+    pub fn hooks_build(mut self) -> Self {
+        self.build = Build::Hooks;
+        self
+    }
+
+    /// Adds a request hook the guest can run by `name`; selects the hooks build.
+    pub fn request_hook(
+        mut self,
+        name: &str,
+        hook: impl FnMut(&HookRequest) -> RequestAction + Send + 'static,
+    ) -> Self {
+        self.hooks.request.insert(name.into(), Box::new(hook));
+        self.hooks_build()
+    }
+
+    /// Adds a response hook the guest can run by `name`; selects the hooks build.
+    pub fn response_hook(
+        mut self,
+        name: &str,
+        hook: impl FnMut(&HookRequest, &HookResponse) -> ResponseAction + Send + 'static,
+    ) -> Self {
+        self.hooks.response.insert(name.into(), Box::new(hook));
+        self.hooks_build()
+    }
+
     /// Caps each linear memory of the guest at `bytes`: growing past it fails
     /// in the guest (an allocation failure, which would trap), so a test can
     /// show that work stays within a memory budget.
@@ -265,12 +378,13 @@ impl HarnessBuilder {
             table: ResourceTable::new(),
             transport: self.transport,
             limits: limits.build(),
+            hooks: self.hooks,
             stdout,
             stderr,
         };
         let mut store = Store::new(engine(), state);
         store.limiter(|state| &mut state.limits);
-        let client = client_pre()?
+        let client = client_pre(self.build)?
             .instantiate_async(&mut store)
             .await
             .map_err(anyhow::Error::from)
@@ -310,6 +424,8 @@ impl Harness {
             env: Vec::new(),
             transport: Box::new(StockTransport),
             memory_limit: None,
+            build: Build::Plain,
+            hooks: Hooks::default(),
         }
     }
 

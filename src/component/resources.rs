@@ -2,7 +2,7 @@
 //! response and the adapter, each a handle over its core value.
 
 use super::{
-    from_wit_retry, from_wit_timeout, lift, to_wit_cookie, to_wit_retry, wit, wit_session,
+    busy, from_wit_retry, from_wit_timeout, lift, to_wit_cookie, to_wit_retry, wit, wit_session,
     WitResult,
 };
 use crate::prepare::PreparedRequest;
@@ -41,7 +41,8 @@ impl wit_session::GuestBodyWriter for BodyWriterHandle {
             .upload
             .into_inner()
             .ok_or_else(|| wit::Error::StreamConsumed("the upload was already finished".into()))?;
-        let response = lift(handle.session.borrow_mut().finish_upload(upload))?;
+        let mut session = handle.session.try_borrow_mut().map_err(|_| busy())?;
+        let response = lift(session.finish_upload(upload))?;
         Ok(wit::Response::new(ResponseHandle::new(response)))
     }
 }

@@ -3,22 +3,35 @@
 
 use super::resources::{AdapterHandle, BodyWriterHandle, PreparedHandle, ResponseHandle};
 use super::{
-    from_wit_auth, from_wit_options, from_wit_retry, from_wit_send_options, from_wit_timeout, lift,
-    to_wit_auth, to_wit_cookie, to_wit_retry, to_wit_timeout, wit, wit_session, WitResult,
+    busy, from_wit_auth, from_wit_hooks, from_wit_options, from_wit_retry, from_wit_send_options,
+    from_wit_timeout, lift, to_wit_auth, to_wit_cookie, to_wit_hooks, to_wit_retry, to_wit_timeout,
+    wit, wit_session, WitResult,
 };
 use crate::cookies::NewCookie;
 use crate::session::{now, Session};
 use crate::transport::SharedTransport;
 use crate::wasi_http::WasiHttpTransport;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// Shared so a body writer can finish its request on the session that started it.
-pub(super) struct SessionHandle(Rc<RefCell<Session>>);
+pub(super) struct SessionHandle {
+    session: Rc<RefCell<Session>>,
+    /// `close` was called by a hook while the session was sending: it closes
+    /// when that call returns.
+    close_later: Cell<bool>,
+}
 
 impl SessionHandle {
+    /// Runs `f` on the session. A session is busy while it runs a hook, and a
+    /// hook that calls back into it gets an error rather than a trap.
     fn with<T>(&self, f: impl FnOnce(&mut Session) -> crate::Result<T>) -> WitResult<T> {
-        lift(f(&mut self.0.borrow_mut()))
+        let mut session = self.session.try_borrow_mut().map_err(|_| busy())?;
+        let result = f(&mut session);
+        if self.close_later.take() {
+            session.close();
+        }
+        lift(result)
     }
 
     fn verb(
@@ -36,7 +49,14 @@ impl SessionHandle {
 impl wit_session::GuestSession for SessionHandle {
     fn new() -> Self {
         let default: SharedTransport = Rc::new(RefCell::new(WasiHttpTransport::new(None)));
-        SessionHandle(Rc::new(RefCell::new(Session::new(default))))
+        #[allow(unused_mut)]
+        let mut session = Session::new(default);
+        #[cfg(feature = "hooks")]
+        session.set_hook_runner(Box::new(super::hooks::HostHooks));
+        SessionHandle {
+            session: Rc::new(RefCell::new(session)),
+            close_later: Cell::new(false),
+        }
     }
 
     fn headers(&self) -> WitResult<Vec<(String, String)>> {
@@ -242,6 +262,14 @@ impl wit_session::GuestSession for SessionHandle {
         })
     }
 
+    fn hooks(&self) -> WitResult<wit::HookSet> {
+        self.with(|s| Ok(to_wit_hooks(s.settings()?.hooks.clone())))
+    }
+
+    fn set_hooks(&self, hooks: wit::HookSet) -> WitResult<()> {
+        self.with(|s| s.set_hooks(from_wit_hooks(hooks)))
+    }
+
     fn export_state(&self, include_secrets: bool) -> WitResult<String> {
         self.with(|s| s.export_state(include_secrets))
     }
@@ -316,7 +344,7 @@ impl wit_session::GuestSession for SessionHandle {
         let (parts, send) = from_wit_options(options);
         let upload = self.with(|s| s.start_request(&method, &url, parts, send, content_length))?;
         Ok(wit_session::BodyWriter::new(BodyWriterHandle {
-            session: self.0.clone(),
+            session: self.session.clone(),
             upload: RefCell::new(Some(upload)),
         }))
     }
@@ -355,6 +383,9 @@ impl wit_session::GuestSession for SessionHandle {
     }
 
     fn close(&self) {
-        self.0.borrow_mut().close();
+        match self.session.try_borrow_mut() {
+            Ok(mut session) => session.close(),
+            Err(_) => self.close_later.set(true),
+        }
     }
 }

@@ -57,6 +57,7 @@ fn inherit() -> RequestOptions {
         verify: None,
         cert: None,
         proxies: None,
+        hooks: None,
     }
 }
 
@@ -84,6 +85,7 @@ fn describe(error: Error) -> String {
         Error::BodyTooLarge(m) => ("body too large", m),
         Error::Retry(m) => ("retries exhausted", m),
         Error::StreamConsumed(m) => ("body already read", m),
+        Error::Hook(m) => ("hook failed", m),
         Error::SessionClosed => ("session closed", "the session is closed".to_string()),
         Error::Unsupported(m) => ("unsupported", m),
         Error::Transport(e) => match e.detail {

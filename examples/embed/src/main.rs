@@ -157,5 +157,6 @@ fn no_options() -> RequestOptions {
         verify: None,
         cert: None,
         proxies: None,
+        hooks: None,
     }
 }

@@ -43,6 +43,7 @@ mod bodies;
 mod cookies;
 mod digest;
 mod errors;
+mod hooks;
 mod redirects;
 mod requests_extras;
 

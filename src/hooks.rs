@@ -1,0 +1,269 @@
+//! Request and response hooks: which hooks a request runs (requests'
+//! `merge_hooks`), what a hook sees and gives back, and applying that to the
+//! request or response.
+//!
+//! WIT cannot pass closures, so hooks are named. The session keeps names; a
+//! [`HookRunner`] runs the hook of a name. In the component that runner calls
+//! the host through the imported `requests:http/hooks` interface (world
+//! `client-with-hooks`); a build without that import has no runner, and
+//! asking it for hooks is `Unsupported`.
+
+use crate::error::{Error, Result};
+use crate::headers::Headers;
+use crate::prepare::{validate_method, PreparedRequest};
+use crate::response::Response;
+
+/// Hook names by event, run in list order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HookSet {
+    /// Run before each request is sent (httpx's `request` event hooks).
+    pub request: Vec<String>,
+    /// Run on each response received (requests' `response` hooks).
+    pub response: Vec<String>,
+}
+
+impl HookSet {
+    /// No hook at all.
+    pub fn is_empty(&self) -> bool {
+        self.request.is_empty() && self.response.is_empty()
+    }
+
+    /// requests' `merge_hooks`: for each event a request's non-empty list
+    /// replaces the session's, and an empty one (or none) keeps the session's.
+    pub fn merge(session: &HookSet, request: Option<&HookSet>) -> HookSet {
+        let pick = |session: &Vec<String>, request: Option<&Vec<String>>| match request {
+            Some(names) if !names.is_empty() => names.clone(),
+            _ => session.clone(),
+        };
+        HookSet {
+            request: pick(&session.request, request.map(|r| &r.request)),
+            response: pick(&session.response, request.map(|r| &r.response)),
+        }
+    }
+
+    /// Every name must be non-empty: it is how the host finds the hook.
+    pub fn validate(&self) -> Result<()> {
+        if self
+            .request
+            .iter()
+            .chain(&self.response)
+            .any(String::is_empty)
+        {
+            return Err(Error::InvalidOption("a hook name must not be empty".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The error for hooks asked of a build that cannot run them.
+pub fn unsupported() -> Error {
+    Error::Unsupported(
+        "hooks need the component built for world `client-with-hooks` (cargo feature `hooks`): \
+         this build does not import requests:http/hooks"
+            .into(),
+    )
+}
+
+/// A request as hooks see it and give it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookRequest {
+    pub method: String,
+    /// The full URL, without userinfo.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// `None` for no body, and for a streamed upload.
+    pub body: Option<Vec<u8>>,
+}
+
+impl HookRequest {
+    /// What hooks see of a prepared request.
+    pub fn of(request: &PreparedRequest) -> Self {
+        HookRequest {
+            method: request.method.clone(),
+            url: crate::urls::redact(&request.url),
+            headers: request.headers.to_pairs(),
+            body: request.body.clone(),
+        }
+    }
+}
+
+/// A response as hooks see it and give it: the body is decoded content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// `None` when the body is left for a streaming caller; empty when given.
+    pub body: Option<Vec<u8>>,
+}
+
+/// What a request hook returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestAction {
+    Keep,
+    /// Send this request instead.
+    Replace(HookRequest),
+    /// Send nothing; this is the response.
+    Respond(HookResponse),
+}
+
+/// What a response hook returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseAction {
+    Keep,
+    /// Use this response instead.
+    Replace(HookResponse),
+}
+
+/// Runs hooks by name: the host's, through the `hooks` import, in the
+/// component; a scripted one in tests. An `Err` is the hook's own message.
+pub trait HookRunner {
+    fn on_request(
+        &mut self,
+        name: &str,
+        request: &HookRequest,
+    ) -> std::result::Result<RequestAction, String>;
+    fn on_response(
+        &mut self,
+        name: &str,
+        request: &HookRequest,
+        response: &HookResponse,
+    ) -> std::result::Result<ResponseAction, String>;
+}
+
+/// Runs `request.hooks.request` in order on a request about to be sent. A
+/// replacement is validated like a prepared request's setters and later hooks
+/// see it; a hook's response ends the run and is returned (not yet limited by
+/// the session's body size). `streamed` is true for a streamed upload, whose
+/// body comes from the writer: its hooks may give neither a body nor a
+/// response (the writer still has a body to send).
+pub fn run_request_hooks(
+    runner: &mut dyn HookRunner,
+    request: &mut PreparedRequest,
+    streamed: bool,
+) -> Result<Option<Response>> {
+    let names = request.hooks.request.clone();
+    for name in &names {
+        let seen = HookRequest::of(request);
+        match runner
+            .on_request(name, &seen)
+            .map_err(|m| Error::Hook(format!("the request hook {name:?} failed: {m}")))?
+        {
+            RequestAction::Keep => {}
+            RequestAction::Replace(replacement) => {
+                if streamed && replacement.body.is_some() {
+                    return Err(refused(name, "a body"));
+                }
+                apply_request(request, replacement, !streamed)
+                    .map_err(|e| invalid("request", name, e))?;
+            }
+            RequestAction::Respond(_) if streamed => return Err(refused(name, "a response")),
+            RequestAction::Respond(answer) => {
+                let (status, headers, body) =
+                    checked(answer).map_err(|e| invalid("response", name, e))?;
+                let response = Response::from_content(
+                    status,
+                    headers,
+                    body,
+                    request.clone(),
+                    std::time::Duration::ZERO,
+                );
+                return Ok(Some(response));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Runs `response.request.hooks.response` in order on a response just
+/// received. Unless `stream`, hooks see the decoded body (read now, within the
+/// response's size limit; a body that fails to read is `None`, and the error
+/// comes back when the caller reads it). A replacement becomes the response,
+/// its body taken as content, and later hooks see it.
+pub fn run_response_hooks(
+    runner: &mut dyn HookRunner,
+    response: &mut Response,
+    stream: bool,
+) -> Result<()> {
+    let names = response.request.hooks.response.clone();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let request = HookRequest::of(&response.request);
+    let mut seen = HookResponse {
+        status: response.status,
+        headers: response.headers.to_pairs(),
+        body: if stream {
+            None
+        } else {
+            response.content().ok().map(<[u8]>::to_vec)
+        },
+    };
+    for name in &names {
+        match runner
+            .on_response(name, &request, &seen)
+            .map_err(|m| Error::Hook(format!("the response hook {name:?} failed: {m}")))?
+        {
+            ResponseAction::Keep => {}
+            ResponseAction::Replace(replacement) => {
+                let (status, headers, body) =
+                    checked(replacement.clone()).map_err(|e| invalid("response", name, e))?;
+                response.replace_with_content(status, headers, body);
+                seen = replacement;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces method, URL, headers and body with a hook's. `Content-Length`
+/// follows the body, except for a streamed upload, which keeps its own.
+fn apply_request(request: &mut PreparedRequest, new: HookRequest, with_body: bool) -> Result<()> {
+    let content_length = request.headers.get("content-length").map(str::to_string);
+    let mut next = PreparedRequest {
+        method: validate_method(&new.method)?,
+        url: request.url.clone(),
+        headers: Headers::from_pairs(new.headers)?,
+        body: new.body,
+        request_cookies: request.request_cookies.clone(),
+        digest: request.digest.clone(),
+        hooks: request.hooks.clone(),
+    };
+    next.set_url(&new.url)?;
+    if with_body {
+        next.set_content_length();
+    } else {
+        next.headers.remove("content-length");
+        if let Some(length) = content_length {
+            next.headers.set("Content-Length", &length);
+        }
+    }
+    *request = next;
+    Ok(())
+}
+
+/// A hook's response, checked: a status in 100-999 and valid headers.
+fn checked(response: HookResponse) -> Result<(u16, Headers, Vec<u8>)> {
+    if !(100..=999).contains(&response.status) {
+        return Err(Error::InvalidOption(format!(
+            "status {} is outside 100-999",
+            response.status
+        )));
+    }
+    let headers = Headers::from_pairs(response.headers)?;
+    Ok((response.status, headers, response.body.unwrap_or_default()))
+}
+
+/// A hook gave something that does not make a valid request or response.
+fn invalid(what: &str, name: &str, error: Error) -> Error {
+    Error::Hook(format!(
+        "the hook {name:?} returned an invalid {what}: {error}"
+    ))
+}
+
+/// A request hook gave what a streamed upload cannot take.
+fn refused(name: &str, what: &str) -> Error {
+    Error::Hook(format!(
+        "the request hook {name:?} returned {what} for a streamed upload, whose body comes from \
+         its writer"
+    ))
+}

@@ -1,0 +1,381 @@
+//! The send loop: one request's hops (redirects, Digest answers) with the
+//! hooks, retries and cookies of each, and streaming uploads.
+
+use super::{now, Session};
+use crate::digest;
+use crate::error::{Error, Result};
+use crate::hooks;
+use crate::merge::{merge_plain, select_proxy};
+use crate::prepare::{PreparedRequest, RequestParts, SendOverrides};
+use crate::redirect;
+use crate::response::Response;
+use crate::retry::{self, Decision, Outcome, RetryState};
+use crate::transport::{BodySink, RawResponse, SendOptions, SharedTransport};
+use std::time::{Duration, Instant};
+
+/// A request whose head is sent and whose body the caller is writing
+/// (`Session::start_request`); `Session::finish_upload` gets the response.
+pub struct Upload {
+    sink: Box<dyn BodySink>,
+    request: PreparedRequest,
+    send: SendOverrides,
+    started: Instant,
+    written: u64,
+    length: Option<u64>,
+}
+
+impl Upload {
+    /// Sends the next piece of the body. Writing past an announced
+    /// `Content-Length` is refused before anything is sent.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let written = self.written.saturating_add(bytes.len() as u64);
+        if let Some(length) = self.length.filter(|l| written > *l) {
+            return Err(Error::InvalidOption(format!(
+                "the upload announced Content-Length {length}; {written} bytes is more"
+            )));
+        }
+        self.sink.write(bytes)?;
+        self.written = written;
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+}
+
+impl Session {
+    /// Sends a prepared request through the adapter mounted for its URL,
+    /// storing cookies from every response and following redirects.
+    pub fn send(&mut self, request: PreparedRequest, send: SendOverrides) -> Result<Response> {
+        self.send_hops(request, send, None)
+    }
+
+    /// Starts a request whose body the caller writes in pieces (a streaming
+    /// upload): the head goes out now, with `Content-Length` when the length
+    /// is known and chunked transfer when it is not. Request hooks run first.
+    pub fn start_request(
+        &mut self,
+        method: &str,
+        url: &str,
+        parts: RequestParts,
+        send: SendOverrides,
+        content_length: Option<u64>,
+    ) -> Result<Upload> {
+        if parts.body.is_some() {
+            return Err(Error::InvalidOption(
+                "a streamed request takes its body from the writer; leave `body` unset".into(),
+            ));
+        }
+        let mut request = self.prepare(method, url, parts)?;
+        request.headers.remove("content-length");
+        if let Some(length) = content_length {
+            request.headers.set("Content-Length", &length.to_string());
+        }
+        if let Some(runner) = self.hook_runner.as_deref_mut() {
+            // A streamed upload's hooks cannot answer it: this is always `None`.
+            hooks::run_request_hooks(runner, &mut request, true)?;
+        }
+        let adapter = self.get_adapter(request.url.as_str())?;
+        let (mut options, proxies) = self.send_options(&send);
+        options.proxy = self.proxy_for(&request.url, &proxies);
+        let sink = adapter.borrow_mut().start(&request, &options)?;
+        Ok(Upload {
+            sink,
+            request,
+            send,
+            started: Instant::now(),
+            written: 0,
+            length: content_length,
+        })
+    }
+
+    /// Ends a streaming upload and follows the response as `send` does. The
+    /// body cannot be sent twice: a 307/308 redirect or a Digest challenge to
+    /// it is returned as the response, and it is never retried.
+    pub fn finish_upload(&mut self, upload: Upload) -> Result<Response> {
+        self.open()?;
+        let Upload {
+            sink,
+            request,
+            send,
+            started,
+            written,
+            length,
+        } = upload;
+        if let Some(length) = length.filter(|l| *l != written) {
+            return Err(Error::InvalidOption(format!(
+                "the upload announced Content-Length {length} but {written} bytes were written"
+            )));
+        }
+        let raw = sink.finish()?;
+        self.send_hops(request, send, Some((raw, started.elapsed())))
+    }
+
+    /// The send settings merged from the request's and the session's, and the proxies.
+    fn send_options(&self, send: &SendOverrides) -> (SendOptions, Vec<(String, String)>) {
+        let proxies = merge_plain(&self.settings.proxies, send.proxies.as_deref());
+        let options = SendOptions {
+            timeout: send.timeout.or(self.settings.timeout),
+            verify: send.verify.unwrap_or(self.settings.verify),
+            cert: send.cert.clone().or_else(|| self.settings.cert.clone()),
+            proxy: None,
+            ca_bundle: if self.settings.trust_env {
+                crate::env::ca_bundle().map(|e| (e.value, e.variable))
+            } else {
+                None
+            },
+        };
+        (options, proxies)
+    }
+
+    /// The proxy for a URL and where it was set. Explicit proxies beat the
+    /// environment's (requests lets the environment win: psf/requests #2018).
+    fn proxy_for(&self, url: &url::Url, proxies: &[(String, String)]) -> Option<(String, String)> {
+        match select_proxy(url, proxies) {
+            Some(proxy) => Some((proxy, "the proxies setting".to_string())),
+            None if self.settings.trust_env => crate::env::proxy_for(url)
+                .map(|e| (e.value, format!("the {} environment variable", e.variable))),
+            None => None,
+        }
+    }
+
+    /// The send loop: every hop of one request. `first` is the answer to a
+    /// streamed upload, whose body cannot be sent again (and whose request
+    /// hooks ran before its head was sent).
+    fn send_hops(
+        &mut self,
+        mut request: PreparedRequest,
+        send: SendOverrides,
+        mut first: Option<(RawResponse, Duration)>,
+    ) -> Result<Response> {
+        self.open()?;
+        let allow_redirects = send.allow_redirects.unwrap_or(true);
+        let stream = send.stream.unwrap_or(self.settings.stream);
+        let (mut options, proxies) = self.send_options(&send);
+        // Digest credentials go only to the origin the request was made to.
+        let digest_origin = request.url.origin();
+        let mut digest_retries = digest::Retries::default();
+        let mut history: Vec<Response> = Vec::new();
+        let mut redirects = 0usize;
+        loop {
+            // A streamed upload's body is gone once sent: nothing may replay it.
+            let replayable = first.is_none();
+
+            // 1. Digest auth from an earlier challenge of this origin, if any.
+            let digest_here = request
+                .digest
+                .clone()
+                .filter(|_| request.url.origin() == digest_origin);
+            if let Some((user, pass)) = &digest_here {
+                if !request.headers.contains("authorization") {
+                    let uri = digest::request_target(&request.url);
+                    let state = self.digest_state(&request.url);
+                    if let Some(value) = state.preemptive(
+                        user,
+                        pass,
+                        &request.method,
+                        &uri,
+                        request.body.as_deref(),
+                    )? {
+                        request.headers.set("Authorization", &value);
+                    }
+                }
+            }
+
+            // 2. Request hooks see the request complete; one may answer it.
+            let answered = match self.hook_runner.as_deref_mut() {
+                Some(runner) if replayable => {
+                    hooks::run_request_hooks(runner, &mut request, false)?
+                }
+                _ => None,
+            };
+
+            // 3. Send through the adapter and proxy for the URL the hooks left,
+            //    retried by the session's or the adapter's policy; `elapsed`
+            //    runs until the head of the last attempt has arrived.
+            let mut response = match answered {
+                Some(response) => response,
+                None => {
+                    let (raw, elapsed) = match first.take() {
+                        Some(answer) => answer,
+                        None => {
+                            let adapter = self.get_adapter(request.url.as_str())?;
+                            options.proxy = self.proxy_for(&request.url, &proxies);
+                            self.send_with_retries(&adapter, &request, &options)?
+                        }
+                    };
+                    Response::new(raw, request, elapsed, Vec::new())
+                }
+            };
+            response.set_max_body_size(self.settings.max_body_size);
+
+            // 4. Response hooks, before the cookies, as requests runs them.
+            if let Some(runner) = self.hook_runner.as_deref_mut() {
+                hooks::run_response_hooks(runner, &mut response, stream)?;
+            }
+
+            // 5. Cookies from every response go into the jar, redirect hops and 401s included.
+            response.cookies = self.jar.store_response_cookies(
+                &response.request.url,
+                response.headers.get_all("set-cookie"),
+                now(),
+            );
+
+            // 6. A Digest challenge is answered once (twice when the nonce was stale);
+            //    the 401 goes into history and its cookies go with the retry.
+            let challenge = match (&digest_here, response.status) {
+                (Some(_), 401) if replayable => {
+                    digest::find_digest(response.headers.get_all("www-authenticate"))
+                        .filter(|c| digest_retries.allow(c))
+                }
+                _ => None,
+            };
+            if let (Some(challenge), Some((user, pass))) = (challenge, digest_here) {
+                let mut retry = response.request.clone();
+                let uri = digest::request_target(&retry.url);
+                let value = self.digest_state(&retry.url).authorization(
+                    &challenge,
+                    &user,
+                    &pass,
+                    &retry.method,
+                    &uri,
+                    retry.body.as_deref(),
+                )?;
+                retry.headers.set("Authorization", &value);
+                retry.headers.remove("cookie");
+                retry.set_cookie_header(&self.jar, now());
+                push_hop(&mut history, response);
+                request = retry;
+                continue;
+            }
+
+            // 7. Not a redirect to follow: this is the answer.
+            let follow = allow_redirects
+                && response.is_redirect()
+                && (replayable || redirect::drops_body(response.status));
+            if !follow {
+                if !stream {
+                    response.read_all()?;
+                }
+                if self.settings.error_for_status {
+                    response.raise_for_status()?;
+                }
+                response.history = history;
+                return Ok(response);
+            }
+            let status = response.status;
+            let sent = &response.request;
+            let location = response.headers.get("location").unwrap_or("");
+            let next_url = redirect::next_url(&sent.url, location)?;
+            let next_method = redirect::next_method(status, &sent.method);
+
+            // 8. A hop: the limit is checked (the body is read either way).
+            if redirects >= self.settings.max_redirects as usize {
+                let _ = response.read_all();
+                response.history = history;
+                return Err(Error::TooManyRedirects {
+                    message: format!("Exceeded {} redirects.", self.settings.max_redirects),
+                    response: Box::new(response),
+                });
+            }
+            redirects += 1;
+            digest_retries = digest::Retries::default();
+
+            // 9. The next request: method rewritten, body dropped except on
+            //    307/308, sensitive headers stripped, cookies rebuilt for the new URL.
+            let mut headers = sent.headers.clone();
+            redirect::rewrite_headers(&mut headers, status, &sent.url, &next_url);
+            let mut next_request = PreparedRequest {
+                method: next_method,
+                url: next_url,
+                headers,
+                // Only 307/308 resend the body; no copy is made for the others.
+                body: if redirect::drops_body(status) {
+                    None
+                } else {
+                    sent.body.clone()
+                },
+                request_cookies: sent.request_cookies.clone(),
+                digest: sent.digest.clone(),
+                hooks: sent.hooks.clone(),
+            };
+            next_request.set_cookie_header(&self.jar, now());
+            push_hop(&mut history, response);
+            request = next_request;
+        }
+    }
+
+    /// One hop's request sent until an attempt is not retried. The retry
+    /// counts start afresh for every hop (redirect or Digest answer): urllib3
+    /// counts redirects apart from retries, and here the session follows them.
+    ///
+    /// A response that is retried is dropped unread (its body is closed, its
+    /// cookies are not stored, hooks do not see it): as under requests, where
+    /// urllib3 retries below the cookie jar, only the answer that is kept is
+    /// seen by the session.
+    fn send_with_retries(
+        &mut self,
+        adapter: &SharedTransport,
+        request: &PreparedRequest,
+        options: &SendOptions,
+    ) -> Result<(RawResponse, Duration)> {
+        let policy = self
+            .settings
+            .retries
+            .clone()
+            .or_else(|| adapter.borrow().retries());
+        let mut state = RetryState::default();
+        loop {
+            let started = Instant::now();
+            let result = adapter.borrow_mut().send(request, options);
+            let elapsed = started.elapsed();
+            let Some(policy) = &policy else {
+                return result.map(|raw| (raw, elapsed));
+            };
+            let outcome = match &result {
+                Ok(raw) => Outcome::Status {
+                    status: raw.status,
+                    retry_after: raw.headers.get("retry-after"),
+                },
+                Err(error) => Outcome::Error(error),
+            };
+            match state.decide(policy, &request.method, outcome, now()) {
+                Decision::Retry { after } => {
+                    drop(result);
+                    (self.sleeper)(after);
+                }
+                Decision::Stop => return result.map(|raw| (raw, elapsed)),
+                Decision::Exhausted => {
+                    return match result {
+                        Ok(raw) => Err(retry::exhausted(&request.url, raw.status)),
+                        Err(error) => Err(error),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The Digest state (last challenge, nonce count) for a URL's origin.
+    fn digest_state(&mut self, url: &url::Url) -> &mut digest::DigestState {
+        let origin = url.origin().ascii_serialization();
+        let at = match self.digest.iter().position(|(o, _)| *o == origin) {
+            Some(at) => at,
+            None => {
+                self.digest.push((origin, digest::DigestState::new()));
+                self.digest.len() - 1
+            }
+        };
+        &mut self.digest[at].1
+    }
+}
+
+/// Records a hop that is not the answer (a redirect or a Digest 401): its body
+/// is read (a body that fails to decode is dropped, as requests does) and its
+/// history is the hops before it.
+fn push_hop(history: &mut Vec<Response>, mut hop: Response) {
+    let _ = hop.read_all();
+    hop.history = history.iter().map(Response::duplicate).collect();
+    history.push(hop);
+}
