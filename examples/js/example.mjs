@@ -1,6 +1,7 @@
 // Owns the runnable example of the requests component in Node through requests.mjs:
 // one session with default headers and auth, JSON, form and JSON posts, cookies
-// kept across requests and a redirect, and typed errors after which it still works.
+// kept across requests and a redirect, request and response hooks, and typed errors
+// after which it still works.
 //
 //   node example.mjs                          # against a loopback server it starts itself
 //   node example.mjs http://127.0.0.1:8080    # against an httpbin-compatible server
@@ -10,7 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
-import { Session, HTTPError, MissingSchema } from './requests.mjs';
+import { Session, HTTPError, MissingSchema, HookResponse } from './requests.mjs';
 
 const given = process.argv[2] || undefined;
 const server = given ? null : await startServer();
@@ -54,12 +55,25 @@ try {
   console.log(`5. GET /redirect/2 -> ${r.status} ${r.url}, via ${r.history.map((h) => `${h.status} ${new URL(h.url).pathname}`).join(', ')}`);
   assert.equal(r.history.length, 2);
 
-  // 6. Errors are RequestsError subclasses; the session keeps working afterwards.
+  // 6. Hooks: a request hook stamps every hop (redirects included), a response hook
+  //    sees each response; a request hook may also answer without sending anything.
+  const hops = [];
+  s.hooks.request.push((request) => request.setHeader('X-Request-Id', `demo-${hops.length + 1}`));
+  s.hooks.response.push((response) => { hops.push(`${response.status} ${new URL(response.request.url).pathname}`); });
+  r = s.get(url('/redirect/1'));
+  console.log(`6. hooks: GET /redirect/1 -> ${hops.join(', ')}; the server saw X-Request-Id ${r.json().headers['X-Request-Id']}`);
+  const cached = s.get(url('/anything/cached'), {
+    hooks: { request: () => new HookResponse({ status: 200, body: 'from the cache' }) },
+  });
+  console.log(`   a request hook answered: ${cached.text()} (response hooks saw ${hops.at(-1)})`);
+  s.hooks = { request: [], response: [] };
+
+  // 7. Errors are RequestsError subclasses; the session keeps working afterwards.
   try {
     s.get('example.invalid/x');
   } catch (e) {
     if (!(e instanceof MissingSchema)) throw e;
-    console.log(`6. ${e.name} (${e.kind}): ${e.message}`);
+    console.log(`7. ${e.name} (${e.kind}): ${e.message}`);
   }
   try {
     s.get(url('/status/404')).raiseForStatus();

@@ -175,6 +175,63 @@ export interface RequestOptions {
   cert?: string;
   /** A proxy that applies is Unsupported over wasi:http. */
   proxies?: PairsInit;
+  /** This request's hooks: per event, a non-empty list replaces the session's. */
+  hooks?: HooksInit;
+}
+
+/**
+ * A request hook: change the request in place (return nothing), or return a
+ * HookResponse to answer without sending anything. Runs before every hop.
+ */
+export type RequestHook = (request: HookRequest) => HookResponseInit | HookRequest | void;
+/** A response hook: return a replacement, or nothing to keep the response. Runs on every hop. */
+export type ResponseHook = (response: HookResponse) => HookResponseInit | void;
+/** The session's hooks: arrays to push onto. */
+export interface Hooks {
+  request: RequestHook[];
+  response: ResponseHook[];
+}
+/** Hooks by event: a function or an array of functions each. */
+export interface HooksInit {
+  request?: RequestHook | readonly RequestHook[];
+  response?: ResponseHook | readonly ResponseHook[];
+}
+
+/** A request as hooks see it, about to be sent; change it in place. */
+export declare class HookRequest {
+  constructor(init: { method: string; url: string; headers?: [string, string][]; body?: Uint8Array | null });
+  method: string;
+  url: string;
+  /** `[name, value]` pairs, in order (the host adds `Host`). */
+  headers: [string, string][];
+  /** The encoded body, or null (also for a streamed upload). */
+  body: Uint8Array | null;
+  /** A header by case-insensitive name (repeats joined with `, `), or null. */
+  header(name: string): string | null;
+  /** Replace every header of that name with one; `null` removes them. */
+  setHeader(name: string, value: Scalar | null): void;
+}
+
+/** What a hook may give as a response. */
+export interface HookResponseInit {
+  status: number;
+  headers?: PairsInit;
+  /** Content (never decoded again): a string (UTF-8), bytes, or null. */
+  body?: string | Uint8Array | null;
+}
+
+/** A response as hooks see it (the body decoded; null when streamed), and as they give one. */
+export declare class HookResponse implements HookResponseInit {
+  constructor(init: HookResponseInit & { request?: HookRequest | null });
+  status: number;
+  headers: PairsInit;
+  body: string | Uint8Array | null;
+  /** The request as sent (for the responses the session hands to hooks). */
+  request: HookRequest | null;
+  header(name: string): string | null;
+  /** The body as UTF-8 text. */
+  text(): string;
+  json(): unknown;
 }
 
 /** `startRequest`'s options: the request options without a body; `contentLength` omitted or null: chunked. */
@@ -323,6 +380,12 @@ export declare class Upload implements Disposable {
 export declare class Session implements Disposable {
   constructor();
   readonly raw: Generated.session.Session;
+  /**
+   * The session's hooks (`s.hooks.response.push(fn)`): request hooks run before every
+   * hop, response hooks on every response; assigning takes a function or a list per event.
+   */
+  get hooks(): Hooks;
+  set hooks(hooks: HooksInit);
   /** Default headers; reading gives a frozen snapshot, assigning replaces them all. */
   get headers(): readonly Pair[];
   set headers(headers: PairsInit);
@@ -444,6 +507,8 @@ export declare class RetryError extends RequestsError {}
 export declare class StreamConsumedError extends RequestsError {}
 export declare class SessionClosed extends RequestsError {}
 export declare class Unsupported extends RequestsError {}
+/** A hook failed or gave an invalid request or response; `cause` is what it threw, if it threw. */
+export declare class HookError extends RequestsError {}
 
 /** Maps jco's ComponentError to the matching RequestsError; returns anything else unchanged. */
 export declare function fromComponentError(error: unknown): unknown;

@@ -11,6 +11,11 @@
 //   resource    -> class (methods camelCase, [Symbol.dispose] frees the handle)
 //   result<T, error> -> returns T, or throws ComponentError whose `.payload` is the error variant
 
+import { isPlainObject, toBytes, toPairs, u16, utf8 } from './convert.mjs';
+import { HookRequest, HookResponse, registerHooks, takeHookError, unregisterHooks } from './hooks.mjs';
+
+export { HookRequest, HookResponse };
+
 let generated;
 try {
   generated = await import('./generated/requests.js');
@@ -94,6 +99,12 @@ export class StreamConsumedError extends RequestsError {}
 export class SessionClosed extends RequestsError {}
 /** A setting wasi:http cannot honour (verify=false, cert, an applicable proxy). */
 export class Unsupported extends RequestsError {}
+/**
+ * A request or response hook failed (threw, returned something that is not a valid
+ * request or response, or called back into its own session). `.cause` is what the
+ * hook threw, when it threw.
+ */
+export class HookError extends RequestsError {}
 
 const ERROR_CLASSES = {
   'missing-schema': MissingSchema,
@@ -120,6 +131,7 @@ const ERROR_CLASSES = {
   'session-closed': SessionClosed,
   unsupported: Unsupported,
   transport: TransportError,
+  hook: HookError,
 };
 
 /**
@@ -142,7 +154,8 @@ export function fromComponentError(e) {
     response = new Response(val.response);
   } else if (tag === 'http-status') message = val.message;
   else message = val;
-  return new Class(message, { kind: tag, payload, response, cause: e });
+  const cause = tag === 'hook' ? takeHookError() ?? e : e;
+  return new Class(message, { kind: tag, payload, response, cause });
 }
 
 function call(fn) {
@@ -154,45 +167,7 @@ function call(fn) {
 }
 
 // ---------------------------------------------------------------------------
-// Value conversion (JS-friendly input -> what jco expects)
-
-const isPlainObject = (v) => v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
-
-/**
- * Pairs from an object (`{a: 1, b: [2, 3], c: null}`), an array of `[name, value]`,
- * or any iterable of entries (Map, URLSearchParams, Headers). A `null`/`undefined`
- * value becomes `undefined` (WIT `none`: "remove the session's entry") when
- * `removable`, else it is a TypeError.
- */
-function toPairs(input, what, removable = false) {
-  if (input === undefined) return undefined;
-  const entries = isPlainObject(input) ? Object.entries(input) : input;
-  if (entries === null || typeof entries[Symbol.iterator] !== 'function' || typeof entries === 'string') {
-    throw new TypeError(`${what}: expected an object or [name, value] pairs, got ${typeof input}`);
-  }
-  const out = [];
-  const push = (name, value) => {
-    if (value === null || value === undefined) {
-      if (!removable) throw new TypeError(`${what}: "${name}" has no value`);
-      out.push([name, undefined]);
-    } else out.push([name, String(value)]);
-  };
-  for (const entry of entries) {
-    if (!Array.isArray(entry) || entry.length !== 2) throw new TypeError(`${what}: expected [name, value] pairs`);
-    const [name, value] = entry;
-    // An array value in an object repeats the name: {tag: ['a', 'b']} -> tag=a&tag=b.
-    if (Array.isArray(value) && entries !== input) for (const v of value) push(String(name), v);
-    else push(String(name), value);
-  }
-  return out;
-}
-
-function toBytes(data) {
-  if (data instanceof Uint8Array) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return undefined;
-}
+// Value conversion (JS-friendly input -> what jco expects; the shared part is convert.mjs)
 
 /** `[username, password]` or `{username, password}` -> WIT `credentials`. */
 function toCredentials(value, what) {
@@ -252,7 +227,6 @@ function toTimeout(timeout) {
   throw new TypeError('timeout: expected milliseconds or {connectMs, readMs}');
 }
 
-const utf8 = new TextEncoder();
 
 /** A part's content: a string (UTF-8) or bytes (Uint8Array, Buffer, any view, ArrayBuffer). */
 function partData(value, what) {
@@ -332,14 +306,6 @@ function toBody({ json, data, files, multipart }) {
   const bytes = toBytes(data);
   if (bytes) return { tag: 'bytes', val: bytes };
   return { tag: 'form', val: toPairs(data, 'data') };
-}
-
-/** Checks a WIT u16 (jco would wrap 65536 to 0). */
-function u16(value, what) {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
-    throw new RangeError(`${what}: expected an integer from 0 to 65535, got ${value}`);
-  }
-  return value;
 }
 
 /**
@@ -446,7 +412,7 @@ export function setAdapterRetries(adapter, policy) {
 
 const REQUEST_OPTIONS = new Set([
   'params', 'headers', 'cookies', 'json', 'data', 'files', 'multipart', 'auth', 'timeout',
-  'allowRedirects', 'stream', 'verify', 'cert', 'proxies',
+  'allowRedirects', 'stream', 'verify', 'cert', 'proxies', 'hooks',
 ]);
 const SEND_OPTIONS = new Set(['timeout', 'allowRedirects', 'stream', 'verify', 'cert', 'proxies']);
 /** The verbs and `request` also take `contentLength`, for `data` given as chunks. */
@@ -462,8 +428,11 @@ function checkKeys(options, allowed, what) {
   }
 }
 
-/** JS options -> WIT `request-options`. Every field left out inherits the session's setting. */
-function toRequestOptions(options = {}) {
+/**
+ * JS options -> WIT `request-options`. Every field left out inherits the session's
+ * setting. `hooks` are the names the session registered for the request's hooks.
+ */
+function toRequestOptions(options = {}, hooks = undefined) {
   checkKeys(options, REQUEST_OPTIONS, 'request options');
   const { auth } = options;
   return {
@@ -480,8 +449,34 @@ function toRequestOptions(options = {}) {
     verify: options.verify,
     cert: options.cert,
     proxies: toPairs(options.proxies, 'proxies'),
+    hooks,
   };
 }
+
+const HOOK_EVENTS = new Set(['request', 'response']);
+
+/**
+ * `{request?, response?}` with a function or an array of functions per event ->
+ * `{request: fn[], response: fn[]}`.
+ */
+function toHookLists(hooks, what) {
+  if (hooks === null || typeof hooks !== 'object' || Array.isArray(hooks)) {
+    throw new TypeError(`${what}: expected {request: [...], response: [...]}`);
+  }
+  checkKeys(hooks, HOOK_EVENTS, what);
+  const lists = {};
+  for (const event of HOOK_EVENTS) {
+    const value = hooks[event] ?? [];
+    const list = typeof value === 'function' ? [value] : value;
+    if (!Array.isArray(list) || !list.every((hook) => typeof hook === 'function')) {
+      throw new TypeError(`${what}.${event}: expected a function or an array of functions`);
+    }
+    lists[event] = list;
+  }
+  return lists;
+}
+
+let sessionCount = 0;
 
 function toSendOptions(options = {}) {
   checkKeys(options, SEND_OPTIONS, 'send options');
@@ -587,11 +582,16 @@ function fromLink({ url, rel, params }) {
 // ---------------------------------------------------------------------------
 // Resources
 
+/** Unregisters a prepared request's own hooks once it is garbage-collected. */
+const releaseHooks = new FinalizationRegistry((prefix) => unregisterHooks(prefix));
+
 /** A request merged with the session's settings (`session.prepareRequest`, `response.request()`). */
 export class PreparedRequest {
-  constructor(rawRequest) {
+  constructor(rawRequest, hooksPrefix = undefined) {
     /** The jco `PreparedRequest` resource. */
     this.raw = rawRequest;
+    // The request's own hooks stay registered while it can be sent.
+    if (hooksPrefix) releaseHooks.register(this, hooksPrefix);
   }
   get method() { return this.raw.method(); }
   set method(method) { call(() => this.raw.setMethod(method)); }
@@ -605,7 +605,7 @@ export class PreparedRequest {
   /** A string (UTF-8), bytes, or null; `Content-Length` follows. */
   set body(body) {
     const bytes = body === null || body === undefined ? undefined
-      : typeof body === 'string' ? new TextEncoder().encode(body) : toBytes(body);
+      : typeof body === 'string' ? utf8.encode(body) : toBytes(body);
     if (body != null && !bytes) throw new TypeError('body: expected a string, bytes or null');
     this.raw.setBody(bytes);
   }
@@ -690,10 +690,17 @@ export class Response {
 export class Upload {
   #written = 0n;
   #contentLength;
-  constructor(rawWriter, contentLength) {
+  #hooksPrefix;
+  constructor(rawWriter, contentLength, hooksPrefix = undefined) {
     /** The jco `BodyWriter` resource; null once finished or disposed. */
     this.raw = rawWriter;
     this.#contentLength = contentLength;
+    this.#hooksPrefix = hooksPrefix;
+  }
+  /** The upload's own hooks can no longer run. */
+  #release() {
+    if (this.#hooksPrefix) unregisterHooks(this.#hooksPrefix);
+    this.#hooksPrefix = undefined;
   }
   /** The bytes written so far: a Number (a BigInt past 2**53 - 1). */
   get written() { return fromU64(this.raw === null ? this.#written : this.raw.written()); }
@@ -721,7 +728,11 @@ export class Upload {
     const writer = this.#writer('finish');
     this.#written = writer.written();
     this.raw = null;
-    return new Response(call(() => raw.session.BodyWriter.finish(writer)));
+    try {
+      return new Response(call(() => raw.session.BodyWriter.finish(writer)));
+    } finally {
+      this.#release();
+    }
   }
   /** Abandon an unfinished upload (nothing if it is finished). */
   [Symbol.dispose]() {
@@ -729,14 +740,64 @@ export class Upload {
     this.#written = this.raw.written();
     this.raw[Symbol.dispose]();
     this.raw = null;
+    this.#release();
   }
 }
 
 /** A requests-style session: default headers, params, auth, cookie jar and redirect policy. */
 export class Session {
+  /** The prefix of this session's hook names in the hooks.mjs registry. */
+  #id = `s${++sessionCount}`;
+  #hooks = { request: [], response: [] };
+  /** The hook counts last given to the component's `setHooks` (null: unknown). */
+  #synced = '0,0';
+  /** Requests with hooks of their own so far (their registry prefixes are numbered). */
+  #calls = 0;
+
   constructor() {
     /** The jco `Session` resource. */
     this.raw = new raw.session.Session();
+  }
+
+  /**
+   * The session's hooks: `{request: [], response: []}`, arrays of functions to push
+   * onto (requests' `s.hooks['response'].append(f)`; `request` is httpx's pre-send
+   * event). They run on every hop (redirects, Digest retries). A request hook gets a
+   * HookRequest to change in place, or returns a HookResponse to answer without
+   * sending; a response hook gets a HookResponse (`.request` is the request as sent)
+   * and returns a replacement, or nothing to keep it. Hooks are synchronous; one that
+   * throws fails the request with HookError (its `cause` is what was thrown).
+   */
+  get hooks() { return this.#hooks; }
+  set hooks(hooks) { this.#hooks = toHookLists(hooks, 'hooks'); }
+
+  /**
+   * Registers the session's hooks in the hooks.mjs registry and tells the component
+   * their names when their number changed (names depend only on position).
+   */
+  #syncHooks() {
+    takeHookError();
+    const lists = toHookLists(this.#hooks, 'session.hooks');
+    unregisterHooks(`${this.#id}/session`);
+    const names = registerHooks(`${this.#id}/session`, lists);
+    const counts = `${names.request.length},${names.response.length}`;
+    if (counts !== this.#synced) {
+      call(() => this.raw.setHooks(names));
+      this.#synced = counts;
+    }
+  }
+
+  /**
+   * Syncs the session's hooks, and registers a request's own (`perRequest`, or
+   * undefined) under a prefix of their own: `{names, prefix}`, where `names` is the
+   * WIT `hook-set` for the request options (undefined without hooks), and `prefix`
+   * what to unregister once the request can no longer run them.
+   */
+  #requestHooks(perRequest) {
+    this.#syncHooks();
+    if (perRequest === undefined) return { names: undefined, prefix: undefined };
+    const prefix = `${this.#id}/call${++this.#calls}`;
+    return { names: registerHooks(prefix, toHookLists(perRequest, 'hooks')), prefix };
   }
 
   /** The default headers as `[name, value]` pairs (a frozen snapshot: assign to change). */
@@ -834,6 +895,8 @@ export class Session {
   importState(state) {
     if (typeof state !== 'string') throw new TypeError('importState: expected the JSON text exportState gave');
     call(() => this.raw.importState(state));
+    // The document may name another session's hooks: this session's are set again.
+    this.#synced = null;
   }
   /**
    * The settings a request to `url` would be sent with once the environment is
@@ -866,8 +929,14 @@ export class Session {
     checkKeys(options, UPLOAD_OPTIONS, 'startRequest options');
     const { contentLength, ...rest } = options;
     const length = toContentLength(contentLength);
-    const opts = toRequestOptions(rest);
-    return new Upload(call(() => this.raw.startRequest(method, url, opts, length)), length);
+    const hooks = this.#requestHooks(rest.hooks);
+    try {
+      const opts = toRequestOptions(rest, hooks.names);
+      return new Upload(call(() => this.raw.startRequest(method, url, opts, length)), length, hooks.prefix);
+    } catch (e) {
+      if (hooks.prefix) unregisterHooks(hooks.prefix);
+      throw e;
+    }
   }
 
   // A request or verb call: `data` given as chunks goes through an Upload, the
@@ -878,8 +947,13 @@ export class Session {
     const source = chunkSource(rest.data, contentLength);
     if (source?.chunks === undefined) {
       if (contentLength != null) throw new TypeError('contentLength: only with data given as an iterable of chunks');
-      const opts = toRequestOptions(source ? { ...rest, data: source.data } : rest);
-      return new Response(call(() => send(opts)));
+      const hooks = this.#requestHooks(rest.hooks);
+      try {
+        const opts = toRequestOptions(source ? { ...rest, data: source.data } : rest, hooks.names);
+        return new Response(call(() => send(opts)));
+      } finally {
+        if (hooks.prefix) unregisterHooks(hooks.prefix);
+      }
     }
     const { json, data, files, multipart, ...head } = rest;
     let upload;
@@ -932,21 +1006,31 @@ export class Session {
       source.close();
       throw new TypeError('prepareRequest: data given as chunks cannot be prepared (send it, or use startRequest)');
     }
-    const opts = toRequestOptions(source ? { ...options, data: source.data } : options);
-    return new PreparedRequest(call(() => this.raw.prepareRequest(method, url, opts)));
+    const hooks = this.#requestHooks(options.hooks);
+    try {
+      const opts = toRequestOptions(source ? { ...options, data: source.data } : options, hooks.names);
+      return new PreparedRequest(call(() => this.raw.prepareRequest(method, url, opts)), hooks.prefix);
+    } catch (e) {
+      if (hooks.prefix) unregisterHooks(hooks.prefix);
+      throw e;
+    }
   }
   /** Send a prepared request as it is (jar cookies are added unless it has a Cookie header). */
   send(request, options) {
     const opts = toSendOptions(options);
+    this.#syncHooks();
     return new Response(call(() => this.raw.send(request.raw, opts)));
   }
   /** Use `adapter` (an `Adapter`) for URLs starting with `prefix`. */
   mount(prefix, adapter) { call(() => this.raw.mount(prefix, adapter)); }
 
   /** Close the session; later calls throw SessionClosed. */
-  close() { this.raw.close(); }
-  [Symbol.dispose]() {
+  close() {
     this.raw.close();
+    unregisterHooks(this.#id);
+  }
+  [Symbol.dispose]() {
+    this.close();
     this.raw[Symbol.dispose]();
   }
 }

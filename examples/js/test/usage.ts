@@ -4,7 +4,7 @@ import {
   TransportError, BodyTooLarge, fromComponentError, raw, type Cookie, type RequestOptions, type Auth,
   type Link, type EnvironmentSettings, type Part, type FilesInit, RetryError, RETRY_DEFAULTS, adapterRetries,
   setAdapterRetries, type RetryPolicy, type RetryOptions, type RetryInit, Upload, InvalidRequest,
-  type Chunk, type UploadOptions,
+  type Chunk, type UploadOptions, HookRequest, HookResponse, HookError, type RequestHook, type HooksInit,
 } from 'requests-component';
 
 const log = (..._values: unknown[]): void => undefined;
@@ -178,5 +178,30 @@ export function useUploads(base: string, file: Iterable<Uint8Array>): void {
   // @ts-expect-error startRequest takes no body
   s.startRequest('PUT', `${base}/upload`, { data: 'x' });
   void [written, announced, r.status];
+  s.close();
+}
+
+export function useHooks(base: string): void {
+  const s = new Session();
+  const sign: RequestHook = (request: HookRequest) => {
+    request.setHeader('X-Signature', `${request.method} ${request.url}`);
+  };
+  s.hooks.request.push(sign);
+  s.hooks.response.push((response: HookResponse) => {
+    log(response.status, response.request?.url, response.body === null ? 'streamed' : response.text());
+  });
+  const cache: HooksInit = {
+    request: () => new HookResponse({ status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'cached' }),
+  };
+  const r: Response = s.get(`${base}/get`, { hooks: cache });
+  try {
+    s.get(`${base}/get`, { hooks: { response: () => ({ status: 0 }) } });
+  } catch (e) {
+    if (e instanceof HookError) log(e.kind, e.cause);
+  }
+  // @ts-expect-error hooks are per event
+  s.get(`${base}/get`, { hooks: { sent: [] } });
+  s.hooks = { request: sign, response: [] };
+  void r.status;
   s.close();
 }

@@ -1,0 +1,184 @@
+// Owns the `requests:http/hooks` import of the transpiled component: `npm run build`
+// maps it here (`jco transpile --map requests:http/hooks=../hooks.mjs`), so jco calls
+// `onRequest` / `onResponse` by hook name. It keeps the registry of hook functions by
+// name (requests.mjs registers a Session's hooks under generated names before each
+// request), and converts what hooks see and return. It must not import requests.mjs
+// (the generated module imports this one, and requests.mjs imports the generated one).
+//
+// Nothing may be thrown back into jco: an exception escaping an import call unwinds
+// through the component without cleaning up and breaks it. Every failure becomes the
+// `fail` action (the request then throws HookError), and every value a hook returns is
+// checked before jco lowers it (jco would wrap a status of 70000, or turn an object
+// given as headers into an empty list, without a word).
+
+import { toBytes, toPairs, u16, utf8 } from './convert.mjs';
+
+/** name -> hook function. */
+const registry = new Map();
+
+/**
+ * Registers the hook functions of `hooks` (`{request: fn[], response: fn[]}`) under
+ * names made from `prefix` and their position, and returns those names as a WIT
+ * `hook-set`. Names depend only on position, so re-registering replaces the functions.
+ */
+export function registerHooks(prefix, hooks) {
+  const names = { request: [], response: [] };
+  for (const event of ['request', 'response']) {
+    hooks[event].forEach((hook, i) => {
+      const name = `${prefix}/${event}/${i}`;
+      registry.set(name, hook);
+      names[event].push(name);
+    });
+  }
+  return names;
+}
+
+/** Forgets every hook registered under `prefix`. */
+export function unregisterHooks(prefix) {
+  for (const name of registry.keys()) if (name.startsWith(`${prefix}/`)) registry.delete(name);
+}
+
+const decoder = new TextDecoder();
+
+/** Case-insensitive header lookup in `[name, value]` pairs; repeats joined with `, `; null if absent. */
+function headerOf(headers, name) {
+  const lower = name.toLowerCase();
+  const values = headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
+  return values.length ? values.join(', ') : null;
+}
+
+/**
+ * A request as hooks see it, about to be sent. Change it in place (or return a
+ * HookResponse to answer it without sending anything).
+ */
+export class HookRequest {
+  constructor({ method, url, headers = [], body = null }) {
+    /** The upper-case method. */
+    this.method = method;
+    /** The full URL (no userinfo). */
+    this.url = url;
+    /** `[name, value]` pairs, in order (the host adds `Host`). */
+    this.headers = headers.map(([name, value]) => [name, value]);
+    /** The encoded body (Uint8Array), or null (also for a streamed upload). */
+    this.body = body ?? null;
+  }
+  /** A header by case-insensitive name (repeats joined with `, `), or null. */
+  header(name) { return headerOf(this.headers, name); }
+  /** Replace every header of that name (case-insensitive) with one; `null` removes them. */
+  setHeader(name, value) {
+    const lower = name.toLowerCase();
+    this.headers = this.headers.filter(([n]) => n.toLowerCase() !== lower);
+    if (value !== null && value !== undefined) this.headers.push([name, String(value)]);
+  }
+}
+
+/**
+ * A response as hooks see it, and as they give one: `new HookResponse({status: 200,
+ * headers: {'Content-Type': 'text/plain'}, body: 'cached'})`. The body is decoded
+ * content; it is null when the request is streamed (left for the caller to read).
+ */
+export class HookResponse {
+  constructor({ status, headers = [], body = null, request = null }) {
+    this.status = status;
+    /** `[name, value]` pairs, in order (an object or any iterable of pairs is accepted). */
+    this.headers = headers;
+    /** The body: a Uint8Array, a string (UTF-8), or null. */
+    this.body = body;
+    /** The HookRequest as sent (for the responses the session hands to hooks). */
+    this.request = request;
+  }
+  header(name) { return headerOf(toPairs(this.headers, 'headers'), name); }
+  /** The body as UTF-8 text ('' when there is none). */
+  text() { return typeof this.body === 'string' ? this.body : decoder.decode(this.body ?? new Uint8Array()); }
+  json() { return JSON.parse(this.text()); }
+}
+
+/** Pairs for jco: an array of two-string arrays. */
+function witHeaders(headers, what) {
+  return toPairs(headers, what).map(([name, value]) => {
+    if (typeof name !== 'string') throw new TypeError(`${what}: header names must be strings`);
+    return [name, value];
+  });
+}
+
+/** A body for jco: a Uint8Array, or undefined for none. */
+function witBody(body, what) {
+  if (body === null || body === undefined) return undefined;
+  const bytes = typeof body === 'string' ? utf8.encode(body) : toBytes(body);
+  if (!bytes) throw new TypeError(`${what}: expected a string, bytes or null, got ${typeof body}`);
+  return bytes;
+}
+
+function witRequest(request) {
+  if (typeof request.method !== 'string' || typeof request.url !== 'string') {
+    throw new TypeError('the request hook left a method or url that is not a string');
+  }
+  return {
+    method: request.method,
+    url: request.url,
+    headers: witHeaders(request.headers, 'request.headers'),
+    body: witBody(request.body, 'request.body'),
+  };
+}
+
+function witResponse(response) {
+  if (response === null || typeof response !== 'object') {
+    throw new TypeError(`a hook must return a HookResponse (or {status, headers, body}), got ${typeof response}`);
+  }
+  return {
+    status: u16(response.status, 'response.status'),
+    headers: witHeaders(response.headers ?? [], 'response.headers'),
+    body: witBody(response.body, 'response.body'),
+  };
+}
+
+/** What a hook returned, unless it is a promise: hooks run inside a synchronous call. */
+function settled(result, name) {
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    throw new TypeError(`hook ${name} returned a promise: hooks must be synchronous functions`);
+  }
+  return result;
+}
+
+/** The `fail` action for anything thrown, with the thrown value kept for the caller. */
+function fail(error) {
+  lastError = error;
+  return { tag: 'fail', val: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}
+
+let lastError;
+/** The last value a hook threw (or a conversion error), taken once: requests.mjs makes it the HookError's cause. */
+export function takeHookError() {
+  const error = lastError;
+  lastError = undefined;
+  return error;
+}
+
+/** `on-request`: run the hook; undefined sends the (changed) request, a response answers it. */
+export function onRequest(name, request) {
+  try {
+    const hook = registry.get(name);
+    if (!hook) return fail(new Error(`no request hook is registered as ${JSON.stringify(name)}`));
+    const seen = new HookRequest(request);
+    const result = settled(hook(seen), name);
+    if (result === undefined || result === null) return { tag: 'replace', val: witRequest(seen) };
+    if (result instanceof HookRequest) return { tag: 'replace', val: witRequest(result) };
+    return { tag: 'respond', val: witResponse(result) };
+  } catch (e) {
+    return fail(e);
+  }
+}
+
+/** `on-response`: run the hook; undefined keeps the response, a response replaces it. */
+export function onResponse(name, request, response) {
+  try {
+    const hook = registry.get(name);
+    if (!hook) return fail(new Error(`no response hook is registered as ${JSON.stringify(name)}`));
+    const seen = new HookResponse({ ...response, body: response.body ?? null, request: new HookRequest(request) });
+    const result = settled(hook(seen), name);
+    if (result === undefined || result === null) return { tag: 'keep' };
+    return { tag: 'replace', val: witResponse(result) };
+  } catch (e) {
+    return fail(e);
+  }
+}
