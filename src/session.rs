@@ -79,17 +79,12 @@ impl Session {
     /// Sets the session's hooks; non-empty lists need a hook runner.
     pub fn set_hooks(&mut self, hooks: HookSet) -> Result<()> {
         self.open()?;
-        self.check_hooks(&hooks)?;
-        self.settings.hooks = hooks;
-        Ok(())
-    }
-
-    /// Hooks are valid names, and only asked of a session that can run them.
-    fn check_hooks(&self, hooks: &HookSet) -> Result<()> {
         if !hooks.is_empty() && self.hook_runner.is_none() {
             return Err(crate::hooks::unsupported());
         }
-        hooks.validate()
+        hooks.validate()?;
+        self.settings.hooks = hooks;
+        Ok(())
     }
 
     /// Replaces how the session waits between retries (by default it sleeps
@@ -138,8 +133,9 @@ impl Session {
     /// Merges a request with the session's settings without sending it.
     pub fn prepare(&self, method: &str, url: &str, parts: RequestParts) -> Result<PreparedRequest> {
         self.open()?;
-        if let Some(hooks) = &parts.hooks {
-            self.check_hooks(hooks)?;
+        // The names themselves are checked by `PreparedRequest::prepare`.
+        if parts.hooks.as_ref().is_some_and(|h| !h.is_empty()) && self.hook_runner.is_none() {
+            return Err(crate::hooks::unsupported());
         }
         let netrc = |host: &str| crate::netrc::netrc_auth(host);
         PreparedRequest::prepare(&self.settings, &self.jar, now(), method, url, parts, &netrc)

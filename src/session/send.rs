@@ -184,13 +184,15 @@ impl Session {
                 }
             }
 
-            // 2. Request hooks see the request complete; one may answer it.
+            // 2. Request hooks see the request complete; one may answer it. A hook
+            //    that moves the request to another origin takes it out of Digest's reach.
             let answered = match self.hook_runner.as_deref_mut() {
                 Some(runner) if replayable => {
                     hooks::run_request_hooks(runner, &mut request, false)?
                 }
                 _ => None,
             };
+            let digest_here = digest_here.filter(|_| request.url.origin() == digest_origin);
 
             // 3. Send through the adapter and proxy for the URL the hooks left,
             //    retried by the session's or the adapter's policy; `elapsed`

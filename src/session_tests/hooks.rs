@@ -420,3 +420,33 @@ fn hook_names_must_not_be_empty() {
         Err(Error::InvalidOption(_))
     ));
 }
+
+#[test]
+fn a_request_hook_that_moves_the_request_elsewhere_takes_digest_credentials_out_of_reach() {
+    let challenge = r#"Digest realm="r", nonce="n", qop="auth", algorithm=MD5"#;
+    let (mut s, t) = session_with(vec![canned(401, &[("WWW-Authenticate", challenge)], "")]);
+    with_hooks(
+        &mut s,
+        Box::new(|_, r| {
+            let mut moved = r.clone();
+            moved.url = "http://other.test/".into();
+            Ok(RequestAction::Replace(moved))
+        }),
+        keep_responses(),
+    );
+    let parts = RequestParts {
+        auth: Some(crate::prepare::AuthOverride::Replace(
+            crate::auth::Auth::Digest {
+                username: "u".into(),
+                password: "p".into(),
+            },
+        )),
+        hooks: Some(hooks(&["move"], &[])),
+        ..Default::default()
+    };
+    let r = s
+        .request("GET", "http://a.test/", parts, SendOverrides::default())
+        .unwrap();
+    assert_eq!(r.status, 401, "other.test's challenge is not answered");
+    assert_eq!(received(&t).len(), 1);
+}

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! To embed the component in your own host, copy this file, `wit/` (for
-//! `bindgen!`) and `host-tests/src/pool.rs` (the transport), and depend on
+//! `bindgen!`) and `host-tests/src/pool/` (the transport), and depend on
 //! wasmtime, wasmtime-wasi and wasmtime-wasi-http 48, tokio and anyhow.
 
 use anyhow::{anyhow, Context as _, Result};
