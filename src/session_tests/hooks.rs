@@ -450,3 +450,31 @@ fn a_request_hook_that_moves_the_request_elsewhere_takes_digest_credentials_out_
     assert_eq!(r.status, 401, "other.test's challenge is not answered");
     assert_eq!(received(&t).len(), 1);
 }
+
+#[test]
+fn hooks_run_once_per_hop_and_see_only_the_attempt_that_is_kept() {
+    let (mut s, t) = session_with(vec![canned(503, &[], "busy"), canned(200, &[], "ok")]);
+    let log = with_hooks(&mut s, keep_requests(), keep_responses());
+    s.set_sleeper(Box::new(|_| {}));
+    s.set_retries(Some(crate::retry::RetryPolicy {
+        total: 2,
+        connect: None,
+        read: None,
+        status: None,
+        backoff_factor_ms: 0,
+        backoff_max_ms: 0,
+        backoff_jitter_ms: 0,
+        status_forcelist: vec![503],
+        allowed_methods: None,
+        respect_retry_after: false,
+        retry_after_max_ms: 0,
+    }))
+    .unwrap();
+    s.set_hooks(hooks(&["sign"], &["log"])).unwrap();
+    assert_eq!(get(&mut s, "http://a.test/").unwrap().status, 200);
+    assert_eq!(received(&t).len(), 2, "the 503 was retried");
+    assert_eq!(
+        *log.borrow(),
+        ["request:sign GET http://a.test/", "response:log 200 ok"]
+    );
+}
