@@ -18,7 +18,8 @@ def tour(base: str) -> None:
     started = time.perf_counter()
     with requests.Session() as s:
         print(f"component ready in {time.perf_counter() - started:.2f}s "
-              f"({requests.DEFAULT_COMPONENT_PATH.name})")
+              f"(target/{requests.DEFAULT_COMPONENT_PATH.parents[2].name}/.../"
+              f"{requests.DEFAULT_COMPONENT_PATH.name})")
         s.headers["X-Example"] = "requests-wasm"
         s.params = {"client": "python"}
         s.timeout = (2, 5)  # session-wide (connect, read) seconds: not something requests has
@@ -50,6 +51,32 @@ def tour(base: str) -> None:
         r = s.post(f"{base}/post", data={"title": "notes"},
                    files={"file": ("notes.txt", b"line one\nline two", "text/plain")})
         print(f"POST /post multipart -> form={r.json()['form']} files={r.json()['files']}")
+
+        # hooks: requests' response hooks, plus httpx's "request" event, run by the component on
+        # every hop; the hook functions stay in Python and the component calls them by name
+        seen = []
+
+        def stamp(request):                       # a request hook changes the request in place
+            request.headers["X-Request-Id"] = "demo-1"
+
+        def record(r, *args, **kwargs):           # requests' response hook signature works
+            seen.append(r.status_code)
+
+        s.hooks["request"].append(stamp)
+        s.hooks["response"].append(record)
+        r = s.get(f"{base}/redirect/2")
+        sent = {k.lower(): v for k, v in r.json()["headers"].items()}
+        print(f"GET  /redirect/2 with hooks -> server saw X-Request-Id={sent.get('x-request-id')}, "
+              f"response hook saw {seen}")
+        r = s.get(f"{base}/get", hooks={"request": lambda req: requests.HookResponse(
+            json={"cached": True, "url": req.url})})      # answered by the hook: nothing sent
+        print(f"GET  /get answered by a request hook -> {r.status_code} {r.json()}")
+        try:
+            s.get(f"{base}/status/418", hooks={"response": lambda r, *a, **k: r.raise_for_status()})
+        except requests.HookError as e:
+            print(f"GET  /status/418, hook raised -> {type(e).__name__} [{e.kind}], "
+                  f"__cause__ {type(e.__cause__).__name__}: {e.__cause__}")
+        s.hooks = {}
 
         s.retries = requests.Retry(total=2, backoff_factor=0.01, status_forcelist=[502, 503])
         try:

@@ -3,6 +3,8 @@
 This module owns the loopback server: `LoopbackServer` (a `ThreadingHTTPServer` bound to
 127.0.0.1 on a free port, usable as a context manager), its handler and its endpoints, and
 `closed_port()`. It listens on loopback only and uses nothing outside the standard library.
+Every request it receives is logged (method, path with query, headers): `LoopbackServer.seen`
+gives the ones whose path contains a marker, so a test can check what reached the server.
 
 Endpoints (JSON unless noted):
   /get /post /put /patch /delete /anything[/...]  echo: method, url, path, args, headers (names
@@ -293,6 +295,10 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- routing -----------------------------------------------------------------------------
 
     def _route(self) -> None:
+        with self.server.log_lock:  # type: ignore[attr-defined]
+            self.server.request_log.append({  # type: ignore[attr-defined]
+                "method": self.command, "path": self.path,
+                "headers": {k.lower(): v for k, v in self.headers.items()}})
         if urlsplit(self.path).path == "/upload":
             return self._upload()
         body = self._body()
@@ -478,6 +484,8 @@ class LoopbackServer:
         self._httpd.digest_nonces = set()  # type: ignore[attr-defined]
         self._httpd.flaky_counts = {}  # type: ignore[attr-defined]
         self._httpd.flaky_lock = threading.Lock()  # type: ignore[attr-defined]
+        self._httpd.request_log = []  # type: ignore[attr-defined]
+        self._httpd.log_lock = threading.Lock()  # type: ignore[attr-defined]
         self.host, self.port = self._httpd.server_address[:2]
         self.base_url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="loopback-http",
@@ -485,6 +493,13 @@ class LoopbackServer:
 
     def url(self, path: str = "/") -> str:
         return self.base_url + path
+
+    def seen(self, marker: str = "") -> List[Dict[str, Any]]:
+        """The requests received so far whose path (with query) contains `marker`, oldest
+        first: ``{"method", "path", "headers"}`` (header names in lower case)."""
+        with self._httpd.log_lock:  # type: ignore[attr-defined]
+            return [dict(r) for r in self._httpd.request_log  # type: ignore[attr-defined]
+                    if marker in r["path"]]
 
     def start(self) -> "LoopbackServer":
         self._thread.start()

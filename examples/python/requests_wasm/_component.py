@@ -2,10 +2,13 @@
 
 This module owns everything that touches `wasmtime` directly:
 
-* one `Engine` and one `Linker` (WASI p2 + wasi:http) per process, and a cache of compiled
-  `Component`s keyed by file (so the ~0.5 s Cranelift compile happens once per process);
-* `Instance`: one `Store` + one instantiation of the component, with a lock, a cache of
-  exported functions, and `call` / `call_ok` that turn WIT `result` errors into exceptions;
+* one `Engine` and one `Linker` (WASI p2 + wasi:http + the `requests:http/hooks` functions of
+  `hooks.py`) per process, and a cache of compiled `Component`s keyed by file (so the ~0.5 s
+  Cranelift compile happens once per process);
+* `CALL_LOCK`, the one process-wide re-entrant lock held around every call into any instance
+  (see its comment for why it is process-wide);
+* `Instance`: one `Store` + one instantiation of the component, a cache of exported
+  functions, and `call` / `call_ok` that turn WIT `result` errors into exceptions;
 * `Handle`: an owned resource (`ResourceAny`) that is dropped in the guest exactly once, either
   explicitly or, when the Python object is garbage-collected, lazily before the next call (or
   handed into the guest with `take` when a function consumes it);
@@ -20,6 +23,10 @@ back as-is and an error as the `error` value, itself a tagged `Variant`. The one
 is `session.auth`'s `result<option<auth>, error>` (`auth` is a tagged variant), which comes
 back as `Variant("ok" | "err", ...)`; `call_ok` takes both forms (the per-type shapes are
 listed in `sessions.py`).
+
+The default component is the build for world `client-with-hooks` (the `hooks` cargo feature),
+which imports `requests:http/hooks`; the linker defines that interface always, so the build for
+world `client` instantiates too (an unused definition is fine) and then hooks are `Unsupported`.
 """
 
 from __future__ import annotations
@@ -34,11 +41,12 @@ from wasmtime.component import Component, Func, Linker, Record, ResourceAny, Var
 
 from .exceptions import RequestException, exception_from_wit
 
-__all__ = ["DEFAULT_COMPONENT_PATH", "COMPONENT_ENV_VAR", "Instance", "Handle", "rec", "field",
-           "load_component", "TYPES", "SESSION"]
+__all__ = ["DEFAULT_COMPONENT_PATH", "COMPONENT_ENV_VAR", "CALL_LOCK", "Instance", "Handle", "rec",
+           "field", "load_component", "TYPES", "SESSION", "HOOKS"]
 
-#: `examples/python/requests_wasm/` -> the repository root -> the release build of the component.
-DEFAULT_COMPONENT_PATH = (Path(__file__).resolve().parents[3] / "target" / "component"
+#: `examples/python/requests_wasm/` -> the repository root -> the release build of the component
+#: for world `client-with-hooks` (`CARGO_TARGET_DIR=target/component-hooks`, `--features hooks`).
+DEFAULT_COMPONENT_PATH = (Path(__file__).resolve().parents[3] / "target" / "component-hooks"
                           / "wasm32-wasip2" / "release" / "requests_component.wasm")
 #: Overrides the default component path when set.
 COMPONENT_ENV_VAR = "REQUESTS_WASM_COMPONENT"
@@ -46,6 +54,18 @@ COMPONENT_ENV_VAR = "REQUESTS_WASM_COMPONENT"
 #: The exported interfaces, as instance export names.
 TYPES = "requests:http/types@0.1.0"
 SESSION = "requests:http/session@0.1.0"
+#: The imported interface the host implements (world `client-with-hooks`).
+HOOKS = "requests:http/hooks@0.1.0"
+
+#: Held around every call into any component instance, in every thread. A `Store` is
+#: single-threaded, but a per-instance lock is not enough: wasmtime-py 50 converts values with
+#: module-global state (`_types.case_test_cache`, the set it fills to tell variant cases apart,
+#: and `_enter.LAST_EXCEPTION`, where a host callback's exception waits to be re-raised), so two
+#: threads calling into two different stores at once can corrupt each other's conversions
+#: (spurious `TypeError`s were seen in a prototype). Re-entrant, because a hook runs inside a
+#: call and may call another session (another instance) on the same thread. The cost: one
+#: thread at a time runs wasm, and a hook that waits for another thread's request deadlocks.
+CALL_LOCK = threading.RLock()
 
 _runtime_lock = threading.Lock()
 _engine: Optional[Engine] = None
@@ -62,6 +82,12 @@ def _runtime() -> Tuple[Engine, Linker]:
             linker = Linker(engine)
             linker.add_wasip2()      # std's wasi:cli/environment, exit, terminal-*, io, clocks...
             linker.add_wasi_http()   # wasi:http/types + outgoing-handler (wasmtime's transport)
+            from .hooks import on_request, on_response  # (hooks.py imports this module)
+            # The handles must be closed (the `with` does it), or the linker stays locked.
+            with linker.root() as root:
+                with root.add_instance(HOOKS) as iface:
+                    iface.add_func("on-request", on_request)
+                    iface.add_func("on-response", on_response)
             _engine, _linker = engine, linker
         return _engine, _linker
 
@@ -73,8 +99,9 @@ def resolve_component_path(path: Optional[os.PathLike | str] = None) -> Path:
     resolved = Path(path).resolve()
     if not resolved.is_file():
         raise FileNotFoundError(
-            f"component not found: {resolved} (build it with `CARGO_TARGET_DIR=target/component "
-            f"cargo build --release --lib --target wasm32-wasip2`, or pass component_path=)")
+            f"component not found: {resolved} (build it from the repository root with "
+            f"`CARGO_TARGET_DIR=target/component-hooks cargo build --release --lib "
+            f"--target wasm32-wasip2 --features hooks`, or pass component_path=)")
     return resolved
 
 
@@ -108,7 +135,7 @@ def field(record: Any, name: str) -> Any:
 class Instance:
     """One `Store` and one instance of the component; every call into it goes through here.
 
-    A store is single-threaded, so calls are serialised with a lock. Resources dropped by the
+    Calls are serialised with `CALL_LOCK` (process-wide, see there). Resources dropped by the
     garbage collector are queued and dropped in the guest before the next call, never from a
     finaliser (which could run in the middle of another call).
     """
@@ -122,10 +149,10 @@ class Instance:
         wasi.env = list(env or [])
         self.store.set_wasi(wasi)
         self.store.set_wasi_http()
-        with _runtime_lock:
+        #: `CALL_LOCK`, held around every call; hold it to make several calls atomic.
+        self.lock = CALL_LOCK
+        with CALL_LOCK, _runtime_lock:
             self._instance = linker.instantiate(self.store, component)
-        #: Held around every call; hold it to make several calls atomic for other threads.
-        self.lock = threading.RLock()
         self._funcs: Dict[Tuple[str, str], Func] = {}
         self._pending_drops: List[ResourceAny] = []
         #: Turns a `response` resource (in a `too-many-redirects` error) into a Python object.

@@ -6,7 +6,8 @@ name, e.g. ``"read-timeout"``; Python-side argument errors use the case they sta
 `.message` (the component's message). The names follow `requests.exceptions` so that code
 written against requests catches the same things; the cases requests has no class for get one
 here (`ConnectionRefused`, `NameResolutionError`, `InvalidMethod`, `InvalidCookie`,
-`InvalidOption`, `BodyTooLargeError`, `UnsupportedError`, `SessionClosed`, `TransportError`).
+`InvalidOption`, `BodyTooLargeError`, `UnsupportedError`, `SessionClosed`, `TransportError`,
+`HookError`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ __all__ = [
     "URLRequired", "TooManyRedirects", "MissingSchema", "InvalidSchema", "InvalidURL",
     "InvalidHeader", "InvalidMethod", "InvalidJSONError", "JSONDecodeError", "InvalidCookie",
     "InvalidOption", "ContentDecodingError", "BodyTooLargeError", "RetryError",
-    "StreamConsumedError", "UnsupportedError", "SessionClosed", "ERROR_CLASSES",
+    "StreamConsumedError", "UnsupportedError", "SessionClosed", "HookError", "ERROR_CLASSES",
     "exception_from_wit",
 ]
 
@@ -231,6 +232,16 @@ class UnsupportedError(RequestException, NotImplementedError):
     default_kind = "unsupported"
 
 
+class HookError(RequestException):
+    """A request or response hook failed (`error.hook`): it raised, returned something that is
+    not a request or response, or gave one the component refuses (a header with CR/LF, a
+    status outside 100-999); or a hook called back into the session that runs it. The message
+    names the hook by the name the session registered it under. When a hook raised, that
+    exception is the `__cause__` (``raise ... from``), as a requests user would see it."""
+
+    default_kind = "hook"
+
+
 class SessionClosed(RequestException, RuntimeError):
     """The session, or the adapter, was closed (`error.session-closed`)."""
 
@@ -260,6 +271,7 @@ ERROR_CLASSES: Dict[str, Type[RequestException]] = {
     "body-too-large": BodyTooLargeError,
     "retry": RetryError,
     "stream-consumed": StreamConsumedError,
+    "hook": HookError,
     "session-closed": SessionClosed,
     "unsupported": UnsupportedError,
     "transport": TransportError,

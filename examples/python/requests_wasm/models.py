@@ -14,7 +14,7 @@ import datetime
 import json as _json
 from dataclasses import dataclass, field as dc_field
 from functools import cached_property
-from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from wasmtime.component import ResourceAny
 
@@ -71,7 +71,8 @@ class BearerAuth:
 
 @dataclass
 class Request:
-    """A request to prepare with `Session.prepare_request` (as `requests.Request`)."""
+    """A request to prepare with `Session.prepare_request` (as `requests.Request`). `hooks` is
+    as ``hooks=`` of `Session.request` (``{"request": ..., "response": ...}``)."""
 
     method: str = "GET"
     url: str = ""
@@ -89,11 +90,14 @@ class PreparedRequest:
     """A request merged with the session's settings (WIT `prepared-request`).
 
     `method`, `url`, `body` are settable; `headers` is a snapshot, change it with
-    `set_header(name, value)` (``None`` removes). `Session.send(prepared)` sends it as it is.
+    `set_header(name, value)` (``None`` removes). `Session.send(prepared)` sends it as it is,
+    with the hooks it was prepared with (kept registered until `close()` or collection).
     """
 
     def __init__(self, handle: Handle) -> None:
         self._handle = handle
+        #: Unregisters the hooks it was prepared with (set by `Session.prepare_request`).
+        self._release_hooks: Optional[Callable[[], Any]] = None
 
     def _call(self, name: str, *args: Any) -> Any:
         return self._handle.call(TYPES, f"[method]prepared-request.{name}", *args)
@@ -135,6 +139,9 @@ class PreparedRequest:
         self._call("set-body", None if body is None else bytes(body))
 
     def close(self) -> None:
+        """Release the guest resource (and the hooks it was prepared with) now."""
+        if self._release_hooks is not None:
+            self._release_hooks()
         self._handle.drop()
 
     def __repr__(self) -> str:

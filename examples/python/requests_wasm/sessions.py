@@ -5,6 +5,9 @@ arguments become WIT values (`_request_options`, `_send_options`, `_timeout_reco
 including the chunks of a streaming upload (`Session._upload`, `_stream_chunks`).
 Every setting is read from and written to the component (the session keeps no Python copy),
 so `s.headers["X"] = "1"` calls `set-header`, `del s.cookies["a"]` calls `remove-cookie`, and so on.
+The one exception is `Session.hooks`, a Python dict of callables: the component keeps only
+generated names, and `hooks.py` registers the callables and syncs the names before each call
+that may send (see `Session._hooked`).
 
 The shapes wasmtime-py 50 expects for this WIT (untagged when the cases' Python classes differ):
 
@@ -19,22 +22,27 @@ The shapes wasmtime-py 50 expects for this WIT (untagged when the cases' Python 
   `Variant("ok", ...)` / `Variant("err", error)` (`Instance.call_ok` takes either form);
 * `body` -> tagged (`text` and `json` are both `str`): `Variant("json", "...")`, ...;
   `Variant("multipart", [Record(name, filename, content-type, headers, data), ...])`;
+* `hook-set` -> `Record(request=[names], response=[names])`; the hooks import's own shapes
+  are in `hooks.py`;
 * resources -> `ResourceAny` (owned ones must be dropped; see `Handle`).
 """
 
 from __future__ import annotations
 
 import io
+import json as _json
 import math
 import os
 import stat
+import weakref
 from collections.abc import Mapping as _MappingABC
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple, Union
 from urllib.parse import parse_qsl
 
 from wasmtime.component import Variant
 
-from ._component import SESSION, Handle, Instance, field, rec
+from . import hooks as _hooks
+from ._component import CALL_LOCK, SESSION, Handle, Instance, field, rec
 from .adapters import Adapter
 from .exceptions import InvalidHeader, UnsupportedError
 from .models import BearerAuth, HTTPBasicAuth, HTTPDigestAuth, PreparedRequest, Request, Response
@@ -399,19 +407,18 @@ def _cert(cert: Any) -> Optional[str]:
 def _request_options(*, params: Any = None, data: Any = None, headers: Any = None,
                      cookies: Any = None, files: Any = None, auth: Any = None,
                      timeout: TimeoutArg = None, allow_redirects: Optional[bool] = None,
-                     proxies: Any = None, hooks: Any = None, stream: Optional[bool] = None,
+                     proxies: Any = None, stream: Optional[bool] = None,
                      verify: Any = None, cert: Any = None, json: Any = None) -> Any:
-    """requests' keyword arguments -> the WIT `request-options` record. As in requests,
-    `files` makes a multipart body (with `data` as its fields) and wins over `json`."""
-    if hooks:
-        raise UnsupportedError("hooks= are not supported")
+    """requests' keyword arguments (but `hooks`) -> the WIT `request-options` record. As in
+    requests, `files` makes a multipart body (with `data` as its fields) and wins over `json`.
+    Its `hooks` field is left none: `Session._hooked` fills it with the registered names."""
     if files and _is_stream(data):
         raise NotImplementedError("Streamed bodies and files are mutually exclusive.")
     body = _multipart_body(files, data) if files else _body(data, json)
     return rec(params=_param_overrides(params), headers=_header_overrides(headers),
                cookies=_pairs(cookies), body=body, auth=_auth_override(auth),
                timeout=_timeout_record(timeout), allow_redirects=allow_redirects, stream=stream,
-               verify=_verify(verify), cert=_cert(cert), proxies=_pairs(proxies))
+               verify=_verify(verify), cert=_cert(cert), proxies=_pairs(proxies), hooks=None)
 
 
 def _send_options(*, timeout: TimeoutArg = None, allow_redirects: Optional[bool] = None,
@@ -595,7 +602,8 @@ class Session:
     """A requests-style session; see the module docstring and README for what maps to what.
 
     ``Session(component_path=None, env=None)``: `component_path` defaults to
-    `$REQUESTS_WASM_COMPONENT`, else the release build in the repository's `target/component`.
+    `$REQUESTS_WASM_COMPONENT`, else the release build for world `client-with-hooks` in the
+    repository's `target/component-hooks` (a build for world `client` works too, without hooks).
     `env` is the environment the component sees (it reads proxy and CA-bundle variables when
     `trust_env` is on); by default the `PROXY_ENV_VARS` present in `os.environ`.
     """
@@ -604,9 +612,12 @@ class Session:
                  env: Optional[Mapping[str, str]] = None) -> None:
         if env is None:
             env = {k: os.environ[k] for k in PROXY_ENV_VARS if k in os.environ}
+        self._hooks = _hooks.SessionHooks()
         self._instance = Instance(component_path, env.items())
         self._instance.wrap_response = lambda res: Response._wrap(self._instance, res)
         self._handle = Handle(self._instance, self._instance.call(SESSION, "[constructor]session"))
+        # Unregister the hooks if the session is collected without `close()`.
+        weakref.finalize(self, _hooks.forget_session, self._hooks.prefix)
         #: The adapters mounted through this object, by prefix (the component keeps the truth).
         self.adapters: Dict[str, Adapter] = {}
 
@@ -615,6 +626,36 @@ class Session:
 
     def _call_ok(self, name: str, *args: Any) -> Any:
         return self._handle.call_ok(SESSION, f"[method]session.{name}", *args)
+
+    # ---- hooks -------------------------------------------------------------------------
+
+    @property
+    def hooks(self) -> Dict[str, List[Any]]:
+        """The session's hooks: ``{"request": [...], "response": [...]}`` (requests has
+        ``{"response": []}``; ``request`` is httpx's pre-send event). Append to the lists
+        (``s.hooks["response"].append(f)``) or assign a dict of callables or lists of them;
+        ``hooks=`` of a request replaces them per event, as in requests. They run on every
+        redirect hop and Digest retry; see `requests_wasm.hooks` for what they get and return.
+        A failing hook raises `HookError` (its `__cause__` is what the hook raised), and the
+        session keeps working; a hook calling back into this session gets `HookError` too.
+        Checked before each request (`ValueError` for an unknown event, `TypeError` for a
+        hook that is not callable). A component built for world `client` raises
+        `UnsupportedError` for any hook."""
+        return self._hooks.hooks
+
+    @hooks.setter
+    def hooks(self, value: Any) -> None:
+        self._hooks.hooks = _hooks.normalize_hooks(value, "hooks")
+
+    def _hooked(self, per_request: Any, options: Any, call: Any, *args: Any,
+                kind: str = "call", keep: bool = False) -> Tuple[Any, Optional[str]]:
+        """`call(*args)`, a call into the component that may send, with hooks in place: see
+        `SessionHooks.call` (the component's `set-hooks` is how it names the session's)."""
+        return self._hooks.call(self._set_hook_names, per_request, options, call, *args,
+                                kind=kind, keep=keep)
+
+    def _set_hook_names(self, names: Any) -> None:
+        self._call_ok("set-hooks", names)
 
     # ---- settings ----------------------------------------------------------------------
 
@@ -782,21 +823,27 @@ class Session:
         `cert`, `proxies`, `timeout`, `base_url`, `error_for_status`, `max_body_size`, `retries`
         and every unexpired cookie with its attributes; not mounted adapters. `auth`, the
         `Authorization` / `Proxy-Authorization` headers and proxy passwords are left out
-        unless ``include_secrets=True``: keep such a document as safe as a password.
+        unless ``include_secrets=True``: keep such a document as safe as a password. Nor
+        hooks: they are Python callables (the component's ``"hooks"`` entry, which holds only
+        the names this wrapper generated for them, is removed).
         """
-        return self._call_ok("export-state", bool(include_secrets))
+        return _hooks.without_hooks(self._call_ok("export-state", bool(include_secrets)))
 
     def import_state(self, state: Union[str, bytes, Mapping[str, Any]]) -> None:
         """Replace the settings and the whole cookie jar with an exported state (a `str`, or
         the document parsed into a dict). A document without secrets keeps this session's own
         auth and credential headers. On error nothing changes: `InvalidJSONError` when it does
-        not parse, `InvalidOption` when its shape or version is wrong."""
+        not parse, `InvalidOption` when its shape or version is wrong. Hooks are not part of a
+        saved state: a ``"hooks"`` entry is ignored, and the session keeps its `hooks`."""
         if isinstance(state, bytes):
             state = state.decode("utf-8")
         elif not isinstance(state, str):
-            import json as _json
             state = _json.dumps(state)
-        self._call_ok("import-state", state)
+        with CALL_LOCK:
+            try:
+                self._call_ok("import-state", _hooks.without_hooks(state))
+            finally:
+                self._hooks.resync()  # give the component this session's names again
 
     @classmethod
     def from_state(cls, state: Union[str, bytes, Mapping[str, Any]],
@@ -834,8 +881,12 @@ class Session:
 
     # ---- requests --------------------------------------------------------------------------
 
-    def _response(self, resource: Any, stream: Optional[bool]) -> Response:
-        streamed = self.stream if stream is None else bool(stream)
+    def _streamed(self, stream: Optional[bool]) -> bool:
+        """Whether a request's response will be streamed. Asked before the call: a hook may
+        close the session during it (the component closes it when the call returns)."""
+        return self.stream if stream is None else bool(stream)
+
+    def _response(self, resource: Any, streamed: bool) -> Response:
         return Response._wrap(self._instance, resource, streamed)
 
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
@@ -845,19 +896,26 @@ class Session:
         `data` as its fields. `data` given as a file-like object or an iterator of chunks is a
         streaming upload (see `_upload`). Differences: ``auth=False`` sends without auth even
         when the session has some; ``timeout=(None, None)`` means no limit (``None`` inherits
-        the session's); a relative `url` is resolved against `base_url`; `hooks` are not
-        supported.
+        the session's); a relative `url` is resolved against `base_url`. `hooks` is
+        ``{"request": f | [f, ...], "response": ...}``: for each event given, these run instead
+        of the session's (see `Session.hooks`).
         """
         if _is_stream(kwargs.get("data")):
             return self._upload(method, url, kwargs)
+        hooks = kwargs.pop("hooks", None)
         options = _request_options(**kwargs)
-        return self._response(self._call_ok("request", method, url, options), kwargs.get("stream"))
+        streamed = self._streamed(kwargs.get("stream"))
+        resource, _ = self._hooked(hooks, options, self._call_ok, "request", method, url, options)
+        return self._response(resource, streamed)
 
     def _method(self, name: str, url: str, kwargs: Dict[str, Any]) -> Response:
         if _is_stream(kwargs.get("data")):
             return self._upload(name.upper(), url, kwargs)
+        hooks = kwargs.pop("hooks", None)
         options = _request_options(**kwargs)
-        return self._response(self._call_ok(name, url, options), kwargs.get("stream"))
+        streamed = self._streamed(kwargs.get("stream"))
+        resource, _ = self._hooked(hooks, options, self._call_ok, name, url, options)
+        return self._response(resource, streamed)
 
     def _upload(self, method: str, url: str, kwargs: Dict[str, Any]) -> Response:
         """A streaming upload, requests' ``data=<file or iterator>``: the head goes out with
@@ -884,10 +942,14 @@ class Session:
         valid UTF-8 goes as a `string`, in one copy); chunks larger than `UPLOAD_CHUNK_SIZE`
         (64 KiB) are cut to keep that conversion's memory bounded, smaller ones are sent as
         they come (each is one call into the component, and one HTTP chunk when chunked).
+
+        Request hooks run before the head is sent, and see ``body=None`` (they may not give a
+        body, or a response); response hooks run when the body is finished.
         """
         kwargs = dict(kwargs)
         data = kwargs.pop("data")
         kwargs.pop("json", None)
+        hooks = kwargs.pop("hooks", None)
         if kwargs.get("files"):
             raise NotImplementedError("Streamed bodies and files are mutually exclusive.")
         headers, announced = _announced_length(kwargs.pop("headers", None))
@@ -895,16 +957,22 @@ class Session:
         if length is None:
             length = announced
         options = _request_options(headers=headers, **kwargs)
-        writer = Handle(self._instance,
-                        self._call_ok("start-request", method, url, options, length))
+        streamed = self._streamed(kwargs.get("stream"))
+        resource, scope = self._hooked(hooks, options, self._call_ok, "start-request", method,
+                                       url, options, length, kind="upload", keep=True)
+        writer = Handle(self._instance, resource)
         try:
-            for chunk in _stream_chunks(data):
-                writer.call_ok(SESSION, "[method]body-writer.write", chunk)
-        except BaseException:
-            writer.drop()            # the guest abandons the request (its body is never ended)
-            raise
-        resource = self._instance.call_ok(SESSION, "[static]body-writer.finish", writer.take())
-        return self._response(resource, kwargs.get("stream"))
+            try:
+                for chunk in _stream_chunks(data):
+                    writer.call_ok(SESSION, "[method]body-writer.write", chunk)
+            except BaseException:
+                writer.drop()        # the guest abandons the request (its body is never ended)
+                raise
+            resource, _ = self._hooked(None, None, self._instance.call_ok, SESSION,
+                                       "[static]body-writer.finish", writer.take())
+        finally:
+            _hooks.release(scope)
+        return self._response(resource, streamed)
 
     def get(self, url: str, params: Any = None, **kwargs: Any) -> Response:
         return self._method("get", url, dict(kwargs, params=params))
@@ -929,19 +997,31 @@ class Session:
         return self._method("delete", url, kwargs)
 
     def prepare_request(self, request: Request) -> PreparedRequest:
-        """Merge a `Request` with the session's settings without sending it."""
+        """Merge a `Request` with the session's settings without sending it. As in requests, the
+        prepared request keeps the hooks it was prepared with (`Request.hooks`, else the
+        session's at this moment), whenever it is sent; they stay registered until it is
+        closed or collected."""
         options = _request_options(params=request.params, data=request.data,
                                    headers=request.headers, cookies=request.cookies,
-                                   files=request.files, auth=request.auth, hooks=request.hooks,
-                                   json=request.json)
-        resource = self._call_ok("prepare-request", request.method, request.url, options)
-        return PreparedRequest(Handle(self._instance, resource))
+                                   files=request.files, auth=request.auth, json=request.json)
+        resource, scope = self._hooked(request.hooks, options, self._call_ok, "prepare-request",
+                                       request.method, request.url, options, kind="prepared",
+                                       keep=True)
+        prepared = PreparedRequest(Handle(self._instance, resource))
+        if scope is not None:
+            prepared._release_hooks = weakref.finalize(prepared, _hooks.release, scope)
+        return prepared
 
     def send(self, request: PreparedRequest, **kwargs: Any) -> Response:
         """Send a prepared request as it is (`timeout`, `allow_redirects`, `stream`, `verify`,
-        `cert`, `proxies` as keywords)."""
-        resource = self._call_ok("send", request._handle.resource, _send_options(**kwargs))
-        return self._response(resource, kwargs.get("stream"))
+        `cert`, `proxies` as keywords), with the hooks it was prepared with. (A response's
+        `request` made with ``hooks=`` of its own no longer has them: sending it again raises
+        `HookError`; prepare the request again instead.)"""
+        options = _send_options(**kwargs)
+        streamed = self._streamed(kwargs.get("stream"))
+        resource, _ = self._hooked(None, None, self._call_ok, "send", request._handle.resource,
+                                   options)
+        return self._response(resource, streamed)
 
     # ---- transport -------------------------------------------------------------------------
 
@@ -955,9 +1035,12 @@ class Session:
         return Adapter._from_handle(Handle(self._instance, self._call_ok("get-adapter", url)))
 
     def close(self) -> None:
-        """Close the session and its adapters; later calls raise `SessionClosed`."""
-        if self._handle.alive:
-            self._call("close")
+        """Close the session and its adapters; later calls raise `SessionClosed`. Its hooks
+        are unregistered (by a hook of its own: once the request running it returns)."""
+        with CALL_LOCK:
+            if self._handle.alive:
+                self._call("close")
+            self._hooks.close()
 
     def __enter__(self) -> "Session":
         return self

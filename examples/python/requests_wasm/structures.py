@@ -2,7 +2,8 @@
 
 This module owns the plain-Python data structures: `CaseInsensitiveDict` (as in requests),
 `ResponseHeaders` (a case-insensitive snapshot of a response's headers that also keeps the
-raw, ordered pairs so repeated headers such as several `Set-Cookie` stay separate), `Cookie`
+raw, ordered pairs so repeated headers such as several `Set-Cookie` stay separate),
+`MutableHeaders` (the same, changeable: the headers that hooks see and give back), `Cookie`
 (the WIT `cookie` record) and `Cookies` (a read-only name -> value view over a list of them,
 used for `Response.cookies`). Nothing here calls into the component.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple
 
-__all__ = ["CaseInsensitiveDict", "ResponseHeaders", "Cookie", "Cookies"]
+__all__ = ["CaseInsensitiveDict", "ResponseHeaders", "MutableHeaders", "Cookie", "Cookies"]
 
 
 class CaseInsensitiveDict(MutableMapping):
@@ -76,6 +77,96 @@ class ResponseHeaders(CaseInsensitiveDict):
 
     def pairs(self) -> List[Tuple[str, str]]:
         return list(self._pairs)
+
+
+class MutableHeaders(MutableMapping):
+    """Headers as ordered ``(name, value)`` pairs with a case-insensitive mapping API, for hooks.
+
+    Repeats stay separate (several `Set-Cookie`), as the wire has them: `h[name]` joins the
+    values of a name with ``", "`` (as requests does), `h.get_all(name)` lists them, and
+    `h.pairs()` gives every pair in order. `h[name] = value` replaces every header of that name
+    (in the place of the first one), `del h[name]` removes them all, `h.add(name, value)`
+    appends one more. Iteration gives each name once, in its first spelling.
+    """
+
+    def __init__(self, headers: Any = None, **kwargs: Any) -> None:
+        self._pairs: List[Tuple[str, str]] = []
+        if headers is not None:
+            if hasattr(headers, "pairs"):
+                items: Iterable[Any] = headers.pairs()
+            elif isinstance(headers, Mapping):
+                items = headers.items()
+            else:
+                items = headers
+            for name, value in items:
+                self._pairs.append((name, value))
+        for name, value in kwargs.items():
+            self._pairs.append((name, value))
+
+    @staticmethod
+    def _same(a: str, b: str) -> bool:
+        return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+    def __getitem__(self, name: str) -> str:
+        values = self.get_all(name)
+        if not values:
+            raise KeyError(name)
+        return ", ".join(values)
+
+    def __setitem__(self, name: str, value: str) -> None:
+        out: List[Tuple[str, str]] = []
+        placed = False
+        for key, old in self._pairs:
+            if self._same(key, name):
+                if not placed:
+                    out.append((name, value))
+                    placed = True
+            else:
+                out.append((key, old))
+        if not placed:
+            out.append((name, value))
+        self._pairs = out
+
+    def __delitem__(self, name: str) -> None:
+        kept = [(k, v) for k, v in self._pairs if not self._same(k, name)]
+        if len(kept) == len(self._pairs):
+            raise KeyError(name)
+        self._pairs = kept
+
+    def __iter__(self) -> Iterator[str]:
+        seen: Dict[str, str] = {}
+        for key, _ in self._pairs:
+            seen.setdefault(key.lower() if isinstance(key, str) else key, key)
+        return iter(list(seen.values()))
+
+    def __len__(self) -> int:
+        return len({k.lower() if isinstance(k, str) else k for k, _ in self._pairs})
+
+    def __contains__(self, name: object) -> bool:
+        return any(self._same(k, name) for k, _ in self._pairs)  # type: ignore[arg-type]
+
+    def add(self, name: str, value: str) -> None:
+        """Append a header, keeping any of the same name."""
+        self._pairs.append((name, value))
+
+    def get_all(self, name: str) -> List[str]:
+        return [v for k, v in self._pairs if self._same(k, name)]
+
+    def pairs(self) -> List[Tuple[str, str]]:
+        return list(self._pairs)
+
+    def copy(self) -> "MutableHeaders":
+        return MutableHeaders(self._pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MutableHeaders):
+            return self._pairs == other._pairs
+        if isinstance(other, Mapping):
+            return CaseInsensitiveDict(self.items()) == other
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"MutableHeaders({self._pairs!r})"
 
 
 @dataclass(frozen=True)
