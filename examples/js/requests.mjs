@@ -478,6 +478,23 @@ function toHookLists(hooks, what) {
 
 let sessionCount = 0;
 
+/**
+ * A saved state without its `hooks`: the names there are the ones this module made up
+ * for functions of this process, meaningless to another session (and refused by a
+ * build without hooks). Text that does not parse is left for the component to refuse.
+ */
+function withoutHooks(state) {
+  let doc;
+  try {
+    doc = JSON.parse(state);
+  } catch {
+    return state;
+  }
+  if (!isPlainObject(doc) || !Object.hasOwn(doc, 'hooks')) return state;
+  delete doc.hooks;
+  return JSON.stringify(doc);
+}
+
 function toSendOptions(options = {}) {
   checkKeys(options, SEND_OPTIONS, 'send options');
   return {
@@ -793,11 +810,20 @@ export class Session {
    * WIT `hook-set` for the request options (undefined without hooks), and `prefix`
    * what to unregister once the request can no longer run them.
    */
-  #requestHooks(perRequest) {
+  #requestHooks(perRequest, { prepared = false } = {}) {
     this.#syncHooks();
-    if (perRequest === undefined) return { names: undefined, prefix: undefined };
+    let lists = perRequest === undefined ? undefined : toHookLists(perRequest, 'hooks');
+    if (prepared) {
+      // As requests' prepare_request: the session's hooks of the moment are merged in,
+      // so changing them later does not change what the prepared request runs.
+      const own = this.#hooks;
+      lists = { request: lists?.request.length ? lists.request : [...own.request],
+        response: lists?.response.length ? lists.response : [...own.response] };
+      if (!lists.request.length && !lists.response.length) lists = undefined;
+    }
+    if (lists === undefined) return { names: undefined, prefix: undefined };
     const prefix = `${this.#id}/call${++this.#calls}`;
-    return { names: registerHooks(prefix, toHookLists(perRequest, 'hooks')), prefix };
+    return { names: registerHooks(prefix, lists), prefix };
   }
 
   /** The default headers as `[name, value]` pairs (a frozen snapshot: assign to change). */
@@ -886,16 +912,17 @@ export class Session {
   /**
    * The settings and cookies as JSON text, for `importState` in another session.
    * Auth and `Authorization` / `Proxy-Authorization` headers only with `includeSecrets`.
+   * Hooks are left out (they are functions of this process; `hooks` stays as it is).
    */
   exportState({ includeSecrets = false } = {}) {
     if (typeof includeSecrets !== 'boolean') throw new TypeError('includeSecrets: expected a boolean');
-    return call(() => this.raw.exportState(includeSecrets));
+    return withoutHooks(call(() => this.raw.exportState(includeSecrets)));
   }
   /** Replace the settings and cookies with an `exportState` text; nothing changes on error. */
   importState(state) {
     if (typeof state !== 'string') throw new TypeError('importState: expected the JSON text exportState gave');
-    call(() => this.raw.importState(state));
-    // The document may name another session's hooks: this session's are set again.
+    call(() => this.raw.importState(withoutHooks(state)));
+    // The component's hook names are this session's again before the next request.
     this.#synced = null;
   }
   /**
@@ -1006,7 +1033,7 @@ export class Session {
       source.close();
       throw new TypeError('prepareRequest: data given as chunks cannot be prepared (send it, or use startRequest)');
     }
-    const hooks = this.#requestHooks(options.hooks);
+    const hooks = this.#requestHooks(options.hooks, { prepared: true });
     try {
       const opts = toRequestOptions(source ? { ...options, data: source.data } : options, hooks.names);
       return new PreparedRequest(call(() => this.raw.prepareRequest(method, url, opts)), hooks.prefix);

@@ -169,3 +169,30 @@ test('the world `client` build needs no hooks module, and refuses hooks as unsup
   s.setHooks({ request: [], response: [] });
   assert.equal(s.get(url('/get'), inherit).status(), 200);
 });
+
+test("a prepared request runs the hooks of the moment it was prepared, as in requests", () => {
+  const s = new Session();
+  const log = [];
+  s.hooks.request.push(signer(log));
+  const prepared = s.prepareRequest('GET', url('/get'));
+  s.hooks.request = [];
+  s.hooks.request.push(() => { log.push('later'); });
+  assert.equal(s.send(prepared).json().headers['X-Signature'], 'GET /get');
+  assert.deepEqual(log, ['GET /get']);
+});
+
+test('saved state leaves the hooks out; an import keeps the session its own', () => {
+  const s = new Session();
+  const log = [];
+  s.hooks.request.push(signer(log));
+  s.get(url('/get'));
+  const saved = s.exportState();
+  assert.equal('hooks' in JSON.parse(saved), false);
+  assert.deepEqual(s.raw.hooks().request.length, 1, 'the component still has them');
+  const other = new Session();
+  other.importState(saved);
+  other.get(url('/get'));
+  s.importState(saved);
+  assert.equal(s.get(url('/get')).json().headers['X-Signature'], 'GET /get');
+  assert.deepEqual(log, ['GET /get', 'GET /get']);
+});
