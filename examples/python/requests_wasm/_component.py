@@ -22,7 +22,7 @@ the value is simply the payload; otherwise it is a `Variant(tag, payload)`. A
 back as-is and an error as the `error` value, itself a tagged `Variant`. The one tagged result
 is `session.auth`'s `result<option<auth>, error>` (`auth` is a tagged variant), which comes
 back as `Variant("ok" | "err", ...)`; `call_ok` takes both forms (the per-type shapes are
-listed in `sessions.py`).
+listed in `options.py`).
 
 The default component is the build for world `client-with-hooks` (the `hooks` cargo feature),
 which imports `requests:http/hooks`; the linker defines that interface always, so the build for

@@ -17,6 +17,7 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Unio
 
 from ._component import TYPES, Handle, Instance, rec
 from .exceptions import InvalidOption
+from .options import _timeout_record  # the one timeout conversion
 from .retries import Retry
 
 __all__ = ["Adapter", "CannedResponse", "RecordedRequest"]
@@ -94,7 +95,6 @@ class Adapter:
     def http(cls, timeout: Any = None, retries: Union[None, int, Retry] = None) -> "Adapter":
         """The wasi:http adapter, with default timeouts (seconds, or ``(connect, read)``) and a
         retry policy (a `Retry`, an int as requests' ``max_retries``, or None)."""
-        from .sessions import _timeout_record  # the one timeout conversion
         return cls("wasi-http", rec(timeout=_timeout_record(timeout)), retries)
 
     @classmethod

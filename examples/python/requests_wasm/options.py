@@ -1,0 +1,420 @@
+"""Python arguments -> WIT values: every conversion from requests-style arguments to the values
+the component takes (and the few back), none of which needs a `Session`'s state.
+
+This module owns the `request-options` and `send-options` records (`_request_options`,
+`_send_options`) and their parts: timeouts (`_timeout_record`, back with `_timeout_from_wit`),
+params and headers as overrides or pairs (`_param_overrides`, `_header_overrides`, ...),
+cookies and proxies as pairs (`_pairs`), auth (`_auth_value`, `_auth_override`, back with
+`_auth_from_wit`), `verify` and `cert`, and the request `body` (`_body`, `_multipart_body`).
+It also owns the pieces of a streaming upload: whether a body streams (`_is_stream`), its
+length (`_stream_length`, `_announced_length`) and its chunks (`_stream_chunks`, at most
+`UPLOAD_CHUNK_SIZE` each); `Session._upload` in `sessions.py` sends them.
+
+The shapes wasmtime-py 50 expects for this WIT (untagged when the cases' Python classes differ):
+
+* `record` -> a `wasmtime.component.Record` with kebab-case attributes (`rec(...)`);
+* `tuple<string, string>` -> a Python `tuple`; `list<u8>` -> `bytes`; `list<T>` -> `list`;
+* `option<T>` -> `None` or the value, except `option<auth-override>`, which is *tagged*
+  (`auth-override.disable` lifts to `None` too): `Variant("none")` / `Variant("some", x)`;
+* `auth` -> tagged (`basic` and `digest` are both records): `Variant("basic", Record(username,
+  password))`, `Variant("digest", Record(...))`, `Variant("bearer", "token")`;
+* `auth-override` -> untagged: `None` for `disable`, an `auth` `Variant` for `replace`;
+* `result<option<auth>, error>` (`auth()`) -> tagged, since both sides lift to a `Variant`:
+  `Variant("ok", ...)` / `Variant("err", error)` (`Instance.call_ok` takes either form);
+* `body` -> tagged (`text` and `json` are both `str`): `Variant("json", "...")`, ...;
+  `Variant("multipart", [Record(name, filename, content-type, headers, data), ...])`;
+* `hook-set` -> `Record(request=[names], response=[names])`; the hooks import's own shapes
+  are in `hooks.py`;
+* resources -> `ResourceAny` (owned ones must be dropped; see `Handle`).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import stat
+from collections.abc import Mapping as _MappingABC
+from typing import Any, Iterable, Iterator, List, Optional, Tuple, Union
+from urllib.parse import parse_qsl
+
+from wasmtime.component import Variant
+
+from ._component import field, rec
+from .exceptions import InvalidHeader, UnsupportedError
+from .models import BearerAuth, HTTPBasicAuth, HTTPDigestAuth
+
+__all__ = ["UPLOAD_CHUNK_SIZE", "TimeoutArg", "AuthValue"]
+
+_U32_MAX = 2**32 - 1
+_U64_MAX = 2**64 - 1
+TimeoutArg = Union[None, float, int, Tuple[Optional[float], Optional[float]]]
+
+
+# ---- Python arguments -> WIT values ---------------------------------------------------------
+
+def _ms(seconds: Optional[float], what: str) -> Optional[int]:
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or math.isnan(seconds):
+        raise ValueError(f"{what} timeout must be a number of seconds or None, not {seconds!r}")
+    if seconds < 0:
+        raise ValueError(f"{what} timeout must not be negative: {seconds!r}")
+    ms = max(1, math.ceil(seconds * 1000)) if seconds > 0 else 0
+    if ms > _U32_MAX:
+        raise ValueError(f"{what} timeout is too large for a u32 of milliseconds: {seconds!r}")
+    return ms
+
+
+def _timeout_record(timeout: TimeoutArg) -> Any:
+    """`None` -> none (inherit); ``5`` -> both 5 s; ``(connect, read)``, each may be `None`."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, (tuple, list)):
+        if len(timeout) != 2:
+            raise ValueError(f"timeout must be a (connect, read) tuple, a number or None: {timeout!r}")
+        connect, read = timeout
+    else:
+        connect = read = timeout
+    return rec(connect_ms=_ms(connect, "connect"), read_ms=_ms(read, "read"))
+
+
+def _timeout_from_wit(record: Any) -> Optional[Tuple[Optional[float], Optional[float]]]:
+    if record is None:
+        return None
+    to_s = lambda ms: None if ms is None else ms / 1000  # noqa: E731
+    return (to_s(field(record, "connect_ms")), to_s(field(record, "read_ms")))
+
+
+def _items(value: Any) -> Iterable[Tuple[Any, Any]]:
+    if isinstance(value, _MappingABC):
+        return value.items()
+    return value
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return str(value)
+
+
+def _header_text(name: Any, value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, str):
+        return value
+    raise InvalidHeader(f"Header part ({value!r}) from ({name!r}, {value!r}) must be of type "
+                        f"str or bytes, not {type(value)}")
+
+
+def _param_overrides(params: Any) -> Optional[List[Tuple[str, Optional[str]]]]:
+    """Params as WIT overrides: a `None` value removes the session param of that name; a list
+    value repeats the key (as requests does)."""
+    if params is None:
+        return None
+    if isinstance(params, (str, bytes)):
+        text = params.decode("utf-8") if isinstance(params, bytes) else params
+        return [(k, v) for k, v in parse_qsl(text.lstrip("?"), keep_blank_values=True)]
+    out: List[Tuple[str, Optional[str]]] = []
+    for name, value in _items(params):
+        name = _param_text(name)
+        if value is None:
+            out.append((name, None))
+        elif isinstance(value, (list, tuple)):
+            out.extend((name, _param_text(v)) for v in value)
+        else:
+            out.append((name, _param_text(value)))
+    return out
+
+
+def _param_pairs(params: Any) -> List[Tuple[str, str]]:
+    return [(k, v) for k, v in (_param_overrides(params) or []) if v is not None]
+
+
+def _header_overrides(headers: Any) -> Optional[List[Tuple[str, Optional[str]]]]:
+    if headers is None:
+        return None
+    return [(n.decode("latin-1") if isinstance(n, bytes) else str(n),
+             None if v is None else _header_text(n, v)) for n, v in _items(headers)]
+
+
+def _header_pairs(headers: Any) -> List[Tuple[str, str]]:
+    return [(k, v) for k, v in (_header_overrides(headers) or []) if v is not None]
+
+
+def _pairs(value: Any) -> Optional[List[Tuple[str, str]]]:
+    if value is None:
+        return None
+    return [(str(k), str(v)) for k, v in _items(value)]
+
+
+AuthValue = Union[None, HTTPBasicAuth, HTTPDigestAuth, BearerAuth]
+
+
+def _auth_value(auth: Any) -> Optional[Variant]:
+    """A Python auth -> the tagged WIT `auth` value (or `None`)."""
+    if auth is None:
+        return None
+    if isinstance(auth, BearerAuth):
+        return Variant("bearer", auth.token)
+    if isinstance(auth, HTTPDigestAuth):
+        return Variant("digest", rec(username=str(auth.username), password=str(auth.password)))
+    if isinstance(auth, (tuple, list)) and len(auth) == 2:
+        return Variant("basic", rec(username=str(auth[0]), password=str(auth[1])))
+    raise TypeError("auth must be None, a (user, password) tuple, HTTPBasicAuth, HTTPDigestAuth "
+                    f"or BearerAuth; callable auth handlers are not supported: {auth!r}")
+
+
+def _auth_from_wit(value: Optional[Variant]) -> AuthValue:
+    if value is None:
+        return None
+    if value.tag == "bearer":
+        return BearerAuth(value.payload)
+    cls = HTTPDigestAuth if value.tag == "digest" else HTTPBasicAuth
+    return cls(field(value.payload, "username"), field(value.payload, "password"))
+
+
+def _auth_override(auth: Any) -> Variant:
+    """`option<auth-override>` is tagged in wasmtime-py: `None` inherits, `False` disables."""
+    if auth is None:
+        return Variant("none")
+    if auth is False:
+        return Variant("some", None)             # auth-override.disable
+    return Variant("some", _auth_value(auth))    # auth-override.replace(auth)
+
+
+def _body(data: Any, json_obj: Any) -> Optional[Variant]:
+    """requests' rule: `data` wins unless it is empty and `json` is given."""
+    if not data and json_obj is not None:
+        import json as _json
+        # allow_nan: NaN/Infinity give invalid JSON, which the component rejects (InvalidJSONError)
+        return Variant("json", _json.dumps(json_obj))
+    if data is None or (not data and not hasattr(data, "read") and not hasattr(data, "__next__")):
+        return None   # as requests: an empty body is no body
+    if isinstance(data, str):
+        return Variant("text", data)
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return _bytes_body(bytes(data))
+    if hasattr(data, "read"):
+        content = data.read()
+        return Variant("text", content) if isinstance(content, str) else _bytes_body(bytes(content))
+    if isinstance(data, _MappingABC) or (isinstance(data, (list, tuple))
+                                         and all(isinstance(p, (tuple, list)) for p in data)):
+        form: List[Tuple[str, str]] = []
+        for name, value in _items(data):
+            values = value if isinstance(value, (list, tuple)) else [value]
+            form.extend((_param_text(name), _param_text(v)) for v in values if v is not None)
+        return Variant("form", form)
+    if hasattr(data, "__iter__"):  # only `prepare_request` gets here (a prepared request
+        # holds its whole body); `Session.request` streams iterables (see `_stream_chunks`)
+        chunks = [c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in data]
+        return _bytes_body(b"".join(chunks))
+    raise TypeError(f"cannot send {type(data).__name__} as a request body")
+
+
+def _multipart_body(files: Any, data: Any) -> Variant:
+    """requests' `files=` (with `data=` fields first) -> `body.multipart`.
+
+    Each file is ``value``, ``(filename, value)``, ``(filename, value, content_type)`` or
+    ``(filename, value, content_type, headers)``; a value is `bytes`, `str` or a file object
+    (read here), and a bare file object's filename is its base name (else the field name), as
+    in requests. ``filename=None`` in a tuple makes a plain field part; a `None` value skips the
+    entry. `data` must then be form fields (a mapping or pairs), not a string.
+    """
+    if isinstance(data, (str, bytes)):
+        raise ValueError("Data must not be a string.")
+    parts: List[Any] = []
+    for name, value in _items(data or {}):
+        for v in (value if isinstance(value, (list, tuple)) else [value]):
+            if v is not None:
+                parts.append(_part(_param_text(name), None, None, None, v))
+    for name, value in _items(files):
+        name = _param_text(name)
+        content_type = headers = None
+        if isinstance(value, (tuple, list)):
+            filename, value, content_type, headers = (*value, None, None)[:4]
+        else:
+            filename = _guess_filename(value) or name
+        if value is not None:
+            parts.append(_part(name, filename, content_type, headers, value))
+    return Variant("multipart", parts)
+
+
+def _guess_filename(obj: Any) -> Optional[str]:
+    name = getattr(obj, "name", None)
+    if isinstance(name, str) and name and name[0] != "<" and name[-1] != ">":
+        return os.path.basename(name)
+    return None
+
+
+def _part(name: str, filename: Optional[str], content_type: Optional[str], headers: Any,
+          value: Any) -> Any:
+    """One WIT `part`. Its `data` is a `list<u8>`, which wasmtime-py lowers byte by byte
+    (about 0.7 s per MB): fine for forms and small files."""
+    if hasattr(value, "read"):
+        value = value.read()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+    else:  # str, and numbers and the like as requests sends them: str(value)
+        data = str(value).encode("utf-8")
+    return rec(name=name, filename=None if filename is None else str(filename),
+               content_type=content_type, headers=_header_pairs(headers), data=data)
+
+
+def _bytes_body(data: bytes) -> Variant:
+    """`body.bytes` and `body.text` are sent alike (as they are, no Content-Type added), and
+    wasmtime-py lowers a `string` in one copy but a `list<u8>` byte by byte (~0.7 s per MB), so
+    bytes that are valid UTF-8 travel as `text`."""
+    try:
+        return Variant("text", data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Variant("bytes", data)
+
+
+# ---- streaming uploads -----------------------------------------------------------------------
+
+#: The most bytes one `body-writer.write` call carries. wasmtime-py lowers a `list<u8>` one
+#: byte at a time in Python (0.7 to 1.2 s per MB, about 80 ms per 64 KiB write measured on
+#: the test machine, and a C value of some 30 bytes per byte while it does), so a big chunk
+#: from the caller is cut into pieces of at most this size: the time is per byte either way,
+#: but the transient memory stays bounded.
+UPLOAD_CHUNK_SIZE = 64 * 1024
+
+
+def _is_stream(data: Any) -> bool:
+    """requests' test for a streamed body: a file-like object (`read`), or an iterable that is
+    not `str`/bytes, a list, a tuple or a mapping (those are sent whole or as a form)."""
+    if data is None or isinstance(data, (str, bytes, bytearray, memoryview, list, tuple,
+                                         _MappingABC)):
+        return False
+    return hasattr(data, "read") or hasattr(data, "__iter__")
+
+
+def _is_text_file(data: Any) -> bool:
+    mode = getattr(data, "mode", None)
+    return isinstance(data, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode)
+
+
+def _stream_length(data: Any) -> Optional[int]:
+    """The bytes a file-like body has left to send, when that is known (requests' `super_len`
+    for files): its `len` attribute (requests-toolbelt's encoders), else its end found with
+    `seek`/`tell` (put back after), else `os.fstat` for a regular file. `None` for iterators,
+    text-mode files (their encoded size is not the size on disk), pipes and sockets, and a
+    length of 0, which requests sends chunked too (a /proc file reports 0 and has content)."""
+    if not hasattr(data, "read") or _is_text_file(data):
+        return None
+    length: Optional[int] = None
+    total = getattr(data, "len", None)
+    if isinstance(total, int) and not isinstance(total, bool):
+        length = total
+        try:
+            length -= data.tell()
+        except (AttributeError, OSError, ValueError):
+            pass
+    else:
+        try:
+            if data.seekable():
+                position = data.tell()
+                end = data.seek(0, os.SEEK_END)
+                data.seek(position)
+                length = end - position
+        except (AttributeError, OSError, ValueError):
+            length = None
+        if length is None:
+            try:
+                st = os.fstat(data.fileno())
+                if stat.S_ISREG(st.st_mode):
+                    length = st.st_size
+            except (AttributeError, OSError, ValueError):
+                pass
+    return length if length else None
+
+
+def _announced_length(headers: Any) -> Tuple[Optional[List[Tuple[str, Optional[str]]]],
+                                              Optional[int]]:
+    """The request's header overrides without `Content-Length` and `Transfer-Encoding` (the
+    component frames a streamed body itself, and the wasi:http host forbids the latter), and
+    the `Content-Length` the caller gave, if any (`InvalidHeader` when it is not a number)."""
+    overrides = _header_overrides(headers)
+    if overrides is None:
+        return None, None
+    kept: List[Tuple[str, Optional[str]]] = []
+    announced: Optional[int] = None
+    for name, value in overrides:
+        lower = name.lower()
+        if lower == "content-length" and value is not None:
+            text = value.strip()
+            if not text.isdigit() or not text.isascii() or int(text) > _U64_MAX:
+                raise InvalidHeader(f"Content-Length must be a number of bytes: {value!r}")
+            announced = int(text)
+        elif lower not in ("content-length", "transfer-encoding"):
+            kept.append((name, value))
+    return kept, announced
+
+
+def _stream_chunks(data: Any) -> Iterator[bytes]:
+    """The pieces of a streamed body as `bytes` of at most `UPLOAD_CHUNK_SIZE`: a file-like
+    object is read `UPLOAD_CHUNK_SIZE` at a time, an iterable's chunks are taken as they come
+    (cut when larger, never merged, so a slow generator's data goes out as it is made). `str`
+    is sent as UTF-8, as urllib3 does; empty chunks are skipped."""
+    if hasattr(data, "read"):
+        source: Iterable[Any] = iter(lambda: data.read(UPLOAD_CHUNK_SIZE), b"")
+    else:
+        source = data
+    for chunk in source:
+        if not chunk:
+            if hasattr(data, "read"):
+                return               # "" from a text file, or None: the end
+            continue
+        if isinstance(chunk, str):
+            chunk = chunk.encode("utf-8")
+        elif not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise TypeError(f"a streamed request body must give bytes or str chunks, not "
+                            f"{type(chunk).__name__}")
+        if isinstance(chunk, bytes) and len(chunk) <= UPLOAD_CHUNK_SIZE:
+            yield chunk
+            continue
+        view = memoryview(chunk).cast("B")
+        for start in range(0, len(view), UPLOAD_CHUNK_SIZE):
+            yield bytes(view[start:start + UPLOAD_CHUNK_SIZE])
+
+
+# ---- request and send options ----------------------------------------------------------------
+
+def _verify(verify: Any) -> Optional[bool]:
+    if verify is None or isinstance(verify, bool):
+        return verify
+    raise UnsupportedError(f"verify={verify!r}: a CA bundle cannot be given over wasi:http "
+                           "(the host verifies with its own roots)")
+
+
+def _cert(cert: Any) -> Optional[str]:
+    if cert is None or isinstance(cert, str):
+        return cert
+    if isinstance(cert, (tuple, list)) and cert:
+        return str(cert[0])
+    return str(cert)
+
+
+def _request_options(*, params: Any = None, data: Any = None, headers: Any = None,
+                     cookies: Any = None, files: Any = None, auth: Any = None,
+                     timeout: TimeoutArg = None, allow_redirects: Optional[bool] = None,
+                     proxies: Any = None, stream: Optional[bool] = None,
+                     verify: Any = None, cert: Any = None, json: Any = None) -> Any:
+    """requests' keyword arguments (but `hooks`) -> the WIT `request-options` record. As in
+    requests, `files` makes a multipart body (with `data` as its fields) and wins over `json`.
+    Its `hooks` field is left none: `Session._hooked` fills it with the registered names."""
+    if files and _is_stream(data):
+        raise NotImplementedError("Streamed bodies and files are mutually exclusive.")
+    body = _multipart_body(files, data) if files else _body(data, json)
+    return rec(params=_param_overrides(params), headers=_header_overrides(headers),
+               cookies=_pairs(cookies), body=body, auth=_auth_override(auth),
+               timeout=_timeout_record(timeout), allow_redirects=allow_redirects, stream=stream,
+               verify=_verify(verify), cert=_cert(cert), proxies=_pairs(proxies), hooks=None)
+
+
+def _send_options(*, timeout: TimeoutArg = None, allow_redirects: Optional[bool] = None,
+                  stream: Optional[bool] = None, verify: Any = None, cert: Any = None,
+                  proxies: Any = None) -> Any:
+    return rec(timeout=_timeout_record(timeout), allow_redirects=allow_redirects, stream=stream,
+               verify=_verify(verify), cert=_cert(cert), proxies=_pairs(proxies))
