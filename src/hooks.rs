@@ -175,28 +175,38 @@ pub fn run_request_hooks(
 }
 
 /// Runs `response.request.hooks.response` in order on a response just
-/// received. Unless `stream`, hooks see the decoded body (read now, within the
-/// response's size limit; a body that fails to read is `None`, and the error
-/// comes back when the caller reads it). A replacement becomes the response,
+/// received. Unless `stream`, hooks see the decoded body, read now within the
+/// response's size limit. A body that fails to read reaches hooks as `None`,
+/// and its error is returned (unless a hook replaced the response) for the
+/// caller to raise where it would have raised it without hooks: a final answer
+/// fails with it, a redirect hop does not. A replacement becomes the response,
 /// its body taken as content, and later hooks see it.
 pub fn run_response_hooks(
     runner: &mut dyn HookRunner,
     response: &mut Response,
     stream: bool,
-) -> Result<()> {
+) -> Result<Option<Error>> {
     let names = response.request.hooks.response.clone();
     if names.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let request = HookRequest::of(&response.request);
+    let mut read_error = None;
+    let body = if stream {
+        None
+    } else {
+        match response.content() {
+            Ok(content) => Some(content.to_vec()),
+            Err(e) => {
+                read_error = Some(e);
+                None
+            }
+        }
+    };
     let mut seen = HookResponse {
         status: response.status,
         headers: response.headers.to_pairs(),
-        body: if stream {
-            None
-        } else {
-            response.content().ok().map(<[u8]>::to_vec)
-        },
+        body,
     };
     for name in &names {
         match runner
@@ -208,11 +218,12 @@ pub fn run_response_hooks(
                 let (status, headers, body) =
                     checked(replacement.clone()).map_err(|e| invalid("response", name, e))?;
                 response.replace_with_content(status, headers, body);
+                read_error = None;
                 seen = replacement;
             }
         }
     }
-    Ok(())
+    Ok(read_error)
 }
 
 /// Replaces method, URL, headers and body with a hook's. `Content-Length`

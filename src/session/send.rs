@@ -213,10 +213,12 @@ impl Session {
             };
             response.set_max_body_size(self.settings.max_body_size);
 
-            // 4. Response hooks, before the cookies, as requests runs them.
-            if let Some(runner) = self.hook_runner.as_deref_mut() {
-                hooks::run_response_hooks(runner, &mut response, stream)?;
-            }
+            // 4. Response hooks, before the cookies, as requests runs them. A body
+            //    they could not get fails a final answer below, as it would have.
+            let unread = match self.hook_runner.as_deref_mut() {
+                Some(runner) => hooks::run_response_hooks(runner, &mut response, stream)?,
+                None => None,
+            };
 
             // 5. Cookies from every response go into the jar, redirect hops and 401s included.
             response.cookies = self.jar.store_response_cookies(
@@ -258,6 +260,9 @@ impl Session {
                 && response.is_redirect()
                 && (replayable || redirect::drops_body(response.status));
             if !follow {
+                if let Some(error) = unread {
+                    return Err(error);
+                }
                 if !stream {
                     response.read_all()?;
                 }

@@ -478,3 +478,25 @@ fn hooks_run_once_per_hop_and_see_only_the_attempt_that_is_kept() {
         ["request:sign GET http://a.test/", "response:log 200 ok"]
     );
 }
+
+#[test]
+fn a_body_too_large_for_the_hooks_fails_the_answer_with_its_own_error() {
+    let (mut s, _t) = session_with(vec![
+        canned(
+            302,
+            &[("Location", "/big")],
+            "a hop body that is too large too",
+        ),
+        canned(200, &[], "0123456789"),
+    ]);
+    let log = with_hooks(&mut s, keep_requests(), keep_responses());
+    s.set_hooks(hooks(&[], &["peek"])).unwrap();
+    s.settings_mut().unwrap().max_body_size = 4;
+    let err = get(&mut s, "http://a.test/").unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge(_)), "{err:?}");
+    assert_eq!(
+        *log.borrow(),
+        ["response:peek 302 <unread>", "response:peek 200 <unread>"],
+        "the hop's unreadable body did not stop the redirect"
+    );
+}
