@@ -28,8 +28,8 @@ enum Case {
     Native {
         client: Client<hyper_util::client::legacy::connect::HttpConnector, Empty<bytes::Bytes>>,
     },
-    /// A session of the component in a wasmtime store.
-    Component { h: Harness, s: ResourceAny },
+    /// A session of the component in a wasmtime store (boxed: the harness is large).
+    Component { h: Box<Harness>, s: ResourceAny },
 }
 
 impl Case {
@@ -66,7 +66,7 @@ async fn component(
             .await?
             .map_err(|e| anyhow!("set-hooks: {e:?}"))?;
     }
-    Ok(Case::Component { h, s })
+    Ok(Case::Component { h: Box::new(h), s })
 }
 
 fn names(request: &[&str], response: &[&str]) -> HookSet {
