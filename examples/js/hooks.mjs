@@ -132,6 +132,18 @@ function witResponse(response) {
   };
 }
 
+/**
+ * The request a hook was given, still as it was: bodiless (a body's bytes may have been
+ * changed in place, which is not worth checking), with equal headers.
+ */
+function unchanged(request, given) {
+  const { headers } = request;
+  return request.method === given.method && request.url === given.url
+    && request.body === null && given.body === undefined
+    && Array.isArray(headers) && headers.length === given.headers.length
+    && headers.every((pair, i) => Array.isArray(pair) && pair[0] === given.headers[i][0] && pair[1] === given.headers[i][1]);
+}
+
 /** What a hook returned, unless it is a promise: hooks run inside a synchronous call. */
 function settled(result, name) {
   if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
@@ -161,9 +173,10 @@ export function onRequest(name, request) {
     if (!hook) return fail(new Error(`no request hook is registered as ${JSON.stringify(name)}`));
     const seen = new HookRequest(request);
     const result = settled(hook(seen), name);
-    if (result === undefined || result === null) return { tag: 'replace', val: witRequest(seen) };
-    if (result instanceof HookRequest) return { tag: 'replace', val: witRequest(result) };
-    return { tag: 'respond', val: witResponse(result) };
+    const sent = result === undefined || result === null ? seen : result;
+    if (!(sent instanceof HookRequest)) return { tag: 'respond', val: witResponse(sent) };
+    // Unchanged, it is kept rather than checked again by the component.
+    return unchanged(sent, request) ? { tag: 'keep' } : { tag: 'replace', val: witRequest(sent) };
   } catch (e) {
     return fail(e);
   }
