@@ -17,10 +17,12 @@ use url::Url;
 
 mod body;
 mod charset;
+mod history;
 mod links;
 
 use body::Body;
 use charset::{charset, Charset};
+pub use history::{History, SharedResponse};
 pub use links::Link;
 
 /// The default `max_body_size`: the most a body read into memory may decode to.
@@ -30,8 +32,8 @@ pub const DEFAULT_MAX_BODY_SIZE: u64 = 256 * 1024 * 1024;
 pub struct Response {
     pub status: u16,
     pub headers: Headers,
-    /// The hops before this one, oldest first.
-    pub history: Vec<Response>,
+    /// The hops before this one, shared with every later hop (`history`).
+    pub history: History,
     /// From sending until the response head arrived.
     pub elapsed: Duration,
     /// The cookies this response set.
@@ -60,7 +62,7 @@ impl Response {
         Response {
             status: raw.status,
             headers: raw.headers,
-            history: Vec::new(),
+            history: History::default(),
             elapsed,
             cookies,
             request,
@@ -88,7 +90,7 @@ impl Response {
             status,
             encoding: charset(headers.get("content-type")),
             headers,
-            history: Vec::new(),
+            history: History::default(),
             elapsed,
             cookies: Vec::new(),
             request,
@@ -201,29 +203,6 @@ impl Response {
     /// A 301 or 308 with a `Location`.
     pub fn is_permanent_redirect(&self) -> bool {
         redirect::is_permanent_redirect(self.status, &self.headers)
-    }
-
-    /// A copy for another handle. A buffered body is copied; a body still
-    /// streaming belongs to the original, so the copy's body reads as consumed.
-    pub fn duplicate(&self) -> Response {
-        Response {
-            status: self.status,
-            headers: self.headers.clone(),
-            history: self.history.iter().map(Response::duplicate).collect(),
-            elapsed: self.elapsed,
-            cookies: self.cookies.clone(),
-            request: self.request.clone(),
-            encoding: self.encoding.clone(),
-            max_body_size: self.max_body_size,
-            body: match &self.body {
-                Body::Buffered { data, .. } => Body::Buffered {
-                    data: data.clone(),
-                    pos: 0,
-                },
-                Body::Failed => Body::Failed,
-                _ => Body::Consumed,
-            },
-        }
     }
 }
 

@@ -9,6 +9,7 @@ use crate::transport::{RecordedRequest, ScriptedTransport, SharedTransport, Tran
 use std::cell::RefCell;
 use std::rc::Rc;
 
+mod history;
 mod hooks;
 mod retries;
 mod uploads;
@@ -62,7 +63,7 @@ fn a_redirect_is_followed_and_recorded_in_history() {
     assert_eq!(r.status, 200);
     assert_eq!(r.url().as_str(), "http://a.test/next");
     assert_eq!(r.history.len(), 1);
-    assert_eq!(r.history[0].status, 302);
+    assert_eq!(r.history.hops()[0].borrow().status, 302);
     assert_eq!(r.content().unwrap(), b"done");
     assert_eq!(received(&t).len(), 2);
 }

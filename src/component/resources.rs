@@ -6,7 +6,7 @@ use super::{
     WitResult,
 };
 use crate::prepare::PreparedRequest;
-use crate::response::Response;
+use crate::response::{Response, SharedResponse};
 use crate::session::Session;
 use crate::transport::{ScriptedTransport, SharedTransport};
 use crate::wasi_http::WasiHttpTransport;
@@ -91,11 +91,13 @@ impl wit::GuestPreparedRequest for PreparedHandle {
 
 // ---- response -------------------------------------------------------------------
 
-pub(super) struct ResponseHandle(RefCell<Response>);
+/// A response, shared with the histories it is a hop of (a hop is one
+/// object, however many handles and later hops refer to it, as in requests).
+pub(super) struct ResponseHandle(SharedResponse);
 
 impl ResponseHandle {
     pub(super) fn new(response: Response) -> Self {
-        ResponseHandle(RefCell::new(response))
+        ResponseHandle(Rc::new(RefCell::new(response)))
     }
 }
 
@@ -133,8 +135,9 @@ impl wit::GuestResponse for ResponseHandle {
         let response = self.0.borrow();
         response
             .history
-            .iter()
-            .map(|hop| wit::Response::new(ResponseHandle::new(hop.duplicate())))
+            .hops()
+            .into_iter()
+            .map(|hop| wit::Response::new(ResponseHandle(hop)))
             .collect()
     }
 

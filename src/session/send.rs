@@ -8,7 +8,7 @@ use crate::hooks;
 use crate::merge::{merge_plain, select_proxy};
 use crate::prepare::{PreparedRequest, RequestParts, SendOverrides};
 use crate::redirect;
-use crate::response::Response;
+use crate::response::{History, Response};
 use crate::retry::{self, Decision, Outcome, RetryState};
 use crate::transport::{BodySink, RawResponse, SendOptions, SharedTransport};
 use std::time::{Duration, Instant};
@@ -157,7 +157,9 @@ impl Session {
         // Digest credentials go only to the origin the request was made to.
         let digest_origin = request.url.origin();
         let mut digest_retries = digest::Retries::default();
-        let mut history: Vec<Response> = Vec::new();
+        let mut history = History::default();
+        // The bodies of the hops kept in history share one `max_body_size`.
+        let mut hop_budget = self.settings.max_body_size;
         let mut redirects = 0usize;
         loop {
             // A streamed upload's body is gone once sent: nothing may replay it.
@@ -250,7 +252,7 @@ impl Session {
                 retry.headers.set("Authorization", &value);
                 retry.headers.remove("cookie");
                 retry.set_cookie_header(&self.jar, now());
-                push_hop(&mut history, response);
+                push_hop(&mut history, response, &mut hop_budget);
                 request = retry;
                 continue;
             }
@@ -292,6 +294,7 @@ impl Session {
 
             // 9. The next request: method rewritten, body dropped except on
             //    307/308, sensitive headers stripped, cookies rebuilt for the new URL.
+            let other_origin = redirect::should_strip_auth(&sent.url, &next_url);
             let mut headers = sent.headers.clone();
             redirect::rewrite_headers(&mut headers, status, &sent.url, &next_url);
             let mut next_request = PreparedRequest {
@@ -304,12 +307,18 @@ impl Session {
                 } else {
                     sent.body.clone()
                 },
-                request_cookies: sent.request_cookies.clone(),
+                // Request-only cookies stay with the origin they were given
+                // for, as `Authorization` does (requests lets them follow).
+                request_cookies: if other_origin {
+                    Vec::new()
+                } else {
+                    sent.request_cookies.clone()
+                },
                 digest: sent.digest.clone(),
                 hooks: sent.hooks.clone(),
             };
             next_request.set_cookie_header(&self.jar, now());
-            push_hop(&mut history, response);
+            push_hop(&mut history, response, &mut hop_budget);
             request = next_request;
         }
     }
@@ -378,11 +387,16 @@ impl Session {
     }
 }
 
-/// Records a hop that is not the answer (a redirect or a Digest 401): its body
-/// is read (a body that fails to decode is dropped, as requests does) and its
-/// history is the hops before it.
-fn push_hop(history: &mut Vec<Response>, mut hop: Response) {
-    let _ = hop.read_all();
-    hop.history = history.iter().map(Response::duplicate).collect();
+/// Records a hop that is not the answer (a redirect or a Digest 401), once:
+/// every later hop shares it. Its body is read, within what is left of the
+/// request's `max_body_size` for hop bodies (so 30 hops cannot hold 30 times
+/// the limit); a body that fails to decode or does not fit is dropped, as
+/// requests drops a hop body that fails to decode.
+fn push_hop(history: &mut History, mut hop: Response, budget: &mut u64) {
+    hop.set_max_body_size(*budget);
+    if hop.read_all().is_ok() {
+        let read = hop.content().map_or(0, |c| c.len() as u64);
+        *budget = budget.saturating_sub(read);
+    }
     history.push(hop);
 }
