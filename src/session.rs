@@ -12,6 +12,7 @@ use crate::retry::RetryPolicy;
 use crate::transport::SharedTransport;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub mod budget;
 mod send;
 
 pub use send::Upload;

@@ -1,7 +1,7 @@
 //! The send loop: one request's hops (redirects, Digest answers) with the
 //! hooks, retries and cookies of each, and streaming uploads.
 
-use super::{now, Session};
+use super::{budget, now, Session};
 use crate::digest;
 use crate::error::{Error, Result};
 use crate::hooks;
@@ -80,6 +80,7 @@ impl Session {
         let adapter = self.get_adapter(request.url.as_str())?;
         let (mut options, proxies) = self.send_options(&send);
         options.proxy = self.proxy_for(&request.url, &proxies);
+        budget::check(&request.headers)?;
         let sink = adapter.borrow_mut().start(&request, &options)?;
         Ok(Upload {
             sink,
@@ -342,6 +343,7 @@ impl Session {
             .retries
             .clone()
             .or_else(|| adapter.borrow().retries());
+        budget::check(&request.headers)?;
         let mut state = RetryState::default();
         loop {
             let started = Instant::now();

@@ -88,3 +88,31 @@ fn request_cookies_follow_a_redirect_on_the_same_origin() {
         .unwrap();
     assert_eq!(header(&received(&t)[1], "cookie"), Some("k=v"));
 }
+
+#[test]
+fn a_server_that_fills_the_jar_gets_invalid_header_not_a_host_trap() {
+    // 100 cookies of 1000 bytes: each within every per-cookie limit, together
+    // past the request-header budget.
+    let set_cookies: Vec<String> = (0..100)
+        .map(|i| format!("c{i}={}", "v".repeat(1000)))
+        .collect();
+    let headers: Vec<(&str, &str)> = set_cookies
+        .iter()
+        .map(|c| ("Set-Cookie", c.as_str()))
+        .collect();
+    let (mut s, t) = session_with(vec![
+        canned(200, &headers, ""),
+        canned(200, &[], "other host"),
+    ]);
+    get(&mut s, "http://a.test/fill").unwrap();
+    match get(&mut s, "http://a.test/next") {
+        Err(Error::InvalidHeader(m)) => {
+            assert!(m.contains("budget") && m.contains("Cookie"), "{m}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // Nothing reached the adapter, and the session still works elsewhere.
+    assert_eq!(received(&t).len(), 1);
+    let mut r = get(&mut s, "http://b.test/").unwrap();
+    assert_eq!(r.content().unwrap(), b"other host");
+}
