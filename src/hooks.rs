@@ -82,7 +82,7 @@ impl HookRequest {
             method: request.method.clone(),
             url: crate::urls::redact(&request.url),
             headers: request.headers.to_pairs(),
-            body: request.body.clone(),
+            body: request.body.as_deref().map(<[u8]>::to_vec),
         }
     }
 }
@@ -234,7 +234,7 @@ fn apply_request(request: &mut PreparedRequest, new: HookRequest, with_body: boo
         method: validate_method(&new.method)?,
         url: request.url.clone(),
         headers: Headers::from_pairs(new.headers)?,
-        body: new.body,
+        body: new.body.map(Into::into),
         request_cookies: request.request_cookies.clone(),
         digest: request.digest.clone(),
         hooks: request.hooks.clone(),

@@ -11,6 +11,7 @@ use crate::merge::merge_pairs;
 use crate::retry::RetryPolicy;
 use crate::transport::Timeout;
 use crate::urls;
+use std::rc::Rc;
 use url::Url;
 
 /// A per-request change to the session's auth.
@@ -113,7 +114,9 @@ pub struct PreparedRequest {
     pub method: String,
     pub url: Url,
     pub headers: Headers,
-    pub body: Option<Vec<u8>>,
+    /// Shared, not copied, by every hop that sends it again (307/308) and
+    /// by the history that records it.
+    pub body: Option<Rc<[u8]>>,
     pub request_cookies: Vec<(String, String)>,
     /// Digest credentials, answered when the server challenges (same host only).
     pub digest: Option<(String, String)>,
@@ -181,7 +184,7 @@ impl PreparedRequest {
         if let Some(body) = parts.body {
             let (bytes, ct) = body.encode()?;
             content_type = ct;
-            request.body = Some(bytes);
+            request.body = Some(bytes.into());
         }
         if let Some(ct) = content_type {
             if !request.headers.contains("content-type") {

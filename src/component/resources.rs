@@ -65,7 +65,7 @@ impl wit::GuestPreparedRequest for PreparedHandle {
     }
 
     fn body(&self) -> Option<Vec<u8>> {
-        self.0.borrow().body.clone()
+        self.0.borrow().body.as_deref().map(<[u8]>::to_vec)
     }
 
     fn set_method(&self, method: String) -> WitResult<()> {
@@ -84,7 +84,7 @@ impl wit::GuestPreparedRequest for PreparedHandle {
 
     fn set_body(&self, body: Option<Vec<u8>>) {
         let mut prepared = self.0.borrow_mut();
-        prepared.body = body;
+        prepared.body = body.map(Into::into);
         prepared.set_content_length();
     }
 }

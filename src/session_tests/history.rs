@@ -116,3 +116,25 @@ fn a_server_that_fills_the_jar_gets_invalid_header_not_a_host_trap() {
     let mut r = get(&mut s, "http://b.test/").unwrap();
     assert_eq!(r.content().unwrap(), b"other host");
 }
+
+#[test]
+fn a_body_sent_again_on_307_is_shared_by_every_hop_not_copied() {
+    let (mut s, t) = session_with(vec![
+        canned(307, &[("Location", "/1")], ""),
+        canned(308, &[("Location", "/2")], ""),
+        canned(200, &[], ""),
+    ]);
+    let parts = RequestParts {
+        body: Some(crate::body::Body::Bytes(vec![7; 4096])),
+        ..Default::default()
+    };
+    let r = s
+        .request("PUT", "http://a.test/", parts, SendOverrides::default())
+        .unwrap();
+    let body = r.request.body.clone().unwrap();
+    for hop in r.history.hops() {
+        let hop_body = hop.borrow().request.body.clone().unwrap();
+        assert!(Rc::ptr_eq(&hop_body, &body));
+    }
+    assert!(received(&t).iter().all(|r| r.body == vec![7; 4096]));
+}
