@@ -4,27 +4,33 @@
 //! tested natively: settings merging, URLs, cookies, redirects, auth, bodies,
 //! decoding. `component` binds it to the WIT world in `wit/`, and `wasi_http`
 //! is the default adapter, sending over `wasi:http/outgoing-handler`.
+//!
+//! Nothing outside the crate links the core (the product is the component),
+//! so every module is `pub(crate)` and dead code shows. It shows on the
+//! component build (`wasm32-wasip2`), where the binding glue uses the core; a
+//! native build has no glue, so there the core's API looks unused.
+#![cfg_attr(not(target_family = "wasm"), allow(dead_code, unused_imports))]
 
-pub mod auth;
-pub mod body;
-pub mod cookies;
-pub mod decode;
-pub mod digest;
-pub mod env;
-pub mod error;
-pub mod headers;
-pub mod hooks;
-pub mod merge;
-pub mod multipart;
-pub mod netrc;
-pub mod prepare;
-pub mod redirect;
-pub mod response;
-pub mod retry;
-pub mod session;
-pub mod state;
-pub mod transport;
-pub mod urls;
+pub(crate) mod auth;
+pub(crate) mod body;
+pub(crate) mod cookies;
+pub(crate) mod decode;
+pub(crate) mod digest;
+pub(crate) mod env;
+pub(crate) mod error;
+pub(crate) mod headers;
+pub(crate) mod hooks;
+pub(crate) mod merge;
+pub(crate) mod multipart;
+pub(crate) mod netrc;
+pub(crate) mod prepare;
+pub(crate) mod redirect;
+pub(crate) mod response;
+pub(crate) mod retry;
+pub(crate) mod session;
+pub(crate) mod state;
+pub(crate) mod transport;
+pub(crate) mod urls;
 
 #[cfg(test)]
 mod session_tests;
@@ -34,5 +40,4 @@ mod component;
 #[cfg(target_family = "wasm")]
 mod wasi_http;
 
-pub use error::{Error, Result};
-pub use session::Session;
+pub(crate) use error::{Error, Result};
