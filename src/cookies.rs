@@ -3,9 +3,48 @@
 //! Parsing of `Set-Cookie` is the `cookie` crate's; what to store and what to
 //! send follows RFC 6265 §5.3 and §5.4, with one requests behaviour kept: a
 //! cookie set by hand without a domain goes to every host.
+//!
+//! The jar is bounded as browsers bound theirs (RFC 6265 §6.1): cookies larger
+//! than [`MAX_COOKIE_SIZE`] are ignored, a site keeps at most
+//! [`MAX_COOKIES_PER_DOMAIN`] and the jar at most [`MAX_COOKIES`], evicting
+//! expired cookies first, then the site's or the jar's least recently set
+//! cookie (§5.3 step 12); one response sets at most
+//! [`MAX_SET_COOKIES_PER_RESPONSE`]. Cookies for a public suffix (`co.uk`,
+//! `github.io`, from the compiled-in Public Suffix List) are refused (§5.3
+//! step 5). Storing and selecting look only at the request host's domains.
+
+use std::net::Ipv4Addr;
+
+use psl::Psl;
 
 use crate::error::{Error, Result};
 use url::{Host, Url};
+
+mod index;
+
+use index::Index;
+
+/// The largest cookie kept, in bytes: a `Set-Cookie` line (name, value and
+/// attributes, RFC 6265 §6.1) longer than this is ignored, as browsers do; a
+/// cookie set by hand whose name, value, domain and path add up to more is
+/// refused. Defaults to 4096, RFC 6265's minimum and what browsers keep.
+pub const MAX_COOKIE_SIZE: usize = 4096;
+
+/// The most cookies one site (a registrable domain such as `example.co.uk`
+/// with its subdomains; an IP address or a single-label host on its own)
+/// keeps; a new one evicts the site's expired cookies, then its least recently
+/// set one. Defaults to 180, as Chrome (RFC 6265 §6.1 asks for at least 50).
+pub const MAX_COOKIES_PER_DOMAIN: usize = 180;
+
+/// The most cookies the jar keeps; a new one evicts expired cookies, then the
+/// least recently set one. Defaults to 3000, RFC 6265 §6.1's minimum.
+pub const MAX_COOKIES: usize = 3000;
+
+/// The most `Set-Cookie` lines read from one response (after splitting
+/// comma-joined values); the rest are ignored, which bounds the work one
+/// response can cause. Defaults to 180, [`MAX_COOKIES_PER_DOMAIN`]: a response
+/// can only set cookies for its host's site, which cannot keep more.
+pub const MAX_SET_COOKIES_PER_RESPONSE: usize = MAX_COOKIES_PER_DOMAIN;
 
 /// A cookie held by the jar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,10 +99,24 @@ pub struct NewCookie {
 }
 
 /// The session's cookies.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CookieJar {
-    cookies: Vec<StoredCookie>,
+    index: Index,
     next_created: u64,
+    /// [`MAX_COOKIES_PER_DOMAIN`] and [`MAX_COOKIES`]; tests use smaller ones.
+    max_per_site: usize,
+    max_cookies: usize,
+}
+
+impl Default for CookieJar {
+    fn default() -> Self {
+        CookieJar {
+            index: Index::default(),
+            next_created: 0,
+            max_per_site: MAX_COOKIES_PER_DOMAIN,
+            max_cookies: MAX_COOKIES,
+        }
+    }
 }
 
 impl CookieJar {
@@ -72,29 +125,52 @@ impl CookieJar {
         Self::default()
     }
 
+    /// An empty jar with smaller limits, so tests can reach them.
+    #[cfg(test)]
+    fn with_limits(max_per_site: usize, max_cookies: usize) -> Self {
+        CookieJar {
+            max_per_site,
+            max_cookies,
+            ..Self::default()
+        }
+    }
+
     /// Stores the `Set-Cookie` values of a response received from `url`.
     /// Returns the cookies the response set (deletions excluded). Malformed
-    /// cookies and cookies for another domain are ignored, as user agents must.
+    /// cookies, cookies for another domain or a public suffix, and cookies
+    /// larger than [`MAX_COOKIE_SIZE`] are ignored, as user agents must; so are
+    /// the lines after the first [`MAX_SET_COOKIES_PER_RESPONSE`].
     pub fn store_response_cookies<'a>(
         &mut self,
         url: &Url,
         set_cookie_values: impl IntoIterator<Item = &'a str>,
         now: i64,
     ) -> Vec<StoredCookie> {
-        let mut set = Vec::new();
-        for header in set_cookie_values {
-            for line in split_set_cookie(header) {
-                if let Some(cookie) = self.store_one(url, line, now) {
-                    set.push(cookie);
-                }
-            }
-        }
-        set
+        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
+            return Vec::new();
+        };
+        let is_ip = !matches!(url.host(), Some(Host::Domain(_)));
+        set_cookie_values
+            .into_iter()
+            .flat_map(split_set_cookie)
+            .take(MAX_SET_COOKIES_PER_RESPONSE)
+            .filter_map(|line| self.store_one(url, &host, is_ip, line, now))
+            .collect()
     }
 
-    fn store_one(&mut self, url: &Url, line: &str, now: i64) -> Option<StoredCookie> {
+    fn store_one(
+        &mut self,
+        url: &Url,
+        host: &str,
+        is_ip: bool,
+        line: &str,
+        now: i64,
+    ) -> Option<StoredCookie> {
+        // RFC 6265 §6.1: name, value and attributes; browsers ignore larger cookies.
+        if line.len() > MAX_COOKIE_SIZE {
+            return None;
+        }
         let parsed = cookie::Cookie::parse(line).ok()?;
-        let host = url.host_str()?.to_ascii_lowercase();
         // RFC 6265 §5.3 step 3: Max-Age wins over Expires.
         let expires = match (parsed.max_age(), parsed.expires_datetime()) {
             (Some(age), _) => Some(now.saturating_add(age.whole_seconds().max(-1))),
@@ -106,19 +182,26 @@ impl CookieJar {
             .map(|d| d.trim_start_matches('.').to_ascii_lowercase())
         {
             Some(d) if !d.is_empty() => {
-                // §5.3 step 6: the request host must domain-match the attribute; an
-                // IP host only matches itself; a single label (a TLD) is refused
-                // unless it is the host itself (`localhost`).
-                let is_ip = !matches!(url.host(), Some(Host::Domain(_)));
-                if (is_ip && d != host)
-                    || !domain_match(&host, &d)
-                    || (!d.contains('.') && d != host)
-                {
-                    return None;
+                if is_public_suffix(&d) {
+                    // §5.3 step 5: a public suffix only as the host itself, host-only.
+                    if d != host {
+                        return None;
+                    }
+                    (d, true)
+                } else {
+                    // §5.3 step 6: the request host must domain-match the attribute; an
+                    // IP host only matches itself; a single label (a TLD) is refused
+                    // unless it is the host itself (`localhost`).
+                    if (is_ip && d != host)
+                        || !domain_match(host, &d)
+                        || (!d.contains('.') && d != host)
+                    {
+                        return None;
+                    }
+                    (d, false)
                 }
-                (d, false)
             }
-            _ => (host, true),
+            _ => (host.to_string(), true),
         };
         let path = match parsed.path() {
             Some(p) if p.starts_with('/') => p.to_string(),
@@ -135,37 +218,59 @@ impl CookieJar {
             expires,
             created: 0,
         };
-        let expired = cookie.expires.is_some_and(|e| e <= now);
-        self.insert(cookie, expired)
+        self.insert(cookie, now)
     }
 
     /// Replaces a cookie with the same name, domain and path (keeping its
-    /// creation order, §5.3 step 11), or adds it; an expired one only deletes.
-    fn insert(&mut self, mut cookie: StoredCookie, expired: bool) -> Option<StoredCookie> {
-        let existing = self.cookies.iter().position(|c| {
-            c.name == cookie.name && c.domain == cookie.domain && c.path == cookie.path
-        });
-        if expired {
-            if let Some(i) = existing {
-                self.cookies.remove(i);
+    /// creation order, §5.3 step 11), or adds it after making room; an expired
+    /// one only deletes.
+    fn insert(&mut self, mut cookie: StoredCookie, now: i64) -> Option<StoredCookie> {
+        let expired = cookie.expires.is_some_and(|e| e <= now);
+        match self.index.find(&cookie.domain, &cookie.name, &cookie.path) {
+            Some((id, created)) => {
+                self.index.remove(id);
+                cookie.created = created;
             }
-            return None;
-        }
-        match existing {
-            Some(i) => {
-                cookie.created = self.cookies[i].created;
-                self.cookies[i] = cookie.clone();
-            }
+            None if expired => {}
             None => {
                 cookie.created = self.next_created;
                 self.next_created += 1;
-                self.cookies.push(cookie.clone());
+                self.make_room(&cookie.domain, now);
             }
         }
+        if expired {
+            return None;
+        }
+        self.index.put(cookie.clone());
         Some(cookie)
     }
 
-    /// Puts a cookie into the jar by hand, after validating it.
+    /// RFC 6265 §5.3 step 12 before adding a cookie for `domain`: when its
+    /// site or the jar is full, expired cookies go first, then the site's
+    /// least recently set cookie, then the jar's.
+    fn make_room(&mut self, domain: &str, now: i64) {
+        let site = site_of(domain);
+        if self.index.site_len(site) < self.max_per_site && self.index.len() < self.max_cookies {
+            return;
+        }
+        self.index.remove_expired(now);
+        while self.index.site_len(site) >= self.max_per_site {
+            match self.index.oldest_in_site(site) {
+                Some(id) => self.index.remove(id),
+                None => break,
+            };
+        }
+        while self.index.len() >= self.max_cookies {
+            match self.index.oldest() {
+                Some(id) => self.index.remove(id),
+                None => break,
+            };
+        }
+    }
+
+    /// Puts a cookie into the jar by hand, after validating it. A domain
+    /// must not be a public suffix, and name, value, domain and path must
+    /// not add up to more than [`MAX_COOKIE_SIZE`].
     pub fn set(&mut self, new: NewCookie, now: i64) -> Result<()> {
         validate_name(&new.name)?;
         validate_value(&new.value)?;
@@ -179,6 +284,9 @@ impl CookieJar {
                 {
                     return Err(Error::InvalidCookie(format!("invalid cookie domain {d:?}")));
                 }
+                if is_public_suffix(&d) {
+                    return Err(public_suffix_error(&d, &new.name));
+                }
                 d
             }
             None => String::new(),
@@ -188,6 +296,10 @@ impl CookieJar {
             return Err(Error::InvalidCookie(format!(
                 "invalid cookie path {path:?}: it must start with '/'"
             )));
+        }
+        let size = new.name.len() + new.value.len() + domain.len() + path.len();
+        if size > MAX_COOKIE_SIZE {
+            return Err(too_large_error(&new.name, size));
         }
         let cookie = StoredCookie {
             name: new.name,
@@ -200,8 +312,7 @@ impl CookieJar {
             expires: new.expires,
             created: 0,
         };
-        let expired = cookie.expires.is_some_and(|e| e <= now);
-        self.insert(cookie, expired);
+        self.insert(cookie, now);
         Ok(())
     }
 
@@ -212,7 +323,9 @@ impl CookieJar {
     /// value and path without `;` or control characters other than tab (`,`,
     /// spaces and quotes, which servers set, are kept); a lower-case domain of
     /// host-name characters, required for a host-only cookie (empty means
-    /// every host); a path starting with `/`. An expired cookie only deletes.
+    /// every host), and not a public suffix unless host-only; a name and value
+    /// of at most [`MAX_COOKIE_SIZE`] bytes together; a path starting with
+    /// `/`. An expired cookie only deletes. The jar's limits apply.
     pub fn restore(&mut self, cookie: StoredCookie, now: i64) -> Result<()> {
         let breaks = |s: &str| s.chars().any(|c| c == ';' || (c.is_control() && c != '\t'));
         if cookie.name.is_empty() || cookie.name.contains('=') || breaks(&cookie.name) {
@@ -227,6 +340,10 @@ impl CookieJar {
                 cookie.value
             )));
         }
+        let size = cookie.name.len() + cookie.value.len();
+        if size > MAX_COOKIE_SIZE {
+            return Err(too_large_error(&cookie.name, size));
+        }
         let domain_ok = cookie
             .domain
             .bytes()
@@ -238,69 +355,61 @@ impl CookieJar {
                 cookie.domain, cookie.name
             )));
         }
+        // A host-only cookie for a public suffix is what a request to that very
+        // host stores (§5.3 step 5); one sent to the suffix's subdomains is not.
+        if !cookie.host_only && is_public_suffix(&cookie.domain) {
+            return Err(public_suffix_error(&cookie.domain, &cookie.name));
+        }
         if !cookie.path.starts_with('/') || breaks(&cookie.path) {
             return Err(Error::InvalidCookie(format!(
                 "invalid cookie path {:?}: it must start with '/'",
                 cookie.path
             )));
         }
-        let expired = cookie.expires.is_some_and(|e| e <= now);
-        self.insert(cookie, expired);
+        self.insert(cookie, now);
         Ok(())
     }
 
     /// The unexpired cookies in creation order, leaving the jar as it is.
     pub fn snapshot(&self, now: i64) -> Vec<StoredCookie> {
-        self.cookies
+        let mut cookies: Vec<StoredCookie> = self
+            .index
             .iter()
             .filter(|c| c.expires.is_none_or(|e| e > now))
             .cloned()
-            .collect()
+            .collect();
+        cookies.sort_by_key(|c| c.created);
+        cookies
     }
 
     /// Removes cookies by name (and domain and path, when given); returns how many.
     pub fn remove(&mut self, name: &str, domain: Option<&str>, path: Option<&str>) -> usize {
         let domain = domain.map(|d| d.trim_start_matches('.').to_ascii_lowercase());
-        let before = self.cookies.len();
-        self.cookies.retain(|c| {
-            !(c.name == name
-                && domain.as_deref().is_none_or(|d| c.domain == d)
-                && path.is_none_or(|p| c.path == p))
-        });
-        before - self.cookies.len()
+        self.index.remove_where(domain.as_deref(), |c| {
+            c.name == name && path.is_none_or(|p| c.path == p)
+        })
     }
 
     /// Empties the jar.
     pub fn clear(&mut self) {
-        self.cookies.clear();
+        self.index.clear();
     }
 
     /// Drops expired cookies, then lists the rest in creation order.
     pub fn list(&mut self, now: i64) -> Vec<StoredCookie> {
-        self.cookies.retain(|c| c.expires.is_none_or(|e| e > now));
-        self.cookies.clone()
+        self.index.remove_expired(now);
+        self.snapshot(now)
     }
 
     /// The `Cookie` header for a request to `url` (RFC 6265 §5.4): matching,
     /// unexpired cookies, longest path first, then oldest first. `extra` are
     /// request-only cookies; they replace jar cookies of the same name.
     pub fn header_for(&self, url: &Url, now: i64, extra: &[(String, String)]) -> Option<String> {
-        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-        let is_ip = !matches!(url.host(), Some(Host::Domain(_)));
         let https = url.scheme() == "https";
         let mut chosen: Vec<&StoredCookie> = self
-            .cookies
-            .iter()
+            .candidates(url)
             .filter(|c| {
-                let domain_ok = if c.domain.is_empty() {
-                    true
-                } else if c.host_only || is_ip {
-                    c.domain == host
-                } else {
-                    domain_match(&host, &c.domain)
-                };
-                domain_ok
-                    && path_match(url.path(), &c.path)
+                path_match(url.path(), &c.path)
                     && (!c.secure || https)
                     && c.expires.is_none_or(|e| e > now)
                     && !extra.iter().any(|(n, _)| *n == c.name)
@@ -322,6 +431,72 @@ impl CookieJar {
             .join("; ");
         (!header.is_empty()).then_some(header)
     }
+
+    /// The cookies whose domain lets them go to `url`'s host (§5.4 step 1,
+    /// domain part): the hand-set ones for every host, the host's own, and
+    /// those of its parent domains unless host-only (not for an IP address).
+    /// Only those buckets are looked at, never the whole jar.
+    fn candidates<'a>(&'a self, url: &Url) -> impl Iterator<Item = &'a StoredCookie> + 'a {
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let is_ip = !matches!(url.host(), Some(Host::Domain(_)));
+        let parents: Vec<String> = if is_ip {
+            Vec::new()
+        } else {
+            host.match_indices('.')
+                .filter_map(|(i, _)| host.get(i + 1..))
+                .filter(|d| !d.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let own = (!host.is_empty()).then(|| self.index.bucket(&host));
+        let everywhere = self.index.bucket("");
+        let from_parents = parents
+            .into_iter()
+            .flat_map(move |d| self.index.bucket(&d))
+            .filter(|c| !c.host_only);
+        everywhere
+            .chain(own.into_iter().flatten())
+            .chain(from_parents)
+    }
+}
+
+/// Whether `domain` (lower-case) is a public suffix, such as `com`, `co.uk` or
+/// `github.io`: a rule of the Public Suffix List, ICANN or private, names it
+/// (wildcards and exceptions applied). Names under no rule (`localhost`,
+/// `test`, IP addresses) are not: a single unknown label is handled apart.
+pub fn is_public_suffix(domain: &str) -> bool {
+    let name = domain.strip_suffix('.').unwrap_or(domain);
+    !name.is_empty()
+        && psl::List
+            .suffix(name.as_bytes())
+            .is_some_and(|s| s.is_known() && s.as_bytes() == name.as_bytes())
+}
+
+/// The site a cookie domain belongs to, for the per-site cap: its registrable
+/// domain (`www.example.co.uk` → `example.co.uk`), or the domain itself for an
+/// IP address, a public suffix or a name without a registrable part.
+fn site_of(domain: &str) -> &str {
+    if domain.starts_with('[') || domain.parse::<Ipv4Addr>().is_ok() {
+        return domain;
+    }
+    match psl::List.domain(domain.as_bytes()) {
+        Some(d) => domain
+            .get(domain.len().saturating_sub(d.as_bytes().len())..)
+            .unwrap_or(domain),
+        None => domain,
+    }
+}
+
+fn public_suffix_error(domain: &str, name: &str) -> Error {
+    Error::InvalidCookie(format!(
+        "cookie domain {domain:?} for {name:?} is a public suffix: it would go to every site under it"
+    ))
+}
+
+fn too_large_error(name: &str, size: usize) -> Error {
+    Error::InvalidCookie(format!(
+        "cookie {name:?} is too large: {size} bytes, at most {MAX_COOKIE_SIZE}"
+    ))
 }
 
 /// Validates a cookie name given by hand: a non-empty token (RFC 6265 §4.1.1).
@@ -351,44 +526,62 @@ pub fn validate_value(value: &str) -> Result<()> {
 /// RFC 6265 §5.1.3 domain-match (for non-IP hosts).
 pub fn domain_match(host: &str, domain: &str) -> bool {
     host == domain
-        || (host.len() > domain.len()
-            && host.ends_with(domain)
-            && host[..host.len() - domain.len()].ends_with('.'))
+        || host
+            .strip_suffix(domain)
+            .is_some_and(|rest| rest.ends_with('.'))
 }
 
 /// RFC 6265 §5.1.4 path-match.
 pub fn path_match(request_path: &str, cookie_path: &str) -> bool {
     request_path == cookie_path
-        || (request_path.starts_with(cookie_path)
-            && (cookie_path.ends_with('/') || request_path[cookie_path.len()..].starts_with('/')))
+        || request_path
+            .strip_prefix(cookie_path)
+            .is_some_and(|rest| cookie_path.ends_with('/') || rest.starts_with('/'))
 }
 
 /// RFC 6265 §5.1.4 default-path: the request path up to, not including, its last `/`.
 pub fn default_path(request_path: &str) -> String {
     match request_path.rfind('/') {
         Some(0) | None => "/".to_string(),
-        Some(i) => request_path[..i].to_string(),
+        Some(i) => request_path.get(..i).unwrap_or("/").to_string(),
     }
 }
 
 /// Splits a `Set-Cookie` value that a host may have joined with commas
 /// (`a=1, b=2; Expires=Wed, 21 Oct 2037 ...`). A comma starts a new cookie only
 /// when a `name=` with no space follows it, so commas inside `Expires` dates stay.
+/// Lazily, in linear time: each byte is looked at most twice, and the caller
+/// can stop early (as [`CookieJar::store_response_cookies`] does).
 pub fn split_set_cookie(value: &str) -> impl Iterator<Item = &str> {
-    let bytes = value.as_bytes();
-    let mut cuts = vec![0];
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b',' && starts_cookie(&value[i + 1..]) {
-            cuts.push(i + 1);
+    SplitSetCookie { rest: Some(value) }.filter(|s| !s.is_empty())
+}
+
+/// The parts of a comma-joined `Set-Cookie` value, trimmed (empty ones included).
+struct SplitSetCookie<'a> {
+    /// What is left to split; `None` once the last part is out.
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for SplitSetCookie<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        let mut from = 0;
+        // `from` only moves forward, and `starts_cookie` reads no further than
+        // the next comma, where the next search starts: linear overall.
+        while let Some(at) = rest.get(from..).and_then(|tail| tail.find(',')) {
+            let comma = from + at;
+            let after = rest.get(comma + 1..).unwrap_or("");
+            if starts_cookie(after) {
+                self.rest = Some(after);
+                return Some(rest.get(..comma).unwrap_or("").trim());
+            }
+            from = comma + 1;
         }
+        self.rest = None;
+        Some(rest.trim())
     }
-    cuts.push(value.len() + 1);
-    let parts: Vec<&str> = cuts
-        .windows(2)
-        .map(|w| value[w[0]..w[1] - 1].trim())
-        .filter(|s| !s.is_empty())
-        .collect();
-    parts.into_iter()
 }
 
 fn starts_cookie(rest: &str) -> bool {
