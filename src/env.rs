@@ -5,10 +5,23 @@
 use url::{Host, Url};
 
 /// A setting found in the environment, and the variable it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The value of a proxy variable may carry credentials
+/// (`http://user:pw@proxy:3128`): `Debug` shows it redacted, and messages
+/// that name it must go through `crate::urls::redact_str`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct FromEnv {
     pub value: String,
     pub variable: String,
+}
+
+impl std::fmt::Debug for FromEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FromEnv")
+            .field("value", &crate::urls::redact_str(&self.value))
+            .field("variable", &self.variable)
+            .finish()
+    }
 }
 
 /// The proxy the environment names for `url`, unless `NO_PROXY` bypasses it.
@@ -191,6 +204,22 @@ mod tests {
             "ALL_PROXY"
         );
         assert_eq!(proxy_from(&[], &url("http://a.com/")), None);
+    }
+
+    #[test]
+    fn a_proxy_variable_is_shown_without_its_credentials() {
+        let v = vars(&[("HTTP_PROXY", "http://user:p/ss@proxy:3128")]);
+        let found = proxy_from(&v, &url("http://a.com/")).unwrap();
+        assert_eq!(found.value, "http://user:p/ss@proxy:3128");
+        let shown = format!("{found:?}");
+        assert!(
+            !shown.contains("user") && !shown.contains("p/ss"),
+            "{shown}"
+        );
+        assert!(shown.contains("http://***@proxy:3128") && shown.contains("HTTP_PROXY"));
+        let bare = vars(&[("all_proxy", "user:pw@proxy:3128")]);
+        let shown = format!("{:?}", proxy_from(&bare, &url("http://a.com/")));
+        assert!(!shown.contains("user") && !shown.contains("pw"), "{shown}");
     }
 
     #[test]

@@ -118,8 +118,10 @@ impl std::error::Error for Error {}
 impl Error {
     /// Names the URL (without userinfo) in a network error's message, so the
     /// caller sees where it happened: `the server refused the connection (http://...)`.
+    /// The URL is shown as `crate::urls::redact_in_message` does, which also
+    /// hides a password the parser read as a path (`http://user/x:pw@host`).
     pub fn at(self, url: &url::Url) -> Error {
-        let with = |m: String| format!("{m} ({})", crate::urls::redact(url));
+        let with = |m: String| format!("{m} ({})", crate::urls::redact_in_message(url));
         match self {
             Error::ConnectionRefused(m) => Error::ConnectionRefused(with(m)),
             Error::Connection(m) => Error::Connection(with(m)),
@@ -154,5 +156,21 @@ mod tests {
         assert!(
             matches!(Error::InvalidJson("x".into()).at(&url), Error::InvalidJson(m) if m == "x")
         );
+    }
+
+    #[test]
+    fn network_errors_hide_userinfo_the_parser_did_not_read_as_userinfo() {
+        for (input, shown) in [
+            // A password holding `/` after digits: host `user`, port 123.
+            ("http://user:123/4@h/x", "http://***@h/x"),
+            // No host: `user:pw` is a path to the parser.
+            ("foo:user:pw@h", "***@h"),
+            ("foo:/user:pw@h", "***@h"),
+        ] {
+            let url = url::Url::parse(input).unwrap();
+            let e = Error::Dns("no such host".into()).at(&url);
+            assert_eq!(e.to_string(), format!("no such host ({shown})"));
+            assert!(!format!("{e:?}").contains("pw") && !format!("{e:?}").contains("123"));
+        }
     }
 }

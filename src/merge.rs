@@ -31,7 +31,9 @@ pub fn merge_pairs(
         if first_time {
             match out.iter().position(|(n, _)| same(n, name)) {
                 Some(pos) => {
-                    out[pos] = entry;
+                    if let Some(slot) = out.get_mut(pos) {
+                        *slot = entry;
+                    }
                     let mut index = 0;
                     out.retain(|(n, _)| {
                         let keep = index <= pos || !same(n, name);

@@ -23,13 +23,32 @@ pub fn is_permanent_redirect(status: u16, headers: &Headers) -> bool {
 /// Resolves a `Location` against the current URL: relative paths are joined,
 /// `//host/path` takes the current scheme, and the current fragment is carried
 /// over when the new URL has none (RFC 9110 §10.2.2).
+///
+/// Userinfo never survives into the next request: a Location's
+/// `user:pw@` is dropped (so `response.request.url` cannot carry it), and a
+/// Location that reads as a URL without its scheme (`user:pw@host/x`,
+/// `/user:p/ss@host`) is refused rather than joined as a path.
 pub fn next_url(current: &Url, location: &str) -> Result<Url> {
-    let mut next = current.join(location.trim()).map_err(|e| {
+    let invalid = |why: &dyn std::fmt::Display| {
         Error::InvalidUrl(format!(
-            "the redirect Location {:?} is not a valid URL: {e}",
+            "the redirect Location {:?} is not a valid URL: {why}",
             crate::urls::redact_str(location)
         ))
-    })?;
+    };
+    if relative_part_reads_as_userinfo(current, location) {
+        return Err(invalid(
+            &"it reads as a URL with userinfo but without its scheme",
+        ));
+    }
+    let mut next = current.join(location.trim()).map_err(|e| invalid(&e))?;
+    // requests' `rebuild_auth` never uses a Location's userinfo as
+    // credentials: it strips `Authorization` when `should_strip_auth` says so
+    // and re-reads netrc for the new host, nothing else (`prepare_auth` runs
+    // only with netrc credentials). It does leave the userinfo in
+    // `prepared_request.url`, which is where it leaks from; it is dropped here.
+    // (Both setters fail only for URLs that cannot hold userinfo at all.)
+    let _ = next.set_username("");
+    let _ = next.set_password(None);
     if next.fragment().is_none() {
         if let Some(fragment) = current.fragment() {
             next.set_fragment(Some(fragment));
@@ -37,10 +56,33 @@ pub fn next_url(current: &Url, location: &str) -> Result<Url> {
     }
     if crate::urls::is_http(&next) && next.host_str().is_none_or(str::is_empty) {
         return Err(Error::InvalidUrl(format!(
-            "the redirect Location {location:?} has no host"
+            "the redirect Location {:?} has no host",
+            crate::urls::redact_str(location)
         )));
     }
     Ok(next)
+}
+
+/// True when the part of `location` the URL parser resolves as a relative
+/// path against `current` reads as userinfo (`crate::urls::reads_as_userinfo`).
+/// A Location with its own authority (`scheme://…`, `//…`) is not such a part:
+/// its userinfo is parsed as userinfo, and dropped. Against a special URL
+/// (`http`…), `http:rest` with the same scheme is relative: `rest` is the part.
+fn relative_part_reads_as_userinfo(current: &Url, location: &str) -> bool {
+    let location = crate::urls::clean_reference(location);
+    let special = crate::urls::is_special(current);
+    let relative = match location.split_once(':') {
+        Some((scheme, rest)) if special && scheme.eq_ignore_ascii_case(current.scheme()) => rest,
+        _ => location.as_str(),
+    };
+    if crate::urls::has_authority_scheme(relative) {
+        return false;
+    }
+    let slashes = relative
+        .chars()
+        .take_while(|&c| c == '/' || (special && c == '\\'))
+        .count();
+    slashes < 2 && crate::urls::reads_as_userinfo(relative)
 }
 
 /// The method for the next hop (requests' `rebuild_method`): 303 turns all but
@@ -163,6 +205,66 @@ mod tests {
             next_url(&url("http://a.com/"), "http://"),
             Err(Error::InvalidUrl(_))
         ));
+    }
+
+    #[test]
+    fn userinfo_in_a_location_does_not_reach_the_next_url() {
+        let cur = url("https://a.com/x?q=1");
+        for (location, next) in [
+            ("http://user:pw@other.com/", "http://other.com/"),
+            ("//user:pw@other.com/p", "https://other.com/p"),
+            ("https://:pw@other.com:8443/p", "https://other.com:8443/p"),
+            ("http:user:pw@other.com", "http://other.com/"),
+            ("HTTP://user@other.com/", "http://other.com/"),
+            ("\\\\user:pw@other.com/p", "https://other.com/p"),
+        ] {
+            let next_url = next_url(&cur, location).unwrap();
+            assert_eq!(next_url.as_str(), next, "{location}");
+        }
+    }
+
+    #[test]
+    fn a_location_that_reads_as_userinfo_without_a_scheme_is_refused() {
+        let cur = url("http://a.com/dir/");
+        for location in [
+            "user:pw@other.com/x",
+            "us_er:pw@other.com/x",
+            "user:p/ss@other.com/x",
+            "/user:pw@other.com",
+            "http:user:pw@other.com",
+            "http:/user:p#w@other.com",
+            "user@other.com",
+            "foo:/user:pw@other.com",
+        ] {
+            let err = next_url(&cur, location).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(matches!(err, Error::InvalidUrl(_)), "{location}: {shown}");
+            for secret in ["pw", "p/ss", "p#w", "user:", "user@", "us_er"] {
+                assert!(!shown.contains(secret), "{location}: {shown}");
+            }
+        }
+        // Paths with `@` or `:` further on are paths.
+        assert_eq!(
+            next_url(&cur, "users/me@x.com").unwrap().as_str(),
+            "http://a.com/dir/users/me@x.com"
+        );
+        assert_eq!(
+            next_url(&cur, "/v1/things:run").unwrap().as_str(),
+            "http://a.com/v1/things:run"
+        );
+    }
+
+    #[test]
+    fn a_broken_location_is_named_without_its_userinfo() {
+        for location in [
+            "http://user:p/ss@",
+            "http://user:pw@[::1",
+            "http://u:pw@h:99999/",
+        ] {
+            let err = next_url(&url("http://a.com/"), location).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("pw") && !shown.contains("p/ss"), "{shown}");
+        }
     }
 
     #[test]
