@@ -182,16 +182,16 @@ impl Response {
             500..=599 => "Server",
             _ => return Ok(()),
         };
-        let url = crate::urls::redact(self.url());
         Err(Error::HttpStatus {
             status: self.status,
             reason: self.reason().to_string(),
             message: format!(
-                "{} {kind} Error: {} for url: {url}",
+                "{} {kind} Error: {} for url: {}",
                 self.status,
-                self.reason()
+                self.reason(),
+                crate::urls::redact_in_message(self.url())
             ),
-            url,
+            url: crate::urls::redact(self.url()),
         })
     }
 

@@ -65,7 +65,7 @@ impl WasiHttpTransport {
         let invalid = |what: &str| {
             Error::InvalidUrl(format!(
                 "the host refused the {what} of {}",
-                crate::urls::redact(url)
+                crate::urls::redact_in_message(url)
             ))
         };
         outgoing
@@ -104,17 +104,22 @@ impl WasiHttpTransport {
 struct WasiUpload {
     stream: Option<OutputStream>,
     body: Option<OutgoingBody>,
-    /// The server answered before the body was all sent (a redirect, a 413)
-    /// and closed the connection: this answer stands, the rest is discarded.
-    early: Option<IncomingResponse>,
+    /// The response future's outcome, once a failed write made us take it
+    /// (it can be taken only once): the server answered before the body was
+    /// all sent (a redirect, a 413) and this answer stands, the rest of the
+    /// body being discarded; or the connection failed and this is why.
+    early: Option<Result<IncomingResponse>>,
     future: FutureIncomingResponse,
     url: url::Url,
 }
 
 impl WasiUpload {
     fn write_chunk(&mut self, bytes: &[u8]) -> Result<()> {
-        if bytes.is_empty() || self.early.is_some() {
-            return Ok(());
+        match &self.early {
+            Some(Ok(_)) => return Ok(()),
+            Some(Err(e)) => return Err(body_not_sent(e)),
+            None if bytes.is_empty() => return Ok(()),
+            None => {}
         }
         if self.stream.is_none() {
             let body = self
@@ -136,9 +141,13 @@ impl WasiUpload {
         // The write failed: either the server answered early and closed, or
         // the connection broke. The response future says which.
         drop(self.stream.take());
-        let response = wait(&self.future).map_err(|e| e.at(&self.url))?;
-        self.early = Some(response);
-        Ok(())
+        let outcome = wait(&self.future).map_err(|e| e.at(&self.url));
+        let result = match &outcome {
+            Ok(_) => Ok(()),
+            Err(e) => Err(body_not_sent(e)),
+        };
+        self.early = Some(outcome);
+        result
     }
 
     /// 4. Ends the body and waits for the response head.
@@ -149,7 +158,7 @@ impl WasiUpload {
         }
         let url = self.url.clone();
         let response = match self.early.take() {
-            Some(response) => response,
+            Some(outcome) => outcome?,
             None => wait(&self.future).map_err(|e| e.at(&url))?,
         };
         drop(self);
@@ -248,7 +257,7 @@ fn refuse_inexpressible(request: &PreparedRequest, options: &SendOptions) -> Res
         return Err(Error::Unsupported(format!(
             "proxy {:?} from {from} for {}: wasi:http has no proxy support; the host connects directly",
             crate::urls::redact_str(proxy),
-            crate::urls::redact(&request.url)
+            crate::urls::redact_in_message(&request.url)
         )));
     }
     Ok(())
@@ -385,6 +394,12 @@ fn stream_error(e: StreamError) -> Error {
             }
         }
     }
+}
+
+/// What a write says when the connection failed without an answer; the
+/// response (`finish`) gives the failure itself, with its own type.
+fn body_not_sent(cause: &Error) -> Error {
+    Error::Connection(format!("the request body could not be sent: {cause}"))
 }
 
 fn transport_error(detail: &str) -> Error {

@@ -189,7 +189,7 @@ fn failed() -> Error {
 /// The error for a body that passed `limit`. Passing it after decoding is
 /// what a decompression bomb does, so an encoded body gets a decoding error.
 fn too_large(decoded: &DecodedBody, limit: u64, url: &Url) -> Error {
-    let url = crate::urls::redact(url);
+    let url = crate::urls::redact_in_message(url);
     match decoded.content_encoding() {
         Some(coding) => Error::ContentDecoding(format!(
             "the decoded body of {url} exceeds {limit} bytes (a decompression bomb?; Content-Encoding: {coding}); stream it to read it in chunks, or raise the body size limit"
@@ -218,11 +218,11 @@ fn read_to_limit(decoded: &mut DecodedBody, limit: u64, url: &Url) -> Result<Vec
                 .map_err(|_| match decoded.content_encoding() {
                     Some(_) => Error::ContentDecoding(format!(
                         "the decoded body of {} does not fit in memory ({len} bytes so far)",
-                        crate::urls::redact(url)
+                        crate::urls::redact_in_message(url)
                     )),
                     None => Error::BodyTooLarge(format!(
                         "the body of {} does not fit in memory ({len} bytes so far)",
-                        crate::urls::redact(url)
+                        crate::urls::redact_in_message(url)
                     )),
                 })?;
         }
@@ -263,7 +263,7 @@ fn next_line(
         if pending.len() as u64 > limit {
             return Err(Error::BodyTooLarge(format!(
                 "a line of the body of {} exceeds {limit} bytes, the most read into memory",
-                crate::urls::redact(url)
+                crate::urls::redact_in_message(url)
             )));
         }
         let len = pending.len();
