@@ -19,6 +19,12 @@ pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 /// the chain at five for the same reason.
 const MAX_CODINGS: usize = 5;
 
+/// The longest `Content-Encoding` value (all of a response's fields joined)
+/// read: a longer one is refused before it is split, so a header listing
+/// `identity` or empty entries thousands of times costs nothing. Defaults to
+/// 256 bytes, room for [`MAX_CODINGS`] codings many times over.
+const MAX_CONTENT_ENCODING_LEN: usize = 256;
+
 /// The least and most encoded bytes asked of the transport per read. Decoders
 /// read in small pieces (zstd asks for a 3-byte block header); every transport
 /// read may cross into the host, so pieces are gathered into larger reads, and
@@ -46,24 +52,33 @@ enum Coding {
 
 /// The codings of a `Content-Encoding` value in decoding order: the last one
 /// the server applied comes first. `identity` and empty entries are skipped.
+/// A value longer than [`MAX_CONTENT_ENCODING_LEN`], or naming more than
+/// [`MAX_CODINGS`] codings, is refused.
 fn codings(value: &str) -> Result<Vec<Coding>> {
+    if value.len() > MAX_CONTENT_ENCODING_LEN {
+        return Err(Error::ContentDecoding(format!(
+            "the response's Content-Encoding is {} bytes long, more than the {MAX_CONTENT_ENCODING_LEN} this component reads",
+            value.len()
+        )));
+    }
     let mut list = Vec::new();
-    for coding in value
-        .split(',')
-        .map(|c| c.trim().to_ascii_lowercase())
-        .rev()
-    {
-        let coding = match coding.as_str() {
-            "" | "identity" => continue,
-            "gzip" | "x-gzip" => Coding::Gzip,
-            "deflate" => Coding::Deflate,
-            "br" => Coding::Brotli,
-            "zstd" => Coding::Zstd,
-            other => {
-                return Err(Error::ContentDecoding(format!(
-                    "the response uses Content-Encoding {other:?}, which this component does not decode (it accepts {ACCEPT_ENCODING})"
-                )))
-            }
+    for coding in value.split(',').map(|c| c.trim()).rev() {
+        let is = |name: &str| coding.eq_ignore_ascii_case(name);
+        let coding = if coding.is_empty() || is("identity") {
+            continue;
+        } else if is("gzip") || is("x-gzip") {
+            Coding::Gzip
+        } else if is("deflate") {
+            Coding::Deflate
+        } else if is("br") {
+            Coding::Brotli
+        } else if is("zstd") {
+            Coding::Zstd
+        } else {
+            return Err(Error::ContentDecoding(format!(
+                "the response uses Content-Encoding {:?}, which this component does not decode (it accepts {ACCEPT_ENCODING})",
+                coding.to_ascii_lowercase()
+            )));
         };
         if list.len() == MAX_CODINGS {
             return Err(Error::ContentDecoding(format!(

@@ -158,8 +158,9 @@ fn stacked_codings_are_undone_in_reverse() {
 
 #[test]
 fn output_per_read_is_bounded_by_the_caller() {
-    // 10 MB of zeros is about 10 KB of gzip: one input chunk holds it all.
-    let zeros = vec![0u8; 10_000_000];
+    // 3 MB of zeros is about 3 KB of gzip: one input chunk holds it all, and
+    // would inflate to 750 times the 4 KiB asked per read.
+    let zeros = vec![0u8; 3_000_000];
     for (coding, data) in [
         ("gzip", gzip(&zeros)),
         ("br", brotli(&zeros)),
@@ -243,5 +244,164 @@ fn transport_errors_stay_typed_through_every_decoder() {
             }
         };
         assert!(matches!(err, Error::ReadTimeout(_)), "{coding:?}: {err:?}");
+    }
+}
+
+#[test]
+fn a_content_encoding_of_thousands_of_entries_is_refused_cheaply() {
+    for value in [
+        "identity, ".repeat(10_000),
+        ",".repeat(1 << 20),
+        format!("{}gzip", " ".repeat(MAX_CONTENT_ENCODING_LEN)),
+    ] {
+        let start = std::time::Instant::now();
+        let mut d = body(Some(&value), b"", 1);
+        let err = d.read(&mut [0u8; 8]).unwrap_err();
+        assert!(
+            matches!(&err, Error::ContentDecoding(m) if m.contains("bytes long")),
+            "{err:?}"
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    }
+    // Within the length, entries that are not codings cost nothing.
+    let padded = format!("{}gzip", " identity ,".repeat(20));
+    assert!(padded.len() <= MAX_CONTENT_ENCODING_LEN);
+    assert_eq!(decode(&padded, &gzip(b"ok"), 3, 8).unwrap(), b"ok");
+    // An unknown coding is named, and the name is bounded by the length limit.
+    assert!(matches!(
+        decode("gzip, Compress", b"", 1, 1),
+        Err(Error::ContentDecoding(m)) if m.contains("\"compress\"")
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Property tests (run longer with PROPTEST_CASES)
+// ---------------------------------------------------------------------------------------------
+
+use proptest::prelude::*;
+
+/// `Content-Encoding` entries, known and not, in any letter case.
+fn coding_name() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "gzip", "x-gzip", "deflate", "br", "zstd", "identity", "", "GZip", "BR", " zstd ",
+        "compress", "\u{e9}",
+    ])
+}
+
+/// What the codings undo: the bytes `names` (in the order the server applied them) encode
+/// `data` to, or `None` when a name is not one this module decodes.
+fn encode_with(names: &[&str], data: &[u8], raw_deflate: bool) -> Option<Vec<u8>> {
+    let mut out = data.to_vec();
+    for name in names {
+        out = match name.trim().to_ascii_lowercase().as_str() {
+            "gzip" | "x-gzip" => gzip(&out),
+            "deflate" if raw_deflate => {
+                let mut e = flate2::write::DeflateEncoder::new(Vec::new(), Compression::fast());
+                e.write_all(&out).unwrap();
+                e.finish().unwrap()
+            }
+            "deflate" => {
+                let mut e = flate2::write::ZlibEncoder::new(Vec::new(), Compression::fast());
+                e.write_all(&out).unwrap();
+                e.finish().unwrap()
+            }
+            "br" => brotli(&out),
+            "zstd" => zstd(&out),
+            "identity" | "" => out,
+            _ => return None,
+        };
+    }
+    Some(out)
+}
+
+/// Reads a whole body with reads of `read` bytes, checking each gives at most that; stops
+/// (as `Ok`) once `cap` bytes came out, so a small input that inflates hugely stays cheap.
+fn read_all(d: &mut DecodedBody, read: usize, cap: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = vec![0xa5; read];
+    while out.len() < cap {
+        let n = d.read(&mut buf)?;
+        assert!(n <= read, "{n} bytes for a read of {read}");
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    Ok(out)
+}
+
+/// Bytes that compress, and bytes that do not.
+fn content() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..600),
+        (proptest::collection::vec(any::<u8>(), 1..8), 0usize..300)
+            .prop_map(|(unit, n)| unit.repeat(n)),
+    ]
+}
+
+proptest! {
+    // Any bytes under any stack of Content-Encoding entries, fed and read in any sizes: no
+    // read gives more than asked, every error is ContentDecoding, and the reads end.
+    #[test]
+    fn prop_any_bytes_under_any_coding_stack_decode_or_fail_typed(
+        names in proptest::collection::vec(coding_name(), 0..8),
+        data in proptest::collection::vec(any::<u8>(), 0..200),
+        piece in 1usize..64,
+        read in 1usize..64,
+    ) {
+        let header = names.join(",");
+        let mut d = body(Some(&header), &data, piece);
+        match read_all(&mut d, read, 1 << 20) {
+            Ok(_) => {}
+            Err(Error::ContentDecoding(_)) => {}
+            Err(e) => prop_assert!(false, "{:?}", e),
+        }
+    }
+
+    // Any content, encoded by a stack of up to MAX_CODINGS real codings, decodes back exactly
+    // whatever the transport's chunks and the caller's read sizes; more codings are refused.
+    #[test]
+    fn prop_valid_streams_decode_exactly_under_any_chunking(
+        names in proptest::collection::vec(coding_name(), 0..7),
+        data in content(),
+        raw_deflate in any::<bool>(),
+        piece in 1usize..200,
+        read in 1usize..200,
+    ) {
+        let Some(encoded) = encode_with(&names, &data, raw_deflate) else {
+            return Ok(());
+        };
+        let real = names
+            .iter()
+            .filter(|n| !n.trim().is_empty() && !n.trim().eq_ignore_ascii_case("identity"))
+            .count();
+        let header = names.join(", ");
+        let got = read_all(&mut body(Some(&header), &encoded, piece), read, usize::MAX);
+        if real > MAX_CODINGS {
+            prop_assert!(matches!(got, Err(Error::ContentDecoding(m)) if m.contains("more than")));
+        } else {
+            prop_assert_eq!(got.unwrap(), data);
+        }
+    }
+
+    // A valid gzip, deflate, br or zstd stream cut short anywhere is a ContentDecoding error,
+    // never a shorter body taken for the whole (an empty input is the one empty body).
+    #[test]
+    fn prop_truncated_streams_are_errors_not_short_bodies(
+        name in prop::sample::select(vec!["gzip", "deflate", "br", "zstd"]),
+        data in content(),
+        raw_deflate in any::<bool>(),
+        cut in any::<prop::sample::Index>(),
+        piece in 1usize..100,
+        read in 1usize..100,
+    ) {
+        let encoded = encode_with(&[name], &data, raw_deflate).unwrap();
+        let cut = cut.index(encoded.len());
+        let got = read_all(&mut body(Some(name), &encoded[..cut], piece), read, usize::MAX);
+        match got {
+            Ok(out) => prop_assert!(cut == 0 && out.is_empty(), "cut {} of {}: {} bytes", cut, encoded.len(), out.len()),
+            Err(Error::ContentDecoding(_)) => {}
+            Err(e) => prop_assert!(false, "{:?}", e),
+        }
     }
 }

@@ -33,7 +33,7 @@ mod challenge;
 
 use algorithm::to_hex;
 pub use algorithm::Algorithm;
-pub use challenge::{parse_challenges, Challenge};
+pub use challenge::{parse_challenges, Challenge, MAX_CHALLENGE_BYTES};
 
 // ---------------------------------------------------------------------------------------------
 // Digest challenges (RFC 7616 §3.3)
@@ -165,12 +165,20 @@ impl DigestChallenge {
 /// order of preference and lets local policy decide; this one never lets a list downgrade the
 /// hash. `Ok(None)` when there is no Digest challenge with a nonce; `Err(Error::Unsupported)`
 /// when every Digest challenge has an algorithm or qop this module lacks.
+///
+/// At most [`MAX_CHALLENGE_BYTES`] of the values are parsed in all: a value that would pass the
+/// limit is ignored (without being read), and later values that fit are still parsed.
 pub fn select_digest<'a>(
     values: impl IntoIterator<Item = &'a str>,
 ) -> Result<Option<DigestChallenge>> {
     let mut best: Option<DigestChallenge> = None;
     let mut refused: Option<Error> = None;
+    let mut budget = MAX_CHALLENGE_BYTES;
     for value in values {
+        if value.len() > budget {
+            continue;
+        }
+        budget -= value.len();
         for challenge in parse_challenges(value) {
             match DigestChallenge::from_challenge(&challenge) {
                 Ok(Some(digest)) => {

@@ -211,4 +211,153 @@ mod tests {
         }
         assert!(validate_name("X-Custom_Header.1").is_ok());
     }
+
+    #[test]
+    fn every_operation_is_linear_in_the_number_of_headers() {
+        // A response may carry thousands of fields; no operation looks at each against each.
+        let n = 100_000;
+        let mut h = Headers::from_pairs(
+            (0..n)
+                .map(|i| (format!("X-H{}", i % 1000), format!("{i}")))
+                .collect(),
+        )
+        .unwrap();
+        let start = std::time::Instant::now();
+        assert_eq!(h.get_all("x-h7").count(), n / 1000);
+        assert_eq!(h.get_joined("X-H7").map(|j| !j.is_empty()), Some(true));
+        h.set("x-h7", "one");
+        assert_eq!(h.get_all("X-H7").collect::<Vec<_>>(), ["one"]);
+        assert!(h.remove("X-h8"));
+        assert!(!h.contains("x-h8"));
+        assert_eq!(h.len(), n - 2 * (n / 1000) + 1);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    use proptest::prelude::*;
+
+    /// What RFC 9110 allows, written apart from `validate`: a name is 1+ `tchar`s; a value
+    /// has no control character but tab and does not start with a space or tab.
+    fn name_ok(name: &str) -> bool {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
+    }
+
+    fn value_ok(value: &str) -> bool {
+        !value.starts_with([' ', '\t'])
+            && value.chars().all(|c| c == '\t' || !(c.is_ascii_control()))
+    }
+
+    /// Any text, short: cheaper to generate than `any::<String>()`, and as varied per character.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(any::<char>(), 0..16).prop_map(String::from_iter)
+    }
+
+    /// A name from a few, in any letter case.
+    fn name() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(vec!["accept", "x-a", "set-cookie", "link"]),
+            proptest::collection::vec(any::<bool>(), 10),
+        )
+            .prop_map(|(n, upper)| {
+                n.chars()
+                    .zip(upper)
+                    .map(|(c, u)| if u { c.to_ascii_uppercase() } else { c })
+                    .collect()
+            })
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Append(String, String),
+        Set(String, String),
+        Remove(String),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let value = || proptest::string::string_regex("[a-z0-9]{0,3}").unwrap();
+        prop_oneof![
+            (name(), value()).prop_map(|(n, v)| Op::Append(n, v)),
+            (name(), value()).prop_map(|(n, v)| Op::Set(n, v)),
+            name().prop_map(Op::Remove),
+        ]
+    }
+
+    proptest! {
+        // Any name and value: validation accepts exactly what RFC 9110 allows, so CR, LF and
+        // NUL anywhere in a value (or a leading space) and any non-token name are InvalidHeader.
+        #[test]
+        fn prop_validation_accepts_exactly_rfc_9110_names_and_values(
+            name in prop_oneof![text(), proptest::string::string_regex("[!-~]{0,8}").unwrap()],
+            value in prop_oneof![text(), proptest::string::string_regex("[ \t!-~]{0,8}").unwrap()],
+            inject in proptest::option::of((prop::sample::select(vec!['\r', '\n', '\0']), any::<prop::sample::Index>())),
+        ) {
+            let mut value = value;
+            if let Some((c, at)) = inject {
+                let mut chars: Vec<char> = value.chars().collect();
+                chars.insert(at.index(chars.len() + 1), c);
+                value = chars.into_iter().collect();
+                prop_assert!(matches!(validate_value("X-A", &value), Err(Error::InvalidHeader(_))));
+            }
+            prop_assert_eq!(validate_name(&name).is_ok(), name_ok(&name), "{:?}", name);
+            prop_assert_eq!(validate_value("X-A", &value).is_ok(), value_ok(&value), "{:?}", value);
+            let both = validate(&name, &value);
+            prop_assert_eq!(both.is_ok(), name_ok(&name) && value_ok(&value));
+            prop_assert!(both.is_ok() || matches!(both, Err(Error::InvalidHeader(_))));
+            let mut h = Headers::new();
+            let set = h.set_checked(&name, &value);
+            prop_assert_eq!(set.is_ok(), h.len() == 1);
+            prop_assert!(Headers::from_pairs(vec![(name.clone(), value.clone())]).is_ok() == both.is_ok());
+        }
+
+        // Any run of append, set and remove with names in any letter case: every lookup is
+        // case-insensitive; `set` leaves one entry, at the first one's place, with the new
+        // casing; `remove` leaves none; entries of other names keep their order and values.
+        #[test]
+        fn prop_case_insensitive_operations_keep_their_invariants(
+            ops in proptest::collection::vec(op(), 0..20),
+        ) {
+            let mut h = Headers::new();
+            for op in &ops {
+                let before = h.to_pairs();
+                let others = |pairs: &[(String, String)], name: &str| -> Vec<(String, String)> {
+                    pairs.iter().filter(|(n, _)| !n.eq_ignore_ascii_case(name)).cloned().collect()
+                };
+                match op {
+                    Op::Append(n, v) => {
+                        h.append(n, v);
+                        prop_assert_eq!(h.len(), before.len() + 1);
+                        let upper = n.to_ascii_uppercase();
+                        prop_assert_eq!(h.get_all(&upper).last(), Some(v.as_str()));
+                    }
+                    Op::Set(n, v) => {
+                        let first = before.iter().position(|(b, _)| b.eq_ignore_ascii_case(n));
+                        h.set(n, v);
+                        prop_assert_eq!(h.get_all(n).count(), 1);
+                        prop_assert_eq!(h.get(&n.to_ascii_lowercase()), Some(v.as_str()));
+                        let at = h.iter().position(|(b, _)| b == n);
+                        match first {
+                            Some(i) => prop_assert_eq!(at, Some(i)),
+                            None => prop_assert_eq!(at, Some(h.len() - 1)),
+                        }
+                    }
+                    Op::Remove(n) => {
+                        let had = before.iter().any(|(b, _)| b.eq_ignore_ascii_case(n));
+                        prop_assert_eq!(h.remove(n), had);
+                        prop_assert!(!h.contains(&n.to_ascii_uppercase()));
+                        prop_assert_eq!(h.get_joined(n), None);
+                    }
+                }
+                let name = match op {
+                    Op::Append(n, _) | Op::Set(n, _) | Op::Remove(n) => n,
+                };
+                prop_assert_eq!(others(&h.to_pairs(), name), others(&before, name));
+                let joined = h.get_joined(name);
+                let all: Vec<&str> = h.get_all(name).collect();
+                prop_assert_eq!(joined, (!all.is_empty()).then(|| all.join(", ")));
+                prop_assert_eq!(h.contains(name), h.get(name).is_some());
+            }
+        }
+    }
 }

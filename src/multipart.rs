@@ -19,8 +19,9 @@
 //!   this type for files of unknown type. A part without a filename gets no
 //!   `Content-Type` (RFC 7578 §4.4: `text/plain` is implied).
 //! - **The boundary** must be 1-70 RFC 2046 `bchars`, not ending in a space, and
-//!   must not occur in any part's data (a caller-chosen boundary found in a
-//!   file would let the file's content forge parts); both give `InvalidOption`.
+//!   must not occur in any part's data or headers (a caller-chosen boundary
+//!   found in a file would let the file's content forge parts); both give
+//!   `InvalidOption`.
 
 use crate::error::{Error, Result};
 
@@ -101,7 +102,16 @@ pub fn encode(parts: Vec<Part>, boundary: &str) -> Result<Vec<u8>> {
                 part.name
             )));
         }
-        heads.push(part_head(part)?);
+        let head = part_head(part)?;
+        // RFC 2046 §5.1.1: not in the part's headers either (a header named
+        // `--boundary` would start a line with the delimiter).
+        if contains(head.as_bytes(), delimiter.as_bytes()) {
+            return Err(Error::InvalidOption(format!(
+                "the multipart boundary {boundary:?} occurs in the headers of part {:?}",
+                part.name
+            )));
+        }
+        heads.push(head);
     }
     let size = parts
         .iter()
@@ -369,5 +379,192 @@ mod tests {
             content_type(&a),
             format!("multipart/form-data; boundary={a}")
         );
+    }
+
+    #[test]
+    fn a_boundary_in_a_part_header_is_refused() {
+        let part = Part {
+            name: "a".into(),
+            headers: vec![("--b".into(), "1".into())],
+            ..Part::default()
+        };
+        assert!(matches!(
+            encode(vec![part], "b"),
+            Err(Error::InvalidOption(m)) if m.contains("headers")
+        ));
+        assert!(matches!(
+            encode(vec![Part::field("x--by", "v")], "by"),
+            Err(Error::InvalidOption(_))
+        ));
+    }
+
+    use proptest::prelude::*;
+
+    /// Any text, short: cheaper to generate than `any::<String>()`, and as varied per character.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(any::<char>(), 0..16).prop_map(String::from_iter)
+    }
+
+    /// Text without CR, LF or NUL.
+    fn clean_text() -> impl Strategy<Value = String> {
+        text().prop_map(|t| t.replace(['\r', '\n', '\0'], "_"))
+    }
+
+    /// A valid boundary: 1-70 `bchars`, not ending in a space.
+    fn boundary() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[0-9A-Za-z'()+_,./:=? -]{0,20}[0-9A-Za-z'()+_,./:=?-]")
+            .unwrap()
+    }
+
+    fn part() -> impl Strategy<Value = Part> {
+        let header_value =
+            proptest::string::string_regex("([!-~\u{80}-\u{10ff}][ \t!-~]{0,10})?").unwrap();
+        let header_name = prop::sample::select(vec!["X-A", "x-b", "Content-ID", "X-Checksum"]);
+        (
+            clean_text(),
+            proptest::option::of(clean_text()),
+            proptest::option::of(prop::sample::select(vec![
+                "text/plain",
+                "application/json; charset=utf-8",
+                "image/png",
+            ])),
+            proptest::collection::vec((header_name, header_value), 0..3),
+            proptest::collection::vec(any::<u8>(), 0..100),
+        )
+            .prop_map(|(name, filename, content_type, headers, data)| Part {
+                name,
+                filename,
+                content_type: content_type.map(str::to_string),
+                headers: headers
+                    .into_iter()
+                    .map(|(n, v)| (n.to_string(), v))
+                    .collect(),
+                data,
+            })
+    }
+
+    fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+        haystack.windows(needle.len()).position(|w| w == needle)
+    }
+
+    /// A quoted-string parameter `key="..."` in `line`, read as a parser honouring
+    /// quoted-pairs does.
+    fn quoted_param(line: &str, key: &str) -> Option<String> {
+        let start = line.find(&format!("; {key}=\""))? + key.len() + 4;
+        let mut out = String::new();
+        let mut chars = line[start..].chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => return Some(out),
+                '\\' => out.push(chars.next()?),
+                c => out.push(c),
+            }
+        }
+        None
+    }
+
+    /// A `multipart/form-data` body read back by an independent parser: each part's
+    /// name, filename, headers after Content-Disposition, and data.
+    type ReadPart = (String, Option<String>, Vec<(String, String)>, Vec<u8>);
+
+    fn read_back(body: &[u8], boundary: &str) -> Vec<ReadPart> {
+        let delimiter = format!("\r\n--{boundary}");
+        let mut rest = [b"\r\n".as_slice(), body].concat();
+        let mut parts = Vec::new();
+        assert_eq!(find(&rest, delimiter.as_bytes()), Some(0));
+        rest.drain(..delimiter.len());
+        loop {
+            if rest == b"--\r\n" {
+                return parts;
+            }
+            assert!(rest.starts_with(b"\r\n"), "a delimiter line ends with CRLF");
+            let end = find(&rest, delimiter.as_bytes()).expect("a closing delimiter");
+            let piece = rest[2..end].to_vec();
+            rest.drain(..end + delimiter.len());
+            let blank = find(&piece, b"\r\n\r\n").expect("a blank line after the headers");
+            let head = std::str::from_utf8(&piece[..blank]).unwrap();
+            let data = piece[blank + 4..].to_vec();
+            let mut lines = head.split("\r\n");
+            let disposition = lines.next().unwrap();
+            assert!(disposition.starts_with("Content-Disposition: form-data; name=\""));
+            let name = quoted_param(disposition, "name").unwrap();
+            let filename = quoted_param(disposition, "filename");
+            let headers = lines
+                .map(|l| {
+                    let (n, v) = l.split_once(": ").unwrap();
+                    (n.to_string(), v.to_string())
+                })
+                .collect();
+            parts.push((name, filename, headers, data));
+        }
+    }
+
+    proptest! {
+        // A name or filename holding CR, LF or NUL anywhere is refused as InvalidHeader.
+        #[test]
+        fn prop_names_and_filenames_with_cr_lf_or_nul_are_refused(
+            before in clean_text(),
+            after in clean_text(),
+            bad in prop::sample::select(vec!['\r', '\n', '\0']),
+            in_filename in any::<bool>(),
+        ) {
+            let tainted = format!("{before}{bad}{after}");
+            let part = if in_filename {
+                Part::file(before.clone(), tainted, None, vec![])
+            } else {
+                Part::field(tainted, "v")
+            };
+            prop_assert!(matches!(encode(vec![part], "b"), Err(Error::InvalidHeader(_))));
+        }
+
+        // Any parts (any names, filenames and bytes) under any valid boundary read back as
+        // given, by a parser that honours quoted-pairs (`"` arrives as %22, as browsers send
+        // it); a boundary found in a part is refused, and the body is allocated once.
+        #[test]
+        fn prop_any_parts_round_trip_through_an_independent_parser(
+            parts in proptest::collection::vec(part(), 0..4),
+            boundary in boundary(),
+            forge in proptest::option::of(any::<prop::sample::Index>()),
+        ) {
+            let mut parts = parts;
+            if let (Some(at), false) = (forge, parts.is_empty()) {
+                let i = at.index(parts.len());
+                let delimiter = format!("--{boundary}");
+                parts[i].data.splice(0..0, delimiter.bytes());
+            }
+            let delimiter = format!("--{boundary}");
+            let forged = parts.iter().any(|p| find(&p.data, delimiter.as_bytes()).is_some());
+            let in_head = parts.iter().any(|p| {
+                p.name.contains(&delimiter)
+                    || p.filename.as_deref().is_some_and(|f| f.contains(&delimiter))
+                    || p.headers.iter().any(|(_, v)| v.contains(&delimiter))
+            });
+            let body = match encode(parts.clone(), &boundary) {
+                Err(Error::InvalidOption(_)) if forged || in_head => return Ok(()),
+                Ok(body) if !forged && !in_head => body,
+                other => {
+                    prop_assert!(false, "forged={} in_head={}: {:?}", forged, in_head, other);
+                    unreachable!()
+                }
+            };
+            prop_assert_eq!(body.capacity(), body.len());
+            let back = read_back(&body, &boundary);
+            prop_assert_eq!(back.len(), parts.len());
+            for (part, (name, filename, headers, data)) in parts.iter().zip(back) {
+                prop_assert_eq!(name, part.name.replace('"', "%22"));
+                prop_assert_eq!(filename, part.filename.as_ref().map(|f| f.replace('"', "%22")));
+                let content_type = part
+                    .content_type
+                    .clone()
+                    .or_else(|| part.filename.as_ref().map(|_| DEFAULT_FILE_TYPE.to_string()));
+                let mut want: Vec<(String, String)> = content_type
+                    .map(|ct| ("Content-Type".to_string(), ct))
+                    .into_iter()
+                    .collect();
+                want.extend(part.headers.iter().cloned());
+                prop_assert_eq!(headers, want);
+                prop_assert_eq!(&data, &part.data);
+            }
+        }
     }
 }

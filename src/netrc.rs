@@ -15,7 +15,14 @@
 //! `account`; a missing password is empty.
 
 use crate::error::{Error, Result};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
+
+/// The largest netrc file read. A longer one gives no credentials (as a
+/// malformed one does), and no more than one byte past the limit is read, so a
+/// `NETRC` naming a device or a huge file costs nothing. Defaults to 1 MiB: a
+/// netrc of a thousand machines is well under 100 KiB.
+pub const MAX_NETRC_BYTES: usize = 1 << 20;
 
 /// One `machine` (or `default`) entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,8 +52,13 @@ impl Entry {
 }
 
 /// Parses a `.netrc` file into its entries, in file order. A malformed file
-/// is `InvalidOption`, naming the line.
+/// is `InvalidOption`, naming the line; so is one longer than [`MAX_NETRC_BYTES`].
 pub fn parse(text: &str) -> Result<Vec<Entry>> {
+    if text.len() > MAX_NETRC_BYTES {
+        return Err(Error::InvalidOption(format!(
+            "the netrc file is larger than {MAX_NETRC_BYTES} bytes"
+        )));
+    }
     let mut lexer = Lexer::new(text);
     let mut entries: Vec<Entry> = Vec::new();
     while let Some(token) = lexer.next_keyword() {
@@ -60,9 +72,8 @@ pub fn parse(text: &str) -> Result<Vec<Entry>> {
             }
             "default" => entries.push(Entry::default()),
             "macdef" => {
-                let line = lexer.line;
                 lexer.value("macdef")?;
-                lexer.skip_macro(line);
+                lexer.skip_macro();
             }
             "login" | "user" | "password" | "account" => {
                 let value = lexer.value(&token)?;
@@ -102,13 +113,20 @@ pub fn lookup(text: &str, host: &str) -> Option<(String, String)> {
 /// The netrc credentials for `host`, reading the file that the environment
 /// names (see [`crate::env::netrc_paths_from`]) through `std::fs` (WASI
 /// filesystem in the component). No preopened directory, no file, an
-/// unreadable or malformed file: `None`.
+/// unreadable, malformed or oversized file: `None`.
 pub fn netrc_auth(host: &str) -> Option<(String, String)> {
-    netrc_auth_from(
-        &crate::env::vars(),
-        |path| std::fs::read_to_string(path).ok(),
-        host,
-    )
+    netrc_auth_from(&crate::env::vars(), read_file, host)
+}
+
+/// The text of the file at `path`, reading at most one byte more than
+/// [`MAX_NETRC_BYTES`] (so that [`parse`] can tell an oversized file). `None`
+/// when it cannot be opened or read, or is not UTF-8.
+pub fn read_file(path: &Path) -> Option<String> {
+    let file = std::fs::File::open(path).ok()?;
+    let limit = u64::try_from(MAX_NETRC_BYTES).ok()?.saturating_add(1);
+    let mut text = String::new();
+    file.take(limit).read_to_string(&mut text).ok()?;
+    Some(text)
 }
 
 /// [`netrc_auth`] over given variables and a given file reader: the first
@@ -127,6 +145,8 @@ pub fn netrc_auth_from(
 struct Lexer<'a> {
     chars: std::iter::Peekable<std::str::Chars<'a>>,
     line: usize,
+    /// The last token ended at a newline (which it consumed): the line it was on is over.
+    ended_line: bool,
 }
 
 impl<'a> Lexer<'a> {
@@ -134,6 +154,7 @@ impl<'a> Lexer<'a> {
         Lexer {
             chars: text.chars().peekable(),
             line: 1,
+            ended_line: false,
         }
     }
 
@@ -156,6 +177,7 @@ impl<'a> Lexer<'a> {
         while self.chars.peek().is_some_and(|c| c.is_whitespace()) {
             self.bump();
         }
+        self.ended_line = false;
         let first = self.bump()?;
         let mut token = String::new();
         if first == '"' {
@@ -173,6 +195,7 @@ impl<'a> Lexer<'a> {
             if ch.is_whitespace() {
                 if ch == '\n' {
                     self.line += 1;
+                    self.ended_line = true;
                 }
                 break;
             }
@@ -188,11 +211,13 @@ impl<'a> Lexer<'a> {
     /// The next keyword, skipping `#` comments (to the end of their line).
     fn next_keyword(&mut self) -> Option<String> {
         loop {
-            let line = self.line;
             let (token, quoted) = self.token()?;
             if !quoted && token.starts_with('#') {
-                // The token may have ended the line itself.
-                if self.line == line {
+                // The token may have ended the line itself. (Python compares line
+                // numbers from before the whitespace ahead of the `#`, so a comment
+                // line after a line ending in a space or a quoted token is read as
+                // keywords there, and the file fails to parse.)
+                if !self.ended_line {
                     self.skip_line();
                 }
                 continue;
@@ -217,11 +242,11 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// A macro's body: the rest of the `macdef` line (begun on `line`, unless
-    /// its name token ended it), then lines up to and including the first
-    /// blank (or whitespace-only) one, or the end of the file.
-    fn skip_macro(&mut self, line: usize) {
-        if self.line == line {
+    /// A macro's body: the rest of the `macdef` line (unless its name token
+    /// ended it), then lines up to and including the first blank (or
+    /// whitespace-only) one, or the end of the file.
+    fn skip_macro(&mut self) {
+        if !self.ended_line {
             self.skip_line();
         }
         loop {
@@ -327,6 +352,23 @@ mod tests {
     }
 
     #[test]
+    fn a_comment_line_after_trailing_space_or_a_quoted_token_is_skipped() {
+        for text in [
+            "machine h login u \n# a comment line\npassword p",
+            "machine h login \"u\"\n# a comment line\npassword p",
+            "machine h login u\t\n\n  # indented comment\npassword p",
+            "machine h login u\n#comment\npassword p",
+        ] {
+            assert_eq!(lookup(text, "h"), pair("u", "p"), "{text:?}");
+        }
+        // A macro whose name is quoted: the rest of its line is the macro's.
+        assert_eq!(
+            lookup("macdef \"m\" rest\nbody\n\nmachine g login v", "g"),
+            pair("v", "")
+        );
+    }
+
+    #[test]
     fn the_last_entry_for_a_machine_wins_and_ipv6_brackets_are_ignored() {
         let text = "machine h login first password 1\nmachine h login second password 2\n\
                     machine [::1] login six password 6";
@@ -421,5 +463,156 @@ mod tests {
         )];
         assert_eq!(netrc_auth_from(&missing, read, "files.test"), None);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_past_the_size_limit_gives_nothing_and_is_not_read_whole() {
+        let entry = "machine h login u password p\n";
+        let padding = "#".repeat(MAX_NETRC_BYTES - entry.len());
+        let at_limit = format!("{entry}{padding}");
+        assert_eq!(at_limit.len(), MAX_NETRC_BYTES);
+        assert_eq!(lookup(&at_limit, "h"), pair("u", "p"));
+        let over = format!("{at_limit}\n");
+        assert!(matches!(parse(&over), Err(Error::InvalidOption(m)) if m.contains("larger")));
+        assert_eq!(lookup(&over, "h"), None);
+
+        let dir = std::env::temp_dir().join(format!("netrc-big-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("netrc");
+        std::fs::write(&path, format!("{over}{}", "x".repeat(3 << 20))).unwrap();
+        let text = read_file(&path).unwrap();
+        assert_eq!(
+            text.len(),
+            MAX_NETRC_BYTES + 1,
+            "one byte past the limit is read"
+        );
+        let v = vec![("NETRC".to_string(), path.display().to_string())];
+        assert_eq!(netrc_auth_from(&v, read_file, "h"), None);
+        std::fs::write(&path, &at_limit).unwrap();
+        assert_eq!(netrc_auth_from(&v, read_file, "h"), pair("u", "p"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        // A device that never ends.
+        if Path::new("/dev/zero").exists() {
+            let text = read_file(Path::new("/dev/zero")).unwrap();
+            assert_eq!(text.len(), MAX_NETRC_BYTES + 1);
+        }
+    }
+
+    use proptest::prelude::*;
+
+    /// Any text, short: cheaper to generate than `any::<String>()`, and as varied per character.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(any::<char>(), 0..16).prop_map(String::from_iter)
+    }
+
+    /// Up to 40 of `pieces`, concatenated.
+    fn pieces(pieces: &'static [&'static str]) -> impl Strategy<Value = String> {
+        proptest::collection::vec(prop::sample::select(pieces), 0..40).prop_map(|v| v.concat())
+    }
+
+    /// `value` as a netrc token: bare when it can be, else quoted with `\` escapes.
+    fn token(value: &str) -> String {
+        let bare = !value.is_empty()
+            && !value.starts_with('"')
+            && !value.contains(|c: char| c.is_whitespace() || c == '\\');
+        if bare {
+            return value.to_string();
+        }
+        let mut out = String::from("\"");
+        for c in value.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
+    }
+
+    fn entry() -> impl Strategy<Value = Entry> {
+        (
+            proptest::option::of(
+                proptest::string::string_regex("[a-zA-Z0-9.:\\[\\]-]{1,12}").unwrap(),
+            ),
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+        )
+            .prop_map(|(machine, login, password, account)| Entry {
+                machine,
+                login,
+                password,
+                account,
+            })
+    }
+
+    /// Entries written out, fields in a shuffled order, with comment lines and any whitespace
+    /// between tokens.
+    fn written(entries: &[Entry], order: &[usize], gaps: &[&str]) -> String {
+        let mut gap = gaps.iter().cycle();
+        let mut out = String::new();
+        for (i, e) in entries.iter().enumerate() {
+            match &e.machine {
+                Some(m) => out.push_str(&format!("machine{}{}", gap.next().unwrap(), token(m))),
+                None => out.push_str("default"),
+            }
+            let fields = [
+                ("login", &e.login),
+                ("password", &e.password),
+                ("account", &e.account),
+            ];
+            for k in 0..3 {
+                let (key, value) = fields[(k + order.get(i).copied().unwrap_or(0)) % 3];
+                if let Some(v) = value {
+                    out.push_str(gap.next().unwrap());
+                    out.push_str(&format!("{key}{}{}", gap.next().unwrap(), token(v)));
+                }
+            }
+            out.push_str("\n# a comment, with login and machine words\n");
+        }
+        out
+    }
+
+    proptest! {
+        // Any text: parsing gives entries or the typed InvalidOption, and a lookup gives
+        // credentials only from a file that parses; never a panic.
+        #[test]
+        fn prop_any_netrc_text_parses_or_is_refused_with_a_typed_error(
+            text in prop_oneof![
+                text(),
+                pieces(&[
+                    "machine", "default", "login", "user", "password", "account", "macdef",
+                    " ", "\n", "\t", "#", "\"", "\\", "h", "x", "\u{e9}", "\u{a0}",
+                ]),
+            ],
+        ) {
+            let parsed = parse(&text);
+            prop_assert!(matches!(parsed, Ok(_) | Err(Error::InvalidOption(_))), "{:?}", parsed);
+            let found = lookup(&text, "h");
+            prop_assert!(parsed.is_ok() || found.is_none());
+        }
+
+        // Entries with any values (quoted and escaped where needed), fields in any order, any
+        // whitespace and comments between them, read back as written; a lookup finds the last
+        // entry of a machine, in any letter case, else the last default.
+        #[test]
+        fn prop_written_entries_read_back_and_the_last_match_wins(
+            entries in proptest::collection::vec(entry(), 0..6),
+            order in proptest::collection::vec(0usize..3, 6),
+            gaps in proptest::collection::vec(prop::sample::select(vec![" ", "\t", "\n", "  \n\t "]), 1..5),
+            host in prop_oneof![Just("H".to_string()), proptest::string::string_regex("[a-z]{1,3}").unwrap()],
+        ) {
+            let text = written(&entries, &order, &gaps);
+            prop_assert_eq!(parse(&text).unwrap(), entries.clone(), "{}", text);
+            let named = entries.iter().rev().find(|e| {
+                e.machine.as_deref().is_some_and(|m| {
+                    m.trim_start_matches('[').trim_end_matches(']').eq_ignore_ascii_case(&host)
+                })
+            });
+            let want = named
+                .or_else(|| entries.iter().rev().find(|e| e.machine.is_none()))
+                .and_then(Entry::credentials);
+            prop_assert_eq!(lookup(&text, &host), want);
+        }
     }
 }

@@ -324,10 +324,20 @@ pub fn random_jitter(max: u32) -> u32 {
     u32::try_from(draw).unwrap_or(max)
 }
 
+/// The longest `Retry-After` value read, whitespace around it included; a
+/// longer one is ignored as unparseable (the backoff applies). Defaults to 64
+/// bytes: an HTTP-date is at most 33 (`Wednesday, 09-Nov-94 08:49:37 GMT`), and
+/// delay-seconds of 21 digits already pass `u64`. The wait a value asks for is
+/// capped separately, by [`RetryPolicy::retry_after_max_ms`].
+pub const MAX_RETRY_AFTER_LEN: usize = 64;
+
 /// RFC 9110 §10.2.3 `Retry-After = HTTP-date / delay-seconds`, as a wait from
-/// `now` (Unix seconds). A date in the past waits 0; a value that is neither
-/// gives `None`.
+/// `now` (Unix seconds). A date in the past waits 0; a value that is neither,
+/// or longer than [`MAX_RETRY_AFTER_LEN`], gives `None`.
 pub fn parse_retry_after(value: &str, now: i64) -> Option<Duration> {
+    if value.len() > MAX_RETRY_AFTER_LEN {
+        return None;
+    }
     let value = value.trim_matches([' ', '\t']);
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // delay-seconds = 1*DIGIT; a number too large for u64 is still "very long".
@@ -349,7 +359,11 @@ const MONTHS: [&str; 12] = [
 /// `Sunday, 06-Nov-94 08:49:37 GMT` (obsolete RFC 850) and
 /// `Sun Nov  6 08:49:37 1994` (asctime), all of which recipients must accept.
 /// The weekday is not checked against the date: the date is what counts.
+/// A value longer than [`MAX_RETRY_AFTER_LEN`] is not a date.
 pub fn parse_http_date(value: &str, now: i64) -> Option<i64> {
+    if value.len() > MAX_RETRY_AFTER_LEN {
+        return None;
+    }
     let words: Vec<&str> = value.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
     let (day, month, year, time) = match words.as_slice() {
         [weekday, day, month, year, time, "GMT"] if is_weekday(weekday, true) => {
@@ -382,8 +396,11 @@ pub fn parse_http_date(value: &str, now: i64) -> Option<i64> {
     if day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + i64::from(hour * 3600 + minute * 60 + second))
+    // A year near `now`'s (RFC 850's two digits) can be far off when `now` is:
+    // the arithmetic is checked rather than trusted.
+    let days = days_from_civil(year, month, day)?;
+    days.checked_mul(86_400)?
+        .checked_add(i64::from(hour * 3600 + minute * 60 + second))
 }
 
 /// A weekday name followed by a comma (IMF-fixdate, RFC 850) or not (asctime);
@@ -441,7 +458,7 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 /// Days from 1970-01-01 to a proleptic Gregorian date: count whole 400-year
 /// cycles (146097 days each) from a year that starts in March, so the leap
 /// day falls at the end of the counted year.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+fn days_from_civil(year: i64, month: u32, day: u32) -> Option<i64> {
     let year = if month <= 2 { year - 1 } else { year };
     let cycle = year.div_euclid(400);
     let year_of_cycle = year - cycle * 400;
@@ -449,7 +466,9 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
     let day_of_cycle = year_of_cycle * 365 + year_of_cycle / 4 - year_of_cycle / 100 + day_of_year;
     // 719468 days separate 0000-03-01 from 1970-01-01.
-    cycle * 146_097 + day_of_cycle - 719_468
+    cycle
+        .checked_mul(146_097)?
+        .checked_add(day_of_cycle - 719_468)
 }
 
 #[cfg(test)]

@@ -28,6 +28,12 @@
 //! Import replaces every setting the document holds and keeps the others; a
 //! `cookies` list replaces the whole jar. It validates everything before it
 //! changes anything: on any error the session is as it was.
+//!
+//! What import accepts is bounded before it is parsed, since a document may
+//! come from anywhere: at most [`MAX_STATE_BYTES`] of text holding at most
+//! [`MAX_STATE_VALUES`] JSON values, then at most [`MAX_STATE_COOKIES`] cookies
+//! and [`MAX_STATE_ENTRIES`] entries in each other list. Anything larger is
+//! `InvalidOption`, and the session is left as it was.
 
 use crate::auth::Auth;
 use crate::cookies::{CookieJar, StoredCookie};
@@ -43,6 +49,30 @@ pub const VERSION: u64 = 1;
 
 /// Headers that carry credentials, left out of a document without secrets.
 pub const SECRET_HEADERS: [&str; 2] = ["Authorization", "Proxy-Authorization"];
+
+/// The longest document [`import`] reads. Defaults to 16 MiB: room for
+/// [`MAX_STATE_COOKIES`] cookies of 4 KiB each (RFC 6265 §6.1's minimum a user
+/// agent should hold per cookie) and the settings.
+pub const MAX_STATE_BYTES: usize = 16 << 20;
+
+/// The most JSON values a document may hold, counted before it is parsed by
+/// their separators: the `[`, `{`, `,` and `:` outside strings (about one per
+/// value or key; every value after the first needs one). Parsed, each value
+/// takes tens of bytes however short its text, so this, not
+/// [`MAX_STATE_BYTES`], bounds the memory a document of tiny values
+/// (`[0,0,0,...]`) takes. Defaults to 131072: a document with
+/// [`MAX_STATE_COOKIES`] cookies and [`MAX_STATE_ENTRIES`] entries in every
+/// list has about 65000.
+pub const MAX_STATE_VALUES: usize = 128 << 10;
+
+/// The most cookies a document may carry: the jar's own limit,
+/// [`crate::cookies::MAX_COOKIES`] (3000, RFC 6265 §6.1), so whatever
+/// [`export`] writes imports again. Checked before any cookie is restored.
+pub const MAX_STATE_COOKIES: usize = crate::cookies::MAX_COOKIES;
+
+/// The most entries of each other list a document may carry: headers, params,
+/// proxies, hook names, retry statuses and methods. Defaults to 1000.
+pub const MAX_STATE_ENTRIES: usize = 1000;
 
 /// The session's state as a JSON document (see the module documentation).
 /// Expired cookies are left out; secrets only with `include_secrets`.
@@ -122,9 +152,10 @@ pub fn export(settings: &Settings, jar: &CookieJar, now: i64, include_secrets: b
 
 /// Applies a document made by [`export`] to the session's settings and jar,
 /// all or nothing. Errors: `InvalidJson` (not JSON), `InvalidOption` (not
-/// version 1, an unknown key, a value of the wrong type), `InvalidHeader` (a
-/// bad header or auth), `InvalidCookie` (a cookie a jar cannot hold),
-/// `Unsupported` (hooks, when `hooks_supported` is false).
+/// version 1, an unknown key, a value of the wrong type, a document or list
+/// past its limit), `InvalidHeader` (a bad header or auth), `InvalidCookie` (a
+/// cookie a jar cannot hold), `Unsupported` (hooks, when `hooks_supported` is
+/// false).
 pub fn import(
     json: &str,
     settings: &mut Settings,
@@ -132,6 +163,17 @@ pub fn import(
     now: i64,
     hooks_supported: bool,
 ) -> Result<()> {
+    if json.len() > MAX_STATE_BYTES {
+        return Err(shape(&format!(
+            "the saved state is {} bytes, more than the {MAX_STATE_BYTES} accepted",
+            json.len()
+        )));
+    }
+    if too_many_values(json) {
+        return Err(shape(&format!(
+            "the saved state holds more than {MAX_STATE_VALUES} JSON values"
+        )));
+    }
     let doc: Value = serde_json::from_str(json)
         .map_err(|e| Error::InvalidJson(format!("the saved state does not parse: {e}")))?;
     let Value::Object(doc) = doc else {
@@ -284,7 +326,7 @@ fn hooks_from(v: &Value) -> Result<HookSet> {
         let bad = || shape(&format!("\"hooks.{event}\" must list hook names"));
         match obj.get(event) {
             None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
+            Some(Value::Array(items)) => bounded(items, &format!("hooks.{event}"))?
                 .iter()
                 .map(|item| item.as_str().map(str::to_string).ok_or_else(bad))
                 .collect(),
@@ -333,7 +375,7 @@ fn retries_from(v: &Value) -> Result<Option<crate::retry::RetryPolicy>> {
         }
     };
     let forcelist = match obj.get("status_forcelist") {
-        Some(Value::Array(items)) => items
+        Some(Value::Array(items)) => bounded(items, "retries.status_forcelist")?
             .iter()
             .map(|s| s.as_u64().and_then(|n| u16::try_from(n).ok()))
             .collect::<Option<Vec<u16>>>()
@@ -343,7 +385,7 @@ fn retries_from(v: &Value) -> Result<Option<crate::retry::RetryPolicy>> {
     let methods = match obj.get("allowed_methods") {
         None | Some(Value::Null) => None,
         Some(Value::Array(items)) => Some(
-            items
+            bounded(items, "retries.allowed_methods")?
                 .iter()
                 .map(|m| m.as_str().map(str::to_string))
                 .collect::<Option<Vec<String>>>()
@@ -461,6 +503,12 @@ fn jar_from(v: &Value, now: i64) -> Result<CookieJar> {
     let list = v
         .as_array()
         .ok_or_else(|| shape("\"cookies\" must be a list of cookie objects"))?;
+    if list.len() > MAX_STATE_COOKIES {
+        return Err(shape(&format!(
+            "the saved state has {} cookies, more than the {MAX_STATE_COOKIES} accepted",
+            list.len()
+        )));
+    }
     let mut jar = CookieJar::new();
     for (i, item) in list.iter().enumerate() {
         let obj = item
@@ -520,13 +568,56 @@ fn pairs(v: &Value, what: &str) -> Result<Vec<(String, String)>> {
             "{what:?} must be a list of [name, value] string pairs"
         ))
     };
-    let list = v.as_array().ok_or_else(bad)?;
+    let list = bounded(v.as_array().ok_or_else(bad)?, what)?;
     list.iter()
         .map(|pair| match pair.as_array().map(Vec::as_slice) {
             Some([Value::String(a), Value::String(b)]) => Ok((a.clone(), b.clone())),
             _ => Err(bad()),
         })
         .collect()
+}
+
+/// `list`, unless it has more than [`MAX_STATE_ENTRIES`] items.
+fn bounded<'a>(list: &'a [Value], what: &str) -> Result<&'a [Value]> {
+    if list.len() > MAX_STATE_ENTRIES {
+        return Err(shape(&format!(
+            "{what:?} has {} entries, more than the {MAX_STATE_ENTRIES} accepted",
+            list.len()
+        )));
+    }
+    Ok(list)
+}
+
+/// Whether `json` has more than [`MAX_STATE_VALUES`] separators outside
+/// strings (`\"` escapes and all), in one pass over its bytes, before the
+/// parser builds a value for each. Text that is not JSON may be miscounted;
+/// the parser refuses it then anyway.
+fn too_many_values(json: &str) -> bool {
+    let mut count = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for b in json.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' | b',' | b':' => {
+                count += 1;
+                if count > MAX_STATE_VALUES {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 fn pairs_json(pairs: &[(String, String)]) -> Value {

@@ -1,5 +1,23 @@
 //! `WWW-Authenticate` challenges of any scheme (RFC 9110 §11.1, §11.6.1): the lenient parser
 //! [`super::select_digest`] reads every value with.
+//!
+//! What a server sends here is bounded before it costs anything: a value longer than
+//! [`MAX_CHALLENGE_BYTES`] is not parsed, at most [`MAX_CHALLENGES`] challenges are read from a
+//! value and at most [`MAX_CHALLENGE_PARAMS`] parameters are kept per challenge, and the parser
+//! only ever moves forward, so its work is linear in the value's length.
+
+/// The longest `WWW-Authenticate` value parsed, and the most bytes of all of a response's values
+/// [`super::select_digest`] looks at; a longer value is ignored whole. Defaults to 64 KiB: a
+/// Digest challenge is a few hundred bytes, and a Negotiate token a few kilobytes.
+pub const MAX_CHALLENGE_BYTES: usize = 64 * 1024;
+
+/// The most challenges read from one value; later ones are ignored. Defaults to 32 (a server
+/// offers one per scheme and, for Digest, one per algorithm: RFC 7616 §3.7).
+pub const MAX_CHALLENGES: usize = 32;
+
+/// The most parameters kept per challenge; later ones are read past and dropped. Defaults to
+/// 32 (RFC 7616 §3.3 defines ten).
+pub const MAX_CHALLENGE_PARAMS: usize = 32;
 
 /// One challenge from a `WWW-Authenticate` value (RFC 9110 §11.1):
 /// `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`.
@@ -36,12 +54,18 @@ impl Challenge {
 /// whitespace (servers send base64 nonces unquoted); empty list elements are skipped (RFC 9110
 /// §5.6.1); a malformed element is skipped up to the next comma; an unterminated quoted string
 /// ends parsing (the challenge keeps the parameters read before it).
+///
+/// Bounded: nothing for a value longer than [`MAX_CHALLENGE_BYTES`], at most [`MAX_CHALLENGES`]
+/// challenges of at most [`MAX_CHALLENGE_PARAMS`] parameters each.
 pub fn parse_challenges(value: &str) -> Vec<Challenge> {
+    if value.len() > MAX_CHALLENGE_BYTES {
+        return Vec::new();
+    }
     let mut cur = Cursor { rest: value };
     let mut out = Vec::new();
     loop {
         cur.skip_separators();
-        if cur.rest.is_empty() {
+        if cur.rest.is_empty() || out.len() >= MAX_CHALLENGES {
             return out;
         }
         let Some(scheme) = cur.token() else {
@@ -113,7 +137,9 @@ fn parse_params(cur: &mut Cursor<'_>, challenge: &mut Challenge) -> bool {
             }
             v.to_string()
         };
-        challenge.params.push((name.to_string(), value));
+        if challenge.params.len() < MAX_CHALLENGE_PARAMS {
+            challenge.params.push((name.to_string(), value));
+        }
         cur.skip_ows();
         if !cur.rest.is_empty() && !cur.eat(',') {
             cur.skip_element(); // junk after a value
