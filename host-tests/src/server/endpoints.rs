@@ -118,6 +118,9 @@ async fn route(r: &Req, port: u16) -> Response<Body> {
         ("stream-bytes", n) => bytes_stream(r, n),
         ("json" | "html" | "not-json", "") | ("encoding", "latin1") => static_doc(family),
         ("link", "") => link(port),
+        ("loop", "") => super::hostile::redirect_loop(r),
+        ("chain", n) => super::hostile::chain(r, n),
+        ("hostile", what) => super::hostile::route(r, what),
         _ => error(StatusCode::NOT_FOUND, "not found"),
     }
 }

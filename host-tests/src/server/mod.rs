@@ -6,12 +6,17 @@
 //! same port, for cross-host redirect tests). Nothing outside the loopback interface is used.
 //!
 //! Requests are answered by `endpoints` (router, echo/cookie/redirect/auth handlers) and
-//! `bodies` (compressed, streamed, delayed and fixed bodies), with shared pieces in `helpers`.
+//! `bodies` (compressed, streamed, delayed and fixed bodies), with shared pieces in `helpers`;
+//! `hostile` adds a redirect loop, huge cookies and headers and the like (see its table).
+//! [`HostileServer`] (`raw`) is a second server that writes raw bytes, for early answers to
+//! uploads, cut connections and malformed framing, which hyper's server will not produce.
 
 mod bodies;
 mod digest;
 mod endpoints;
 mod helpers;
+mod hostile;
+mod raw;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +30,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
+
+pub use raw::HostileServer;
 
 /// A running loopback HTTP test server; it stops when dropped.
 pub struct TestServer {

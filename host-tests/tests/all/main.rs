@@ -44,6 +44,7 @@ mod cookies;
 mod digest;
 mod errors;
 mod hooks;
+mod hostile;
 mod redirects;
 mod requests_extras;
 
