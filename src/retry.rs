@@ -429,17 +429,20 @@ fn year_digits(text: &str, len: usize) -> Option<i64> {
     number(text, len, len).map(i64::from)
 }
 
-/// RFC 9110 §5.6.7: a two-digit year that would be more than 50 years in the
-/// future is the most recent past year with those digits.
+/// RFC 9110 §5.6.7: a two-digit year is the next year (this one included)
+/// with those digits, unless that is more than 50 years in the future: then
+/// it is the most recent past year with them.
 fn rfc850_year(yy: i64, now: i64) -> i64 {
     // The current year to within a day, which is all this rule needs.
     let this_year = 1970 + now.div_euclid(31_556_952);
-    let year = this_year - this_year.rem_euclid(100) + yy;
-    if year > this_year + 50 {
-        year - 100
-    } else {
-        year
+    let mut year = this_year - this_year.rem_euclid(100) + yy;
+    if year < this_year {
+        year += 100;
     }
+    if year > this_year + 50 {
+        year -= 100;
+    }
+    year
 }
 
 fn is_leap(year: i64) -> bool {

@@ -453,6 +453,26 @@ fn retry_after_values_past_the_length_limit_are_ignored() {
 }
 
 #[test]
+fn rfc850_years_are_the_next_with_their_digits_unless_more_than_50_years_ahead() {
+    // 2080-06-01: "10" is 2110 (30 years ahead), not 2010; "31" is 2031 (2131 is 51 ahead).
+    let in_2080 = 3_484_512_000;
+    let year_of = |text: &str, now: i64| {
+        let at = parse_http_date(text, now).unwrap();
+        1970 + at.div_euclid(31_556_952)
+    };
+    assert_eq!(year_of("Friday, 01-Jun-10 00:00:00 GMT", in_2080), 2110);
+    assert_eq!(year_of("Friday, 01-Jun-30 00:00:00 GMT", in_2080), 2130);
+    assert_eq!(year_of("Friday, 01-Jun-31 00:00:00 GMT", in_2080), 2031);
+    assert_eq!(year_of("Friday, 01-Jul-80 00:00:00 GMT", in_2080), 2080);
+    // At the first second of 3100 (the clock's year estimated as 3099), "00" is 3100.
+    let new_year_3100 = 35_659_353_600;
+    assert_eq!(
+        parse_http_date("Friday, 01-Jan-00 00:00:00 GMT", new_year_3100),
+        Some(new_year_3100)
+    );
+}
+
+#[test]
 fn a_clock_at_the_ends_of_time_gives_no_date_rather_than_overflowing() {
     for now in [i64::MIN, i64::MIN + 1, i64::MAX] {
         for text in [
