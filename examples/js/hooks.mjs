@@ -12,6 +12,8 @@
 // given as headers into an empty list, without a word).
 
 import { toBytes, toPairs, u16, utf8 } from './convert.mjs';
+import { redactPairs, redactUrl, withRedactedHeaders } from './redact.mjs';
+import { inspect } from 'node:util';
 
 /** name -> hook function. */
 const registry = new Map();
@@ -47,18 +49,42 @@ function headerOf(headers, name) {
   return values.length ? values.join(', ') : null;
 }
 
+/** What a HookRequest or HookResponse prints: its fields, credentials redacted (redact.mjs). */
+function printable(value) {
+  if (value instanceof HookRequest) {
+    return { method: value.method, url: redactUrl(value.url), headers: redactPairs(value.headers), body: value.body };
+  }
+  const out = { ...value, headers: redactPairs(value.headers) };
+  if (value.request instanceof HookRequest) out.request = printable(value.request);
+  return out;
+}
+
+/**
+ * What `util.inspect` (console.log), `String()` and `JSON.stringify` make of hook objects:
+ * the fields, with `Authorization` / `Proxy-Authorization` values as `***` and URLs without
+ * userinfo (the headers a hook sees carry the request's credentials).
+ */
+class Printable {
+  toJSON() { return printable(this); }
+  toString() { return `${this.constructor.name} ${JSON.stringify(printable(this))}`; }
+  [inspect.custom](depth, options) {
+    return `${this.constructor.name} ${inspect(printable(this), { ...options, depth: options.depth === null ? null : depth })}`;
+  }
+}
+
 /**
  * A request as hooks see it, about to be sent. Change it in place (or return a
  * HookResponse to answer it without sending anything).
  */
-export class HookRequest {
+export class HookRequest extends Printable {
   constructor({ method, url, headers = [], body = null }) {
+    super();
     /** The upper-case method. */
     this.method = method;
     /** The full URL (no userinfo). */
     this.url = url;
-    /** `[name, value]` pairs, in order (the host adds `Host`). */
-    this.headers = headers.map(([name, value]) => [name, value]);
+    /** `[name, value]` pairs, in order (the host adds `Host`); printed with credentials redacted. */
+    this.headers = withRedactedHeaders(headers.map(([name, value]) => [name, value]));
     /** The encoded body (Uint8Array), or null (also for a streamed upload). */
     this.body = body ?? null;
   }
@@ -67,7 +93,7 @@ export class HookRequest {
   /** Replace every header of that name (case-insensitive) with one; `null` removes them. */
   setHeader(name, value) {
     const lower = name.toLowerCase();
-    this.headers = this.headers.filter(([n]) => n.toLowerCase() !== lower);
+    this.headers = withRedactedHeaders(this.headers.filter(([n]) => n.toLowerCase() !== lower));
     if (value !== null && value !== undefined) this.headers.push([name, String(value)]);
   }
 }
@@ -77,8 +103,9 @@ export class HookRequest {
  * headers: {'Content-Type': 'text/plain'}, body: 'cached'})`. The body is decoded
  * content; it is null when the request is streamed (left for the caller to read).
  */
-export class HookResponse {
+export class HookResponse extends Printable {
   constructor({ status, headers = [], body = null, request = null }) {
+    super();
     this.status = status;
     /** `[name, value]` pairs, in order (an object or any iterable of pairs is accepted). */
     this.headers = headers;

@@ -3,6 +3,7 @@
 // cookies, links) and back. The checks shared with hooks.mjs are in convert.mjs.
 
 import { isPlainObject, toBytes, toPairs, u16, utf8 } from './convert.mjs';
+import { REDACTED, redacted, withRedactedHeaders, withRedactedPassword, withRedactedUrls } from './redact.mjs';
 
 /** `[username, password]` or `{username, password}` -> WIT `credentials`. */
 export function toCredentials(value, what) {
@@ -29,12 +30,15 @@ export function toAuth(auth) {
   );
 }
 
-/** WIT `auth` -> `{username, password}`, `{bearer}` or `{digest: {username, password}}`; none -> null. */
+/**
+ * WIT `auth` -> `{username, password}`, `{bearer}` or `{digest: {username, password}}`; none -> null.
+ * The objects print (inspect, String, JSON.stringify) with the password or token as `***`.
+ */
 export function fromAuth(auth) {
   if (auth === undefined) return null;
-  if (auth.tag === 'basic') return { ...auth.val };
-  if (auth.tag === 'digest') return { digest: { ...auth.val } };
-  return { bearer: auth.val };
+  if (auth.tag === 'basic') return withRedactedPassword({ ...auth.val });
+  if (auth.tag === 'digest') return { digest: withRedactedPassword({ ...auth.val }) };
+  return redacted({ bearer: auth.val }, () => ({ bearer: REDACTED }));
 }
 
 /**
@@ -385,6 +389,10 @@ export function toSeconds(expires) {
 }
 
 export const frozenPairs = (pairs) => Object.freeze(pairs.map((p) => Object.freeze(p)));
+/** Header pairs, frozen; they print with `Authorization` / `Proxy-Authorization` values as `***`. */
+export const frozenHeaders = (pairs) => Object.freeze(withRedactedHeaders(pairs.map((p) => Object.freeze(p))));
+/** Proxy pairs, frozen; they print without the proxies' userinfo (passwords). */
+export const frozenProxies = (pairs) => Object.freeze(withRedactedUrls(pairs.map((p) => Object.freeze(p))));
 
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;
 

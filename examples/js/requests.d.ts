@@ -7,9 +7,20 @@ import type * as RawTypes from './generated/interfaces/requests-http-types.js';
 
 /** The transpiled component as jco exports it. */
 export declare const raw: { session: typeof Generated.session; types: typeof Generated.types };
-/** The component's adapter resource: `Adapter.http({})`, `Adapter.scripted([...])`. */
+/**
+ * The component's adapter resource: `Adapter.http({})`, `Adapter.scripted([...])`. What a
+ * scripted adapter `received()` prints (inspect, String, JSON.stringify) has its
+ * credentials redacted.
+ */
 export declare const Adapter: typeof RawTypes.Adapter;
 export type Adapter = RawTypes.Adapter;
+/** The most bytes one `Response.readChunk` returns (1 MiB), whatever it is asked. */
+export declare const READ_PIECE: number;
+
+// Secrets never print: what util.inspect (console.log), String() and JSON.stringify make
+// of the auth objects, header pairs, proxy pairs and hook objects below shows passwords,
+// bearer tokens, Authorization / Proxy-Authorization values and URL userinfo as `***`
+// (non-enumerable members: the values themselves are as they are).
 
 /** `[name, value]`, in order; names may repeat. */
 export type Pair = readonly [string, string];
@@ -36,7 +47,10 @@ export interface Credentials {
  * HTTP Digest (RFC 7616), answered after the server's 401 challenge with one retry.
  */
 export type AuthInit = CredentialsInit | { bearer: string } | { digest: CredentialsInit };
-/** Basic (`{username, password}`), `{bearer}`, or `{digest: {username, password}}`. */
+/**
+ * Basic (`{username, password}`), `{bearer}`, or `{digest: {username, password}}`; they
+ * print with the password or token as `***`.
+ */
 export type Auth = Credentials | { bearer: string } | { digest: Credentials };
 
 /** A string (sent as UTF-8) or bytes. */
@@ -197,7 +211,7 @@ export interface HooksInit {
   response?: ResponseHook | readonly ResponseHook[];
 }
 
-/** A request as hooks see it, about to be sent; change it in place. */
+/** A request as hooks see it, about to be sent; change it in place. Prints redacted. */
 export declare class HookRequest {
   constructor(init: { method: string; url: string; headers?: [string, string][]; body?: Uint8Array | null });
   method: string;
@@ -210,6 +224,8 @@ export declare class HookRequest {
   header(name: string): string | null;
   /** Replace every header of that name with one; `null` removes them. */
   setHeader(name: string, value: Scalar | null): void;
+  /** The fields, credentials redacted (what JSON.stringify writes). */
+  toJSON(): object;
 }
 
 /** What a hook may give as a response. */
@@ -232,6 +248,8 @@ export declare class HookResponse implements HookResponseInit {
   /** The body as UTF-8 text. */
   text(): string;
   json(): unknown;
+  /** The fields, credentials redacted (what JSON.stringify writes). */
+  toJSON(): object;
 }
 
 /** `startRequest`'s options: the request options without a body; `contentLength` omitted or null: chunked. */
@@ -338,7 +356,7 @@ export declare class Response implements Disposable {
   /** Throws HTTPError for 4xx/5xx; returns this otherwise. */
   raiseForStatus(): this;
   request(): PreparedRequest;
-  /** Up to `max` bytes of a streamed body (default 65536), null at the end. */
+  /** Up to `max` bytes (default 65536, at most READ_PIECE: 1 MiB) of the body, null at the end. */
   readChunk(max?: number): Uint8Array | null;
   iterContent(chunkSize?: number): Generator<Uint8Array, void, void>;
   /**

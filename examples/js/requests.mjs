@@ -18,8 +18,10 @@ import { HookRequest, HookResponse, registerHooks, takeHookError, unregisterHook
 import {
   toAuth, fromAuth, u32, toTimeout, toRetryPolicy, fromRetryPolicy, REQUEST_OPTIONS, VERB_OPTIONS,
   BODY_OPTIONS, UPLOAD_OPTIONS, checkKeys, toRequestOptions, toHookLists, toSendOptions, toChunk,
-  chunkSource, toContentLength, fromCookie, toSeconds, frozenPairs, u64, fromU64, fromLink,
+  chunkSource, toContentLength, fromCookie, toSeconds, frozenPairs, frozenHeaders, frozenProxies,
+  u64, fromU64, fromLink,
 } from './options.mjs';
+import { redactPairs, redactUrl, withRedactedHeaders, redacted } from './redact.mjs';
 
 export {
   RequestsError, InvalidRequest, MissingSchema, InvalidSchema, InvalidURL, InvalidHeader,
@@ -46,8 +48,32 @@ try {
 /** The transpiled component as jco exports it: `raw.session.Session`, `raw.types.Response`, ... */
 export const raw = { session: generated.session, types: generated.types };
 
-/** The component's adapter resource, unwrapped: `Adapter.http({})`, `Adapter.scripted([...])`. */
+/**
+ * The component's adapter resource, unwrapped: `Adapter.http({})`, `Adapter.scripted([...])`.
+ * The requests a scripted adapter `received()` carry their credentials as sent (an
+ * `Authorization` header): they print with them redacted (see redact.mjs).
+ */
 export const Adapter = generated.types.Adapter;
+const receivedRaw = Adapter.prototype.received;
+if (typeof receivedRaw === 'function') {
+  Object.defineProperty(Adapter.prototype, 'received', {
+    value: function received() {
+      return receivedRaw.call(this).map((record) => {
+        if (Array.isArray(record.headers)) withRedactedHeaders(record.headers);
+        return redacted(record, (r) => ({ ...r, url: redactUrl(r.url), headers: redactPairs(r.headers) }));
+      });
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * The most bytes one `readChunk` asks the component for, whatever it is given: the
+ * component caps a streamed read at 1 MiB itself but hands out as much as asked from a
+ * body already in memory, and a caller's size should not size a copy of the whole body.
+ */
+export const READ_PIECE = 1 << 20;
 
 /**
  * Turns jco's `ComponentError` (whose `.payload` is the WIT `error` variant) into
@@ -126,7 +152,8 @@ export class PreparedRequest {
   set method(method) { call(() => this.raw.setMethod(method)); }
   get url() { return this.raw.url(); }
   set url(url) { call(() => this.raw.setUrl(url)); }
-  get headers() { return frozenPairs(this.raw.headers()); }
+  /** `[name, value]` pairs (printed with credential values as `***`). */
+  get headers() { return frozenHeaders(this.raw.headers()); }
   /** Set a header, or remove it with `null`. */
   setHeader(name, value) { call(() => this.raw.setHeader(name, value ?? undefined)); }
   /** The encoded body, or null. */
@@ -151,8 +178,8 @@ export class Response {
   get reason() { return this.raw.reason(); }
   get url() { return this.raw.url(); }
   get ok() { return this.raw.ok(); }
-  /** The headers in order, as `[name, value]` pairs. */
-  get headers() { return frozenPairs(this.raw.headers()); }
+  /** The headers in order, as `[name, value]` pairs (printed with credential values as `***`). */
+  get headers() { return frozenHeaders(this.raw.headers()); }
   /** A header by case-insensitive name (repeats joined with `, `), or null. */
   header(name) { return this.raw.header(name) ?? null; }
   headerAll(name) { return this.raw.headerAll(name); }
@@ -183,9 +210,9 @@ export class Response {
   }
   /** The request as it was sent (for the last hop). */
   request() { return new PreparedRequest(this.raw.request()); }
-  /** Up to `max` decoded bytes of a streamed body, or null at the end. */
-  readChunk(max = 65536) { return call(() => this.raw.readChunk(u32(max, 'max'))) ?? null; }
-  /** Iterates over a streamed body in chunks of at most `chunkSize` bytes. */
+  /** Up to `max` (at most READ_PIECE, 1 MiB) decoded bytes of the body, or null at the end. */
+  readChunk(max = 65536) { return call(() => this.raw.readChunk(Math.min(u32(max, 'max'), READ_PIECE))) ?? null; }
+  /** Iterates over a streamed body in chunks of at most `chunkSize` bytes (and at most 1 MiB). */
   *iterContent(chunkSize = 65536) {
     for (let chunk; (chunk = this.readChunk(chunkSize)) !== null;) yield chunk;
   }
@@ -339,7 +366,7 @@ export class Session {
   }
 
   /** The default headers as `[name, value]` pairs (a frozen snapshot: assign to change). */
-  get headers() { return frozenPairs(call(() => this.raw.headers())); }
+  get headers() { return frozenHeaders(call(() => this.raw.headers())); }
   /** Replace every default header (an object or pairs). */
   set headers(headers) { call(() => this.raw.setHeaders(toPairs(headers, 'headers'))); }
   /** Set one default header (replacing any of that name, case-insensitively). */
@@ -378,7 +405,8 @@ export class Session {
   set verify(verify) { call(() => this.raw.setVerify(verify)); }
   get cert() { return call(() => this.raw.cert()) ?? null; }
   set cert(cert) { call(() => this.raw.setCert(cert ?? undefined)); }
-  get proxies() { return frozenPairs(call(() => this.raw.proxies())); }
+  /** Proxy URLs by scheme, as pairs (printed without the URLs' userinfo). */
+  get proxies() { return frozenProxies(call(() => this.raw.proxies())); }
   set proxies(proxies) { call(() => this.raw.setProxies(toPairs(proxies, 'proxies'))); }
   /** `{connectMs, readMs}` or null. */
   get timeout() { return call(() => this.raw.timeout()) ?? null; }
@@ -446,7 +474,7 @@ export class Session {
     const opts = toSendOptions(options);
     const merged = call(() => this.raw.mergeEnvironmentSettings(url, opts));
     return {
-      proxies: frozenPairs(merged.proxies),
+      proxies: frozenProxies(merged.proxies),
       stream: merged.stream,
       verify: merged.verify,
       caBundle: merged.caBundle ?? null,

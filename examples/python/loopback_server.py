@@ -36,6 +36,8 @@ Endpoints (JSON unless noted):
   /stream/<n>                     n JSON lines, chunked, flushed one by one
   /drip?numbytes=&chunks=&delay=  numbytes bytes in chunks, with a delay between them
   /bytes/<n>                      n bytes (0, 1, 2, ... 255, 0, ...), application/octet-stream
+  /stream-bytes/<n>?chunk_size=   the same n bytes, chunked (no Content-Length), in chunks of
+                                  chunk_size (default 65536)
   /gzip /deflate                  a JSON body with that Content-Encoding
   /brotli /zstd                   the /get echo plus {"brotli"|"zstd": true}, encoded with
                                   stored (uncompressed) brotli meta-blocks / zstd raw blocks:
@@ -92,6 +94,11 @@ _DIGEST_PARAM = re.compile(r'([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))')
 
 #: The body of /lines, as its chunks (split mid-line and between \r and \n on purpose).
 LINES_CHUNKS = [b"alpha\r", b"\nbe", b"ta\n\n", "gamma caf\u00e9\r\n".encode(), b"last"]
+
+
+def _pattern(n: int) -> bytes:
+    """n bytes 0, 1, 2, ... 255, 0, 1, ..."""
+    return (bytes(range(256)) * (n // 256 + 1))[:n]
 
 
 def _digest_hash(algorithm: str, text: str) -> Optional[str]:
@@ -363,8 +370,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._stream([data[i:i + step] for i in range(0, numbytes, step)],
                                 float(q.get("delay", 0)), "application/octet-stream")
         if seg[:1] == ["bytes"] and len(seg) == 2:
-            return self._send(200, bytes(i % 256 for i in range(int(seg[1]))),
-                              content_type="application/octet-stream")
+            return self._send(200, _pattern(int(seg[1])), content_type="application/octet-stream")
+        if seg[:1] == ["stream-bytes"] and len(seg) == 2:
+            data, step = _pattern(int(seg[1])), int(dict(query).get("chunk_size", 65536))
+            return self._stream([data[i:i + step] for i in range(0, len(data), step)],
+                                content_type="application/octet-stream")
         if path == "/gzip":
             return self._send(200, gzip.compress(json.dumps({"gzipped": True}).encode()),
                               [("Content-Encoding", "gzip")])

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._component import TYPES, Handle, Instance, rec
+from ._redact import redact_pairs, redact_url
 from .exceptions import InvalidOption
 from .options import _timeout_record  # the one timeout conversion
 from .retries import Retry
@@ -69,6 +70,11 @@ class RecordedRequest:
     url: str
     headers: List[Tuple[str, str]]
     body: bytes
+
+    def __repr__(self) -> str:
+        # The headers as sent hold the request's credentials (`Authorization`): not printed.
+        return (f"RecordedRequest(method={self.method!r}, url={redact_url(self.url)!r}, "
+                f"headers={redact_pairs(self.headers)!r}, body=<{len(self.body)} bytes>)")
 
     def header(self, name: str) -> Optional[str]:
         """The first value of a header, case-insensitively."""

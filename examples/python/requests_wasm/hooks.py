@@ -31,10 +31,17 @@ What a hook does:
   session then handles it as if the server had sent it (cookies stored, redirects followed).
   Changes made in place to the `HookResponse` without returning it are not used.
 
-Costs: wasmtime-py lifts and lowers a `list<u8>` one byte at a time in Python (about 0.6 s per
-MB), and hooks see whole bodies: a request hook the request body, a response hook the decoded
+Costs: wasmtime-py lifts and lowers a `list<u8>` one byte at a time in Python (about 1 us per
+byte), and hooks see whole bodies: a request hook the request body, a response hook the decoded
 response body (unless the request is streamed: then `content` is None). A request hook that
 leaves the request unchanged answers `keep`, so its body is not sent back.
+
+Size: wasmtime-py traps the instance when one call hands the host more than about 2.67 MiB of
+`list<u8>` (see `_limits`), so no body over `HOOK_BODY_LIMIT` (1 MiB) crosses this interface:
+`Session` streams a larger request body (the hooks see ``body=None``), reads at most 1 MiB of
+a response body while response hooks are set (past it `BodyTooLargeError`; with
+``stream=True`` the hooks get ``content=None``), and a hook that gives a larger body fails
+with `HookError`.
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 from wasmtime.component import Record, Variant
 
 from ._component import CALL_LOCK
+from . import _limits  # read at call time: tests may lower the limits
+from ._redact import redact_url
 from .exceptions import HookError, HTTPError
 from .structures import MutableHeaders
 
@@ -98,7 +107,9 @@ class HookRequest:
                    getattr(record, "body"))
 
     def __repr__(self) -> str:
-        return f"<HookRequest [{self.method}] {self.url}>"
+        # A hook may have put userinfo in `url`; it is not printed (nor are credential
+        # headers: `MutableHeaders` redacts them).
+        return f"<HookRequest [{self.method}] {redact_url(self.url)}>"
 
 
 class HookResponse:
@@ -172,8 +183,10 @@ class HookResponse:
         that fails the request with `HookError`, the `HTTPError` as its `__cause__`."""
         if 400 <= self.status_code < 600:
             side = "Client" if self.status_code < 500 else "Server"
-            raise HTTPError(f"{self.status_code} {side} Error: {self.reason} for url: {self.url}",
-                            status_code=self.status_code, reason=self.reason, url=self.url,
+            raise HTTPError(f"{self.status_code} {side} Error: {self.reason} for url: "
+                            f"{redact_url(self.url)}",
+                            status_code=self.status_code, reason=self.reason,
+                            url=redact_url(self.url),
                             response=self, request=self.request)
 
     def __bool__(self) -> bool:
@@ -217,10 +230,18 @@ def _body(body: Any, what: str) -> Optional[bytes]:
     if body is None:
         return None
     if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        return bytes(body)
-    raise TypeError(f"{what} must be bytes, str or None, not {type(body).__name__}")
+        data = body.encode("utf-8")
+    elif isinstance(body, (bytes, bytearray, memoryview)):
+        data = bytes(body)
+    else:
+        raise TypeError(f"{what} must be bytes, str or None, not {type(body).__name__}")
+    if len(data) > _limits.HOOK_BODY_LIMIT:
+        # The component hands it to the next hooks, and wasmtime-py traps the instance when
+        # a call gives the host more than about 2.67 MiB of `list<u8>` (see `_limits`).
+        raise ValueError(f"{what} is {len(data)} bytes: a hook may give at most "
+                         f"{_limits.HOOK_BODY_LIMIT} (hooks are handed bodies whole, and "
+                         "wasmtime-py cannot pass more to them in one call)")
+    return data
 
 
 def _status(status: Any) -> int:

@@ -19,13 +19,14 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Op
 from wasmtime.component import ResourceAny
 
 from ._component import TYPES, Handle, Instance, field
-from .exceptions import HTTPError
+from . import _limits  # read at call time: tests may lower the limits
+from .exceptions import (BodyTooLargeError, ContentDecodingError, HTTPError, JSONDecodeError,
+                         StreamConsumedError)
 from .structures import Cookie, Cookies, ResponseHeaders
 
 __all__ = ["HTTPBasicAuth", "HTTPDigestAuth", "BearerAuth", "Request", "PreparedRequest",
            "Response"]
 
-_U32_MAX = 2**32 - 1
 #: The charset names the component's `set-encoding` accepts (it lower-cases and trims).
 _RESTORABLE_ENCODINGS = frozenset({"utf-8", "utf8", "iso-8859-1", "iso8859-1", "latin-1",
                                    "latin1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii"})
@@ -35,11 +36,70 @@ def _strip_cr(line: Any) -> Any:
     return line[:-1] if line.endswith("\r" if isinstance(line, str) else b"\r") else line
 
 
+def _windows_1252_table() -> str:
+    """WHATWG windows-1252, as the component decodes it: Python's cp1252, with the five bytes
+    it leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) mapped to the code point of their value."""
+    chars = []
+    for b in range(256):
+        try:
+            chars.append(bytes([b]).decode("cp1252"))
+        except UnicodeDecodeError:
+            chars.append(chr(b))
+    return "".join(chars)
+
+
+_WINDOWS_1252 = _windows_1252_table()
+_LATIN_1_NAMES = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1"})
+
+
+def decode_like_component(data: bytes, encoding: str) -> str:
+    """`data` decoded as the component's `text` and `read-line` decode it (`response/charset.rs`):
+    ISO-8859-1, WHATWG windows-1252 and US-ASCII by their names, UTF-8 for every other name;
+    invalid bytes become U+FFFD (for UTF-8, one per maximal invalid subsequence, as Rust's
+    `from_utf8_lossy` and Python's ``errors="replace"`` both do)."""
+    name = (encoding or "").strip().lower()
+    if name in _LATIN_1_NAMES:
+        return data.decode("latin-1")
+    if name in ("windows-1252", "cp1252"):
+        return codecs.charmap_decode(data, "strict", _WINDOWS_1252)[0]
+    if name in ("us-ascii", "ascii"):
+        return data.decode("ascii", "replace")
+    return data.decode("utf-8", "replace")
+
+
+class _NotJSON(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJSON(f"{name} is not valid JSON")
+
+
+def json_like_component(data: bytes, **kwargs: Any) -> Any:
+    """`data` parsed as the component's `json` checks it (a UTF-8 BOM skipped, UTF-8 only, no
+    ``NaN`` / ``Infinity``), then with `json.loads(**kwargs)`; `JSONDecodeError` otherwise."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise JSONDecodeError(f"the body is not UTF-8 JSON: {e}") from None
+    kwargs.setdefault("parse_constant", _no_constant)
+    try:
+        return _json.loads(text, **kwargs)
+    except (_json.JSONDecodeError, _NotJSON) as e:
+        raise JSONDecodeError(str(e)) from None
+
+
 class HTTPBasicAuth(NamedTuple):
     """Basic auth; a plain ``("user", "pass")`` tuple means the same and compares equal."""
 
     username: str
     password: str
+
+    def __repr__(self) -> str:
+        # A tuple's repr would show the password (`str` uses `repr`).
+        return f"HTTPBasicAuth(username={self.username!r}, password='***')"
 
 
 @dataclass(frozen=True)
@@ -69,10 +129,13 @@ class BearerAuth:
         return "BearerAuth(token='***')"
 
 
-@dataclass
+@dataclass(repr=False)
 class Request:
     """A request to prepare with `Session.prepare_request` (as `requests.Request`). `hooks` is
-    as ``hooks=`` of `Session.request` (``{"request": ..., "response": ...}``)."""
+    as ``hooks=`` of `Session.request` (``{"request": ..., "response": ...}``).
+
+    Its repr is requests' ``<Request [GET]>``: the fields may hold credentials (`auth`, an
+    `Authorization` header, a URL with userinfo), which are never printed."""
 
     method: str = "GET"
     url: str = ""
@@ -84,6 +147,9 @@ class Request:
     auth: Any = None
     files: Any = None
     hooks: Any = dc_field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return f"<Request [{self.method}]>"
 
 
 class PreparedRequest:
@@ -98,6 +164,11 @@ class PreparedRequest:
         self._handle = handle
         #: Unregisters the hooks it was prepared with (set by `Session.prepare_request`).
         self._release_hooks: Optional[Callable[[], Any]] = None
+        #: The body last given to the `body` setter (the component holds the same bytes).
+        self._set_body: Optional[Tuple[Optional[bytes]]] = None
+        #: Whether request hooks and response hooks run when it is sent (`None`: not known,
+        #: for one that `Session.prepare_request` did not make).
+        self._hooks_active: Tuple[Optional[bool], Optional[bool]] = (None, None)
 
     def _call(self, name: str, *args: Any) -> Any:
         return self._handle.call(TYPES, f"[method]prepared-request.{name}", *args)
@@ -128,15 +199,33 @@ class PreparedRequest:
     def set_header(self, name: str, value: Optional[str]) -> None:
         self._call_ok("set-header", name, value)
 
+    def _content_length(self) -> Optional[int]:
+        value = self.headers.get("content-length")
+        return int(value) if value is not None and value.strip().isdigit() else None
+
     @property
     def body(self) -> Optional[bytes]:
+        """The encoded body, if any. It comes out of the component as a `list<u8>`, which
+        wasmtime-py cannot lift past about 2.67 MiB without trapping the instance (see
+        `_limits`): a body whose `Content-Length` is over `READ_PIECE` (1 MiB) raises
+        `BodyTooLargeError` instead, unless it is the one last given to the setter."""
+        if self._set_body is not None:
+            return self._set_body[0]
+        length = self._content_length()
+        if length is not None and length > _limits.READ_PIECE:
+            raise BodyTooLargeError(
+                f"this prepared request's body is {length} bytes: more than "
+                f"{_limits.READ_PIECE}, the most requests_wasm takes out of the component in one "
+                "call (wasmtime-py would trap the instance)")
         return self._call("body")
 
     @body.setter
     def body(self, body: Union[bytes, str, None]) -> None:
         if isinstance(body, str):
             body = body.encode("utf-8")
-        self._call("set-body", None if body is None else bytes(body))
+        value = None if body is None else bytes(body)
+        self._call("set-body", value)
+        self._set_body = (value,)
 
     def close(self) -> None:
         """Release the guest resource (and the hooks it was prepared with) now."""
@@ -156,17 +245,37 @@ class Response:
     Unless the request was made with ``stream=True``, the body was read when the response
     arrived; `iter_content` then slices `content`. A streamed body is read from the component
     chunk by chunk (`read-chunk`) and can be read only once.
+
+    No read takes more out of the component in one call than wasmtime-py can lift (see
+    `_limits`): the body comes as one `string` (`text`, `json`, or `content` through
+    ISO-8859-1, the fast way) only when it is known to be at most `STRING_SAFE_BODY`: by the
+    session's `max_body_size` when the request was made, or a `Content-Length` without
+    `Content-Encoding`. Otherwise `content` is read with `read-chunk` in pieces of at most
+    `READ_PIECE` (about 1 us per byte: 50 times slower than a `string`, but bounded), and
+    `text` / `json` are decoded here from it exactly as the component decodes them.
     """
 
-    def __init__(self, handle: Handle, streamed: bool = False) -> None:
+    def __init__(self, handle: Handle, streamed: bool = False,
+                 max_body_size: Optional[int] = None) -> None:
         self._handle = handle
         self._streamed = streamed
+        #: The session's `max_body_size` when the request was made (None: not known).
+        self._max_body_size = max_body_size
         self._content: Optional[bytes] = None
         self._text: Optional[Tuple[str, str]] = None  # (encoding, text)
+        #: A streamed body was read from (`read-chunk` / `read-line`): it cannot be read whole.
+        self._started = False
+        #: A read here failed part-way (the body's position in the component is lost).
+        self._failed = False
+        #: Bytes of a streamed body read past the last line `_read_lines_in_pieces` gave (from
+        #: `_pending_at` on): handed out first by the next read, as the component keeps its own.
+        self._pending = bytearray()
+        self._pending_at = 0
 
     @classmethod
-    def _wrap(cls, instance: Instance, resource: ResourceAny, streamed: bool = False) -> "Response":
-        return cls(Handle(instance, resource), streamed)
+    def _wrap(cls, instance: Instance, resource: ResourceAny, streamed: bool = False,
+              max_body_size: Optional[int] = None) -> "Response":
+        return cls(Handle(instance, resource), streamed, max_body_size)
 
     def _call(self, name: str, *args: Any) -> Any:
         return self._handle.call(TYPES, f"[method]response.{name}", *args)
@@ -194,7 +303,8 @@ class Response:
 
     @cached_property
     def history(self) -> List["Response"]:
-        return [Response._wrap(self._handle.instance, r) for r in self._call("history")]
+        return [Response._wrap(self._handle.instance, r, max_body_size=self._max_body_size)
+                for r in self._call("history")]
 
     @cached_property
     def elapsed(self) -> datetime.timedelta:
@@ -240,37 +350,114 @@ class Response:
             self._content = self._fetch_content()
         return self._content
 
+    def _size_bound(self) -> Optional[int]:
+        """An upper bound of the decoded body's size, when one is known without reading it:
+        the session's `max_body_size` when the request was made (a body read into memory stops
+        there; one a hook gave is at most `HOOK_BODY_LIMIT`), and `Content-Length` when no
+        `Content-Encoding` changes the size (the transport ends the body there)."""
+        bound = self._max_body_size
+        if bound is not None:
+            bound = max(bound, _limits.HOOK_BODY_LIMIT)
+        length = self.headers.get("content-length")
+        coding = self.headers.get("content-encoding", "").strip().lower()
+        if length is not None and coding in ("", "identity") and length.strip().isdigit():
+            bound = int(length) if bound is None else min(bound, int(length))
+        return bound
+
+    def _fits_in_string(self) -> bool:
+        """Whether the body is known to be small enough to take as one `string`."""
+        bound = self._size_bound()
+        return bound is not None and bound <= _limits.STRING_SAFE_BODY
+
+    def _whole_in_component(self) -> bool:
+        """Whether the component's whole-body calls (`text`, `json`) still see the body: a
+        streamed body already read from here is consumed there."""
+        return not self._failed and not (self._streamed and self._started)
+
     def _fetch_content(self) -> bytes:
-        """`content`, fast: wasmtime-py lifts a `list<u8>` one element at a time in Python
-        (~0.6 s per MB) but a `string` in one copy. ISO-8859-1 maps each byte to the code point
-        of the same value (the component decodes it exactly so), so `text` in iso-8859-1,
-        encoded back to latin-1, is the body byte for byte, ~80x faster. Used when the body is
-        already read and the current encoding can be set back (the component's `encoding` may
-        name a charset that `set-encoding` refuses, e.g. ``shift_jis``)."""
-        if self._streamed:
-            return self._call_ok("content")
-        with self._handle.instance.lock:
-            original = self.encoding
-            if original not in _RESTORABLE_ENCODINGS:
-                return self._call_ok("content")
-            self._call_ok("set-encoding", "iso-8859-1")
-            try:
-                text = self._call_ok("text")
-            finally:
-                self._call_ok("set-encoding", original)
-        return text.encode("latin-1")
+        """`content`, fast when the body is known to fit in a `string`: wasmtime-py lifts a
+        `list<u8>` one element at a time in Python (~1 us per byte) but a `string` in one copy.
+        ISO-8859-1 maps each byte to the code point of the same value (the component decodes
+        it exactly so), so `text` in iso-8859-1, encoded back to latin-1, is the body byte for
+        byte, ~50x faster. Used when the current encoding can be set back (the component's
+        `encoding` may name a charset that `set-encoding` refuses, e.g. ``shift_jis``). Any
+        other body is read in bounded pieces (`_read_pieces`)."""
+        if self._whole_in_component() and self._fits_in_string():
+            with self._handle.instance.lock:
+                original = self.encoding
+                if original in _RESTORABLE_ENCODINGS:
+                    self._call_ok("set-encoding", "iso-8859-1")
+                    try:
+                        text = self._call_ok("text")
+                    finally:
+                        self._call_ok("set-encoding", original)
+                    return text.encode("latin-1")
+        return self._read_pieces()
+
+    def _read_pieces(self) -> bytes:
+        """The body read with `read-chunk`, `READ_PIECE` at a time (the component returns as
+        much as asked from a body read into memory, so the cap is kept here). For a streamed
+        body this is `content` as the component would give it: `StreamConsumedError` once read
+        from, and `max_body_size` applies (`BodyTooLargeError`, or `ContentDecodingError` for
+        an encoded body, with the component's words). A read that fails part-way leaves the
+        body unreadable, as in the component."""
+        if self._failed:
+            raise StreamConsumedError(
+                "the content of this response is gone: an earlier read of it failed")
+        if self._streamed and self._started:
+            raise StreamConsumedError("the content of this response was already consumed")
+        limit = self._max_body_size if self._streamed else None
+        pieces: List[bytes] = []
+        total = 0
+        self._started = True
+        try:
+            while True:
+                piece = self._call_ok("read-chunk", _limits.READ_PIECE)
+                if piece is None:
+                    break
+                total += len(piece)
+                if limit is not None and total > limit:
+                    raise self._too_large(limit)
+                pieces.append(piece)
+        except BaseException:
+            self._failed = True
+            raise
+        return b"".join(pieces)
+
+    def _too_large(self, limit: int, line: bool = False) -> Exception:
+        """The component's error for a streamed body (or line) read past `limit`
+        (`response/body.rs`)."""
+        url = self.url
+        if line:
+            return BodyTooLargeError(f"a line of the body of {url} exceeds {limit} bytes, the "
+                                     "most read into memory")
+        coding = self.headers.get("content-encoding")
+        if coding:
+            return ContentDecodingError(
+                f"the decoded body of {url} exceeds {limit} bytes (a decompression bomb?; "
+                f"Content-Encoding: {coding}); stream it to read it in chunks, or raise the "
+                "body size limit")
+        return BodyTooLargeError(
+            f"the body of {url} exceeds {limit} bytes, the most read into memory; stream it to "
+            "read it in chunks, or raise the body size limit")
 
     @property
     def text(self) -> str:
         """The body as text in `encoding`; invalid bytes become U+FFFD."""
         encoding = self.encoding
         if self._text is None or self._text[0] != encoding:
-            self._text = (encoding, self._call_ok("text"))
+            if self._whole_in_component() and self._fits_in_string():
+                text = self._call_ok("text")
+            else:
+                text = decode_like_component(self.content, encoding)
+            self._text = (encoding, text)
         return self._text[1]
 
     def json(self, **kwargs: Any) -> Any:
         """The body parsed with `json.loads` (`JSONDecodeError` if it is not JSON)."""
-        return _json.loads(self._call_ok("json"), **kwargs)
+        if self._whole_in_component() and self._fits_in_string():
+            return _json.loads(self._call_ok("json"), **kwargs)
+        return json_like_component(self.content, **kwargs)
 
     def raise_for_status(self) -> None:
         """Raise `HTTPError` (with `.response` set to this response) for a 4xx or 5xx status."""
@@ -285,15 +472,27 @@ class Response:
         """Iterate over the body in chunks of at most `chunk_size` bytes.
 
         A streamed body is pulled from the component (`read-chunk`); `chunk_size=None` means
-        "whatever is there" (up to 64 KiB per call). Otherwise the read `content` is sliced.
+        "whatever is there" (up to 64 KiB per call). Chunks of a streamed body are at most
+        `READ_PIECE` (1 MiB) whatever `chunk_size` asks, as the component gives them.
+        Otherwise the read `content` is sliced.
         """
         if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
             raise TypeError(f"chunk_size must be a positive int or None, not {chunk_size!r}")
 
         def raw_chunks() -> Iterator[bytes]:
             if self._streamed and self._content is None:
-                size = min(chunk_size or 65536, _U32_MAX)
+                if self._failed:
+                    raise StreamConsumedError(
+                        "the content of this response is gone: an earlier read of it failed")
+                size = min(chunk_size or 65536, _limits.READ_PIECE)
+                self._started = True
                 while True:
+                    if self._pending_at < len(self._pending):
+                        start = self._pending_at
+                        chunk = bytes(self._pending[start:start + size])
+                        self._pending_at = start + len(chunk)
+                        yield chunk
+                        continue
                     chunk = self._call_ok("read-chunk", size)
                     if chunk is None:
                         return
@@ -330,15 +529,19 @@ class Response:
 
         A streamed body is read by the component one line at a time (WIT `read-line`): only
         that line is held in memory, a line longer than `Session.max_body_size` raises
-        `BodyTooLargeError`, and the position is shared with `iter_content`. A body already
-        read (not streamed, or after `content`) is split here, so iterating again gives the same
-        lines, as in requests. `chunk_size` only matters when the split happens in Python: with a
-        `delimiter` (the body is split on exactly that) or with an `encoding` the component
-        does not decode (e.g. ``shift_jis``).
+        `BodyTooLargeError`, and the position is shared with `iter_content`. (When the body is
+        not known to be at most `STRING_SAFE_BODY`, one line could be more than a call can
+        lift: the lines are then split here from `READ_PIECE` chunks, with the same limit,
+        decoding and shared position.) A body already read (not streamed, or after `content`)
+        is split here, so iterating again gives the same lines, as in requests. `chunk_size`
+        only matters when the split happens in Python: with a `delimiter` (the body is split on
+        exactly that) or with an `encoding` the component does not decode (e.g. ``shift_jis``).
         """
         if delimiter is None and self._content is None and self.encoding in _RESTORABLE_ENCODINGS:
             if self._streamed:
-                return self._read_lines(decode_unicode)
+                if self._fits_in_string():
+                    return self._read_lines(decode_unicode)
+                return self._read_lines_in_pieces(decode_unicode)
             return self._split_lines([self.text if decode_unicode else self.content], None)
         return self._split_lines(self.iter_content(chunk_size, decode_unicode), delimiter)
 
@@ -346,6 +549,7 @@ class Response:
         """Lines from `read-line`. It decodes in `encoding`; for `bytes` the encoding is switched
         to ISO-8859-1 around each call (every byte maps to the same code point, so encoding the
         line back to latin-1 gives its bytes exactly), under the lock so no other call sees it."""
+        self._started = True
         while True:
             if decode_unicode:
                 line = self._call_ok("read-line")
@@ -360,6 +564,49 @@ class Response:
             if line is None:
                 return
             yield line if decode_unicode else line.encode("latin-1")
+
+    def _read_lines_in_pieces(self, decode_unicode: bool) -> Iterator[Union[str, bytes]]:
+        """`_read_lines` for a body of unknown size: `read-chunk` pieces split on ``\\n`` here,
+        a ``\\r`` before it dropped, each line decoded as `read-line` decodes it; a line longer
+        than `max_body_size` raises `BodyTooLargeError`, as the component's does."""
+        if self._failed:
+            raise StreamConsumedError(
+                "the content of this response is gone: an earlier read of it failed")
+        limit = self._max_body_size
+        encoding = self.encoding
+        # `_pending[_pending_at:]` is shared with `iter_content` and kept between calls; it is
+        # compacted only before more is read, so that taking a line costs only that line.
+        pending = self._pending
+        self._started = True
+        scanned = self._pending_at
+        while True:
+            start = self._pending_at
+            end = pending.find(b"\n", max(start, scanned))
+            if end >= 0:
+                line = _strip_cr(bytes(pending[start:end]))
+                self._pending_at = scanned = end + 1
+            else:
+                del pending[:start]
+                self._pending_at = 0
+                scanned = len(pending)
+                if limit is not None and scanned > limit:
+                    self._failed = True
+                    raise self._too_large(limit, line=True)
+                try:
+                    chunk = self._call_ok("read-chunk", _limits.READ_PIECE)
+                except BaseException:
+                    self._failed = True
+                    raise
+                if chunk is not None:
+                    pending += chunk
+                    continue
+                if not pending:
+                    return
+                line = _strip_cr(bytes(pending))  # the last line, without `\n`
+                pending.clear()
+                yield decode_like_component(line, encoding) if decode_unicode else line
+                return
+            yield decode_like_component(line, encoding) if decode_unicode else line
 
     @staticmethod
     def _split_lines(chunks: Iterable[Any], delimiter: Any) -> Iterator[Any]:

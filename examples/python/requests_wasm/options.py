@@ -31,20 +31,25 @@ The shapes wasmtime-py 50 expects for this WIT (untagged when the cases' Python 
 from __future__ import annotations
 
 import io
+import json as _json
 import math
 import os
+import re
+import secrets
 import stat
 from collections.abc import Mapping as _MappingABC
 from typing import Any, Iterable, Iterator, List, Optional, Tuple, Union
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote_plus
 
 from wasmtime.component import Variant
 
 from ._component import field, rec
-from .exceptions import InvalidHeader, UnsupportedError
+from . import _limits  # read at call time: tests may lower the limits
+from ._redact import redact_header
+from .exceptions import InvalidHeader, InvalidJSONError, UnsupportedError
 from .models import BearerAuth, HTTPBasicAuth, HTTPDigestAuth
 
-__all__ = ["UPLOAD_CHUNK_SIZE", "TimeoutArg", "AuthValue"]
+__all__ = ["UPLOAD_CHUNK_SIZE", "TimeoutArg", "AuthValue", "BodyPlan"]
 
 _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
@@ -103,7 +108,8 @@ def _header_text(name: Any, value: Any) -> str:
         return value.decode("latin-1")
     if isinstance(value, str):
         return value
-    raise InvalidHeader(f"Header part ({value!r}) from ({name!r}, {value!r}) must be of type "
+    shown = redact_header(name, value)  # an `Authorization` value is not printed
+    raise InvalidHeader(f"Header part ({shown!r}) from ({name!r}, {shown!r}) must be of type "
                         f"str or bytes, not {type(value)}")
 
 
@@ -161,8 +167,10 @@ def _auth_value(auth: Any) -> Optional[Variant]:
         return Variant("digest", rec(username=str(auth.username), password=str(auth.password)))
     if isinstance(auth, (tuple, list)) and len(auth) == 2:
         return Variant("basic", rec(username=str(auth[0]), password=str(auth[1])))
+    # Only the type is named: the value may hold the password.
     raise TypeError("auth must be None, a (user, password) tuple, HTTPBasicAuth, HTTPDigestAuth "
-                    f"or BearerAuth; callable auth handlers are not supported: {auth!r}")
+                    f"or BearerAuth; callable auth handlers are not supported: "
+                    f"{type(auth).__name__}")
 
 
 def _auth_from_wit(value: Optional[Variant]) -> AuthValue:
@@ -198,12 +206,8 @@ def _body(data: Any, json_obj: Any) -> Optional[Variant]:
     if hasattr(data, "read"):
         content = data.read()
         return Variant("text", content) if isinstance(content, str) else _bytes_body(bytes(content))
-    if isinstance(data, _MappingABC) or (isinstance(data, (list, tuple))
-                                         and all(isinstance(p, (tuple, list)) for p in data)):
-        form: List[Tuple[str, str]] = []
-        for name, value in _items(data):
-            values = value if isinstance(value, (list, tuple)) else [value]
-            form.extend((_param_text(name), _param_text(v)) for v in values if v is not None)
+    form = _form_pairs(data)
+    if form is not None:
         return Variant("form", form)
     if hasattr(data, "__iter__"):  # only `prepare_request` gets here (a prepared request
         # holds its whole body); `Session.request` streams iterables (see `_stream_chunks`)
@@ -221,9 +225,33 @@ def _multipart_body(files: Any, data: Any) -> Variant:
     in requests. ``filename=None`` in a tuple makes a plain field part; a `None` value skips the
     entry. `data` must then be form fields (a mapping or pairs), not a string.
     """
+    parts = _multipart_parts(files, data)
+    return Variant("multipart", [rec(name=name, filename=filename, content_type=content_type,
+                                     headers=headers, data=content)
+                                 for name, filename, content_type, headers, content in parts])
+
+
+#: One multipart part: name, filename, content type, header pairs, data.
+PartValues = Tuple[str, Optional[str], Optional[str], List[Tuple[str, str]], bytes]
+
+
+class Parts(list):
+    """`files=` already turned into parts (file objects read): `_body_plan` gives it back when
+    the component is to build the body, so that nothing is read twice. Always true, as the
+    non-empty `files=` it stands for."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _multipart_parts(files: Any, data: Any) -> List[PartValues]:
+    """The parts of requests' `files=` (with `data=` fields first), as Python values; file
+    objects are read here. See `_multipart_body`."""
+    if isinstance(files, Parts):
+        return files
     if isinstance(data, (str, bytes)):
         raise ValueError("Data must not be a string.")
-    parts: List[Any] = []
+    parts: List[PartValues] = []
     for name, value in _items(data or {}):
         for v in (value if isinstance(value, (list, tuple)) else [value]):
             if v is not None:
@@ -237,7 +265,7 @@ def _multipart_body(files: Any, data: Any) -> Variant:
             filename = _guess_filename(value) or name
         if value is not None:
             parts.append(_part(name, filename, content_type, headers, value))
-    return Variant("multipart", parts)
+    return parts
 
 
 def _guess_filename(obj: Any) -> Optional[str]:
@@ -248,17 +276,170 @@ def _guess_filename(obj: Any) -> Optional[str]:
 
 
 def _part(name: str, filename: Optional[str], content_type: Optional[str], headers: Any,
-          value: Any) -> Any:
-    """One WIT `part`. Its `data` is a `list<u8>`, which wasmtime-py lowers byte by byte
-    (about 0.7 s per MB): fine for forms and small files."""
+          value: Any) -> PartValues:
+    """One part, for a WIT `part`. Its `data` is a `list<u8>`, which wasmtime-py lowers byte by
+    byte (3 to 4 us and some 70 bytes of memory per byte): fine for forms and small files;
+    past `LIST_BODY_LIMIT` in all, the body is encoded here instead (`encode_multipart`)."""
     if hasattr(value, "read"):
         value = value.read()
     if isinstance(value, (bytes, bytearray, memoryview)):
         data = bytes(value)
     else:  # str, and numbers and the like as requests sends them: str(value)
         data = str(value).encode("utf-8")
-    return rec(name=name, filename=None if filename is None else str(filename),
-               content_type=content_type, headers=_header_pairs(headers), data=data)
+    return (name, None if filename is None else str(filename), content_type,
+            _header_pairs(headers), data)
+
+
+# ---- large bodies: encoded here, sent as one string or as a streaming upload ---------------
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+#: The type of a file part that names none (the component's `multipart::DEFAULT_FILE_TYPE`).
+DEFAULT_FILE_TYPE = "application/octet-stream"
+
+
+def _quoted_param(key: str, value: str) -> str:
+    """`key="value"` as the component writes it: `"` as ``%22``, `\\` doubled; CR, LF and NUL
+    refused."""
+    if any(c in value for c in "\r\n\0"):
+        raise InvalidHeader(f"a multipart {key} cannot contain CR, LF or NUL: {value!r}")
+    return f'{key}="' + value.replace("\\", "\\\\").replace('"', "%22") + '"'
+
+
+def _check_header(name: str, value: str) -> None:
+    if not _TOKEN.match(name) or any(c in value for c in "\r\n\0"):
+        raise InvalidHeader(f"invalid header {name!r} in a multipart part")
+
+
+def encode_multipart(parts: List[PartValues]) -> Tuple[bytes, str]:
+    """A `multipart/form-data` body and its `Content-Type`, byte for byte as the component's
+    `multipart::encode` makes it (urllib3's layout: `Content-Disposition` first, then
+    `Content-Type` (``application/octet-stream`` for a file part that names none), then the
+    part's headers; a random 32-hex-digit boundary that occurs in no part)."""
+    heads = []
+    for name, filename, content_type, headers, _ in parts:
+        head = "Content-Disposition: form-data; " + _quoted_param("name", name)
+        if filename is not None:
+            head += "; " + _quoted_param("filename", filename)
+        head += "\r\n"
+        extra_type = False
+        for key, value in headers:
+            _check_header(key, value)
+            if key.lower() == "content-disposition":
+                raise InvalidHeader(f"part {name!r}: Content-Disposition is built from the name "
+                                    "and filename, not given as a header")
+            extra_type = extra_type or key.lower() == "content-type"
+        if content_type is not None and extra_type:
+            raise InvalidHeader(f"part {name!r} has a content type and a Content-Type header")
+        if content_type is None and not extra_type and filename is not None:
+            content_type = DEFAULT_FILE_TYPE
+        if content_type is not None:
+            _check_header("Content-Type", content_type)
+            head += f"Content-Type: {content_type}\r\n"
+        head += "".join(f"{key}: {value}\r\n" for key, value in headers)
+        heads.append((head + "\r\n").encode("utf-8"))
+    while True:
+        boundary = secrets.token_hex(16)
+        delimiter = b"--" + boundary.encode()
+        if not any(delimiter in head or delimiter in part[4] for head, part in zip(heads, parts)):
+            break
+    out = bytearray()
+    for head, part in zip(heads, parts):
+        out += delimiter + b"\r\n" + head + part[4] + b"\r\n"
+    out += delimiter + b"--\r\n"
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def encode_form(pairs: List[Tuple[str, str]]) -> bytes:
+    """`application/x-www-form-urlencoded` as the component (WHATWG) writes it: letters, digits
+    and ``*-._`` kept, spaces as ``+``, every other byte of the UTF-8 as ``%XX``."""
+    def one(text: str) -> str:
+        return quote_plus(text, safe="*").replace("~", "%7E")
+    return "&".join(f"{one(k)}={one(v)}" for k, v in pairs).encode("ascii")
+
+
+def _form_pairs(data: Any) -> Optional[List[Tuple[str, str]]]:
+    """The pairs of a form `data` (a mapping or pairs, as `_body` takes it), else None."""
+    if isinstance(data, _MappingABC) or (isinstance(data, (list, tuple))
+                                         and all(isinstance(p, (tuple, list)) for p in data)):
+        form: List[Tuple[str, str]] = []
+        for name, value in _items(data):
+            values = value if isinstance(value, (list, tuple)) else [value]
+            form.extend((_param_text(name), _param_text(v)) for v in values if v is not None)
+        return form
+    return None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+#: How a request body goes when not as given: ``("text", body, content_type)`` sends `body`
+#: (a `str`) as one `string`; ``("stream", body, content_type)`` sends `body` (`bytes`) as a
+#: streaming upload (`content_type` is None when the body implies none); ``("parts", parts,
+#: None)`` is `files=` read into `Parts`, for the component to build as usual.
+BodyPlan = Tuple[str, Union[str, bytes], Optional[str]]
+
+
+def _body_plan(data: Any, json_obj: Any, files: Any, hooks: bool) -> Optional[BodyPlan]:
+    """Whether a request body must leave the usual way (`_request_options`), and how.
+
+    The usual way hands the component the body as it is: text as one `string` (any size: a
+    value lowered into the guest costs no fuel, and a `string` goes in one copy), bytes as a
+    `list<u8>` (one element at a time, ~70 bytes of memory per byte), multipart parts as
+    `list<u8>`s. That is kept, since the component can then replay the body (a 307/308
+    redirect, a Digest challenge, a retry), except for:
+
+    * binary bytes (not UTF-8) over `LIST_BODY_LIMIT`: streamed, in bounded pieces;
+    * a multipart body whose parts hold more than `LIST_BODY_LIMIT`: encoded here and sent as
+      one `string` when it is UTF-8, else streamed;
+    * with hooks (`hooks` true), any body over `HOOK_BODY_LIMIT`: streamed, because the
+      component hands a body that is not streamed to every request and response hook, and
+      wasmtime-py traps past about 2.67 MiB. The hooks see ``body=None``, as for any streamed
+      upload.
+
+    A streamed body is sent once: a 307/308 redirect or a Digest challenge to it is returned
+    as the response, not followed (see `Session._upload`).
+    """
+    if files:
+        if _is_stream(data):
+            return None  # `_request_options` raises requests' error for it
+        parts = Parts(_multipart_parts(files, data))
+        size = sum(len(part[4]) for part in parts)
+        if size <= _limits.LIST_BODY_LIMIT and not (hooks and size > _limits.HOOK_BODY_LIMIT):
+            return ("parts", parts, None)
+        body, content_type = encode_multipart(parts)
+        if not (hooks and len(body) > _limits.HOOK_BODY_LIMIT) and _is_utf8(body):
+            return ("text", body.decode("utf-8"), content_type)
+        return ("stream", body, content_type)
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        if not data:
+            return _body_plan(None, json_obj, None, hooks)  # requests: an empty body is no body
+        raw = bytes(data)
+        if len(raw) > (_limits.HOOK_BODY_LIMIT if hooks else _limits.LIST_BODY_LIMIT) and (
+                hooks or not _is_utf8(raw)):
+            return ("stream", raw, None)
+        return None
+    if not hooks:
+        return None
+    if isinstance(data, str) and data:
+        raw = data.encode("utf-8")
+        return ("stream", raw, None) if len(raw) > _limits.HOOK_BODY_LIMIT else None
+    if not data and json_obj is not None:
+        try:
+            raw = _json.dumps(json_obj, allow_nan=False).encode("utf-8")
+        except ValueError as e:  # NaN or Infinity: not JSON, as the component says
+            raise InvalidJSONError(f"the JSON body does not parse: {e}") from None
+        return ("stream", raw, "application/json") if len(raw) > _limits.HOOK_BODY_LIMIT else None
+    form = _form_pairs(data) if data else None
+    if form is not None:
+        raw = encode_form(form)
+        if len(raw) > _limits.HOOK_BODY_LIMIT:
+            return ("stream", raw, "application/x-www-form-urlencoded")
+    return None
 
 
 def _bytes_body(data: bytes) -> Variant:

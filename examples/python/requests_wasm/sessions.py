@@ -11,6 +11,7 @@ that may send (see `Session._hooked`).
 
 from __future__ import annotations
 
+import io
 import json as _json
 import os
 import weakref
@@ -19,12 +20,15 @@ from typing import Any, Dict, Iterator, List, Mapping, MutableMapping, Optional,
 from . import hooks as _hooks
 from . import options as _options
 from ._component import CALL_LOCK, SESSION, Handle, Instance, field, rec
+from . import _limits  # read at call time: tests may lower the limits
+from ._redact import RedactedDict, redact_mapping
 from .adapters import Adapter
+from .exceptions import BodyTooLargeError, ContentDecodingError, InvalidOption, SessionClosed
 from .models import PreparedRequest, Request, Response
-from .options import (_U64_MAX, AuthValue, TimeoutArg, _announced_length, _auth_from_wit,
-                      _auth_value, _cert, _header_pairs, _header_text, _is_stream, _items, _pairs,
-                      _param_pairs, _request_options, _send_options, _stream_chunks,
-                      _stream_length, _timeout_from_wit, _timeout_record, _verify)
+from .options import (_U64_MAX, AuthValue, BodyPlan, TimeoutArg, _announced_length,
+                      _auth_from_wit, _auth_value, _body_plan, _cert, _header_pairs, _header_text,
+                      _is_stream, _items, _pairs, _param_pairs, _request_options, _send_options,
+                      _stream_chunks, _stream_length, _timeout_from_wit, _timeout_record, _verify)
 from .retries import Retry
 from .structures import CaseInsensitiveDict, Cookie, Cookies
 
@@ -89,7 +93,7 @@ class SessionHeaders(MutableMapping):
         return self.copy() == other
 
     def __repr__(self) -> str:
-        return repr(self.copy())
+        return repr(redact_mapping(self.items()))  # `Authorization` values as ``***``
 
 
 class SessionParams(MutableMapping):
@@ -225,8 +229,12 @@ class Session:
             env = {k: os.environ[k] for k in PROXY_ENV_VARS if k in os.environ}
         self._hooks = _hooks.SessionHooks()
         self._instance = Instance(component_path, env.items())
-        self._instance.wrap_response = lambda res: Response._wrap(self._instance, res)
+        self._instance.wrap_response = lambda res: Response._wrap(
+            self._instance, res, max_body_size=self._max_body_size)
         self._handle = Handle(self._instance, self._instance.call(SESSION, "[constructor]session"))
+        #: `max_body_size` as the component has it (every change goes through this object), so
+        #: that a response knows how large its body can be without asking (see `Response`).
+        self._max_body_size: int = self._call_ok("max-body-size")
         # Unregister the hooks if the session is collected without `close()`.
         weakref.finalize(self, _hooks.forget_session, self._hooks.prefix)
         #: The adapters mounted through this object, by prefix (the component keeps the truth).
@@ -355,7 +363,8 @@ class Session:
 
     @property
     def proxies(self) -> Dict[str, str]:
-        return dict(self._call_ok("proxies"))
+        """Proxy URLs by scheme (a `dict` whose repr leaves the proxies' userinfo out)."""
+        return RedactedDict(self._call_ok("proxies"))
 
     @proxies.setter
     def proxies(self, value: Any) -> None:
@@ -415,14 +424,21 @@ class Session:
         """The most decoded bytes a body read into memory may have (default 256 MiB). Past it,
         a plain body raises `BodyTooLargeError` and a compressed one `ContentDecodingError`;
         it also caps one line of a streamed `iter_lines`. `iter_content` on a streamed
-        response has no total limit."""
-        return self._call_ok("max-body-size")
+        response has no total limit.
+
+        It also tells `content`, `text` and `json` how large a body can be: at most 32 MiB
+        (``s.max_body_size = 32 << 20``) lets them take any body in one fast call; above it, a
+        body without a `Content-Length` (compressed or chunked) is read in 1 MiB pieces, which
+        wasmtime-py lifts about 50 times slower (see `requests_wasm._limits`)."""
+        self._max_body_size = self._call_ok("max-body-size")
+        return self._max_body_size
 
     @max_body_size.setter
     def max_body_size(self, value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _U64_MAX:
             raise ValueError(f"max_body_size must be an int from 0 to 2**64-1: {value!r}")
         self._call_ok("set-max-body-size", value)
+        self._max_body_size = value
 
     # ---- saved state and the environment -----------------------------------------------------
 
@@ -455,6 +471,7 @@ class Session:
                 self._call_ok("import-state", _hooks.without_hooks(state))
             finally:
                 self._hooks.resync()  # give the component this session's names again
+                self._max_body_size = self._call_ok("max-body-size")
 
     @classmethod
     def from_state(cls, state: Union[str, bytes, Mapping[str, Any]],
@@ -486,7 +503,8 @@ class Session:
         ca_bundle = field(merged, "ca_bundle")
         if verify_out is True and ca_bundle:
             verify_out = ca_bundle
-        return {"proxies": dict(field(merged, "proxies")), "stream": field(merged, "stream"),
+        return {"proxies": RedactedDict(field(merged, "proxies")),
+                "stream": field(merged, "stream"),
                 "verify": verify_out, "cert": field(merged, "cert"),
                 "netrc_auth": field(merged, "netrc_auth")}
 
@@ -497,8 +515,47 @@ class Session:
         close the session during it (the component closes it when the call returns)."""
         return self.stream if stream is None else bool(stream)
 
-    def _response(self, resource: Any, streamed: bool) -> Response:
-        return Response._wrap(self._instance, resource, streamed)
+    def _response(self, resource: Any, streamed: bool, capped: bool = False) -> Response:
+        limit = _limits.HOOK_BODY_LIMIT if capped else self._max_body_size
+        return Response._wrap(self._instance, resource, streamed, max_body_size=limit)
+
+    def _active_hooks(self, per_request: Any) -> Tuple[bool, bool]:
+        """Whether request hooks, and response hooks, will run for a request with `hooks=`
+        `per_request` (a non-empty list for an event replaces the session's)."""
+        own = _hooks.normalize_hooks(self._hooks.hooks, "Session.hooks")
+        mine = _hooks.normalize_hooks(per_request, "hooks")
+        return (bool(mine["request"] or own["request"]), bool(mine["response"] or own["response"]))
+
+    def _must_cap(self, response_hooks: bool, streamed: bool) -> bool:
+        """Whether a call must lower `max_body_size` to `HOOK_BODY_LIMIT` while it runs: the
+        component hands every response body it reads to the response hooks, and wasmtime-py
+        traps the instance past about 2.67 MiB. A streamed response's hooks get no body."""
+        return response_hooks and not streamed and self._max_body_size > _limits.HOOK_BODY_LIMIT
+
+    def _capped(self, cap: bool, call: Any, *args: Any) -> Any:
+        """`call(*args)`, with `max_body_size` at most `HOOK_BODY_LIMIT` while it runs when
+        `cap` (see `_must_cap`): a larger body then fails the request with `BodyTooLargeError`
+        (`ContentDecodingError` when compressed), which says why, instead of trapping the
+        instance. Runs under `CALL_LOCK` (`SessionHooks.call` holds it)."""
+        if not cap:
+            return call(*args)
+        saved = self._max_body_size
+        self._call_ok("set-max-body-size", _limits.HOOK_BODY_LIMIT)
+        try:
+            return call(*args)
+        except (BodyTooLargeError, ContentDecodingError) as e:
+            if isinstance(e, ContentDecodingError) and "exceeds" not in e.message:
+                raise  # a body that does not decode: nothing to do with the limit
+            raise type(e)(
+                f"{e.message} (while response hooks are set, requests_wasm reads at most "
+                f"{_limits.HOOK_BODY_LIMIT} bytes of a body: the component hands the hooks the "
+                "whole body, and wasmtime-py cannot take more in one call; with stream=True the "
+                "hooks get content=None and the body is read in pieces)", kind=e.kind) from None
+        finally:
+            try:
+                self._call_ok("set-max-body-size", saved)
+            except SessionClosed:  # a hook closed the session: nothing left to restore
+                pass
 
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
         """Send a request (keyword arguments as in `requests.Session.request`).
@@ -510,23 +567,59 @@ class Session:
         the session's); a relative `url` is resolved against `base_url`. `hooks` is
         ``{"request": f | [f, ...], "response": ...}``: for each event given, these run instead
         of the session's (see `Session.hooks`).
+
+        Large bodies (see `requests_wasm._limits` and `options._body_plan`): a text body of
+        any size goes whole, and is replayed on a 307/308 redirect or a Digest challenge as
+        requests does; a binary body over 1 MiB (or, with hooks, any body over 1 MiB) is sent
+        as a streaming upload, in pieces, and so only once. While response hooks are set, a
+        response body over 1 MiB raises `BodyTooLargeError` unless ``stream=True``.
         """
-        if _is_stream(kwargs.get("data")):
-            return self._upload(method, url, kwargs)
-        hooks = kwargs.pop("hooks", None)
-        options = _request_options(**kwargs)
-        streamed = self._streamed(kwargs.get("stream"))
-        resource, _ = self._hooked(hooks, options, self._call_ok, "request", method, url, options)
-        return self._response(resource, streamed)
+        return self._dispatch(method, None, url, kwargs)
 
     def _method(self, name: str, url: str, kwargs: Dict[str, Any]) -> Response:
+        return self._dispatch(name.upper(), name, url, kwargs)
+
+    def _dispatch(self, method: str, verb: Optional[str], url: str,
+                  kwargs: Dict[str, Any]) -> Response:
+        """A request through the component's `request` (`verb` None) or verb function, or as a
+        streaming upload when its body must go in pieces."""
         if _is_stream(kwargs.get("data")):
-            return self._upload(name.upper(), url, kwargs)
+            return self._upload(method, url, kwargs)
+        kwargs = dict(kwargs)
         hooks = kwargs.pop("hooks", None)
+        request_hooks, response_hooks = self._active_hooks(hooks)
+        plan = _body_plan(kwargs.get("data"), kwargs.get("json"), kwargs.get("files"),
+                          request_hooks or response_hooks)
+        if plan is not None:
+            if plan[0] == "stream":
+                return self._upload(method, url, dict(self._with_body(kwargs, plan), hooks=hooks))
+            kwargs = self._with_body(kwargs, plan)
         options = _request_options(**kwargs)
         streamed = self._streamed(kwargs.get("stream"))
-        resource, _ = self._hooked(hooks, options, self._call_ok, name, url, options)
-        return self._response(resource, streamed)
+        cap = self._must_cap(response_hooks, streamed)
+        args = (verb, url, options) if verb else ("request", method, url, options)
+        resource, _ = self._hooked(hooks, options, self._capped, cap, self._call_ok, *args)
+        return self._response(resource, streamed, cap)
+
+    def _with_body(self, kwargs: Dict[str, Any], plan: BodyPlan) -> Dict[str, Any]:
+        """`kwargs` with the body `_body_plan` made in place of `data`, `json` and `files`: a
+        stream becomes a file-like `data` (for `_upload`), and its `Content-Type` is added
+        unless the request or the session names one (requests' `prepare_body`)."""
+        kind, body, content_type = plan
+        kwargs = dict(kwargs)
+        if kind == "parts":
+            kwargs.update(files=body, data=None)
+            return kwargs
+        kwargs.update(data=io.BytesIO(body) if kind == "stream" else body, json=None, files=None)
+        if content_type is not None:
+            headers = list(_items(kwargs.get("headers") or {}))
+            given = [v for k, v in headers if str(k).lower() == "content-type"]
+            if not any(v is not None for v in given) and (given or "content-type" not in
+                                                          self.headers):
+                headers = [(k, v) for k, v in headers if str(k).lower() != "content-type"]
+                headers.append(("Content-Type", content_type))
+            kwargs["headers"] = headers
+        return kwargs
 
     def _upload(self, method: str, url: str, kwargs: Dict[str, Any]) -> Response:
         """A streaming upload, requests' ``data=<file or iterator>``: the head goes out with
@@ -555,7 +648,8 @@ class Session:
         they come (each is one call into the component, and one HTTP chunk when chunked).
 
         Request hooks run before the head is sent, and see ``body=None`` (they may not give a
-        body, or a response); response hooks run when the body is finished.
+        body, or a response); response hooks run when the body is finished (with them, a
+        response body over `HOOK_BODY_LIMIT` raises `BodyTooLargeError` unless streamed).
         """
         kwargs = dict(kwargs)
         data = kwargs.pop("data")
@@ -569,6 +663,7 @@ class Session:
             length = announced
         options = _request_options(headers=headers, **kwargs)
         streamed = self._streamed(kwargs.get("stream"))
+        cap = self._must_cap(self._active_hooks(hooks)[1], streamed)
         resource, scope = self._hooked(hooks, options, self._call_ok, "start-request", method,
                                        url, options, length, kind="upload", keep=True)
         writer = Handle(self._instance, resource)
@@ -579,11 +674,11 @@ class Session:
             except BaseException:
                 writer.drop()        # the guest abandons the request (its body is never ended)
                 raise
-            resource, _ = self._hooked(None, None, self._instance.call_ok, SESSION,
-                                       "[static]body-writer.finish", writer.take())
+            resource, _ = self._hooked(None, None, self._capped, cap, self._instance.call_ok,
+                                       SESSION, "[static]body-writer.finish", writer.take())
         finally:
             _hooks.release(scope)
-        return self._response(resource, streamed)
+        return self._response(resource, streamed, cap)
 
     def get(self, url: str, params: Any = None, **kwargs: Any) -> Response:
         return self._method("get", url, dict(kwargs, params=params))
@@ -611,14 +706,29 @@ class Session:
         """Merge a `Request` with the session's settings without sending it. As in requests, the
         prepared request keeps the hooks it was prepared with (`Request.hooks`, else the
         session's at this moment), whenever it is sent; they stay registered until it is
-        closed or collected."""
-        options = _request_options(params=request.params, data=request.data,
-                                   headers=request.headers, cookies=request.cookies,
-                                   files=request.files, auth=request.auth, json=request.json)
+        closed or collected.
+
+        The body is held whole by the prepared request (it can be sent again): a large text
+        or multipart body that is UTF-8 goes as one `string`; a binary one as a `list<u8>`,
+        at some 70 bytes of memory per byte while it is handed over (stream large binary
+        bodies with `Session.request` instead)."""
+        kwargs = dict(data=request.data, json=request.json, files=request.files,
+                      headers=request.headers)
+        plan = _body_plan(request.data, request.json, request.files, False)
+        if plan is not None:
+            if plan[0] == "stream":  # cannot be streamed: handed over whole, as bytes
+                plan = ("bytes", plan[1], plan[2])
+            kwargs = self._with_body(kwargs, plan)
+        options = _request_options(params=request.params, cookies=request.cookies,
+                                   auth=request.auth, **kwargs)
         resource, scope = self._hooked(request.hooks, options, self._call_ok, "prepare-request",
                                        request.method, request.url, options, kind="prepared",
                                        keep=True)
         prepared = PreparedRequest(Handle(self._instance, resource))
+        own = _hooks.normalize_hooks(request.hooks, "hooks")
+        session = _hooks.normalize_hooks(self._hooks.hooks, "Session.hooks")
+        prepared._hooks_active = (bool(own["request"] or session["request"]),
+                                  bool(own["response"] or session["response"]))
         if scope is not None:
             prepared._release_hooks = weakref.finalize(prepared, _hooks.release, scope)
         return prepared
@@ -627,12 +737,28 @@ class Session:
         """Send a prepared request as it is (`timeout`, `allow_redirects`, `stream`, `verify`,
         `cert`, `proxies` as keywords), with the hooks it was prepared with. (A response's
         `request` made with ``hooks=`` of its own no longer has them: sending it again raises
-        `HookError`; prepare the request again instead.)"""
+        `HookError`; prepare the request again instead.)
+
+        With hooks, a body over `HOOK_BODY_LIMIT` (1 MiB) cannot be sent this way (the
+        component would hand it to the hooks, and wasmtime-py traps past about 2.67 MiB):
+        `InvalidOption`, before anything is sent; `Session.request` streams such a body."""
         options = _send_options(**kwargs)
         streamed = self._streamed(kwargs.get("stream"))
-        resource, _ = self._hooked(None, None, self._call_ok, "send", request._handle.resource,
-                                   options)
-        return self._response(resource, streamed)
+        request_hooks, response_hooks = request._hooks_active
+        if request._hooks_active == (None, None):  # not prepared here: the session's may run
+            request_hooks, response_hooks = self._active_hooks(None)
+        if request_hooks or response_hooks:
+            length = request._content_length()
+            if length is not None and length > _limits.HOOK_BODY_LIMIT:
+                raise InvalidOption(
+                    f"this prepared request's body is {length} bytes and hooks are set: the "
+                    f"component would hand the body to them, and requests_wasm gives hooks at "
+                    f"most {_limits.HOOK_BODY_LIMIT} bytes (see requests_wasm._limits); send it "
+                    "with Session.request, which streams such a body, or without hooks")
+        cap = self._must_cap(response_hooks, streamed)
+        resource, _ = self._hooked(None, None, self._capped, cap, self._call_ok, "send",
+                                   request._handle.resource, options)
+        return self._response(resource, streamed, cap)
 
     # ---- transport -------------------------------------------------------------------------
 

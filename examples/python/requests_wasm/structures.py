@@ -5,13 +5,16 @@ This module owns the plain-Python data structures: `CaseInsensitiveDict` (as in 
 raw, ordered pairs so repeated headers such as several `Set-Cookie` stay separate),
 `MutableHeaders` (the same, changeable: the headers that hooks see and give back), `Cookie`
 (the WIT `cookie` record) and `Cookies` (a read-only name -> value view over a list of them,
-used for `Response.cookies`). Nothing here calls into the component.
+used for `Response.cookies`). Nothing here calls into the component. The header types print
+credential values (`Authorization`, `Proxy-Authorization`) as ``***`` (see `_redact`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple
+
+from ._redact import redact_mapping, redact_pairs
 
 __all__ = ["CaseInsensitiveDict", "ResponseHeaders", "MutableHeaders", "Cookie", "Cookies"]
 
@@ -55,7 +58,8 @@ class CaseInsensitiveDict(MutableMapping):
         return CaseInsensitiveDict(self._store.values())
 
     def __repr__(self) -> str:
-        return repr(dict(self.items()))
+        # Headers: `Authorization` / `Proxy-Authorization` values are printed as ``***``.
+        return repr(redact_mapping(self.items()))
 
 
 class ResponseHeaders(CaseInsensitiveDict):
@@ -166,7 +170,8 @@ class MutableHeaders(MutableMapping):
         return NotImplemented
 
     def __repr__(self) -> str:
-        return f"MutableHeaders({self._pairs!r})"
+        # `Authorization` / `Proxy-Authorization` values are printed as ``***``.
+        return f"MutableHeaders({redact_pairs(self._pairs)!r})"
 
 
 @dataclass(frozen=True)
