@@ -169,6 +169,9 @@ class PreparedRequest:
         #: Whether request hooks and response hooks run when it is sent (`None`: not known,
         #: for one that `Session.prepare_request` did not make).
         self._hooks_active: Tuple[Optional[bool], Optional[bool]] = (None, None)
+        #: The body's size as the component set `Content-Length` when it made the request
+        #: (read now: `set_header` could remove or change the header later).
+        self._made_length = self._content_length()
 
     def _call(self, name: str, *args: Any) -> Any:
         return self._handle.call(TYPES, f"[method]prepared-request.{name}", *args)
@@ -203,15 +206,23 @@ class PreparedRequest:
         value = self.headers.get("content-length")
         return int(value) if value is not None and value.strip().isdigit() else None
 
+    def _body_length(self) -> Optional[int]:
+        """The body's size: of the one last given to the setter, else as the request was made."""
+        if self._set_body is not None:
+            body = self._set_body[0]
+            return None if body is None else len(body)
+        return self._made_length
+
     @property
     def body(self) -> Optional[bytes]:
         """The encoded body, if any. It comes out of the component as a `list<u8>`, which
         wasmtime-py cannot lift past about 2.67 MiB without trapping the instance (see
-        `_limits`): a body whose `Content-Length` is over `READ_PIECE` (1 MiB) raises
-        `BodyTooLargeError` instead, unless it is the one last given to the setter."""
+        `_limits`): a body over `READ_PIECE` (1 MiB; by the `Content-Length` the request was
+        made with) raises `BodyTooLargeError` instead, unless it is the one last given to the
+        setter."""
         if self._set_body is not None:
             return self._set_body[0]
-        length = self._content_length()
+        length = self._made_length
         if length is not None and length > _limits.READ_PIECE:
             raise BodyTooLargeError(
                 f"this prepared request's body is {length} bytes: more than "

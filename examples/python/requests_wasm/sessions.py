@@ -748,7 +748,7 @@ class Session:
         if request._hooks_active == (None, None):  # not prepared here: the session's may run
             request_hooks, response_hooks = self._active_hooks(None)
         if request_hooks or response_hooks:
-            length = request._content_length()
+            length = request._body_length()
             if length is not None and length > _limits.HOOK_BODY_LIMIT:
                 raise InvalidOption(
                     f"this prepared request's body is {length} bytes and hooks are set: the "

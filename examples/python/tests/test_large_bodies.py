@@ -234,6 +234,9 @@ def test_prepared_bodies_are_only_read_when_small(s: Session, server, small_limi
     prepared = s.prepare_request(Request("POST", server.url("/post"), data="x" * 10))
     with pytest.raises(rw.BodyTooLargeError, match="prepared request's body is 10 bytes"):
         prepared.body
+    prepared.set_header("Content-Length", None)       # the size known when it was made counts
+    with pytest.raises(rw.BodyTooLargeError):
+        prepared.body
     prepared.body = b"y" * 10
     assert prepared.body == b"y" * 10                 # the one given, not lifted again
     assert s.send(prepared).json()["data"] == "y" * 10
