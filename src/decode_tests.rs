@@ -254,14 +254,12 @@ fn a_content_encoding_of_thousands_of_entries_is_refused_cheaply() {
         ",".repeat(1 << 20),
         format!("{}gzip", " ".repeat(MAX_CONTENT_ENCODING_LEN)),
     ] {
-        let start = std::time::Instant::now();
         let mut d = body(Some(&value), b"", 1);
         let err = d.read(&mut [0u8; 8]).unwrap_err();
         assert!(
             matches!(&err, Error::ContentDecoding(m) if m.contains("bytes long")),
             "{err:?}"
         );
-        assert!(start.elapsed() < std::time::Duration::from_secs(1));
     }
     // Within the length, entries that are not codings cost nothing.
     let padded = format!("{}gzip", " identity ,".repeat(20));
