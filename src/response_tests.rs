@@ -438,3 +438,14 @@ fn malformed_links_are_skipped() {
     );
     assert!(response(200, &[], b"").links().is_empty());
 }
+
+#[test]
+fn a_read_chunk_of_a_body_in_memory_is_capped_at_one_mib_too() {
+    let mut r = response(200, &[], &vec![b'x'; 3 << 20]);
+    r.read_all().unwrap();
+    let mut sizes = Vec::new();
+    while let Some(chunk) = r.read_chunk(usize::MAX).unwrap() {
+        sizes.push(chunk.len());
+    }
+    assert_eq!(sizes, [1 << 20; 3]);
+}

@@ -645,21 +645,7 @@ fn shape(message: &str) -> Error {
 /// `http://proxy:3128`); it works on text, so a URL that does not parse is
 /// redacted too.
 pub fn redact_proxy(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, url),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some((authority, tail)) = rest.split_at_checked(authority_end) else {
-        return url.to_string();
-    };
-    let Some((_, host)) = authority.rsplit_once('@') else {
-        return url.to_string();
-    };
-    match scheme {
-        Some(scheme) => format!("{scheme}://{host}{tail}"),
-        None => format!("{host}{tail}"),
-    }
+    crate::urls::strip_userinfo_str(url)
 }
 
 #[cfg(test)]

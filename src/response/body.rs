@@ -77,10 +77,12 @@ impl Response {
     }
 
     /// Up to `max` decoded bytes; `None` at the end (requests' `iter_content`).
-    /// A streamed body is read on demand and never held: at most
-    /// `min(max, 1 MiB)` decoded bytes come from one call.
+    /// At most `min(max, 1 MiB)` come from one call, buffered or streamed, so
+    /// no read moves more than that across the host boundary (wasmtime-py
+    /// traps on a `list<u8>` of about 2.7 MB). A streamed body is read on
+    /// demand and never held.
     pub fn read_chunk(&mut self, max: usize) -> Result<Option<Vec<u8>>> {
-        let max = max.max(1);
+        let max = max.clamp(1, MAX_READ);
         let outcome = match &mut self.body {
             Body::Buffered { data, pos } => {
                 let end = data.len().min(pos.saturating_add(max));
