@@ -64,6 +64,20 @@ pub fn unsupported() -> Error {
     )
 }
 
+/// The largest body hooks are shown, request or response. A larger one
+/// reaches them as `None` and stays as it is unless a hook gives a body of its
+/// own: a host may refuse to copy a large value across the boundary
+/// (wasmtime-py traps on a `list<u8>` of about 2.7 MB), and a hook that
+/// cannot see a body had better not be handed a copy of it.
+///
+/// Defaults to 1 MiB.
+pub const MAX_HOOK_BODY: usize = 1024 * 1024;
+
+/// The body if hooks may see it (`MAX_HOOK_BODY`).
+fn shown(body: &[u8]) -> Option<Vec<u8>> {
+    (body.len() <= MAX_HOOK_BODY).then(|| body.to_vec())
+}
+
 /// A request as hooks see it and give it back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookRequest {
@@ -71,7 +85,8 @@ pub struct HookRequest {
     /// The full URL, without userinfo.
     pub url: String,
     pub headers: Vec<(String, String)>,
-    /// `None` for no body, and for a streamed upload.
+    /// `None` for no body, for a streamed upload, and for a body larger than
+    /// `MAX_HOOK_BODY`.
     pub body: Option<Vec<u8>>,
 }
 
@@ -82,7 +97,7 @@ impl HookRequest {
             method: request.method.clone(),
             url: crate::urls::redact(&request.url),
             headers: request.headers.to_pairs(),
-            body: request.body.as_deref().map(<[u8]>::to_vec),
+            body: request.body.as_deref().and_then(shown),
         }
     }
 }
@@ -92,7 +107,8 @@ impl HookRequest {
 pub struct HookResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    /// `None` when the body is left for a streaming caller; empty when given.
+    /// `None` when the body is left for a streaming caller or is larger than
+    /// `MAX_HOOK_BODY`; empty when given.
     pub body: Option<Vec<u8>>,
 }
 
@@ -192,11 +208,15 @@ pub fn run_response_hooks(
     }
     let request = HookRequest::of(&response.request);
     let mut read_error = None;
+    let mut hidden = false;
     let body = if stream {
         None
     } else {
         match response.content() {
-            Ok(content) => Some(content.to_vec()),
+            Ok(content) => {
+                hidden = content.len() > MAX_HOOK_BODY;
+                shown(content)
+            }
             Err(e) => {
                 read_error = Some(e);
                 None
@@ -215,9 +235,16 @@ pub fn run_response_hooks(
         {
             ResponseAction::Keep => {}
             ResponseAction::Replace(replacement) => {
+                let keep_body = hidden && replacement.body.is_none();
                 let (status, headers, body) =
                     checked(replacement.clone()).map_err(|e| invalid("response", name, e))?;
-                response.replace_with_content(status, headers, body);
+                if keep_body {
+                    // The hook could not see the body: it replaced the head only.
+                    response.replace_head(status, headers);
+                } else {
+                    response.replace_with_content(status, headers, body);
+                    hidden = false;
+                }
                 read_error = None;
                 seen = replacement;
             }
@@ -227,14 +254,26 @@ pub fn run_response_hooks(
 }
 
 /// Replaces method, URL, headers and body with a hook's. `Content-Length`
-/// follows the body, except for a streamed upload, which keeps its own.
+/// follows the body, except for a streamed upload, which keeps its own. A
+/// body too large for hooks to see stays unless the hook gave one.
 fn apply_request(request: &mut PreparedRequest, new: HookRequest, with_body: bool) -> Result<()> {
     let content_length = request.headers.get("content-length").map(str::to_string);
+    let body = match new.body {
+        Some(body) => Some(body.into()),
+        None if request
+            .body
+            .as_ref()
+            .is_some_and(|b| b.len() > MAX_HOOK_BODY) =>
+        {
+            request.body.clone()
+        }
+        None => None,
+    };
     let mut next = PreparedRequest {
         method: validate_method(&new.method)?,
         url: request.url.clone(),
         headers: Headers::from_pairs(new.headers)?,
-        body: new.body.map(Into::into),
+        body,
         request_cookies: request.request_cookies.clone(),
         digest: request.digest.clone(),
         hooks: request.hooks.clone(),

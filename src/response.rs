@@ -114,6 +114,14 @@ impl Response {
         };
     }
 
+    /// Replaces status and headers with a hook's and keeps the body (one the
+    /// hook was not shown: `crate::hooks::MAX_HOOK_BODY`).
+    pub fn replace_head(&mut self, status: u16, headers: Headers) {
+        self.status = status;
+        self.encoding = charset(headers.get("content-type"));
+        self.headers = headers;
+    }
+
     /// The most decoded bytes `read_all` (and so `content`, `text`, `json`)
     /// holds in memory; `DEFAULT_MAX_BODY_SIZE` unless the session sets it.
     pub fn max_body_size(&self) -> u64 {

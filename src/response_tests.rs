@@ -449,3 +449,11 @@ fn a_read_chunk_of_a_body_in_memory_is_capped_at_one_mib_too() {
     }
     assert_eq!(sizes, [1 << 20; 3]);
 }
+
+#[test]
+fn body_size_is_known_once_the_body_is_in_memory() {
+    let mut r = response(200, &[], b"hello");
+    assert_eq!(r.body_size(), None);
+    r.read_all().unwrap();
+    assert_eq!(r.body_size(), Some(5));
+}

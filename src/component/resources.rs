@@ -201,6 +201,10 @@ impl wit::GuestResponse for ResponseHandle {
         lift(self.0.borrow_mut().read_chunk(max as usize))
     }
 
+    fn body_size(&self) -> Option<u64> {
+        self.0.borrow().body_size()
+    }
+
     fn read_line(&self) -> WitResult<Option<String>> {
         lift(self.0.borrow_mut().read_line())
     }

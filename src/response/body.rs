@@ -66,6 +66,15 @@ impl Response {
         }
     }
 
+    /// The decoded size of a body held in memory; `None` while streaming or
+    /// once a read failed.
+    pub fn body_size(&self) -> Option<u64> {
+        match &self.body {
+            Body::Buffered { data, .. } => Some(data.len() as u64),
+            _ => None,
+        }
+    }
+
     /// The decoded body; for a streamed response, reads the rest of it.
     pub fn content(&mut self) -> Result<&[u8]> {
         self.read_all()?;

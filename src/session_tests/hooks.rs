@@ -500,3 +500,49 @@ fn a_body_too_large_for_the_hooks_fails_the_answer_with_its_own_error() {
         "the hop's unreadable body did not stop the redirect"
     );
 }
+
+#[test]
+fn bodies_larger_than_hooks_may_see_reach_them_as_none_and_stay_unless_replaced() {
+    let big = "b".repeat(crate::hooks::MAX_HOOK_BODY + 1);
+    let (mut s, t) = session_with(vec![canned(200, &[], &big)]);
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let (seen_req, seen_resp) = (seen.clone(), seen.clone());
+    with_hooks(
+        &mut s,
+        Box::new(move |_, r| {
+            seen_req.borrow_mut().push(r.body.as_ref().map(Vec::len));
+            // Replace the head only: the body the hook could not see stays.
+            let mut headers = r.headers.clone();
+            headers.push(("X-Signed".into(), "1".into()));
+            Ok(RequestAction::Replace(HookRequest {
+                headers,
+                body: None,
+                ..r.clone()
+            }))
+        }),
+        Box::new(move |_, _, r| {
+            seen_resp.borrow_mut().push(r.body.as_ref().map(Vec::len));
+            Ok(ResponseAction::Replace(HookResponse {
+                status: 201,
+                headers: r.headers.clone(),
+                body: None,
+            }))
+        }),
+    );
+    s.set_hooks(hooks(&["sign"], &["log"])).unwrap();
+    let parts = RequestParts {
+        body: Some(crate::body::Body::Bytes(big.clone().into_bytes())),
+        ..Default::default()
+    };
+    let mut r = s
+        .request("PUT", "http://a.test/", parts, SendOverrides::default())
+        .unwrap();
+    assert_eq!(*seen.borrow(), [None, None]);
+    let sent = &received(&t)[0];
+    assert_eq!(
+        (sent.body.len(), header(sent, "x-signed")),
+        (big.len(), Some("1"))
+    );
+    assert_eq!(r.status, 201);
+    assert_eq!(r.content().unwrap().len(), big.len());
+}
