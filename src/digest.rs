@@ -235,16 +235,19 @@ impl DigestState {
         Self::default()
     }
 
+    #[cfg(test)]
     /// The challenge last answered, which [`DigestState::preemptive`] answers again.
     pub fn challenge(&self) -> Option<&DigestChallenge> {
         self.challenge.as_ref()
     }
 
+    #[cfg(test)]
     /// The `nc` last sent (0 before any answer).
     pub fn nonce_count(&self) -> u32 {
         self.nonce_count
     }
 
+    #[cfg(test)]
     /// Forgets the challenge and the count (e.g. when the credentials change).
     pub fn reset(&mut self) {
         *self = Self::default();

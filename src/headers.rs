@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 pub struct Headers(Vec<(String, String)>);
 
 impl Headers {
+    #[cfg(test)]
     /// An empty list.
     pub fn new() -> Self {
         Headers(Vec::new())
@@ -111,6 +112,7 @@ impl Headers {
         self.0.len()
     }
 
+    #[cfg(test)]
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -40,4 +40,4 @@ mod component;
 #[cfg(target_family = "wasm")]
 mod wasi_http;
 
-pub(crate) use error::{Error, Result};
+pub(crate) use error::Result;

@@ -41,6 +41,7 @@ pub struct Part {
 }
 
 impl Part {
+    #[cfg(test)]
     /// A plain form field.
     pub fn field(name: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
         Part {
@@ -50,6 +51,7 @@ impl Part {
         }
     }
 
+    #[cfg(test)]
     /// A file field.
     pub fn file(
         name: impl Into<String>,

@@ -23,7 +23,8 @@ mod links;
 use body::Body;
 use charset::{charset, Charset};
 pub use history::{History, SharedResponse};
-pub use links::Link;
+#[cfg(test)]
+use links::Link;
 
 /// The default `max_body_size`: the most a body read into memory may decode to.
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 256 * 1024 * 1024;
@@ -122,6 +123,7 @@ impl Response {
         self.headers = headers;
     }
 
+    #[cfg(test)]
     /// The most decoded bytes `read_all` (and so `content`, `text`, `json`)
     /// holds in memory; `DEFAULT_MAX_BODY_SIZE` unless the session sets it.
     pub fn max_body_size(&self) -> u64 {

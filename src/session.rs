@@ -88,6 +88,7 @@ impl Session {
         Ok(())
     }
 
+    #[cfg(test)]
     /// Replaces how the session waits between retries (by default it sleeps
     /// the thread). Tests record the waits; an embedder may bound them.
     pub fn set_sleeper(&mut self, sleeper: Box<dyn FnMut(Duration)>) {

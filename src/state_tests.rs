@@ -332,7 +332,10 @@ fn proxy_userinfo_is_redacted_as_text() {
     // Over-redacted when unsure: the last `@` ends what is hidden.
     assert_eq!(redact_proxy("http://h/a@b"), "http://b");
     // Passwords with unencoded `/`, `#`, `?` never reach saved state.
-    assert_eq!(redact_proxy("http://user:p/ss@proxy:3128"), "http://proxy:3128");
+    assert_eq!(
+        redact_proxy("http://user:p/ss@proxy:3128"),
+        "http://proxy:3128"
+    );
     assert_eq!(redact_proxy("http://u:p#w@proxy"), "http://proxy");
     assert_eq!(redact_proxy("u:p?w@proxy"), "proxy");
     assert_eq!(redact_proxy("http://h"), "http://h");

@@ -37,11 +37,6 @@ impl History {
         self.last.as_ref().map_or(0, |hop| hop.len)
     }
 
-    /// True when there were no hops.
-    pub fn is_empty(&self) -> bool {
-        self.last.is_none()
-    }
-
     /// Appends a hop; its own history becomes the hops before it.
     pub fn push(&mut self, mut response: Response) {
         response.history = self.clone();
