@@ -10,8 +10,8 @@
 //!
 //! | path | answer |
 //! |---|---|
-//! | `/early/STATUS?read=N&close=clean\|abrupt&location=URL` | reads the head and `N` body bytes (default 0), answers `STATUS` (`307`/`308` with `Location: URL`, default `/elsewhere`; `401` with a Basic challenge), closes |
-//! | `/cut?read=N&close=clean\|abrupt` | reads the head and `N` body bytes, closes without answering |
+//! | `/early/STATUS?read=N&close=clean\|abrupt&location=URL` | reads the head and up to `N` body bytes (default 0; fewer if the body is shorter or stalls for 300 ms), answers `STATUS` (`307`/`308` with `Location: URL`, default `/elsewhere`; `401` with a Basic challenge), closes |
+//! | `/cut?read=N&close=clean\|abrupt` | reads the head and up to `N` body bytes, closes without answering |
 //! | `/short-body` | `Content-Length: 100` and 9 bytes, then a clean close |
 //! | `/bad-chunked` | `Transfer-Encoding: chunked` with a chunk size that is not hex |
 //! | `/truncated-chunked` | one valid chunk, then a clean close without the last chunk |
@@ -129,6 +129,7 @@ async fn accept_loop(listener: tokio::net::TcpListener, counter: Arc<AtomicUsize
 struct Head {
     path: String,
     query: Vec<(String, String)>,
+    content_length: Option<usize>,
 }
 
 impl Head {
@@ -161,20 +162,33 @@ async fn read_head(stream: &mut TcpStream) -> Option<Head> {
     let text = String::from_utf8_lossy(&head);
     let target = text.lines().next()?.split(' ').nth(1)?.to_string();
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let content_length = text.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse().ok())?
+    });
     Some(Head {
         path: path.to_string(),
         query: parse_form(query),
+        content_length,
     })
 }
 
-/// Reads and discards up to `n` bytes (fewer if the client stops sending).
-async fn consume(stream: &mut TcpStream, mut n: usize) {
+/// How long `consume` waits for the next body bytes before taking the body as ended.
+const BODY_IDLE: Duration = Duration::from_millis(300);
+
+/// Reads and discards up to `n` bytes of the body: fewer when its `Content-Length` is smaller,
+/// or when the client stops sending for [`BODY_IDLE`] (a chunked body that ended, say), so the
+/// server never waits for bytes that will not come.
+async fn consume(stream: &mut TcpStream, head: &Head, n: usize) {
+    let mut n = head.content_length.map_or(n, |len| len.min(n));
     let mut buf = vec![0u8; 64 << 10];
     while n > 0 {
         let want = n.min(buf.len());
-        match stream.read(&mut buf[..want]).await {
-            Ok(0) | Err(_) => return,
-            Ok(got) => n -= got,
+        match tokio::time::timeout(BODY_IDLE, stream.read(&mut buf[..want])).await {
+            Ok(Ok(0) | Err(_)) | Err(_) => return,
+            Ok(Ok(got)) => n -= got,
         }
     }
 }
@@ -236,7 +250,7 @@ async fn serve(mut stream: TcpStream) {
         .unwrap_or((head.path.trim_start_matches('/'), ""));
     let reply: Vec<u8> = match family {
         "early" => {
-            consume(&mut stream, head.num("read")).await;
+            consume(&mut stream, &head, head.num("read")).await;
             let status: u16 = arg.parse().unwrap_or(413);
             let location = head.arg("location").unwrap_or("/elsewhere").to_string();
             let mut headers = vec![("Content-Type", "application/json")];
@@ -249,7 +263,7 @@ async fn serve(mut stream: TcpStream) {
             response(status, &headers, body.as_bytes())
         }
         "cut" => {
-            consume(&mut stream, head.num("read")).await;
+            consume(&mut stream, &head, head.num("read")).await;
             return close(stream, head.abrupt()).await;
         }
         "short-body" => b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part".to_vec(),

@@ -173,6 +173,11 @@ async fn a_thirty_hop_chain_with_one_mib_bodies_succeeds_with_nested_history() -
             i,
             "hop {i}'s own history holds the hops before it"
         );
+        // A hop's body is kept, or dropped to bound memory (then reading it says so).
+        match no_trap!("a hop's content()", response!(h, call_content, *hop)) {
+            Ok(body) => assert_eq!(body.len(), size, "hop {i}'s body"),
+            Err(e) => assert!(matches!(e, Error::StreamConsumed(_)), "hop {i}: {e:?}"),
+        }
     }
     // One hop more than the limit is too many.
     let url = server.url(&format!("/chain/31?size={size}"));
