@@ -10,6 +10,13 @@
 // `fail` action (the request then throws HookError), and every value a hook returns is
 // checked before jco lowers it (jco would wrap a status of 70000, or turn an object
 // given as headers into an empty list, without a word).
+//
+// Bodies: the component shows hooks a request or response body only up to 1 MiB
+// (`MAX_HOOK_BODY`, for hosts that cannot copy large values; jco could, but the component
+// is the same for every host). A larger one reaches them as null, and a null body handed
+// back in its place (`none`) keeps it: a hook that only changes headers or the status of a
+// large request or response leaves its body alone. To change such a body, give one ('' empties
+// it). A body a hook gives may be of any size.
 
 import { toBytes, toPairs, u16, utf8 } from './convert.mjs';
 import { redactPairs, redactUrl, withRedactedHeaders } from './redact.mjs';
@@ -85,7 +92,10 @@ export class HookRequest extends Printable {
     this.url = url;
     /** `[name, value]` pairs, in order (the host adds `Host`); printed with credentials redacted. */
     this.headers = withRedactedHeaders(headers.map(([name, value]) => [name, value]));
-    /** The encoded body (Uint8Array), or null (also for a streamed upload). */
+    /**
+     * The encoded body (Uint8Array), or null: also for a streamed upload, and for a body
+     * over 1 MiB, which hooks are not shown. Left null, that body is sent as it is.
+     */
     this.body = body ?? null;
   }
   /** A header by case-insensitive name (repeats joined with `, `), or null. */
@@ -101,7 +111,10 @@ export class HookRequest extends Printable {
 /**
  * A response as hooks see it, and as they give one: `new HookResponse({status: 200,
  * headers: {'Content-Type': 'text/plain'}, body: 'cached'})`. The body is decoded
- * content; it is null when the request is streamed (left for the caller to read).
+ * content; it is null when the request is streamed (left for the caller to read) and when
+ * it is over 1 MiB (hooks are not shown it). A replacement with a null body keeps a body
+ * over 1 MiB the hook was not shown (`{ ...res, status: 299 }` changes only the status);
+ * otherwise null is an empty body.
  */
 export class HookResponse extends Printable {
   constructor({ status, headers = [], body = null, request = null }) {
@@ -161,7 +174,9 @@ function witResponse(response) {
 
 /**
  * The request a hook was given, still as it was: bodiless (a body's bytes may have been
- * changed in place, which is not worth checking), with equal headers.
+ * changed in place, which is not worth checking), with equal headers. (A changed request
+ * whose body is still null goes back with `none`, which keeps a body over 1 MiB that the
+ * hook was not shown.)
  */
 function unchanged(request, given) {
   const { headers } = request;

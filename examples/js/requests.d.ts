@@ -218,7 +218,10 @@ export declare class HookRequest {
   url: string;
   /** `[name, value]` pairs, in order (the host adds `Host`). */
   headers: [string, string][];
-  /** The encoded body, or null (also for a streamed upload). */
+  /**
+   * The encoded body, or null: also for a streamed upload, and for a body over 1 MiB, which
+   * hooks are not shown (left null, it is sent as it is; set a body to replace it).
+   */
   body: Uint8Array | null;
   /** A header by case-insensitive name (repeats joined with `, `), or null. */
   header(name: string): string | null;
@@ -236,7 +239,13 @@ export interface HookResponseInit {
   body?: string | Uint8Array | null;
 }
 
-/** A response as hooks see it (the body decoded; null when streamed), and as they give one. */
+/**
+ * A response as hooks see it, and as they give one. The body is decoded; null when the
+ * request is streamed and when the body is over 1 MiB (hooks are not shown it). A
+ * replacement whose body is null (or omitted) keeps a body over 1 MiB that the hook was not
+ * shown, and is empty otherwise (a streamed response's too): `{ ...res, status: 299 }`
+ * changes only the status of a response that is not streamed, whatever its size.
+ */
 export declare class HookResponse implements HookResponseInit {
   constructor(init: HookResponseInit & { request?: HookRequest | null });
   status: number;
@@ -349,6 +358,11 @@ export declare class Response implements Disposable {
   encoding: string;
   readonly isRedirect: boolean;
   readonly isPermanentRedirect: boolean;
+  /**
+   * The decoded size of the body once the component holds it in memory (any response not
+   * streamed, or a streamed one read whole); null while it is still streaming.
+   */
+  readonly bodySize: number | null;
   content(): Uint8Array;
   text(): string;
   /** Parsed JSON; throws JSONDecodeError if the body is not JSON. */

@@ -69,9 +69,9 @@ if (typeof receivedRaw === 'function') {
 }
 
 /**
- * The most bytes one `readChunk` asks the component for, whatever it is given: the
- * component caps a streamed read at 1 MiB itself but hands out as much as asked from a
- * body already in memory, and a caller's size should not size a copy of the whole body.
+ * The most bytes one `readChunk` asks the component for, whatever it is given (the
+ * component caps every read at 1 MiB too, streamed or not): a caller's size never sizes
+ * a copy of the whole body.
  */
 export const READ_PIECE = 1 << 20;
 
@@ -192,6 +192,14 @@ export class Response {
   set encoding(encoding) { call(() => this.raw.setEncoding(encoding)); }
   get isRedirect() { return this.raw.isRedirect(); }
   get isPermanentRedirect() { return this.raw.isPermanentRedirect(); }
+  /**
+   * The decoded size of the body once the component holds it in memory (any response not
+   * streamed, or a streamed one read whole), as a Number; null while it is still streaming.
+   */
+  get bodySize() {
+    const size = this.raw.bodySize();
+    return size === undefined ? null : Number(size);
+  }
   /** The decoded body bytes. */
   content() { return call(() => this.raw.content()); }
   text() { return call(() => this.raw.text()); }

@@ -23,8 +23,9 @@
 //   /flaky/:key/:n[?status=&retry_after=]   any method: the first n requests per key get `status`
 //       (503 by default, with `Retry-After: retry_after` if given), later ones 200; the body is
 //       {key, attempt, method} either way (attempt counts from 1 per key)
-//   /upload   any method: {method, length, sha256, transferEncoding, contentLength} of the request
-//       body (the framing headers, null when absent), without echoing the body
+//   /upload[?headers=1]   any method: {method, length, sha256, transferEncoding, contentLength}
+//       of the request body (the framing headers, null when absent), without echoing the body;
+//       with headers=1, `headers` too (every request header, as /get echoes them)
 
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import http from 'node:http';
@@ -341,6 +342,7 @@ function route(req, res, body) {
         sha256: crypto.createHash('sha256').update(body).digest('hex'),
         transferEncoding: req.headers['transfer-encoding'] ?? null,
         contentLength: req.headers['content-length'] ?? null,
+        ...(url.searchParams.get('headers') === '1' ? { headers: titleHeaders(req) } : {}),
       });
     case 'flaky': {
       const attempt = (flakyAttempts.get(second) ?? 0) + 1;

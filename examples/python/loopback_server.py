@@ -15,7 +15,7 @@ Endpoints (JSON unless noted):
   /headers                        {"headers": {...}}
   /upload                         a request body read in pieces and not echoed: {"method",
                                   "length", "sha256", "transfer_encoding", "content_length",
-                                  "content_type"}
+                                  "content_type", "headers" (names in lower case)}
   /basic-auth/<user>/<pass>       200 {"authenticated": true, "user": ...} or 401
   /digest-auth/<qop>/<user>/<pass>[/<algorithm>]
                                   RFC 7616 Digest (qop `auth` or `none`; MD5, MD5-sess, SHA,
@@ -35,10 +35,14 @@ Endpoints (JSON unless noted):
   /delay/<seconds>                waits, then answers (for read timeouts)
   /stream/<n>                     n JSON lines, chunked, flushed one by one
   /drip?numbytes=&chunks=&delay=  numbytes bytes in chunks, with a delay between them
-  /bytes/<n>                      n bytes (0, 1, 2, ... 255, 0, ...), application/octet-stream
-  /stream-bytes/<n>?chunk_size=   the same n bytes, chunked (no Content-Length), in chunks of
-                                  chunk_size (default 65536)
-  /gzip /deflate                  a JSON body with that Content-Encoding
+  /bytes/<n>[?gzip=1]             n bytes (0, 1, 2, ... 255, 0, ...), application/octet-stream;
+                                  with gzip=1, gzip'd (Content-Encoding: gzip, Content-Length
+                                  of the compressed body)
+  /stream-bytes/<n>?chunk_size=[&gzip=1]
+                                  the same n bytes, chunked (no Content-Length), in chunks of
+                                  chunk_size (default 65536); with gzip=1, the gzip'd body so
+  /gzip[?pad=<n>] /deflate        a JSON body with that Content-Encoding (/gzip: with "pad",
+                                  n times "x", when pad is given)
   /brotli /zstd                   the /get echo plus {"brotli"|"zstd": true}, encoded with
                                   stored (uncompressed) brotli meta-blocks / zstd raw blocks:
                                   valid streams the standard library can write, no compression
@@ -238,6 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
             "transfer_encoding": self.headers.get("Transfer-Encoding"),
             "content_length": self.headers.get("Content-Length"),
             "content_type": self.headers.get("Content-Type"),
+            "headers": {k.lower(): ", ".join(self.headers.get_all(k) or [])
+                        for k in dict.fromkeys(self.headers.keys())},
         })
 
     def _send(self, status: int, body: bytes = b"", headers: Optional[List[Tuple[str, str]]] = None,
@@ -369,14 +375,23 @@ class _Handler(BaseHTTPRequestHandler):
             step = max(1, -(-numbytes // chunks))
             return self._stream([data[i:i + step] for i in range(0, numbytes, step)],
                                 float(q.get("delay", 0)), "application/octet-stream")
+        gzipped = dict(query).get("gzip") == "1"
+        coding = [("Content-Encoding", "gzip")] if gzipped else []
         if seg[:1] == ["bytes"] and len(seg) == 2:
-            return self._send(200, _pattern(int(seg[1])), content_type="application/octet-stream")
+            data = _pattern(int(seg[1]))
+            return self._send(200, gzip.compress(data) if gzipped else data, coding,
+                              content_type="application/octet-stream")
         if seg[:1] == ["stream-bytes"] and len(seg) == 2:
             data, step = _pattern(int(seg[1])), int(dict(query).get("chunk_size", 65536))
+            if gzipped:
+                data = gzip.compress(data)
             return self._stream([data[i:i + step] for i in range(0, len(data), step)],
-                                content_type="application/octet-stream")
+                                content_type="application/octet-stream", headers=coding)
         if path == "/gzip":
-            return self._send(200, gzip.compress(json.dumps({"gzipped": True}).encode()),
+            doc: Dict[str, Any] = {"gzipped": True}
+            if "pad" in dict(query):
+                doc["pad"] = "x" * int(dict(query)["pad"])
+            return self._send(200, gzip.compress(json.dumps(doc).encode()),
                               [("Content-Encoding", "gzip")])
         if path == "/deflate":
             return self._send(200, zlib.compress(json.dumps({"deflated": True}).encode()),
@@ -469,9 +484,12 @@ class _Handler(BaseHTTPRequestHandler):
                           int(q.get("status", 503)), headers)
 
     def _stream(self, chunks: List[bytes], delay: float = 0.0,
-                content_type: str = "application/json") -> None:
+                content_type: str = "application/json",
+                headers: Optional[List[Tuple[str, str]]] = None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", content_type)
+        for k, v in headers or []:
+            self.send_header(k, v)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         for chunk in chunks:

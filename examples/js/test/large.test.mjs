@@ -1,13 +1,14 @@
 // Owns the tests of large bodies through requests.mjs: a 50 MiB download and upload go
 // whole (jco copies a list<u8> as one typed array and has no per-call copy limit, unlike
 // wasmtime-py; see README), the session works afterwards, and one readChunk never asks the
-// component for more than READ_PIECE (1 MiB), streamed or not.
+// component for more than READ_PIECE (1 MiB), streamed or not. With hooks set, bodies over
+// 1 MiB go just the same: hooks see them as null, and a hook that gives no body keeps them.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startServer } from '../server.mjs';
-import { Session, READ_PIECE } from '../requests.mjs';
+import { Session, HookResponse, READ_PIECE } from '../requests.mjs';
 
 const MiB = 1 << 20;
 const N = 50 * MiB;
@@ -70,5 +71,75 @@ test('readChunk asks for at most READ_PIECE, streamed or not', () => {
   const r = s.get(url(`/bytes/${n}`));
   assert.equal(r.readChunk(2 ** 32 - 1).length, READ_PIECE);
   assert.throws(() => r.readChunk(-1), RangeError);
+  assertUsable(s);
+});
+
+test('bodySize is the size of a body held in memory, null while it streams', () => {
+  const s = new Session();
+  const n = 3 * MiB;
+  assert.equal(s.get(url(`/bytes/${n}`)).bodySize, n);
+  assert.equal(s.get(url(`/stream-bytes/${n}`)).bodySize, n, 'chunked, read whole');
+  assert.equal(s.get(url('/gzip')).bodySize, s.get(url('/gzip')).content().length, 'decoded');
+  const r = s.get(url(`/bytes/${n}`), { stream: true });
+  assert.equal(r.bodySize, null);
+  assert.equal(r.content().length, n);
+  assert.equal(r.bodySize, n);
+});
+
+test('with hooks set, bodies over 1 MiB go down and up whole, and the hooks see null', () => {
+  const s = new Session();
+  const n = 3 * MiB;
+  const data = pattern(n);
+  const seen = [];
+  s.hooks.request.push((request) => {
+    seen.push(request.body === null ? null : request.body.length);
+    request.setHeader('X-Signed', '1');
+  });
+  s.hooks.response.push((response) => {
+    seen.push(response.body === null ? null : response.body.length);
+  });
+  const r = s.get(url(`/bytes/${n}`));
+  assert.equal(sha256(r.content()), sha256(data));
+  assert.deepEqual(seen, [null, null], 'no request body; a response body over 1 MiB');
+
+  for (const body of [data, 'b'.repeat(n)]) {
+    seen.length = 0;
+    const report = s.post(url('/upload?headers=1'), { data: body }).json();
+    assert.equal(report.length, n, 'the hook changed a header, and the body stayed');
+    assert.equal(report.sha256, sha256(body));
+    assert.equal(report.headers['X-Signed'], '1');
+    assert.equal(seen[0], null, 'the request hook was not shown the body');
+    assert.ok(seen[1] > 0, 'the small report was shown to the response hook');
+  }
+
+  const prepared = s.prepareRequest('PUT', url('/upload?headers=1'), { data });
+  const report = s.send(prepared).json();
+  assert.equal(report.length, n);
+  assert.equal(report.headers['X-Signed'], '1');
+  assertUsable(s);
+});
+
+test('a response hook that gives no body keeps one it was not shown; a body it gives replaces it', () => {
+  const s = new Session();
+  const n = 3 * MiB;
+  const expected = sha256(pattern(n));
+  const get = (response) => s.get(url(`/bytes/${n}`), { hooks: { response } });
+
+  let r = get((res) => new HookResponse({ ...res, status: 299 }));
+  assert.equal(r.status, 299);
+  assert.equal(sha256(r.content()), expected);
+  r = get((res) => ({ status: 201, headers: [...res.headers, ['X-Hooked', '1']] }));
+  assert.equal(r.status, 201);
+  assert.equal(r.header('x-hooked'), '1');
+  assert.equal(sha256(r.content()), expected);
+
+  const big = new Uint8Array(2 * MiB).fill(7);
+  r = get(() => new HookResponse({ status: 200, body: big }));
+  assert.deepEqual(r.content(), big);
+  r = get(() => new HookResponse({ status: 200, body: '' }));
+  assert.equal(r.content().length, 0);
+  // A body hooks are shown is replaced by null: it is empty.
+  r = s.get(url('/bytes/10'), { hooks: { response: (res) => ({ status: 200, headers: res.headers }) } });
+  assert.equal(r.content().length, 0);
   assertUsable(s);
 });

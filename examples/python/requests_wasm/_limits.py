@@ -11,8 +11,9 @@ trap the instance. What was measured (wasmtime-py 50.0.1, whose engine gives eve
   hostcalls has been exhausted", after which every call fails with "cannot enter component
   instance". A `string` costs one byte of fuel per UTF-8 byte: it traps past 128 MiB.
   Measured: `content` of a 3 MiB body traps; `content` read through ISO-8859-1 `text` works
-  at 10 MiB and traps at 90 MiB (its UTF-8 is 135 MiB); a response hook traps on a 3 MiB
-  body, a request hook on a 10 MiB request body; `PreparedRequest.body` traps at 10 MiB.
+  at 10 MiB and traps at 90 MiB (its UTF-8 is 135 MiB); `PreparedRequest.body` traps at 10
+  MiB. Before the component showed hooks at most 1 MiB of a body (`MAX_HOOK_BODY`), a
+  response hook trapped on a 3 MiB body and a request hook on a 10 MiB request body.
 * A value *lowered* into the guest costs no fuel (a 200 MB `string` and a 10 MiB `list<u8>`
   both go), but wasmtime-py converts a `list<u8>` one element at a time in Python (3 to 4 us
   and about 70 bytes of memory per byte: a 10 MiB binary body took 27-42 s), while a `string`
@@ -22,12 +23,16 @@ So the wrapper keeps to these rules:
 
 * a response body is taken as one `string` only when it is known to be at most
   `STRING_SAFE_BODY` (its text is then at most 96 MiB of UTF-8, every byte decoding to at most
-  3); otherwise it is read with `read-chunk` in pieces of `READ_PIECE` (see `models.py`);
+  3): from the component's `body-size` for any body it holds in memory (every body not
+  streamed, compressed or chunked alike), else from `max_body_size` or a `Content-Length`;
+  otherwise it is read with `read-chunk` in pieces of `READ_PIECE` (see `models.py`);
 * a request body that is text (a `str`, UTF-8 `bytes`, `json=`, a form, a multipart body that
   is UTF-8) goes as one `string` whatever its size, and is replayed on a 307/308 redirect and
   a Digest challenge as requests does; a binary body larger than `LIST_BODY_LIMIT` is sent as
   a streaming upload in pieces of `UPLOAD_CHUNK_SIZE` (sent once: see `sessions.py`);
-* hooks are never given a body larger than `HOOK_BODY_LIMIT` (see `hooks.py`).
+* nothing is needed for hooks: the component shows them a body only up to `HOOK_BODY_LIMIT`
+  (a larger one reaches them as None and is kept), so a body of any size goes with hooks set,
+  and a body a hook gives, however large, only goes into the guest (see `hooks.py`).
 """
 
 from __future__ import annotations
@@ -40,8 +45,7 @@ HOSTCALL_FUEL = 128 << 20
 #: The fuel one `list<u8>` element costs (`size_of::<wasmtime::component::Val>()`).
 LIST_ELEMENT_FUEL = 48
 #: The most bytes one `read-chunk` asks for: 48 MiB of fuel, well inside the budget. (The
-#: component returns at most 1 MiB from a streamed body whatever it is asked; from a body read
-#: into memory it returns as much as asked, so the cap must be the caller's.)
+#: component also returns at most 1 MiB from one call, streamed or not, whatever it is asked.)
 READ_PIECE = 1 << 20
 #: The largest body taken out of the component as one `string` (`text`, `json`, `read-line`,
 #: and `content` through ISO-8859-1): 3 UTF-8 bytes per byte at most is 96 MiB < 128 MiB.
@@ -49,6 +53,8 @@ STRING_SAFE_BODY = 32 << 20
 #: The largest binary body (or multipart body that is not UTF-8) sent as one `list<u8>`;
 #: larger ones go as a streaming upload, whose pieces keep memory bounded.
 LIST_BODY_LIMIT = 1 << 20
-#: The largest body a hook is given or may give. `on-response` lifts the request's body and
+#: The largest body hooks are shown, request or response: the component's `MAX_HOOK_BODY`
+#: (src/hooks.rs), not a setting (changing it here changes nothing). A larger body reaches
+#: them as None and stays unless a hook gives one. `on-response` lifts the request's body and
 #: the response's in one call: 2 x 48 MiB of fuel plus the headers stays inside the budget.
 HOOK_BODY_LIMIT = 1 << 20

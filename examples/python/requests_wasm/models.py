@@ -166,9 +166,6 @@ class PreparedRequest:
         self._release_hooks: Optional[Callable[[], Any]] = None
         #: The body last given to the `body` setter (the component holds the same bytes).
         self._set_body: Optional[Tuple[Optional[bytes]]] = None
-        #: Whether request hooks and response hooks run when it is sent (`None`: not known,
-        #: for one that `Session.prepare_request` did not make).
-        self._hooks_active: Tuple[Optional[bool], Optional[bool]] = (None, None)
         #: The body's size as the component set `Content-Length` when it made the request
         #: (read now: `set_header` could remove or change the header later).
         self._made_length = self._content_length()
@@ -205,13 +202,6 @@ class PreparedRequest:
     def _content_length(self) -> Optional[int]:
         value = self.headers.get("content-length")
         return int(value) if value is not None and value.strip().isdigit() else None
-
-    def _body_length(self) -> Optional[int]:
-        """The body's size: of the one last given to the setter, else as the request was made."""
-        if self._set_body is not None:
-            body = self._set_body[0]
-            return None if body is None else len(body)
-        return self._made_length
 
     @property
     def body(self) -> Optional[bytes]:
@@ -259,11 +249,14 @@ class Response:
 
     No read takes more out of the component in one call than wasmtime-py can lift (see
     `_limits`): the body comes as one `string` (`text`, `json`, or `content` through
-    ISO-8859-1, the fast way) only when it is known to be at most `STRING_SAFE_BODY`: by the
-    session's `max_body_size` when the request was made, or a `Content-Length` without
-    `Content-Encoding`. Otherwise `content` is read with `read-chunk` in pieces of at most
-    `READ_PIECE` (about 1 us per byte: 50 times slower than a `string`, but bounded), and
-    `text` / `json` are decoded here from it exactly as the component decodes them.
+    ISO-8859-1, the fast way) only when it is known to be at most `STRING_SAFE_BODY` (32 MiB).
+    A body the component holds in memory (every body not streamed, whatever its
+    `Content-Encoding` or framing, and one a hook gave) has its size from the component's
+    `body-size`; a streamed body not read yet is bounded by the session's `max_body_size`
+    when the request was made, or a `Content-Length` without `Content-Encoding`. Otherwise
+    `content` is read with `read-chunk` in pieces of at most `READ_PIECE` (about 1 us per
+    byte: 50 times slower than a `string`, but bounded), and `text` / `json` are decoded here
+    from it exactly as the component decodes them.
     """
 
     def __init__(self, handle: Handle, streamed: bool = False,
@@ -282,6 +275,10 @@ class Response:
         #: `_pending_at` on): handed out first by the next read, as the component keeps its own.
         self._pending = bytearray()
         self._pending_at = 0
+        #: How the whole body was taken out of the component, for tests: ``string`` counts the
+        #: one-call reads (`text`, `json`, `content` through ISO-8859-1), ``pieces`` the reads
+        #: in `READ_PIECE` pieces (`_read_pieces`).
+        self._reads: Dict[str, int] = {"string": 0, "pieces": 0}
 
     @classmethod
     def _wrap(cls, instance: Instance, resource: ResourceAny, streamed: bool = False,
@@ -363,12 +360,15 @@ class Response:
 
     def _size_bound(self) -> Optional[int]:
         """An upper bound of the decoded body's size, when one is known without reading it:
-        the session's `max_body_size` when the request was made (a body read into memory stops
-        there; one a hook gave is at most `HOOK_BODY_LIMIT`), and `Content-Length` when no
-        `Content-Encoding` changes the size (the transport ends the body there)."""
+        the exact size of a body the component holds in memory (`body-size`: a body not
+        streamed, whatever its `Content-Encoding` or framing, or one a hook gave); else, for a
+        body still streaming, the session's `max_body_size` when the request was made (reading
+        it whole stops there) and `Content-Length` when no `Content-Encoding` changes the size
+        (the transport ends the body there)."""
+        size = self._call("body-size")
+        if size is not None:
+            return size
         bound = self._max_body_size
-        if bound is not None:
-            bound = max(bound, _limits.HOOK_BODY_LIMIT)
         length = self.headers.get("content-length")
         coding = self.headers.get("content-encoding", "").strip().lower()
         if length is not None and coding in ("", "identity") and length.strip().isdigit():
@@ -402,22 +402,26 @@ class Response:
                         text = self._call_ok("text")
                     finally:
                         self._call_ok("set-encoding", original)
+                    self._reads["string"] += 1
                     return text.encode("latin-1")
         return self._read_pieces()
 
     def _read_pieces(self) -> bytes:
-        """The body read with `read-chunk`, `READ_PIECE` at a time (the component returns as
-        much as asked from a body read into memory, so the cap is kept here). For a streamed
-        body this is `content` as the component would give it: `StreamConsumedError` once read
-        from, and `max_body_size` applies (`BodyTooLargeError`, or `ContentDecodingError` for
-        an encoded body, with the component's words). A read that fails part-way leaves the
-        body unreadable, as in the component."""
+        """The body read with `read-chunk`, `READ_PIECE` at a time (the component also caps
+        one read at 1 MiB, streamed or not). For a streamed body this is `content` as the
+        component would give it: `StreamConsumedError` once read from, and `max_body_size`
+        applies (`BodyTooLargeError`, or `ContentDecodingError` for an encoded body, with the
+        component's words). A body already in memory (`body-size`) has no limit to keep: the
+        component gives it whole. A read that fails part-way leaves the body unreadable, as in
+        the component."""
         if self._failed:
             raise StreamConsumedError(
                 "the content of this response is gone: an earlier read of it failed")
         if self._streamed and self._started:
             raise StreamConsumedError("the content of this response was already consumed")
-        limit = self._max_body_size if self._streamed else None
+        in_memory = self._call("body-size") is not None
+        limit = self._max_body_size if self._streamed and not in_memory else None
+        self._reads["pieces"] += 1
         pieces: List[bytes] = []
         total = 0
         self._started = True
@@ -459,6 +463,7 @@ class Response:
         if self._text is None or self._text[0] != encoding:
             if self._whole_in_component() and self._fits_in_string():
                 text = self._call_ok("text")
+                self._reads["string"] += 1
             else:
                 text = decode_like_component(self.content, encoding)
             self._text = (encoding, text)
@@ -467,7 +472,9 @@ class Response:
     def json(self, **kwargs: Any) -> Any:
         """The body parsed with `json.loads` (`JSONDecodeError` if it is not JSON)."""
         if self._whole_in_component() and self._fits_in_string():
-            return _json.loads(self._call_ok("json"), **kwargs)
+            text = self._call_ok("json")
+            self._reads["string"] += 1
+            return _json.loads(text, **kwargs)
         return json_like_component(self.content, **kwargs)
 
     def raise_for_status(self) -> None:

@@ -31,7 +31,6 @@ The shapes wasmtime-py 50 expects for this WIT (untagged when the cases' Python 
 from __future__ import annotations
 
 import io
-import json as _json
 import math
 import os
 import re
@@ -39,14 +38,14 @@ import secrets
 import stat
 from collections.abc import Mapping as _MappingABC
 from typing import Any, Iterable, Iterator, List, Optional, Tuple, Union
-from urllib.parse import parse_qsl, quote_plus
+from urllib.parse import parse_qsl
 
 from wasmtime.component import Variant
 
 from ._component import field, rec
 from . import _limits  # read at call time: tests may lower the limits
 from ._redact import redact_header
-from .exceptions import InvalidHeader, InvalidJSONError, UnsupportedError
+from .exceptions import InvalidHeader, UnsupportedError
 from .models import BearerAuth, HTTPBasicAuth, HTTPDigestAuth
 
 __all__ = ["UPLOAD_CHUNK_SIZE", "TimeoutArg", "AuthValue", "BodyPlan"]
@@ -349,14 +348,6 @@ def encode_multipart(parts: List[PartValues]) -> Tuple[bytes, str]:
     return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
-def encode_form(pairs: List[Tuple[str, str]]) -> bytes:
-    """`application/x-www-form-urlencoded` as the component (WHATWG) writes it: letters, digits
-    and ``*-._`` kept, spaces as ``+``, every other byte of the UTF-8 as ``%XX``."""
-    def one(text: str) -> str:
-        return quote_plus(text, safe="*").replace("~", "%7E")
-    return "&".join(f"{one(k)}={one(v)}" for k, v in pairs).encode("ascii")
-
-
 def _form_pairs(data: Any) -> Optional[List[Tuple[str, str]]]:
     """The pairs of a form `data` (a mapping or pairs, as `_body` takes it), else None."""
     if isinstance(data, _MappingABC) or (isinstance(data, (list, tuple))
@@ -384,7 +375,7 @@ def _is_utf8(data: bytes) -> bool:
 BodyPlan = Tuple[str, Union[str, bytes], Optional[str]]
 
 
-def _body_plan(data: Any, json_obj: Any, files: Any, hooks: bool) -> Optional[BodyPlan]:
+def _body_plan(data: Any, files: Any) -> Optional[BodyPlan]:
     """Whether a request body must leave the usual way (`_request_options`), and how.
 
     The usual way hands the component the body as it is: text as one `string` (any size: a
@@ -395,50 +386,27 @@ def _body_plan(data: Any, json_obj: Any, files: Any, hooks: bool) -> Optional[Bo
 
     * binary bytes (not UTF-8) over `LIST_BODY_LIMIT`: streamed, in bounded pieces;
     * a multipart body whose parts hold more than `LIST_BODY_LIMIT`: encoded here and sent as
-      one `string` when it is UTF-8, else streamed;
-    * with hooks (`hooks` true), any body over `HOOK_BODY_LIMIT`: streamed, because the
-      component hands a body that is not streamed to every request and response hook, and
-      wasmtime-py traps past about 2.67 MiB. The hooks see ``body=None``, as for any streamed
-      upload.
+      one `string` when it is UTF-8, else streamed.
 
-    A streamed body is sent once: a 307/308 redirect or a Digest challenge to it is returned
-    as the response, not followed (see `Session._upload`).
+    Hooks change nothing here: the component shows them a body only up to 1 MiB (a larger
+    one reaches them as ``body=None`` and is sent as it is), so no body has to be kept from
+    them. A streamed body is sent once: a 307/308 redirect or a Digest challenge to it is
+    returned as the response, not followed (see `Session._upload`).
     """
     if files:
         if _is_stream(data):
             return None  # `_request_options` raises requests' error for it
         parts = Parts(_multipart_parts(files, data))
-        size = sum(len(part[4]) for part in parts)
-        if size <= _limits.LIST_BODY_LIMIT and not (hooks and size > _limits.HOOK_BODY_LIMIT):
+        if sum(len(part[4]) for part in parts) <= _limits.LIST_BODY_LIMIT:
             return ("parts", parts, None)
         body, content_type = encode_multipart(parts)
-        if not (hooks and len(body) > _limits.HOOK_BODY_LIMIT) and _is_utf8(body):
+        if _is_utf8(body):
             return ("text", body.decode("utf-8"), content_type)
         return ("stream", body, content_type)
     if isinstance(data, (bytes, bytearray, memoryview)):
-        if not data:
-            return _body_plan(None, json_obj, None, hooks)  # requests: an empty body is no body
         raw = bytes(data)
-        if len(raw) > (_limits.HOOK_BODY_LIMIT if hooks else _limits.LIST_BODY_LIMIT) and (
-                hooks or not _is_utf8(raw)):
+        if len(raw) > _limits.LIST_BODY_LIMIT and not _is_utf8(raw):
             return ("stream", raw, None)
-        return None
-    if not hooks:
-        return None
-    if isinstance(data, str) and data:
-        raw = data.encode("utf-8")
-        return ("stream", raw, None) if len(raw) > _limits.HOOK_BODY_LIMIT else None
-    if not data and json_obj is not None:
-        try:
-            raw = _json.dumps(json_obj, allow_nan=False).encode("utf-8")
-        except ValueError as e:  # NaN or Infinity: not JSON, as the component says
-            raise InvalidJSONError(f"the JSON body does not parse: {e}") from None
-        return ("stream", raw, "application/json") if len(raw) > _limits.HOOK_BODY_LIMIT else None
-    form = _form_pairs(data) if data else None
-    if form is not None:
-        raw = encode_form(form)
-        if len(raw) > _limits.HOOK_BODY_LIMIT:
-            return ("stream", raw, "application/x-www-form-urlencoded")
     return None
 
 

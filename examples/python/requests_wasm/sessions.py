@@ -20,10 +20,8 @@ from typing import Any, Dict, Iterator, List, Mapping, MutableMapping, Optional,
 from . import hooks as _hooks
 from . import options as _options
 from ._component import CALL_LOCK, SESSION, Handle, Instance, field, rec
-from . import _limits  # read at call time: tests may lower the limits
 from ._redact import RedactedDict, redact_mapping
 from .adapters import Adapter
-from .exceptions import BodyTooLargeError, ContentDecodingError, InvalidOption, SessionClosed
 from .models import PreparedRequest, Request, Response
 from .options import (_U64_MAX, AuthValue, BodyPlan, TimeoutArg, _announced_length,
                       _auth_from_wit, _auth_value, _body_plan, _cert, _header_pairs, _header_text,
@@ -426,10 +424,12 @@ class Session:
         it also caps one line of a streamed `iter_lines`. `iter_content` on a streamed
         response has no total limit.
 
-        It also tells `content`, `text` and `json` how large a body can be: at most 32 MiB
-        (``s.max_body_size = 32 << 20``) lets them take any body in one fast call; above it, a
-        body without a `Content-Length` (compressed or chunked) is read in 1 MiB pieces, which
-        wasmtime-py lifts about 50 times slower (see `requests_wasm._limits`)."""
+        For a streamed response it also tells `content`, `text` and `json` how large the body
+        can be: at most 32 MiB (``s.max_body_size = 32 << 20``) lets them take any streamed
+        body in one fast call; above it, a streamed body without a `Content-Length`
+        (compressed or chunked) is read in 1 MiB pieces, which wasmtime-py lifts about 50 times
+        slower (see `requests_wasm._limits`). A body not streamed needs no such help: the
+        component tells its size (`body-size`), and any body up to 32 MiB is one fast call."""
         self._max_body_size = self._call_ok("max-body-size")
         return self._max_body_size
 
@@ -515,47 +515,9 @@ class Session:
         close the session during it (the component closes it when the call returns)."""
         return self.stream if stream is None else bool(stream)
 
-    def _response(self, resource: Any, streamed: bool, capped: bool = False) -> Response:
-        limit = _limits.HOOK_BODY_LIMIT if capped else self._max_body_size
-        return Response._wrap(self._instance, resource, streamed, max_body_size=limit)
-
-    def _active_hooks(self, per_request: Any) -> Tuple[bool, bool]:
-        """Whether request hooks, and response hooks, will run for a request with `hooks=`
-        `per_request` (a non-empty list for an event replaces the session's)."""
-        own = _hooks.normalize_hooks(self._hooks.hooks, "Session.hooks")
-        mine = _hooks.normalize_hooks(per_request, "hooks")
-        return (bool(mine["request"] or own["request"]), bool(mine["response"] or own["response"]))
-
-    def _must_cap(self, response_hooks: bool, streamed: bool) -> bool:
-        """Whether a call must lower `max_body_size` to `HOOK_BODY_LIMIT` while it runs: the
-        component hands every response body it reads to the response hooks, and wasmtime-py
-        traps the instance past about 2.67 MiB. A streamed response's hooks get no body."""
-        return response_hooks and not streamed and self._max_body_size > _limits.HOOK_BODY_LIMIT
-
-    def _capped(self, cap: bool, call: Any, *args: Any) -> Any:
-        """`call(*args)`, with `max_body_size` at most `HOOK_BODY_LIMIT` while it runs when
-        `cap` (see `_must_cap`): a larger body then fails the request with `BodyTooLargeError`
-        (`ContentDecodingError` when compressed), which says why, instead of trapping the
-        instance. Runs under `CALL_LOCK` (`SessionHooks.call` holds it)."""
-        if not cap:
-            return call(*args)
-        saved = self._max_body_size
-        self._call_ok("set-max-body-size", _limits.HOOK_BODY_LIMIT)
-        try:
-            return call(*args)
-        except (BodyTooLargeError, ContentDecodingError) as e:
-            if isinstance(e, ContentDecodingError) and "exceeds" not in e.message:
-                raise  # a body that does not decode: nothing to do with the limit
-            raise type(e)(
-                f"{e.message} (while response hooks are set, requests_wasm reads at most "
-                f"{_limits.HOOK_BODY_LIMIT} bytes of a body: the component hands the hooks the "
-                "whole body, and wasmtime-py cannot take more in one call; with stream=True the "
-                "hooks get content=None and the body is read in pieces)", kind=e.kind) from None
-        finally:
-            try:
-                self._call_ok("set-max-body-size", saved)
-            except SessionClosed:  # a hook closed the session: nothing left to restore
-                pass
+    def _response(self, resource: Any, streamed: bool) -> Response:
+        return Response._wrap(self._instance, resource, streamed,
+                              max_body_size=self._max_body_size)
 
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
         """Send a request (keyword arguments as in `requests.Session.request`).
@@ -570,9 +532,9 @@ class Session:
 
         Large bodies (see `requests_wasm._limits` and `options._body_plan`): a text body of
         any size goes whole, and is replayed on a 307/308 redirect or a Digest challenge as
-        requests does; a binary body over 1 MiB (or, with hooks, any body over 1 MiB) is sent
-        as a streaming upload, in pieces, and so only once. While response hooks are set, a
-        response body over 1 MiB raises `BodyTooLargeError` unless ``stream=True``.
+        requests does; a binary body over 1 MiB is sent as a streaming upload, in pieces, and
+        so only once. Hooks change nothing here: they are shown bodies up to 1 MiB, and a
+        larger request or response body reaches them as None and stays as it is.
         """
         return self._dispatch(method, None, url, kwargs)
 
@@ -587,19 +549,16 @@ class Session:
             return self._upload(method, url, kwargs)
         kwargs = dict(kwargs)
         hooks = kwargs.pop("hooks", None)
-        request_hooks, response_hooks = self._active_hooks(hooks)
-        plan = _body_plan(kwargs.get("data"), kwargs.get("json"), kwargs.get("files"),
-                          request_hooks or response_hooks)
+        plan = _body_plan(kwargs.get("data"), kwargs.get("files"))
         if plan is not None:
             if plan[0] == "stream":
                 return self._upload(method, url, dict(self._with_body(kwargs, plan), hooks=hooks))
             kwargs = self._with_body(kwargs, plan)
         options = _request_options(**kwargs)
         streamed = self._streamed(kwargs.get("stream"))
-        cap = self._must_cap(response_hooks, streamed)
         args = (verb, url, options) if verb else ("request", method, url, options)
-        resource, _ = self._hooked(hooks, options, self._capped, cap, self._call_ok, *args)
-        return self._response(resource, streamed, cap)
+        resource, _ = self._hooked(hooks, options, self._call_ok, *args)
+        return self._response(resource, streamed)
 
     def _with_body(self, kwargs: Dict[str, Any], plan: BodyPlan) -> Dict[str, Any]:
         """`kwargs` with the body `_body_plan` made in place of `data`, `json` and `files`: a
@@ -648,8 +607,8 @@ class Session:
         they come (each is one call into the component, and one HTTP chunk when chunked).
 
         Request hooks run before the head is sent, and see ``body=None`` (they may not give a
-        body, or a response); response hooks run when the body is finished (with them, a
-        response body over `HOOK_BODY_LIMIT` raises `BodyTooLargeError` unless streamed).
+        body, or a response); response hooks run when the body is finished (they see the
+        response body up to 1 MiB, a larger one as None).
         """
         kwargs = dict(kwargs)
         data = kwargs.pop("data")
@@ -663,7 +622,6 @@ class Session:
             length = announced
         options = _request_options(headers=headers, **kwargs)
         streamed = self._streamed(kwargs.get("stream"))
-        cap = self._must_cap(self._active_hooks(hooks)[1], streamed)
         resource, scope = self._hooked(hooks, options, self._call_ok, "start-request", method,
                                        url, options, length, kind="upload", keep=True)
         writer = Handle(self._instance, resource)
@@ -674,11 +632,11 @@ class Session:
             except BaseException:
                 writer.drop()        # the guest abandons the request (its body is never ended)
                 raise
-            resource, _ = self._hooked(None, None, self._capped, cap, self._instance.call_ok,
-                                       SESSION, "[static]body-writer.finish", writer.take())
+            resource, _ = self._hooked(None, None, self._instance.call_ok, SESSION,
+                                       "[static]body-writer.finish", writer.take())
         finally:
             _hooks.release(scope)
-        return self._response(resource, streamed, cap)
+        return self._response(resource, streamed)
 
     def get(self, url: str, params: Any = None, **kwargs: Any) -> Response:
         return self._method("get", url, dict(kwargs, params=params))
@@ -714,7 +672,7 @@ class Session:
         bodies with `Session.request` instead)."""
         kwargs = dict(data=request.data, json=request.json, files=request.files,
                       headers=request.headers)
-        plan = _body_plan(request.data, request.json, request.files, False)
+        plan = _body_plan(request.data, request.files)
         if plan is not None:
             if plan[0] == "stream":  # cannot be streamed: handed over whole, as bytes
                 plan = ("bytes", plan[1], plan[2])
@@ -725,10 +683,6 @@ class Session:
                                        request.method, request.url, options, kind="prepared",
                                        keep=True)
         prepared = PreparedRequest(Handle(self._instance, resource))
-        own = _hooks.normalize_hooks(request.hooks, "hooks")
-        session = _hooks.normalize_hooks(self._hooks.hooks, "Session.hooks")
-        prepared._hooks_active = (bool(own["request"] or session["request"]),
-                                  bool(own["response"] or session["response"]))
         if scope is not None:
             prepared._release_hooks = weakref.finalize(prepared, _hooks.release, scope)
         return prepared
@@ -739,26 +693,13 @@ class Session:
         `request` made with ``hooks=`` of its own no longer has them: sending it again raises
         `HookError`; prepare the request again instead.)
 
-        With hooks, a body over `HOOK_BODY_LIMIT` (1 MiB) cannot be sent this way (the
-        component would hand it to the hooks, and wasmtime-py traps past about 2.67 MiB):
-        `InvalidOption`, before anything is sent; `Session.request` streams such a body."""
+        A body of any size goes with hooks set: they are shown it only up to 1 MiB (a larger
+        one reaches them as ``body=None`` and is sent as it is)."""
         options = _send_options(**kwargs)
         streamed = self._streamed(kwargs.get("stream"))
-        request_hooks, response_hooks = request._hooks_active
-        if request._hooks_active == (None, None):  # not prepared here: the session's may run
-            request_hooks, response_hooks = self._active_hooks(None)
-        if request_hooks or response_hooks:
-            length = request._body_length()
-            if length is not None and length > _limits.HOOK_BODY_LIMIT:
-                raise InvalidOption(
-                    f"this prepared request's body is {length} bytes and hooks are set: the "
-                    f"component would hand the body to them, and requests_wasm gives hooks at "
-                    f"most {_limits.HOOK_BODY_LIMIT} bytes (see requests_wasm._limits); send it "
-                    "with Session.request, which streams such a body, or without hooks")
-        cap = self._must_cap(response_hooks, streamed)
-        resource, _ = self._hooked(None, None, self._capped, cap, self._call_ok, "send",
-                                   request._handle.resource, options)
-        return self._response(resource, streamed, cap)
+        resource, _ = self._hooked(None, None, self._call_ok, "send", request._handle.resource,
+                                   options)
+        return self._response(resource, streamed)
 
     # ---- transport -------------------------------------------------------------------------
 

@@ -3,9 +3,11 @@ that lifts more than about 2.67 MiB of `list<u8>` (or 128 MiB of `string`) out o
 every later call then fails with "cannot enter component instance".
 
 The first tests move real sizes past those limits (10 MiB, and 3 MiB where the bounded path is
-slow) and check that the session works afterwards. The others lower the limits (`small_limits`)
-so that every bounded path runs on small bodies, and check it against what the component's own
-calls give for the same request."""
+slow) and check that the session works afterwards, which way a body was read (`Response._reads`
+counts the one-call `string` reads and the bounded `read-chunk` ones), and that hooks, shown
+bodies only up to 1 MiB by the component, let bodies of any size through. The others lower the
+limits (`small_limits`) so that every bounded path runs on small bodies, and check it against
+what the component's own calls give for the same request."""
 
 from __future__ import annotations
 
@@ -16,9 +18,9 @@ import pytest
 
 import requests_wasm as rw
 from loopback_server import _pattern
-from requests_wasm import (Adapter, CannedResponse, HookResponse, Request, Session, _limits)
+from requests_wasm import (Adapter, CannedResponse, HookRequest, HookResponse, Request, Session,
+                           _limits)
 from requests_wasm.models import decode_like_component
-from requests_wasm.options import encode_form
 
 MiB = 1 << 20
 #: Past what one call can lift as a `list<u8>` (2,796,202 bytes).
@@ -52,17 +54,51 @@ def test_ten_mib_download_and_upload(s: Session, server, assert_usable) -> None:
     assert_usable(s)
 
 
-def test_download_of_unknown_size_is_read_in_pieces(s: Session, server, assert_usable) -> None:
+ONE_STRING = {"string": 1, "pieces": 0}
+IN_PIECES = {"string": 0, "pieces": 1}
+
+
+@pytest.mark.parametrize("path", ["/bytes/{n}?gzip=1", "/stream-bytes/{n}",
+                                  "/stream-bytes/{n}?gzip=1"])
+def test_a_body_in_memory_is_one_string_whatever_its_encoding_or_framing(
+        s: Session, server, assert_usable, path: str) -> None:
+    """`body-size` tells the size of any body read into memory: a gzip'd or chunked one is one
+    fast `string`, not 1 MiB `read-chunk` pieces (~1 us per byte)."""
     data = _pattern(OVER_LIST_LIFT)
-    r = s.get(server.url(f"/stream-bytes/{len(data)}"))      # chunked: no size known
-    assert r.content == data
-    assert r.text == data.decode("utf-8", "replace")
-    r = s.get(server.url(f"/stream-bytes/{len(data)}"), stream=True)
-    assert r.content == data
-    r = s.get(server.url(f"/stream-bytes/{len(data)}"), stream=True)
+    url = server.url(path.format(n=len(data)))
+    r = s.get(url)
+    assert r.content == data and r._reads == ONE_STRING
+    r = s.get(url)
+    assert r.text == data.decode("utf-8", "replace") and r._reads == ONE_STRING
+    r = s.get(server.url(f"/gzip?pad={OVER_LIST_LIFT}"))
+    assert r.json()["pad"] == "x" * OVER_LIST_LIFT and r._reads == ONE_STRING
+    assert_usable(s)
+
+
+def test_a_streamed_body_of_unknown_size_is_read_in_pieces(s: Session, server,
+                                                           assert_usable) -> None:
+    data = _pattern(OVER_LIST_LIFT)
+    url = server.url(f"/stream-bytes/{len(data)}?gzip=1")
+    r = s.get(url, stream=True)       # not read yet, and max_body_size is 256 MiB
+    assert r.content == data and r._reads == IN_PIECES
+    r = s.get(url, stream=True)
     chunks = list(r.iter_content(100 * MiB))
     assert b"".join(chunks) == data and max(map(len, chunks)) <= MiB
+    s.max_body_size = 32 << 20        # now any body it can read whole fits in one string
+    r = s.get(url, stream=True)
+    assert r.content == data and r._reads == ONE_STRING
     assert_usable(s)
+
+
+def test_a_body_over_the_string_limit_is_read_in_pieces(s: Session, server,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _pattern(OVER_LIST_LIFT)
+    monkeypatch.setattr(_limits, "STRING_SAFE_BODY", OVER_LIST_LIFT - 1)
+    r = s.get(server.url(f"/bytes/{len(data)}?gzip=1"))
+    assert r.content == data and r._reads == IN_PIECES
+    monkeypatch.setattr(_limits, "STRING_SAFE_BODY", OVER_LIST_LIFT)
+    r = s.get(server.url(f"/bytes/{len(data)}?gzip=1"))
+    assert r.content == data and r._reads == ONE_STRING
 
 
 def test_binary_upload_and_files_go_in_pieces(s: Session, server, assert_usable) -> None:
@@ -76,22 +112,86 @@ def test_binary_upload_and_files_go_in_pieces(s: Session, server, assert_usable)
     assert_usable(s)
 
 
-def test_hooks_never_see_a_body_too_large_to_pass(s: Session, server, assert_usable) -> None:
+def test_with_a_response_hook_a_large_download_goes_and_the_hook_sees_none(
+        s: Session, server, assert_usable) -> None:
     seen: List[Any] = []
-    text = "b" * OVER_LIST_LIFT
-    r = s.post(server.url("/upload"), data=text, hooks={"request": lambda req: seen.append(req.body)})
-    assert r.json()["length"] == len(text) and seen == [None]   # streamed: the hook sees no body
-    with pytest.raises(rw.BodyTooLargeError, match="response hooks"):
-        s.get(server.url(f"/bytes/{OVER_LIST_LIFT}"), hooks={"response": lambda res: None})
+    s.hooks["response"].append(lambda res: seen.append(res.content))
+    data = _pattern(OVER_LIST_LIFT)
+    for path in [f"/bytes/{len(data)}", f"/bytes/{len(data)}?gzip=1",
+                 f"/stream-bytes/{len(data)}"]:
+        r = s.get(server.url(path))
+        assert r.content == data and r._reads == ONE_STRING, path
+    assert seen == [None, None, None]
+    assert s.max_body_size == 256 * MiB
+    r = s.get(server.url(f"/bytes/{len(data)}"), stream=True)
+    assert seen[-1] is None and r.content == data
+    assert s.get(server.url("/bytes/10")).content == _pattern(10) and seen[-1] == _pattern(10)
     assert_usable(s)
-    assert s.max_body_size == 256 * MiB              # put back after the call
-    r = s.get(server.url(f"/bytes/{OVER_LIST_LIFT}"), stream=True,
-              hooks={"response": lambda res: seen.append(res.content)})
-    assert seen[-1] is None and r.content == _pattern(OVER_LIST_LIFT)
-    with pytest.raises(rw.HookError, match="a hook may give at most"):
-        s.get(server.url("/get"), hooks={"response": lambda res: HookResponse(
-            200, {}, b"x" * (_limits.HOOK_BODY_LIMIT + 1))})
+
+
+def test_a_response_hook_that_gives_no_body_keeps_one_it_was_not_shown(
+        s: Session, server) -> None:
+    def relabel(res: HookResponse) -> HookResponse:
+        assert res.content is None
+        res.status_code = 299
+        res.headers["X-Hooked"] = "1"
+        return res
+
+    data = _pattern(OVER_LIST_LIFT)
+    r = s.get(server.url(f"/bytes/{len(data)}?gzip=1"), hooks={"response": relabel})
+    assert (r.status_code, r.headers["x-hooked"]) == (299, "1") and r.content == data
+    r = s.get(server.url(f"/bytes/{len(data)}"), hooks={"response": lambda res: HookResponse(
+        201, res.headers, res.content)})
+    assert r.status_code == 201 and r.content == data
+    # A body the hook gives replaces it, and may be larger than hooks are shown.
+    big = b"y" * (_limits.HOOK_BODY_LIMIT + 1)
+    r = s.get(server.url(f"/bytes/{len(data)}"),
+              hooks={"response": lambda res: HookResponse(200, {}, big)})
+    assert r.content == big and r._reads == ONE_STRING
+    r = s.get(server.url(f"/bytes/{len(data)}"),
+              hooks={"response": lambda res: HookResponse(200, {}, b"")})
+    assert r.content == b""
+
+
+@pytest.mark.parametrize("body", ["text", "binary", "json"])
+def test_a_request_hook_that_adds_a_header_to_a_large_upload_keeps_the_body(
+        s: Session, server, assert_usable, body: str) -> None:
+    seen: List[Any] = []
+
+    def sign(req: HookRequest) -> None:
+        seen.append(req.body)
+        req.headers["X-Signed"] = "1"
+
+    s.hooks["request"].append(sign)
+    s.hooks["response"].append(lambda res: seen.append(res.request.body))
+    payload: Dict[str, Any] = {
+        "text": {"data": "b" * OVER_LIST_LIFT},
+        "binary": {"data": _pattern(OVER_LIST_LIFT)},     # streamed: not UTF-8
+        "json": {"json": {"k": "j" * OVER_LIST_LIFT}},
+    }[body]
+    report = s.post(server.url("/upload"), **payload).json()
+    expected = OVER_LIST_LIFT + (9 if body == "json" else 0)
+    assert report["length"] == expected and report["headers"]["x-signed"] == "1"
+    assert seen == [None, None]
     assert_usable(s)
+
+
+def test_a_large_text_body_with_hooks_is_replayed_and_sent_as_prepared(
+        s: Session, server) -> None:
+    """With hooks set, a large text body still goes whole (not streamed): a 307 re-sends it,
+    and a prepared request with hooks sends it."""
+    seen: List[Any] = []
+    s.hooks["request"].append(lambda req: seen.append(req.body))
+    text = "t" * OVER_LIST_LIFT
+    redirect = server.url("/redirect-to?url=/upload&status_code=307")
+    report = s.post(redirect, data=text).json()
+    assert report["length"] == len(text) and report["method"] == "POST"
+    assert seen == [None, None]                       # both hops; the hook is not shown it
+    prepared = s.prepare_request(Request("PUT", server.url("/upload"), data=text,
+                                         hooks={"response": lambda res: None}))
+    assert s.send(prepared).json()["length"] == len(text)
+    with pytest.raises(rw.BodyTooLargeError):         # still not lifted out whole
+        prepared.body
 
 
 # ---- every bounded path, on small bodies ------------------------------------------------------
@@ -99,9 +199,8 @@ def test_hooks_never_see_a_body_too_large_to_pass(s: Session, server, assert_usa
 @pytest.fixture
 def small_limits(monkeypatch: pytest.MonkeyPatch) -> Dict[str, int]:
     """Limits so small that every body takes the bounded paths: nothing is taken as one string,
-    reads are 7 bytes, and 64 bytes is a large request body (and the most hooks get)."""
-    limits = {"STRING_SAFE_BODY": 0, "READ_PIECE": 7, "LIST_BODY_LIMIT": 64,
-              "HOOK_BODY_LIMIT": 64}
+    reads are 7 bytes, and 64 bytes is a large request body."""
+    limits = {"STRING_SAFE_BODY": 0, "READ_PIECE": 7, "LIST_BODY_LIMIT": 64}
     for name, value in limits.items():
         monkeypatch.setattr(_limits, name, value)
     return limits
@@ -208,25 +307,25 @@ def test_large_multipart_bodies_match_the_components(s: Session, server, payload
         s.post(server.url("/post"), files={"f": ("bad\r\nname", payload * 10)})
 
 
-def test_with_hooks_large_bodies_are_kept_from_them(s: Session, server, assert_usable,
-                                                    small_limits) -> None:
+def test_with_hooks_bodies_go_as_without_them(s: Session, server, assert_usable,
+                                               small_limits) -> None:
+    """Hooks no longer change how a body goes: text whole (replayed on a 307), binary over
+    `LIST_BODY_LIMIT` streamed; the hooks are shown what the component holds, up to 1 MiB."""
     seen: List[Any] = []
     s.hooks["request"].append(lambda req: seen.append(req.body))
-    assert s.post(server.url("/upload"), data="x" * 10).json()["length"] == 10
-    assert s.post(server.url("/upload"), json={"k": "y" * 100}).json()["length"] == 109
-    assert s.post(server.url("/upload"), data={"k": "z" * 100}).json()["content_type"] == \
-        "application/x-www-form-urlencoded"
-    assert seen == [b"x" * 10, None, None]
-    s.hooks["request"].clear()
-    prepared = s.prepare_request(Request("POST", server.url("/upload"), data="w" * 100,
-                                         hooks={"response": lambda res: None}))
-    with pytest.raises(rw.InvalidOption, match="hooks are set"):
-        s.send(prepared)
-    with pytest.raises(rw.BodyTooLargeError, match="response hooks"):
-        s.get(server.url("/get"), hooks={"response": lambda res: None})
-    with pytest.raises(rw.HookError):
-        s.get(server.url("/get"), stream=True,
-              hooks={"request": lambda req: HookResponse(200, {}, b"v" * 100)})
+    s.hooks["response"].append(lambda res: seen.append(res.content))
+    redirect = server.url("/redirect-to?url=/upload&status_code=307")
+    assert s.post(redirect, data="x" * 100).json()["length"] == 100
+    assert seen[0] == seen[2] == b"x" * 100           # each hop's request hook saw the body
+    seen.clear()
+    binary = bytes(range(256))
+    assert s.post(redirect, data=binary).status_code == 307    # streamed: sent once
+    assert seen == [None, b""]
+    seen.clear()
+    prepared = s.prepare_request(Request("POST", server.url("/upload"), data="w" * 100))
+    assert s.send(prepared).json()["length"] == 100 and seen[0] == b"w" * 100
+    r = s.get(server.url("/stream-bytes/1000?gzip=1"))
+    assert r.content == _pattern(1000) and seen[-1] == _pattern(1000)
     assert_usable(s)
 
 
@@ -241,12 +340,6 @@ def test_prepared_bodies_are_only_read_when_small(s: Session, server, small_limi
     assert prepared.body == b"y" * 10                 # the one given, not lifted again
     assert s.send(prepared).json()["data"] == "y" * 10
     assert s.prepare_request(Request("GET", server.url("/get"))).body is None
-
-
-def test_forms_are_encoded_here_exactly_as_the_component_encodes_them(s: Session, server) -> None:
-    pairs = [("k é~*", "a b&c=d+e/f?g%h"), ("-._", "\u00ff\U0001F600"), ("empty", "")]
-    prepared = s.prepare_request(Request("POST", server.url("/post"), data=pairs))
-    assert encode_form(pairs) == prepared.body
 
 
 def test_text_is_decoded_here_exactly_as_the_component_decodes_it(s: Session) -> None:
