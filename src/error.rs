@@ -131,7 +131,10 @@ impl Error {
             Error::ReadTimeout(m) => Error::ReadTimeout(with(m)),
             Error::Transport { code, detail } => Error::Transport {
                 code,
-                detail: Some(with(detail.unwrap_or_default())),
+                detail: Some(match detail {
+                    Some(detail) => with(detail),
+                    None => crate::urls::redact_in_message(url),
+                }),
             },
             other => other,
         }

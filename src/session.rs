@@ -106,7 +106,8 @@ impl Session {
         Ok(())
     }
 
-    fn open(&self) -> Result<()> {
+    /// `SessionClosed` once the session is closed.
+    pub fn open(&self) -> Result<()> {
         if self.closed {
             Err(Error::SessionClosed)
         } else {

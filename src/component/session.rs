@@ -24,10 +24,11 @@ pub(super) struct SessionHandle {
 
 impl SessionHandle {
     /// Runs `f` on the session. A session is busy while it runs a hook, and a
-    /// hook that calls back into it gets an error rather than a trap.
+    /// hook that calls back into it gets an error rather than a trap. A closed
+    /// session answers `session-closed` before any argument is looked at.
     fn with<T>(&self, f: impl FnOnce(&mut Session) -> crate::Result<T>) -> WitResult<T> {
         let mut session = self.session.try_borrow_mut().map_err(|_| busy())?;
-        let result = f(&mut session);
+        let result = session.open().and_then(|()| f(&mut session));
         if self.close_later.take() {
             session.close();
         }
