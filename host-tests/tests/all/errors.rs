@@ -204,6 +204,16 @@ async fn a_closed_session_answers_session_closed_to_every_call() -> Result<()> {
         session!(h, call_get_adapter, s, "http://x/")?,
         Err(Error::SessionClosed)
     ));
+    // Before any argument is looked at: invalid input gets session-closed too.
+    let bad = vec![("Bad\nName".to_string(), "v".to_string())];
+    assert!(matches!(
+        session!(h, call_set_headers, s, &bad)?,
+        Err(Error::SessionClosed)
+    ));
+    assert!(matches!(
+        session!(h, call_set_base_url, s, Some("no scheme"))?,
+        Err(Error::SessionClosed)
+    ));
     h.close(s).await?;
     // A response read before closing stays readable, and other sessions work.
     assert_eq!(h.json(kept).await?["method"], "GET");
