@@ -18,17 +18,13 @@
 //! | `/truncated-gzip` | `Content-Encoding: gzip` of a 64 KiB document cut in half (the `Content-Length` is honest) |
 //! | anything else | `200` with a small JSON body |
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
 
 use super::helpers::parse_form;
+use super::loopback::Loopback;
 
 /// The longest request head read before giving up on a connection.
 const MAX_HEAD: usize = 64 << 10;
@@ -36,92 +32,29 @@ const MAX_HEAD: usize = 64 << 10;
 const DRAIN_FOR: Duration = Duration::from_secs(10);
 
 /// A running raw loopback server; it stops when dropped.
-pub struct HostileServer {
-    addr: SocketAddr,
-    connections: Arc<AtomicUsize>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
+pub struct HostileServer(Loopback);
 
 impl HostileServer {
     /// Binds `127.0.0.1:0` (plus `127.0.0.2` on the same port if available) and starts serving.
     pub fn start() -> HostileServer {
-        let main = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = main.local_addr().expect("local addr");
-        let alt = std::net::TcpListener::bind(("127.0.0.2", addr.port())).ok();
-        let mut listeners = vec![main];
-        listeners.extend(alt);
-        for l in &listeners {
-            l.set_nonblocking(true).expect("set_nonblocking");
-        }
-        let connections = Arc::new(AtomicUsize::new(0));
-        let counter = connections.clone();
-        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("hostile-server".into())
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .thread_name("hostile-server-worker")
-                    .enable_all()
-                    .build()
-                    .expect("build hostile server runtime");
-                rt.block_on(async move {
-                    for l in listeners {
-                        let l = tokio::net::TcpListener::from_std(l).expect("tokio listener");
-                        tokio::spawn(accept_loop(l, counter.clone()));
-                    }
-                    let _ = shutdown_rx.await;
-                });
-                rt.shutdown_timeout(Duration::from_secs(1));
-            })
-            .expect("spawn hostile server thread");
-        HostileServer {
-            addr,
-            connections,
-            shutdown: Some(shutdown_tx),
-            thread: Some(thread),
-        }
+        HostileServer(Loopback::start("hostile-server", |stream, _port| {
+            serve(stream)
+        }))
     }
 
     /// `http://127.0.0.1:PORT{path}`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{}", self.addr.port(), path)
+        format!("http://127.0.0.1:{}{}", self.0.addr.port(), path)
     }
 
     /// The listening port.
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.0.addr.port()
     }
 
     /// Number of TCP connections accepted so far.
     pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for HostileServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-async fn accept_loop(listener: tokio::net::TcpListener, counter: Arc<AtomicUsize>) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        counter.fetch_add(1, Ordering::SeqCst);
-        tokio::spawn(serve(stream));
+        self.0.connections()
     }
 }
 
