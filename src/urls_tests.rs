@@ -282,7 +282,7 @@ fn prepare(settings: &Settings, url: &str) -> Result<PreparedRequest> {
 
 proptest! {
     #[test]
-    fn parsing_a_url_never_shows_its_userinfo(case in urls()) {
+    fn prop_parsing_a_url_never_shows_its_userinfo(case in urls()) {
         match parse(&case.url) {
             Ok(url) => parsed_url_hidden("parse", &url, &case)?,
             Err(err) => error_hidden("parse", &err, &case)?,
@@ -290,7 +290,7 @@ proptest! {
     }
 
     #[test]
-    fn resolving_against_a_base_url_never_puts_userinfo_in_the_url_or_a_message(case in urls()) {
+    fn prop_resolving_against_a_base_url_never_puts_userinfo_in_the_url_or_a_message(case in urls()) {
         let base = base();
         match parse_with_base(&case.url, Some(&base)) {
             Ok(url) => parsed_url_hidden("parse_with_base", &url, &case)?,
@@ -302,7 +302,7 @@ proptest! {
     }
 
     #[test]
-    fn a_base_url_that_is_refused_never_shows_its_userinfo(case in urls()) {
+    fn prop_a_base_url_that_is_refused_never_shows_its_userinfo(case in urls()) {
         match parse_base(&case.url) {
             Ok(url) => parsed_url_hidden("parse_base", &url, &case)?,
             Err(err) => error_hidden("parse_base", &err, &case)?,
@@ -310,7 +310,7 @@ proptest! {
     }
 
     #[test]
-    fn a_prepared_request_never_keeps_userinfo_in_its_url_or_its_errors(case in urls()) {
+    fn prop_a_prepared_request_never_keeps_userinfo_in_its_url_or_its_errors(case in urls()) {
         let with_base = Settings { base_url: Some(base()), ..Settings::default() };
         for settings in [Settings::default(), with_base] {
             match prepare(&settings, &case.url) {
@@ -327,7 +327,7 @@ proptest! {
     }
 
     #[test]
-    fn a_redirect_never_carries_userinfo_into_the_next_url_or_a_message(
+    fn prop_a_redirect_never_carries_userinfo_into_the_next_url_or_a_message(
         case in urls(),
         current in prop::sample::select(CURRENT_URLS),
     ) {
@@ -339,14 +339,14 @@ proptest! {
     }
 
     #[test]
-    fn redact_str_never_shows_the_secrets(case in urls(), junk in text(PASSWORD_CHARS, 0..4)) {
+    fn prop_redact_str_never_shows_the_secrets(case in urls(), junk in text(PASSWORD_CHARS, 0..4)) {
         hidden("redact_str", &redact_str(&case.url), &case)?;
         // Junk before the URL moves where the authority starts, never past the userinfo.
         hidden("redact_str after junk", &redact_str(&format!("{junk}{}", case.url)), &case)?;
     }
 
     #[test]
-    fn a_user_name_read_as_a_host_and_path_is_still_hidden_from_messages(
+    fn prop_a_user_name_read_as_a_host_and_path_is_still_hidden_from_messages(
         case in urls_with(user_with_an_authority_end(), marked(PASSWORD_MARK, PASSWORD_CHARS)),
         current in prop::sample::select(CURRENT_URLS),
     ) {
@@ -371,12 +371,12 @@ proptest! {
     }
 
     #[test]
-    fn redact_str_never_panics_and_hides_exactly_up_to_the_last_at(input in any::<String>()) {
+    fn prop_redact_str_never_panics_and_hides_exactly_up_to_the_last_at(input in any::<String>()) {
         check_redact_str_shape(&input)?;
     }
 
     #[test]
-    fn redact_str_keeps_its_shape_on_url_like_text(
+    fn prop_redact_str_keeps_its_shape_on_url_like_text(
         input in text(&[
             'h', 't', 'p', 's', ':', '/', '\\', '@', '\u{FF20}', '?', '#', '[', ']', ' ', '\t',
             '\u{0}', 'é', '😀', '1', '.', '+', '-',
