@@ -34,15 +34,27 @@
 //! [`MAX_STATE_VALUES`] JSON values, then at most [`MAX_STATE_COOKIES`] cookies
 //! and [`MAX_STATE_ENTRIES`] entries in each other list. Anything larger is
 //! `InvalidOption`, and the session is left as it was.
+//!
+//! This file writes and reads the whole document; its parts are read and
+//! written in `state/`: `fields` (auth, timeout, retries, hooks), `jar`
+//! (cookies), `values` (pairs, booleans, strings, and the error they give)
+//! and `limits` (the bounds above).
 
-use crate::auth::Auth;
-use crate::cookies::{CookieJar, StoredCookie};
+use crate::cookies::CookieJar;
 use crate::error::{Error, Result};
 use crate::headers::Headers;
-use crate::hooks::HookSet;
 use crate::prepare::Settings;
-use crate::transport::Timeout;
 use serde_json::{json, Map, Value};
+
+mod fields;
+mod jar;
+mod limits;
+mod values;
+
+use fields::{auth_from, auth_json, hooks_from, retries_from, retries_json, timeout_from};
+use jar::jar_from;
+use limits::too_many_values;
+use values::{boolean, optional_string, pairs, pairs_json, shape};
 
 /// The document version this module writes and reads.
 pub const VERSION: u64 = 1;
@@ -311,334 +323,8 @@ pub fn import(
     Ok(())
 }
 
-/// Hook names from their saved form: `{"request": [...], "response": [...]}`.
-fn hooks_from(v: &Value) -> Result<HookSet> {
-    let Value::Object(obj) = v else {
-        return Err(shape("\"hooks\" must be an object"));
-    };
-    if let Some(key) = obj
-        .keys()
-        .find(|k| !matches!(k.as_str(), "request" | "response"))
-    {
-        return Err(shape(&format!("unknown key {key:?} in \"hooks\"")));
-    }
-    let names = |event: &str| -> Result<Vec<String>> {
-        let bad = || shape(&format!("\"hooks.{event}\" must list hook names"));
-        match obj.get(event) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => bounded(items, &format!("hooks.{event}"))?
-                .iter()
-                .map(|item| item.as_str().map(str::to_string).ok_or_else(bad))
-                .collect(),
-            Some(_) => Err(bad()),
-        }
-    };
-    let hooks = HookSet {
-        request: names("request")?,
-        response: names("response")?,
-    };
-    hooks.validate()?;
-    Ok(hooks)
-}
-
-fn retries_json(p: &crate::retry::RetryPolicy) -> Value {
-    json!({
-        "total": p.total, "connect": p.connect, "read": p.read, "status": p.status,
-        "backoff_factor_ms": p.backoff_factor_ms, "backoff_max_ms": p.backoff_max_ms,
-        "backoff_jitter_ms": p.backoff_jitter_ms, "status_forcelist": p.status_forcelist,
-        "allowed_methods": p.allowed_methods, "respect_retry_after": p.respect_retry_after,
-        "retry_after_max_ms": p.retry_after_max_ms,
-    })
-}
-
-/// A retry policy from its saved form (every field required), validated.
-fn retries_from(v: &Value) -> Result<Option<crate::retry::RetryPolicy>> {
-    let obj = match v {
-        Value::Null => return Ok(None),
-        Value::Object(obj) => obj,
-        _ => return Err(shape("\"retries\" must be null or an object")),
-    };
-    let u32_of = |key: &str| -> Result<u32> {
-        obj.get(key)
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| {
-                shape(&format!(
-                    "\"retries.{key}\" must be an integer from 0 to 4294967295"
-                ))
-            })
-    };
-    let opt_u32 = |key: &str| -> Result<Option<u32>> {
-        match obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(_) => u32_of(key).map(Some),
-        }
-    };
-    let forcelist = match obj.get("status_forcelist") {
-        Some(Value::Array(items)) => bounded(items, "retries.status_forcelist")?
-            .iter()
-            .map(|s| s.as_u64().and_then(|n| u16::try_from(n).ok()))
-            .collect::<Option<Vec<u16>>>()
-            .ok_or_else(|| shape("\"retries.status_forcelist\" must list status codes"))?,
-        _ => return Err(shape("\"retries.status_forcelist\" must be a list")),
-    };
-    let methods = match obj.get("allowed_methods") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(items)) => Some(
-            bounded(items, "retries.allowed_methods")?
-                .iter()
-                .map(|m| m.as_str().map(str::to_string))
-                .collect::<Option<Vec<String>>>()
-                .ok_or_else(|| shape("\"retries.allowed_methods\" must list method names"))?,
-        ),
-        Some(_) => return Err(shape("\"retries.allowed_methods\" must be null or a list")),
-    };
-    let policy = crate::retry::RetryPolicy {
-        total: u32_of("total")?,
-        connect: opt_u32("connect")?,
-        read: opt_u32("read")?,
-        status: opt_u32("status")?,
-        backoff_factor_ms: u32_of("backoff_factor_ms")?,
-        backoff_max_ms: u32_of("backoff_max_ms")?,
-        backoff_jitter_ms: u32_of("backoff_jitter_ms")?,
-        status_forcelist: forcelist,
-        allowed_methods: methods,
-        respect_retry_after: boolean(
-            obj.get("respect_retry_after").unwrap_or(&Value::Null),
-            "retries.respect_retry_after",
-        )?,
-        retry_after_max_ms: u32_of("retry_after_max_ms")?,
-    };
-    policy.validate()?;
-    Ok(Some(policy))
-}
-
 fn is_secret_header(name: &str) -> bool {
     SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name))
-}
-
-fn auth_json(auth: &Auth) -> Value {
-    match auth {
-        Auth::Basic { username, password } => json!({
-            "type": "basic", "username": username, "password": password,
-        }),
-        Auth::Digest { username, password } => json!({
-            "type": "digest", "username": username, "password": password,
-        }),
-        Auth::Bearer(token) => json!({"type": "bearer", "token": token}),
-    }
-}
-
-fn auth_from(v: &Value) -> Result<Option<Auth>> {
-    let obj = match v {
-        Value::Null => return Ok(None),
-        Value::Object(obj) => obj,
-        _ => return Err(shape("\"auth\" must be null or an object with a \"type\"")),
-    };
-    let text = |key: &str| -> Result<String> {
-        obj.get(key)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| shape(&format!("\"auth\" needs a string {key:?}")))
-    };
-    let (auth, keys): (Auth, &[&str]) = match obj.get("type").and_then(Value::as_str) {
-        Some("basic") => (
-            Auth::Basic {
-                username: text("username")?,
-                password: text("password")?,
-            },
-            &["type", "username", "password"],
-        ),
-        Some("digest") => (
-            Auth::Digest {
-                username: text("username")?,
-                password: text("password")?,
-            },
-            &["type", "username", "password"],
-        ),
-        Some("bearer") => (Auth::Bearer(text("token")?), &["type", "token"]),
-        _ => {
-            return Err(shape(
-                "\"auth\" must have \"type\": \"basic\", \"digest\" or \"bearer\"",
-            ))
-        }
-    };
-    if let Some(key) = obj.keys().find(|k| !keys.contains(&k.as_str())) {
-        return Err(shape(&format!("unknown key {key:?} in \"auth\"")));
-    }
-    auth.validate()?;
-    Ok(Some(auth))
-}
-
-fn timeout_from(v: &Value) -> Result<Option<Timeout>> {
-    let obj = match v {
-        Value::Null => return Ok(None),
-        Value::Object(obj) => obj,
-        _ => return Err(shape("\"timeout\" must be null or an object")),
-    };
-    if let Some(key) = obj.keys().find(|k| *k != "connect_ms" && *k != "read_ms") {
-        return Err(shape(&format!("unknown key {key:?} in \"timeout\"")));
-    }
-    let ms = |key: &str| -> Result<Option<u32>> {
-        match obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .map(Some)
-                .ok_or_else(|| {
-                    shape(&format!(
-                        "\"timeout.{key}\" must be null or milliseconds from 0 to 4294967295"
-                    ))
-                }),
-        }
-    };
-    Ok(Some(Timeout {
-        connect_ms: ms("connect_ms")?,
-        read_ms: ms("read_ms")?,
-    }))
-}
-
-fn jar_from(v: &Value, now: i64) -> Result<CookieJar> {
-    let list = v
-        .as_array()
-        .ok_or_else(|| shape("\"cookies\" must be a list of cookie objects"))?;
-    if list.len() > MAX_STATE_COOKIES {
-        return Err(shape(&format!(
-            "the saved state has {} cookies, more than the {MAX_STATE_COOKIES} accepted",
-            list.len()
-        )));
-    }
-    let mut jar = CookieJar::new();
-    for (i, item) in list.iter().enumerate() {
-        let obj = item
-            .as_object()
-            .ok_or_else(|| shape(&format!("cookie {i} must be an object")))?;
-        const KEYS: [&str; 8] = [
-            "name",
-            "value",
-            "domain",
-            "host_only",
-            "path",
-            "secure",
-            "http_only",
-            "expires",
-        ];
-        if let Some(key) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(shape(&format!("unknown key {key:?} in cookie {i}")));
-        }
-        let text = |key: &str| -> Result<String> {
-            obj.get(key)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| shape(&format!("cookie {i} needs a string {key:?}")))
-        };
-        let flag = |key: &str| -> Result<bool> {
-            match obj.get(key) {
-                None => Ok(false),
-                Some(v) => boolean(v, &format!("cookie {i} {key}")),
-            }
-        };
-        let mut cookie = StoredCookie::new(
-            text("name")?,
-            text("value")?,
-            text("domain")?,
-            text("path")?,
-        );
-        cookie.host_only = flag("host_only")?;
-        cookie.secure = flag("secure")?;
-        cookie.http_only = flag("http_only")?;
-        cookie.expires = match obj.get("expires") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(v.as_i64().ok_or_else(|| {
-                shape(&format!(
-                    "cookie {i} \"expires\" must be null or whole seconds since the Unix epoch"
-                ))
-            })?),
-        };
-        jar.restore(cookie, now)?;
-    }
-    Ok(jar)
-}
-
-/// A list of `[string, string]` pairs.
-fn pairs(v: &Value, what: &str) -> Result<Vec<(String, String)>> {
-    let bad = || {
-        shape(&format!(
-            "{what:?} must be a list of [name, value] string pairs"
-        ))
-    };
-    let list = bounded(v.as_array().ok_or_else(bad)?, what)?;
-    list.iter()
-        .map(|pair| match pair.as_array().map(Vec::as_slice) {
-            Some([Value::String(a), Value::String(b)]) => Ok((a.clone(), b.clone())),
-            _ => Err(bad()),
-        })
-        .collect()
-}
-
-/// `list`, unless it has more than [`MAX_STATE_ENTRIES`] items.
-fn bounded<'a>(list: &'a [Value], what: &str) -> Result<&'a [Value]> {
-    if list.len() > MAX_STATE_ENTRIES {
-        return Err(shape(&format!(
-            "{what:?} has {} entries, more than the {MAX_STATE_ENTRIES} accepted",
-            list.len()
-        )));
-    }
-    Ok(list)
-}
-
-/// Whether `json` has more than [`MAX_STATE_VALUES`] separators outside
-/// strings (`\"` escapes and all), in one pass over its bytes, before the
-/// parser builds a value for each. Text that is not JSON may be miscounted;
-/// the parser refuses it then anyway.
-fn too_many_values(json: &str) -> bool {
-    let mut count = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for b in json.bytes() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' | b',' | b':' => {
-                count += 1;
-                if count > MAX_STATE_VALUES {
-                    return true;
-                }
-            }
-            _ => {}
-        }
-    }
-    false
-}
-
-fn pairs_json(pairs: &[(String, String)]) -> Value {
-    Value::Array(pairs.iter().map(|(a, b)| json!([a, b])).collect())
-}
-
-fn boolean(v: &Value, what: &str) -> Result<bool> {
-    v.as_bool()
-        .ok_or_else(|| shape(&format!("{what:?} must be true or false")))
-}
-
-fn optional_string(v: &Value, what: &str) -> Result<Option<String>> {
-    match v {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        _ => Err(shape(&format!("{what:?} must be null or a string"))),
-    }
-}
-
-fn shape(message: &str) -> Error {
-    Error::InvalidOption(message.to_string())
 }
 
 /// A proxy URL without its userinfo (`http://u:p@proxy:3128` becomes
