@@ -98,7 +98,7 @@ fn reference_split(value: &str) -> Vec<&str> {
 
 proptest! {
     #[test]
-    fn split_set_cookie_never_panics_and_splits_as_before(
+    fn prop_split_set_cookie_never_panics_and_splits_as_before(
         value in prop_oneof![any::<String>(), set_cookie_value()]
     ) {
         let parts: Vec<&str> = split_set_cookie(&value).collect();
@@ -107,7 +107,7 @@ proptest! {
     }
 
     #[test]
-    fn stored_cookies_always_domain_match_the_host_and_never_exceed_the_caps(
+    fn prop_stored_cookies_always_domain_match_the_host_and_never_exceed_the_caps(
         responses in proptest::collection::vec(
             (host(), request_path(), proptest::collection::vec(set_cookie_value(), 0..6), 0i64..50),
             1..12,
@@ -132,7 +132,7 @@ proptest! {
     }
 
     #[test]
-    fn header_for_sends_exactly_the_matching_cookies_in_rfc_order(
+    fn prop_header_for_sends_exactly_the_matching_cookies_in_rfc_order(
         responses in proptest::collection::vec(
             (host(), request_path(), proptest::collection::vec(cookie_line(), 0..5)),
             0..10,
