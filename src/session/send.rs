@@ -22,6 +22,9 @@ pub struct Upload {
     started: Instant,
     written: u64,
     length: Option<u64>,
+    /// A write failed: `finish` gives the sink's own answer (the server's
+    /// early response, or why the connection failed), not a length mismatch.
+    write_failed: bool,
 }
 
 impl Upload {
@@ -34,7 +37,10 @@ impl Upload {
                 "the upload announced Content-Length {length}; {written} bytes is more"
             )));
         }
-        self.sink.write(bytes)?;
+        if let Err(e) = self.sink.write(bytes) {
+            self.write_failed = true;
+            return Err(e);
+        }
         self.written = written;
         Ok(())
     }
@@ -89,6 +95,7 @@ impl Session {
             started: Instant::now(),
             written: 0,
             length: content_length,
+            write_failed: false,
         })
     }
 
@@ -104,8 +111,9 @@ impl Session {
             started,
             written,
             length,
+            write_failed,
         } = upload;
-        if let Some(length) = length.filter(|l| *l != written) {
+        if let Some(length) = length.filter(|l| *l != written && !write_failed) {
             return Err(Error::InvalidOption(format!(
                 "the upload announced Content-Length {length} but {written} bytes were written"
             )));

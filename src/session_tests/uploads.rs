@@ -99,3 +99,72 @@ fn an_upload_follows_a_303_but_returns_a_307_it_cannot_replay() {
     assert_eq!(r.status, 307, "the body is gone: the 307 is the answer");
     assert_eq!(received(&t).len(), 3);
 }
+
+/// An adapter whose upload the server answers after the first piece, as a
+/// server that answers early and closes: later writes fail, `finish` answers.
+struct AnsweredEarly;
+
+struct EarlySink {
+    pieces: usize,
+}
+
+impl crate::transport::BodySink for EarlySink {
+    fn write(&mut self, _bytes: &[u8]) -> crate::Result<()> {
+        self.pieces += 1;
+        if self.pieces > 1 {
+            return Err(Error::Connection("the connection closed early".into()));
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> crate::Result<crate::transport::RawResponse> {
+        Ok(crate::transport::RawResponse {
+            status: 413,
+            headers: crate::headers::Headers::from_trusted(Vec::new()),
+            body: Box::new(crate::transport::BytesBody::new(b"too large".to_vec())),
+        })
+    }
+}
+
+impl Transport for AnsweredEarly {
+    fn kind(&self) -> &'static str {
+        "answered-early"
+    }
+
+    fn send(
+        &mut self,
+        _request: &crate::prepare::PreparedRequest,
+        _options: &crate::transport::SendOptions,
+    ) -> crate::Result<crate::transport::RawResponse> {
+        Err(Error::Unsupported("uploads only".into()))
+    }
+
+    fn start(
+        &mut self,
+        _request: &crate::prepare::PreparedRequest,
+        _options: &crate::transport::SendOptions,
+    ) -> crate::Result<Box<dyn crate::transport::BodySink>> {
+        Ok(Box::new(EarlySink { pieces: 0 }))
+    }
+
+    fn close(&mut self) {}
+}
+
+#[test]
+fn a_failed_write_leaves_finish_to_give_the_answer_not_a_length_mismatch() {
+    let adapter: SharedTransport = Rc::new(RefCell::new(AnsweredEarly));
+    let mut s = Session::new(adapter);
+    let mut up = s
+        .start_request(
+            "PUT",
+            "http://a.test/big",
+            RequestParts::default(),
+            SendOverrides::default(),
+            Some(1000),
+        )
+        .unwrap();
+    up.write(&[1; 10]).unwrap();
+    assert!(up.write(&[2; 10]).is_err());
+    let r = s.finish_upload(up).unwrap();
+    assert_eq!(r.status, 413);
+}
