@@ -405,8 +405,7 @@ impl Session {
 fn push_hop(history: &mut History, mut hop: Response, budget: &mut u64) {
     hop.set_max_body_size(*budget);
     if hop.read_all().is_ok() {
-        let read = hop.content().map_or(0, |c| c.len() as u64);
-        *budget = budget.saturating_sub(read);
+        *budget = budget.saturating_sub(hop.body_size().unwrap_or(0));
     }
     history.push(hop);
 }
