@@ -1,9 +1,9 @@
 //! Builds the `requests-component` guest for `wasm32-wasip2`, twice, and hands the paths to the harness:
-//! world `client` (`REQUESTS_COMPONENT_WASM`) and, with the `hooks` feature, world
-//! `client-with-hooks` (`REQUESTS_COMPONENT_HOOKS_WASM`).
+//! world `client` (`REQUESTS_COMPONENT_WASM`) and, with the `host` feature, world
+//! `client-with-host` (`REQUESTS_COMPONENT_HOST_WASM`).
 //!
 //! Each guest is built by a nested `cargo build` in its own target directory
-//! (`<workspace>/target/component` and `target/component-hooks`: the two builds
+//! (`<workspace>/target/component` and `target/component-host`: the two builds
 //! differ only in a feature of the root crate, and one directory would rebuild it
 //! at every switch), so it never contends for the outer build's lock and is shared
 //! by every profile of the host tests. Environment that the outer cargo sets for
@@ -68,12 +68,12 @@ fn main() {
     };
     let plain_dir = workspace.join("target").join("component");
     let plain = guest(&plain_dir, &[], "the guest component");
-    let hooks = guest(
-        &workspace.join("target").join("component-hooks"),
-        &["--features", "hooks"],
-        "the guest component with hooks",
+    let host = guest(
+        &workspace.join("target").join("component-host"),
+        &["--features", "host"],
+        "the guest component calling back into its host",
     );
-    for wasm in [&plain, &hooks] {
+    for wasm in [&plain, &host] {
         if !wasm.is_file() {
             fail(&format!(
                 "the guest build succeeded but {} is missing; is the root crate's lib a cdylib \
@@ -87,8 +87,8 @@ fn main() {
         plain.display()
     );
     println!(
-        "cargo:rustc-env=REQUESTS_COMPONENT_HOOKS_WASM={}",
-        hooks.display()
+        "cargo:rustc-env=REQUESTS_COMPONENT_HOST_WASM={}",
+        host.display()
     );
 
     compose::run(&workspace, &plain_dir, &cargo, &plain);

@@ -1,9 +1,11 @@
 //! Binding glue: the WIT exports implemented over the session core. Only this
-//! module and `wasi_http` touch generated types. This file owns the bindings, the
-//! error mapping and the record conversions (in one place); `session` and
-//! `resources` implement the exported resources with them.
+//! module and the adapters (`wasi_http`, `host_adapter`) touch generated types.
+//! This file owns the bindings, the error mapping and the record conversions
+//! (in one place); `session` and `resources` implement the exported resources
+//! with them. Nothing here decides anything: validation and defaults are the
+//! core's (`crate::settings`).
 
-#[cfg(feature = "hooks")]
+#[cfg(feature = "host")]
 mod hooks;
 mod resources;
 mod session;
@@ -11,20 +13,22 @@ mod session;
 use crate::auth::Auth;
 use crate::body::Body;
 use crate::cookies::StoredCookie;
-use crate::error::Error;
-use crate::prepare::{AuthOverride, RequestParts, SendOverrides};
-use crate::transport::Timeout;
+use crate::error::{Error, ResponseHead};
+use crate::settings::{
+    AuthOverride, ClientCert, Pem, RequestParts, SendOverrides, Timeout, Verify,
+};
 use resources::{AdapterHandle, BodyWriterHandle, PreparedHandle, ResponseHandle};
 use session::SessionHandle;
 
-/// World `client`, or with the `hooks` feature world `client-with-hooks`,
-/// which also imports `requests:http/hooks`. The exports are the same.
+/// World `client`, or with the `host` feature world `client-with-host`,
+/// which also imports `requests:http/hooks` and `requests:http/host-adapters`.
+/// The exports are the same.
 #[doc(hidden)]
 pub mod bindings {
-    #[cfg(not(feature = "hooks"))]
+    #[cfg(not(feature = "host"))]
     wit_bindgen::generate!({ path: "wit", world: "client", generate_all });
-    #[cfg(feature = "hooks")]
-    wit_bindgen::generate!({ path: "wit", world: "client-with-hooks", generate_all });
+    #[cfg(feature = "host")]
+    wit_bindgen::generate!({ path: "wit", world: "client-with-host", generate_all });
 }
 
 use bindings::exports::requests::http::session as wit_session;
@@ -36,6 +40,10 @@ impl wit::Guest for Component {
     type PreparedRequest = PreparedHandle;
     type Response = ResponseHandle;
     type Adapter = AdapterHandle;
+
+    fn retry_policy_for(total: u32) -> wit::RetryPolicy {
+        to_wit_retry(crate::retry::RetryPolicy::for_total(total))
+    }
 }
 
 impl wit_session::Guest for Component {
@@ -49,60 +57,83 @@ type WitResult<T> = Result<T, wit::Error>;
 
 // ---- errors ---------------------------------------------------------------
 
-fn to_wit_error(e: Error) -> wit::Error {
-    match e {
-        Error::MissingSchema(m) => wit::Error::MissingSchema(m),
-        Error::InvalidSchema(m) => wit::Error::InvalidSchema(m),
-        Error::InvalidUrl(m) => wit::Error::InvalidUrl(m),
-        Error::InvalidHeader(m) => wit::Error::InvalidHeader(m),
-        Error::InvalidMethod(m) => wit::Error::InvalidMethod(m),
-        Error::InvalidJson(m) => wit::Error::InvalidJson(m),
-        Error::InvalidCookie(m) => wit::Error::InvalidCookie(m),
-        Error::InvalidOption(m) => wit::Error::InvalidOption(m),
-        Error::ConnectionRefused(m) => wit::Error::ConnectionRefused(m),
-        Error::Connection(m) => wit::Error::Connection(m),
-        Error::Dns(m) => wit::Error::Dns(m),
-        Error::Tls(m) => wit::Error::Tls(m),
-        Error::ConnectTimeout(m) => wit::Error::ConnectTimeout(m),
-        Error::ReadTimeout(m) => wit::Error::ReadTimeout(m),
-        Error::TooManyRedirects { message, response } => {
-            wit::Error::TooManyRedirects(wit::TooManyRedirectsError {
-                message,
-                response: wit::Response::new(ResponseHandle::new(*response)),
-            })
-        }
-        Error::HttpStatus {
-            status,
-            reason,
-            url,
-            message,
-        } => wit::Error::HttpStatus(wit::HttpStatusError {
-            status,
-            reason,
-            url,
-            message,
-        }),
-        Error::JsonDecode(m) => wit::Error::JsonDecode(m),
-        Error::ContentDecoding(m) => wit::Error::ContentDecoding(m),
-        Error::BodyTooLarge(m) => wit::Error::BodyTooLarge(m),
-        Error::Retry(m) => wit::Error::Retry(m),
-        Error::StreamConsumed(m) => wit::Error::StreamConsumed(m),
-        Error::Hook(m) => wit::Error::Hook(m),
-        Error::SessionClosed => wit::Error::SessionClosed,
-        Error::Unsupported(m) => wit::Error::Unsupported(m),
-        Error::Transport { code, detail } => {
-            wit::Error::Transport(wit::TransportError { code, detail })
-        }
+fn to_wit_head(h: ResponseHead) -> wit::ResponseHead {
+    wit::ResponseHead {
+        status: h.status,
+        reason: h.reason,
+        url: h.url,
+        headers: h.headers,
     }
 }
 
-/// A session called back from one of its own hooks (jco and wasmtime-py let
-/// a host re-enter the instance; the session is in the middle of a request).
+/// The WIT error record: the kind, the message (made here once, from the
+/// core's `Display`), and the details a host needs without parsing it.
+fn to_wit_error(e: Error) -> wit::Error {
+    let message = e.to_string();
+    let (url, e) = match e {
+        Error::At { url, error } => (Some(url), *error),
+        other => (None, other),
+    };
+    let mut error = wit::Error {
+        kind: wit::ErrorKind::Transport,
+        message,
+        url,
+        response: None,
+        code: None,
+    };
+    error.kind = match e {
+        Error::MissingSchema(_) => wit::ErrorKind::MissingSchema,
+        Error::InvalidSchema(_) => wit::ErrorKind::InvalidSchema,
+        Error::InvalidUrl(_) => wit::ErrorKind::InvalidUrl,
+        Error::InvalidHeader(_) => wit::ErrorKind::InvalidHeader,
+        Error::InvalidMethod(_) => wit::ErrorKind::InvalidMethod,
+        Error::InvalidJson(_) => wit::ErrorKind::InvalidJson,
+        Error::InvalidCookie(_) => wit::ErrorKind::InvalidCookie,
+        Error::InvalidOption(_) => wit::ErrorKind::InvalidOption,
+        Error::ConnectionRefused(_) => wit::ErrorKind::ConnectionRefused,
+        Error::Connection(_) => wit::ErrorKind::Connection,
+        Error::Dns(_) => wit::ErrorKind::Dns,
+        Error::Tls(_) => wit::ErrorKind::Tls,
+        Error::Proxy(_) => wit::ErrorKind::Proxy,
+        Error::ConnectTimeout(_) => wit::ErrorKind::ConnectTimeout,
+        Error::ReadTimeout(_) => wit::ErrorKind::ReadTimeout,
+        Error::TooManyRedirects { response, .. } => {
+            error.url = Some(response.url.clone());
+            error.response = Some(to_wit_head(response));
+            wit::ErrorKind::TooManyRedirects
+        }
+        Error::HttpStatus { response, .. } => {
+            error.url = Some(response.url.clone());
+            error.response = Some(to_wit_head(response));
+            wit::ErrorKind::HttpStatus
+        }
+        Error::JsonDecode(_) => wit::ErrorKind::JsonDecode,
+        Error::ContentDecoding(_) => wit::ErrorKind::ContentDecoding,
+        Error::BodyTooLarge(_) => wit::ErrorKind::BodyTooLarge,
+        Error::Retry(_) => wit::ErrorKind::Retry,
+        Error::StreamConsumed(_) => wit::ErrorKind::StreamConsumed,
+        Error::Hook(_) => wit::ErrorKind::Hook,
+        Error::SessionClosed => wit::ErrorKind::SessionClosed,
+        Error::Unsupported(_) => wit::ErrorKind::Unsupported,
+        Error::Transport { code, .. } => {
+            error.code = Some(code);
+            wit::ErrorKind::Transport
+        }
+        // `At` is taken off above and never nests.
+        Error::At { .. } => wit::ErrorKind::Transport,
+    };
+    error
+}
+
+/// A session called back from one of its own hooks or host adapters (jco and
+/// wasmtime-py let a host re-enter the instance; the session is in the
+/// middle of a request).
 fn busy() -> wit::Error {
-    wit::Error::Hook(
-        "the session is running a hook: a hook may not call back into the session that runs it"
+    to_wit_error(Error::Hook(
+        "the session is running a hook or a host adapter: it may not call back into the \
+         session that runs it"
             .into(),
-    )
+    ))
 }
 
 fn lift<T>(r: crate::Result<T>) -> WitResult<T> {
@@ -196,14 +227,14 @@ fn to_wit_retry(p: crate::retry::RetryPolicy) -> wit::RetryPolicy {
     }
 }
 
-fn from_wit_hooks(h: wit::HookSet) -> crate::hooks::HookSet {
-    crate::hooks::HookSet {
+fn from_wit_hooks(h: wit::HookSet) -> crate::settings::HookSet {
+    crate::settings::HookSet {
         request: h.request,
         response: h.response,
     }
 }
 
-fn to_wit_hooks(h: crate::hooks::HookSet) -> wit::HookSet {
+fn to_wit_hooks(h: crate::settings::HookSet) -> wit::HookSet {
     wit::HookSet {
         request: h.request,
         response: h.response,
@@ -220,8 +251,55 @@ fn from_wit_part(p: wit::Part) -> crate::multipart::Part {
     }
 }
 
-/// Splits the flat WIT options into what shapes the request and what shapes sending.
-fn from_wit_options(o: wit::RequestOptions) -> (RequestParts, SendOverrides) {
+fn from_wit_pem(p: wit::Pem) -> Pem {
+    match p {
+        wit::Pem::Path(p) => Pem::Path(p),
+        wit::Pem::Data(d) => Pem::Data(d),
+    }
+}
+
+fn to_wit_pem(p: Pem) -> wit::Pem {
+    match p {
+        Pem::Path(p) => wit::Pem::Path(p),
+        Pem::Data(d) => wit::Pem::Data(d),
+    }
+}
+
+fn from_wit_verify(v: wit::Verify) -> Verify {
+    match v {
+        wit::Verify::Enabled => Verify::Enabled,
+        wit::Verify::Disabled => Verify::Disabled,
+        wit::Verify::CaBundle(p) => Verify::CaBundle(from_wit_pem(p)),
+    }
+}
+
+fn to_wit_verify(v: Verify) -> wit::Verify {
+    match v {
+        Verify::Enabled => wit::Verify::Enabled,
+        Verify::Disabled => wit::Verify::Disabled,
+        Verify::CaBundle(p) => wit::Verify::CaBundle(to_wit_pem(p)),
+    }
+}
+
+fn from_wit_cert(c: wit::ClientCert) -> ClientCert {
+    ClientCert {
+        cert: from_wit_pem(c.cert),
+        key: c.key.map(from_wit_pem),
+    }
+}
+
+fn to_wit_cert(c: ClientCert) -> wit::ClientCert {
+    wit::ClientCert {
+        cert: to_wit_pem(c.cert),
+        key: c.key.map(to_wit_pem),
+    }
+}
+
+/// Splits the WIT options into what shapes the request and what shapes sending.
+fn from_wit_options(o: Option<wit::RequestOptions>) -> (RequestParts, SendOverrides) {
+    let Some(o) = o else {
+        return (RequestParts::default(), SendOverrides::default());
+    };
     let body = o.body.map(|b| match b {
         wit::Body::Bytes(b) => Body::Bytes(b),
         wit::Body::Text(t) => Body::Text(t),
@@ -243,24 +321,19 @@ fn from_wit_options(o: wit::RequestOptions) -> (RequestParts, SendOverrides) {
         auth,
         hooks: o.hooks.map(from_wit_hooks),
     };
-    let send = SendOverrides {
-        timeout: o.timeout.map(from_wit_timeout),
-        allow_redirects: o.allow_redirects,
-        stream: o.stream,
-        verify: o.verify,
-        cert: o.cert,
-        proxies: o.proxies,
-    };
-    (parts, send)
+    (parts, from_wit_send_options(o.send))
 }
 
-fn from_wit_send_options(o: wit::SendOptions) -> SendOverrides {
+fn from_wit_send_options(o: Option<wit::SendOptions>) -> SendOverrides {
+    let Some(o) = o else {
+        return SendOverrides::default();
+    };
     SendOverrides {
         timeout: o.timeout.map(from_wit_timeout),
         allow_redirects: o.allow_redirects,
         stream: o.stream,
-        verify: o.verify,
-        cert: o.cert,
+        verify: o.verify.map(from_wit_verify),
+        cert: o.cert.map(from_wit_cert),
         proxies: o.proxies,
     }
 }

@@ -396,6 +396,7 @@ impl CookieJar {
     }
 
     /// Drops expired cookies, then lists the rest in creation order.
+    #[cfg(test)]
     pub fn list(&mut self, now: i64) -> Vec<StoredCookie> {
         self.index.remove_expired(now);
         self.snapshot(now)

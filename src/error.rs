@@ -1,7 +1,17 @@
-//! The one error type of the session core; `component.rs` maps it onto the WIT `error` variant.
+//! The one error type of the session core; `component.rs` maps it onto the
+//! WIT `error` record. A leaf: it depends on no other module of the core.
 
-use crate::response::Response;
 use std::fmt;
+
+/// The head of a response an error is about (`HttpStatus`, `TooManyRedirects`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    pub status: u16,
+    pub reason: String,
+    /// The response URL, without userinfo.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
 
 /// Everything that can go wrong while preparing, sending or reading a request.
 ///
@@ -33,6 +43,8 @@ pub enum Error {
     Dns(String),
     /// TLS failed.
     Tls(String),
+    /// The proxy failed or refused.
+    Proxy(String),
     /// The connect timeout passed.
     ConnectTimeout(String),
     /// The read timeout passed.
@@ -41,17 +53,15 @@ pub enum Error {
     /// retryable status (urllib3's `MaxRetryError` with `raise_on_status`).
     /// Retries that run out on a network error give that error instead.
     Retry(String),
-    /// More redirects than `max_redirects`; carries the last response.
+    /// More redirects than `max_redirects`; carries the last response's head.
     TooManyRedirects {
         message: String,
-        response: Box<Response>,
+        response: ResponseHead,
     },
     /// `raise_for_status` on a 4xx/5xx response.
     HttpStatus {
-        status: u16,
-        reason: String,
-        url: String,
         message: String,
+        response: ResponseHead,
     },
     /// The response body is not JSON.
     JsonDecode(String),
@@ -74,6 +84,8 @@ pub enum Error {
         code: String,
         detail: Option<String>,
     },
+    /// A network error of a request to `url` (without userinfo): see [`Error::at`].
+    At { url: String, error: Box<Error> },
 }
 
 impl fmt::Display for Error {
@@ -91,6 +103,7 @@ impl fmt::Display for Error {
             | Error::Connection(m)
             | Error::Dns(m)
             | Error::Tls(m)
+            | Error::Proxy(m)
             | Error::ConnectTimeout(m)
             | Error::ReadTimeout(m)
             | Error::JsonDecode(m)
@@ -109,6 +122,7 @@ impl fmt::Display for Error {
                 detail: Some(d),
             } => write!(f, "{code}: {d}"),
             Error::Transport { code, detail: None } => f.write_str(code),
+            Error::At { url, error } => write!(f, "{error} ({url})"),
         }
     }
 }
@@ -116,26 +130,32 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Error {
-    /// Names the URL (without userinfo) in a network error's message, so the
-    /// caller sees where it happened: `the server refused the connection (http://...)`.
+    /// Names the URL (without userinfo) of a network error, so the caller
+    /// sees where it happened: `the server refused the connection (http://...)`.
     /// The URL is shown as `crate::urls::redact_in_message` does, which also
     /// hides a password the parser read as a path (`http://user/x:pw@host`).
+    /// Other errors, and one already named, are returned as they are.
     pub fn at(self, url: &url::Url) -> Error {
-        let with = |m: String| format!("{m} ({})", crate::urls::redact_in_message(url));
         match self {
-            Error::ConnectionRefused(m) => Error::ConnectionRefused(with(m)),
-            Error::Connection(m) => Error::Connection(with(m)),
-            Error::Dns(m) => Error::Dns(with(m)),
-            Error::Tls(m) => Error::Tls(with(m)),
-            Error::ConnectTimeout(m) => Error::ConnectTimeout(with(m)),
-            Error::ReadTimeout(m) => Error::ReadTimeout(with(m)),
-            Error::Transport { code, detail } => Error::Transport {
-                code,
-                detail: Some(match detail {
-                    Some(detail) => with(detail),
-                    None => crate::urls::redact_in_message(url),
-                }),
+            Error::ConnectionRefused(_)
+            | Error::Connection(_)
+            | Error::Dns(_)
+            | Error::Tls(_)
+            | Error::Proxy(_)
+            | Error::ConnectTimeout(_)
+            | Error::ReadTimeout(_)
+            | Error::Transport { .. } => Error::At {
+                url: crate::urls::redact_in_message(url),
+                error: Box::new(self),
             },
+            other => other,
+        }
+    }
+
+    /// The error itself, without the URL [`Error::at`] put around it.
+    pub fn inner(&self) -> &Error {
+        match self {
+            Error::At { error, .. } => error.inner(),
             other => other,
         }
     }
@@ -156,8 +176,14 @@ mod tests {
             e.to_string(),
             "the server refused the connection (http://h:8080/x)"
         );
+        assert!(matches!(e.inner(), Error::ConnectionRefused(_)));
         assert!(
             matches!(Error::InvalidJson("x".into()).at(&url), Error::InvalidJson(m) if m == "x")
+        );
+        // Named once: a second `at` changes nothing.
+        assert_eq!(
+            e.at(&url).to_string(),
+            "the server refused the connection (http://h:8080/x)"
         );
     }
 

@@ -154,6 +154,16 @@ pub fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
+/// A method must be an RFC 9110 token; it is upper-cased.
+pub fn validate_method(method: &str) -> Result<String> {
+    if method.is_empty() || !method.bytes().all(is_tchar) {
+        return Err(Error::InvalidMethod(format!(
+            "invalid HTTP method {method:?}: it must be a token such as GET"
+        )));
+    }
+    Ok(method.to_ascii_uppercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,60 +5,19 @@
 //! WIT cannot pass closures, so hooks are named. The session keeps names; a
 //! [`HookRunner`] runs the hook of a name. In the component that runner calls
 //! the host through the imported `requests:http/hooks` interface (world
-//! `client-with-hooks`); a build without that import has no runner, and
+//! `client-with-host`); a build without that import has no runner, and
 //! asking it for hooks is `Unsupported`.
 
 use crate::error::{Error, Result};
+use crate::headers::validate_method;
 use crate::headers::Headers;
-use crate::prepare::{validate_method, PreparedRequest};
+use crate::prepare::PreparedRequest;
 use crate::response::Response;
-
-/// Hook names by event, run in list order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HookSet {
-    /// Run before each request is sent (httpx's `request` event hooks).
-    pub request: Vec<String>,
-    /// Run on each response received (requests' `response` hooks).
-    pub response: Vec<String>,
-}
-
-impl HookSet {
-    /// No hook at all.
-    pub fn is_empty(&self) -> bool {
-        self.request.is_empty() && self.response.is_empty()
-    }
-
-    /// requests' `merge_hooks`: for each event a request's non-empty list
-    /// replaces the session's, and an empty one (or none) keeps the session's.
-    pub fn merge(session: &HookSet, request: Option<&HookSet>) -> HookSet {
-        let pick = |session: &Vec<String>, request: Option<&Vec<String>>| match request {
-            Some(names) if !names.is_empty() => names.clone(),
-            _ => session.clone(),
-        };
-        HookSet {
-            request: pick(&session.request, request.map(|r| &r.request)),
-            response: pick(&session.response, request.map(|r| &r.response)),
-        }
-    }
-
-    /// Every name must be non-empty: it is how the host finds the hook.
-    pub fn validate(&self) -> Result<()> {
-        if self
-            .request
-            .iter()
-            .chain(&self.response)
-            .any(String::is_empty)
-        {
-            return Err(Error::InvalidOption("a hook name must not be empty".into()));
-        }
-        Ok(())
-    }
-}
 
 /// The error for hooks asked of a build that cannot run them.
 pub fn unsupported() -> Error {
     Error::Unsupported(
-        "hooks need the component built for world `client-with-hooks` (cargo feature `hooks`): \
+        "hooks need the component built for world `client-with-host` (cargo feature `host`): \
          this build does not import requests:http/hooks"
             .into(),
     )

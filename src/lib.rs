@@ -1,9 +1,11 @@
 //! A requests-style HTTP session as a WebAssembly component.
 //!
-//! The core (everything but `component` and `wasi_http`) is plain Rust,
-//! tested natively: settings merging, URLs, cookies, redirects, auth, bodies,
-//! decoding. `component` binds it to the WIT world in `wit/`, and `wasi_http`
-//! is the default adapter, sending over `wasi:http/outgoing-handler`.
+//! The core (everything but `component`, `wasi_http` and `host_adapter`) is
+//! plain Rust, tested natively: settings (one owner, `settings`), merging,
+//! URLs, cookies, redirects, auth, bodies, decoding. `component` binds it to
+//! the WIT world in `wit/`; `wasi_http` is the default adapter, sending over
+//! `wasi:http/outgoing-handler`, and `host_adapter` sends through adapters
+//! the host implements (world `client-with-host`).
 //!
 //! Nothing outside the crate links the core (the product is the component),
 //! so every module is `pub(crate)` and dead code shows. It shows on the
@@ -20,6 +22,7 @@ pub(crate) mod env;
 pub(crate) mod error;
 pub(crate) mod headers;
 pub(crate) mod hooks;
+pub(crate) mod latin1;
 pub(crate) mod merge;
 pub(crate) mod multipart;
 pub(crate) mod netrc;
@@ -28,6 +31,7 @@ pub(crate) mod redirect;
 pub(crate) mod response;
 pub(crate) mod retry;
 pub(crate) mod session;
+pub(crate) mod settings;
 pub(crate) mod state;
 pub(crate) mod transport;
 pub(crate) mod urls;
@@ -37,6 +41,8 @@ mod session_tests;
 
 #[cfg(target_family = "wasm")]
 mod component;
+#[cfg(all(target_family = "wasm", feature = "host"))]
+mod host_adapter;
 #[cfg(target_family = "wasm")]
 mod wasi_http;
 

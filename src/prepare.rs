@@ -2,110 +2,14 @@
 //! request's, in requests' `PreparedRequest.prepare` order.
 
 use crate::auth::Auth;
-use crate::body::Body;
 use crate::cookies::CookieJar;
-use crate::error::{Error, Result};
-use crate::headers::{self, Headers};
-use crate::hooks::HookSet;
+use crate::error::Result;
+use crate::headers::{self, validate_method, Headers};
 use crate::merge::merge_pairs;
-use crate::retry::RetryPolicy;
-use crate::transport::Timeout;
+use crate::settings::{AuthOverride, HookSet, RequestParts, Settings};
 use crate::urls;
 use std::rc::Rc;
 use url::Url;
-
-/// A per-request change to the session's auth.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthOverride {
-    /// No auth for this request, not even the URL's userinfo.
-    Disable,
-    /// This auth instead of the session's.
-    Replace(Auth),
-}
-
-/// Per-request settings that shape the request itself. `None` inherits.
-#[derive(Debug, Clone, Default)]
-pub struct RequestParts {
-    pub params: Option<Vec<(String, Option<String>)>>,
-    pub headers: Option<Vec<(String, Option<String>)>>,
-    pub cookies: Option<Vec<(String, String)>>,
-    pub body: Option<Body>,
-    pub auth: Option<AuthOverride>,
-    pub hooks: Option<HookSet>,
-}
-
-/// Per-request settings that shape the sending. `None` inherits.
-#[derive(Debug, Clone, Default)]
-pub struct SendOverrides {
-    pub timeout: Option<Timeout>,
-    pub allow_redirects: Option<bool>,
-    pub stream: Option<bool>,
-    pub verify: Option<bool>,
-    pub cert: Option<String>,
-    pub proxies: Option<Vec<(String, String)>>,
-}
-
-/// The session-wide settings a request is merged with.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub headers: Headers,
-    pub params: Vec<(String, String)>,
-    pub auth: Option<Auth>,
-    pub max_redirects: u32,
-    pub trust_env: bool,
-    pub stream: bool,
-    pub verify: bool,
-    pub cert: Option<String>,
-    pub proxies: Vec<(String, String)>,
-    pub timeout: Option<Timeout>,
-    /// Relative request URLs are resolved against it (httpx's `base_url`).
-    pub base_url: Option<Url>,
-    /// Every 4xx/5xx final response becomes an `HttpStatus` error.
-    pub error_for_status: bool,
-    /// The most decoded bytes a body read into memory may have.
-    pub max_body_size: u64,
-    /// Retries for every request of the session; `None` leaves them to the
-    /// adapter's policy (`Transport::retries`), if it has one.
-    pub retries: Option<RetryPolicy>,
-    /// Hooks run for every request (`crate::hooks`).
-    pub hooks: HookSet,
-}
-
-/// The `User-Agent` the session sends by default.
-pub const USER_AGENT: &str = concat!("requests-component/", env!("CARGO_PKG_VERSION"));
-
-impl Default for Settings {
-    /// requests' defaults, less `Connection: keep-alive` (wasi:http forbids it;
-    /// connection reuse is the host's business).
-    fn default() -> Self {
-        let headers = Headers::from_trusted(vec![
-            ("User-Agent".into(), USER_AGENT.into()),
-            (
-                "Accept-Encoding".into(),
-                crate::decode::ACCEPT_ENCODING.into(),
-            ),
-            ("Accept".into(), "*/*".into()),
-        ]);
-        Settings {
-            headers,
-            params: Vec::new(),
-            auth: None,
-            max_redirects: 30,
-            trust_env: true,
-            stream: false,
-            verify: true,
-            cert: None,
-            proxies: Vec::new(),
-            timeout: None,
-            base_url: None,
-            error_for_status: false,
-            max_body_size: crate::response::DEFAULT_MAX_BODY_SIZE,
-            // requests retries nothing by default (`HTTPAdapter(max_retries=0)`).
-            retries: None,
-            hooks: HookSet::default(),
-        }
-    }
-}
 
 /// A request ready to send: what goes on the wire, plus the request-only
 /// cookies, kept so every redirect hop can rebuild its `Cookie` header.
@@ -277,19 +181,11 @@ impl PreparedRequest {
     }
 }
 
-/// A method must be an RFC 9110 token; it is upper-cased.
-pub fn validate_method(method: &str) -> Result<String> {
-    if method.is_empty() || !method.bytes().all(headers::is_tchar) {
-        return Err(Error::InvalidMethod(format!(
-            "invalid HTTP method {method:?}: it must be a token such as GET"
-        )));
-    }
-    Ok(method.to_ascii_uppercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::body::Body;
+    use crate::error::Error;
 
     const NOW: i64 = 1_800_000_000;
 
@@ -320,7 +216,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.method, "GET");
-        assert_eq!(r.headers.get("user-agent"), Some(USER_AGENT));
+        assert_eq!(
+            r.headers.get("user-agent"),
+            Some(crate::settings::USER_AGENT)
+        );
         assert_eq!(
             r.headers.get("accept-encoding"),
             Some(crate::decode::ACCEPT_ENCODING)

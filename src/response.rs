@@ -185,6 +185,16 @@ impl Response {
         self.status < 400
     }
 
+    /// The status, reason, URL (without userinfo) and headers, as errors carry them.
+    pub fn head(&self) -> crate::error::ResponseHead {
+        crate::error::ResponseHead {
+            status: self.status,
+            reason: self.reason().to_string(),
+            url: crate::urls::redact(self.url()),
+            headers: self.headers.to_pairs(),
+        }
+    }
+
     /// requests' `raise_for_status`: an error for 400-599.
     pub fn raise_for_status(&self) -> Result<()> {
         let kind = match self.status {
@@ -193,15 +203,13 @@ impl Response {
             _ => return Ok(()),
         };
         Err(Error::HttpStatus {
-            status: self.status,
-            reason: self.reason().to_string(),
             message: format!(
                 "{} {kind} Error: {} for url: {}",
                 self.status,
                 self.reason(),
                 crate::urls::redact_in_message(self.url())
             ),
-            url: crate::urls::redact(self.url()),
+            response: self.head(),
         })
     }
 

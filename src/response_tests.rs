@@ -33,12 +33,13 @@ fn response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Response {
 fn raise_for_status_words_the_error_as_requests_does() {
     let r = response(404, &[], b"");
     match r.raise_for_status() {
-        Err(Error::HttpStatus {
-            status: 404,
-            message,
-            ..
-        }) => {
-            assert_eq!(message, "404 Client Error: Not Found for url: http://h/x")
+        Err(Error::HttpStatus { message, response }) => {
+            assert_eq!(message, "404 Client Error: Not Found for url: http://h/x");
+            assert_eq!(
+                (response.status, response.reason.as_str()),
+                (404, "Not Found")
+            );
+            assert_eq!(response.url, "http://h/x");
         }
         other => panic!("{other:?}"),
     }

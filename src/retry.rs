@@ -97,6 +97,15 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The default policy with `total` retries: what requests'
+    /// `HTTPAdapter(max_retries=total)` and a wrapper's `Retry(total)` mean.
+    pub fn for_total(total: u32) -> Self {
+        RetryPolicy {
+            total,
+            ..RetryPolicy::default()
+        }
+    }
+
     /// Checks what the decisions cannot make sense of: a backoff cap below
     /// the first backoff, a forcelist status outside 100-599, a method that is
     /// not an HTTP token.
@@ -117,7 +126,7 @@ impl RetryPolicy {
             )));
         }
         for method in self.allowed_methods.iter().flatten() {
-            crate::prepare::validate_method(method).map_err(|_| {
+            crate::headers::validate_method(method).map_err(|_| {
                 Error::InvalidOption(format!(
                     "a retry method must be a token such as GET, not {method:?}"
                 ))
@@ -207,12 +216,15 @@ fn is_deterministic_transport_code(code: &str) -> bool {
 
 /// Sorts an adapter error into the table at the top of this module.
 pub fn classify(error: &Error) -> ErrorClass {
-    match error {
+    match error.inner() {
         // wasi:http reports these while resolving, connecting or in the TLS
-        // handshake, before the request head is written.
-        Error::ConnectionRefused(_) | Error::Dns(_) | Error::ConnectTimeout(_) | Error::Tls(_) => {
-            ErrorClass::Connect
-        }
+        // handshake, before the request head is written; a proxy failure is
+        // urllib3's `ProxyError`, a connection error.
+        Error::ConnectionRefused(_)
+        | Error::Dns(_)
+        | Error::ConnectTimeout(_)
+        | Error::Tls(_)
+        | Error::Proxy(_) => ErrorClass::Connect,
         // `Connection` also covers failures before sending (destination
         // unavailable); they cannot be told apart from a reset mid-request,
         // so they count as the less safe kind.

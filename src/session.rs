@@ -4,12 +4,13 @@
 use crate::cookies::CookieJar;
 use crate::digest;
 use crate::error::{Error, Result};
-use crate::hooks::{HookRunner, HookSet};
-use crate::merge::{merge_plain, select_proxy};
-use crate::prepare::{PreparedRequest, RequestParts, SendOverrides, Settings};
+use crate::hooks::HookRunner;
+use crate::prepare::PreparedRequest;
 use crate::response::Response;
-use crate::retry::RetryPolicy;
+use crate::settings::{ClientCert, HookSet, RequestParts, SendOverrides, Settings, Verify};
 use crate::transport::SharedTransport;
+use std::cell::{RefCell, RefMut};
+use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub mod budget;
@@ -19,8 +20,12 @@ pub use send::Upload;
 
 /// requests' `Session`, less what the binding layer owns (resource handles).
 pub struct Session {
-    settings: Settings,
-    jar: CookieJar,
+    /// Shared with the snapshot a caller may hold while the session is busy
+    /// (`Session::settings_snapshot`); a change copies them if one is held.
+    settings: Rc<Settings>,
+    /// Shared with the binding layer, which reads it while the session is
+    /// busy; never borrowed across a call to a hook or an adapter.
+    jar: Rc<RefCell<CookieJar>>,
     /// Longest prefix first; ties in mount order (requests' `mount`).
     adapters: Vec<(String, SharedTransport)>,
     /// Digest challenge and nonce count per origin (`crate::digest`).
@@ -38,10 +43,11 @@ pub struct Session {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvironmentSettings {
     pub proxies: Vec<(String, String)>,
+    /// The proxy URL the request would go through, without userinfo.
+    pub proxy: Option<String>,
     pub stream: bool,
-    pub verify: bool,
-    pub ca_bundle: Option<String>,
-    pub cert: Option<String>,
+    pub verify: Verify,
+    pub cert: Option<ClientCert>,
     /// Netrc credentials would be used for this URL.
     pub netrc_auth: bool,
 }
@@ -59,8 +65,8 @@ impl Session {
     /// `https://` and `http://`.
     pub fn new(default_adapter: SharedTransport) -> Self {
         Session {
-            settings: Settings::default(),
-            jar: CookieJar::new(),
+            settings: Rc::new(Settings::default()),
+            jar: Rc::new(RefCell::new(CookieJar::new())),
             adapters: vec![
                 ("https://".into(), default_adapter.clone()),
                 ("http://".into(), default_adapter),
@@ -83,8 +89,14 @@ impl Session {
         if !hooks.is_empty() && self.hook_runner.is_none() {
             return Err(crate::hooks::unsupported());
         }
-        hooks.validate()?;
-        self.settings.hooks = hooks;
+        self.settings_mut()?.set_hooks(hooks)
+    }
+
+    /// Sets the session's auth and forgets the Digest challenges kept so far
+    /// (they were answered for other credentials).
+    pub fn set_auth(&mut self, auth: Option<crate::auth::Auth>) -> Result<()> {
+        self.settings_mut()?.set_auth(auth)?;
+        self.digest.clear();
         Ok(())
     }
 
@@ -93,17 +105,6 @@ impl Session {
     /// the thread). Tests record the waits; an embedder may bound them.
     pub fn set_sleeper(&mut self, sleeper: Box<dyn FnMut(Duration)>) {
         self.sleeper = sleeper;
-    }
-
-    /// Sets the session's retry policy in one call, validated first; `None`
-    /// falls back to the mounted adapter's policy, if any.
-    pub fn set_retries(&mut self, policy: Option<RetryPolicy>) -> Result<()> {
-        self.open()?;
-        if let Some(policy) = &policy {
-            policy.validate()?;
-        }
-        self.settings.retries = policy;
-        Ok(())
     }
 
     /// `SessionClosed` once the session is closed.
@@ -115,22 +116,37 @@ impl Session {
         }
     }
 
-    /// The settings, unless the session is closed.
-    pub fn settings(&self) -> Result<&Settings> {
-        self.open()?;
-        Ok(&self.settings)
+    /// The settings; they stay readable after `close`.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
-    /// The settings to change, unless the session is closed.
+    /// The settings as they are now, shared: what a caller reads while the
+    /// session is busy (running a hook) and cannot be borrowed.
+    pub fn settings_snapshot(&self) -> Rc<Settings> {
+        self.settings.clone()
+    }
+
+    /// The settings to change through their setters, unless the session is closed.
     pub fn settings_mut(&mut self) -> Result<&mut Settings> {
         self.open()?;
-        Ok(&mut self.settings)
+        Ok(Rc::make_mut(&mut self.settings))
     }
 
-    /// The cookie jar, unless the session is closed.
-    pub fn jar(&mut self) -> Result<&mut CookieJar> {
+    /// True once closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// The cookie jar to change, unless the session is closed.
+    pub fn jar(&mut self) -> Result<RefMut<'_, CookieJar>> {
         self.open()?;
-        Ok(&mut self.jar)
+        Ok(self.jar.borrow_mut())
+    }
+
+    /// The cookie jar, shared: readable while the session is busy and after `close`.
+    pub fn shared_jar(&self) -> Rc<RefCell<CookieJar>> {
+        self.jar.clone()
     }
 
     /// Merges a request with the session's settings without sending it.
@@ -141,7 +157,8 @@ impl Session {
             return Err(crate::hooks::unsupported());
         }
         let netrc = |host: &str| crate::netrc::netrc_auth(host);
-        PreparedRequest::prepare(&self.settings, &self.jar, now(), method, url, parts, &netrc)
+        let jar = self.jar.borrow();
+        PreparedRequest::prepare(&self.settings, &jar, now(), method, url, parts, &netrc)
     }
 
     /// Prepares and sends a request (requests' `Session.request`).
@@ -161,7 +178,7 @@ impl Session {
         self.open()?;
         Ok(crate::state::export(
             &self.settings,
-            &self.jar,
+            &self.jar.borrow(),
             now(),
             include_secrets,
         ))
@@ -173,8 +190,8 @@ impl Session {
         let hooks_supported = self.hook_runner.is_some();
         crate::state::import(
             json,
-            &mut self.settings,
-            &mut self.jar,
+            Rc::make_mut(&mut self.settings),
+            &mut self.jar.borrow_mut(),
             now(),
             hooks_supported,
         )?;
@@ -183,34 +200,27 @@ impl Session {
     }
 
     /// requests' `merge_environment_settings`: what a request to `url` would be
-    /// sent with once request, session and environment settings are merged.
+    /// sent with once request, session and environment settings are merged,
+    /// by the function every request is sent with (`Settings::merge_send`).
     pub fn merge_environment_settings(
         &self,
         url: &str,
         send: SendOverrides,
     ) -> Result<EnvironmentSettings> {
         self.open()?;
+        send.validate()?;
         let url = crate::urls::parse_with_base(url, self.settings.base_url.as_ref())?;
-        let mut proxies = merge_plain(&self.settings.proxies, send.proxies.as_deref());
-        let trust_env = self.settings.trust_env;
-        if trust_env && select_proxy(&url, &proxies).is_none() {
-            if let Some(found) = crate::env::proxy_for(&url) {
-                proxies.push((url.scheme().to_string(), found.value));
-            }
-        }
-        let netrc_auth = trust_env
+        let merged = self.settings.merge_send(&url, &send);
+        let options = merged.options;
+        let netrc_auth = self.settings.trust_env
             && self.settings.auth.is_none()
             && url.host_str().and_then(crate::netrc::netrc_auth).is_some();
         Ok(EnvironmentSettings {
-            proxies,
-            stream: send.stream.unwrap_or(self.settings.stream),
-            verify: send.verify.unwrap_or(self.settings.verify),
-            ca_bundle: if trust_env {
-                crate::env::ca_bundle().map(|e| e.value)
-            } else {
-                None
-            },
-            cert: send.cert.or_else(|| self.settings.cert.clone()),
+            proxies: merged.proxies,
+            proxy: options.proxy.map(|(p, _)| crate::urls::redact_str(&p)),
+            stream: options.stream,
+            verify: options.verify,
+            cert: options.cert,
             netrc_auth,
         })
     }

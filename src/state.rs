@@ -5,12 +5,14 @@
 //!
 //! ```json
 //! {"version": 1, "secrets": false,
-//!  "headers": [["User-Agent", "requests-component/0.1.0"], ...],
+//!  "headers": [["User-Agent", "requests-component/0.2.0"], ...],
 //!  "params": [["k", "v"]],
 //!  "auth": {"type": "basic" | "digest", "username": "u", "password": "p"}
 //!          | {"type": "bearer", "token": "t"} | null,
-//!  "max_redirects": 30, "trust_env": true, "stream": false, "verify": true,
-//!  "cert": null, "proxies": [["https", "http://proxy:3128"]],
+//!  "max_redirects": 30, "trust_env": true, "stream": false,
+//!  "verify": true | false | {"path": "ca.pem"} | {"pem": "-----BEGIN ..."},
+//!  "cert": {"cert": {"path": "client.pem"}, "key": {"pem": "..."} | null} | null,
+//!  "proxies": [["https", "http://proxy:3128"]],
 //!  "timeout": {"connect_ms": 1000, "read_ms": null} | null,
 //!  "hooks": {"request": ["sign"], "response": ["log"]},
 //!  "cookies": [{"name": "a", "value": "1", "domain": "example.com", "host_only": true,
@@ -19,7 +21,8 @@
 //!
 //! Headers, params and proxies are lists of pairs, so order and repeats survive.
 //! Secrets are left out unless asked for: `auth`, the `Authorization` and
-//! `Proxy-Authorization` headers, and the userinfo of proxy URLs; the document
+//! `Proxy-Authorization` headers, the userinfo of proxy URLs, and a `cert`
+//! whose private key is given as data (not as a path); the document
 //! then says `"secrets": false`. Importing such a document keeps the session's
 //! own secrets: its auth (the key is absent), its `Authorization` and
 //! `Proxy-Authorization` headers (unless the document has them), and a proxy's
@@ -43,7 +46,7 @@
 use crate::cookies::CookieJar;
 use crate::error::{Error, Result};
 use crate::headers::Headers;
-use crate::prepare::Settings;
+use crate::settings::Settings;
 use serde_json::{json, Map, Value};
 
 mod fields;
@@ -108,8 +111,11 @@ pub fn export(settings: &Settings, jar: &CookieJar, now: i64, include_secrets: b
     doc.insert("max_redirects".into(), json!(settings.max_redirects));
     doc.insert("trust_env".into(), json!(settings.trust_env));
     doc.insert("stream".into(), json!(settings.stream));
-    doc.insert("verify".into(), json!(settings.verify));
-    doc.insert("cert".into(), json!(settings.cert));
+    doc.insert("verify".into(), values::verify_json(&settings.verify));
+    // A client certificate's private key given as data is a secret.
+    if include_secrets || !settings.cert.as_ref().is_some_and(|c| c.holds_key_data()) {
+        doc.insert("cert".into(), values::cert_json(&settings.cert));
+    }
     let proxies: Vec<(String, String)> = settings
         .proxies
         .iter()
@@ -265,10 +271,10 @@ pub fn import(
         new.stream = boolean(v, "stream")?;
     }
     if let Some(v) = doc.get("verify") {
-        new.verify = boolean(v, "verify")?;
+        new.set_verify(values::verify_from(v)?)?;
     }
     if let Some(v) = doc.get("cert") {
-        new.cert = optional_string(v, "cert")?;
+        new.set_cert(values::cert_from(v)?)?;
     }
     if let Some(v) = doc.get("proxies") {
         let mut proxies = pairs(v, "proxies")?;

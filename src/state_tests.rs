@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::auth::Auth;
-use crate::transport::Timeout;
+use crate::settings::Timeout;
 use url::Url;
 
 #[path = "state_tests/limits.rs"]
@@ -41,8 +41,11 @@ fn full() -> (Settings, CookieJar) {
     settings.max_redirects = 5;
     settings.trust_env = false;
     settings.stream = true;
-    settings.verify = false;
-    settings.cert = Some("/certs/client.pem".into());
+    settings.verify = crate::settings::Verify::Disabled;
+    settings.cert = Some(crate::settings::ClientCert {
+        cert: crate::settings::Pem::Path("/certs/client.pem".into()),
+        key: None,
+    });
     settings.proxies = vec![
         ("https".into(), "http://pu:pp@proxy.test:3128".into()),
         ("all".into(), "socks5://proxy2.test".into()),

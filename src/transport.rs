@@ -9,40 +9,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-/// Timeouts in milliseconds; `None` sets no limit here.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Timeout {
-    /// Connection set-up.
-    pub connect_ms: Option<u32>,
-    /// First byte, then between bytes.
-    pub read_ms: Option<u32>,
-}
-
-impl Timeout {
-    /// Fills the limits this one leaves unset from `fallback`.
-    pub fn or(self, fallback: Timeout) -> Timeout {
-        Timeout {
-            connect_ms: self.connect_ms.or(fallback.connect_ms),
-            read_ms: self.read_ms.or(fallback.read_ms),
-        }
-    }
-}
-
-/// What the session asks of a transport besides the request itself.
-#[derive(Debug, Clone, Default)]
-pub struct SendOptions {
-    /// The merged timeout (request, else session); the adapter fills in its own defaults.
-    pub timeout: Option<Timeout>,
-    /// Verify TLS certificates.
-    pub verify: bool,
-    /// A client certificate path.
-    pub cert: Option<String>,
-    /// The proxy for this URL, if any, and where it was set
-    /// (`the proxies setting`, or `the HTTPS_PROXY environment variable`).
-    pub proxy: Option<(String, String)>,
-    /// A CA bundle to verify with, from the environment (`trust-env`), and its variable.
-    pub ca_bundle: Option<(String, String)>,
-}
+pub use crate::settings::SendOptions;
 
 /// A response as a transport hands it over: head read, body not yet.
 pub struct RawResponse {
@@ -65,10 +32,32 @@ pub trait BodySink {
     fn finish(self: Box<Self>) -> Result<RawResponse>;
 }
 
+/// What carries an adapter's requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdapterKind {
+    /// The host's `wasi:http/outgoing-handler`.
+    WasiHttp,
+    /// Canned responses, for tests.
+    Scripted,
+    /// An adapter the host implements (`requests:http/host-adapters`).
+    Host,
+}
+
+impl AdapterKind {
+    /// The name messages use: `wasi-http`, `scripted` or `host`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdapterKind::WasiHttp => "wasi-http",
+            AdapterKind::Scripted => "scripted",
+            AdapterKind::Host => "host",
+        }
+    }
+}
+
 /// A transport adapter: requests' `BaseAdapter` (`send`, `close`).
 pub trait Transport {
-    /// A short name: `wasi-http` or `scripted`.
-    fn kind(&self) -> &'static str;
+    /// What carries its requests.
+    fn kind(&self) -> AdapterKind;
     /// Sends one request (no redirects: the session follows them).
     fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse>;
     /// Sends the head of a request whose body the caller writes in pieces.
@@ -79,7 +68,7 @@ pub trait Transport {
     ) -> Result<Box<dyn BodySink>> {
         Err(Error::Unsupported(format!(
             "the {} adapter cannot stream a request body",
-            self.kind()
+            self.kind().name()
         )))
     }
     /// Closes the adapter; later sends give `SessionClosed`.
@@ -183,8 +172,8 @@ impl ScriptedTransport {
 }
 
 impl Transport for ScriptedTransport {
-    fn kind(&self) -> &'static str {
-        "scripted"
+    fn kind(&self) -> AdapterKind {
+        AdapterKind::Scripted
     }
 
     fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse> {

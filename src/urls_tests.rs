@@ -5,7 +5,8 @@
 
 use super::*;
 use crate::cookies::CookieJar;
-use crate::prepare::{PreparedRequest, RequestParts, Settings};
+use crate::prepare::PreparedRequest;
+use crate::settings::{RequestParts, Settings};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::headers::Headers;
 use crate::prepare::PreparedRequest;
 use crate::retry::RetryPolicy;
-use crate::transport::{BodyReader, BodySink, RawResponse, SendOptions, Timeout, Transport};
+use crate::settings::{Pem, SendOptions, Timeout, Verify};
+use crate::transport::{AdapterKind, BodyReader, BodySink, RawResponse, Transport};
 
 /// Sends over the host's wasi:http. TLS, proxies and connection reuse are the
 /// host's: a setting that would need them gives `Unsupported`, never silence.
@@ -195,8 +196,8 @@ impl BodySink for WasiUpload {
 }
 
 impl Transport for WasiHttpTransport {
-    fn kind(&self) -> &'static str {
-        "wasi-http"
+    fn kind(&self) -> AdapterKind {
+        AdapterKind::WasiHttp
     }
 
     fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse> {
@@ -232,26 +233,43 @@ impl Transport for WasiHttpTransport {
     }
 }
 
-/// verify=false, a client certificate and proxies need control wasi:http does
-/// not give a guest (the host owns TLS and the connection).
+/// `verify` other than the default roots, a client certificate and proxies
+/// need control wasi:http does not give a guest (the host owns TLS and the
+/// connection): each is `Unsupported`, naming the setting and where it came from.
 fn refuse_inexpressible(request: &PreparedRequest, options: &SendOptions) -> Result<()> {
     let https = request.url.scheme() == "https";
-    if https && !options.verify {
-        return Err(Error::Unsupported(
-            "verify=false: wasi:http gives the guest no control over TLS; the host verifies certificates with its own roots"
-                .into(),
-        ));
+    match (&options.verify, https) {
+        (Verify::Disabled, true) => {
+            return Err(Error::Unsupported(
+                "verify=false: wasi:http gives the guest no control over TLS; the host verifies \
+                 certificates with its own roots (mount a host adapter to choose)"
+                    .into(),
+            ))
+        }
+        (Verify::CaBundle(pem), true) => {
+            let what = match pem {
+                Pem::Path(path) => format!("CA bundle {path:?}"),
+                Pem::Data(_) => "a CA bundle given as PEM data".to_string(),
+            };
+            return Err(Error::Unsupported(match &options.verify_from {
+                Some(from) => format!(
+                    "{what} from {from}: wasi:http cannot verify with a custom CA; the host uses \
+                     its own roots (unset the variable or set trust-env to false)"
+                ),
+                None => format!(
+                    "verify with {what}: wasi:http cannot verify with a custom CA; the host uses \
+                     its own roots (mount a host adapter to choose)"
+                ),
+            }));
+        }
+        _ => {}
     }
     if let (true, Some(_)) = (https, &options.cert) {
         return Err(Error::Unsupported(
-            "cert: wasi:http cannot present a client certificate; the host owns TLS".into(),
+            "cert: wasi:http cannot present a client certificate; the host owns TLS \
+             (mount a host adapter to choose)"
+                .into(),
         ));
-    }
-    if let (true, Some((path, variable))) = (https, &options.ca_bundle) {
-        return Err(Error::Unsupported(format!(
-            "CA bundle {path:?} from {variable}: wasi:http cannot verify with a custom CA; \
-             the host uses its own roots (unset {variable} or set trust-env to false)"
-        )));
     }
     if let Some((proxy, from)) = &options.proxy {
         return Err(Error::Unsupported(format!(

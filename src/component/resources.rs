@@ -2,13 +2,14 @@
 //! response and the adapter, each a handle over its core value.
 
 use super::{
-    busy, from_wit_retry, from_wit_timeout, lift, to_wit_cookie, to_wit_retry, wit, wit_session,
-    WitResult,
+    busy, from_wit_retry, from_wit_timeout, lift, to_wit_cookie, to_wit_error, to_wit_retry, wit,
+    wit_session, WitResult,
 };
+use crate::error::Error;
 use crate::prepare::PreparedRequest;
 use crate::response::{Response, SharedResponse};
 use crate::session::Session;
-use crate::transport::{ScriptedTransport, SharedTransport};
+use crate::transport::{AdapterKind, ScriptedTransport, SharedTransport};
 use crate::wasi_http::WasiHttpTransport;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -25,9 +26,7 @@ impl wit_session::GuestBodyWriter for BodyWriterHandle {
     fn write(&self, bytes: Vec<u8>) -> WitResult<()> {
         match self.upload.borrow_mut().as_mut() {
             Some(upload) => lift(upload.write(&bytes)),
-            None => Err(wit::Error::StreamConsumed(
-                "the upload was already finished".into(),
-            )),
+            None => Err(finished()),
         }
     }
 
@@ -37,14 +36,17 @@ impl wit_session::GuestBodyWriter for BodyWriterHandle {
 
     fn finish(writer: wit_session::BodyWriter) -> WitResult<wit::Response> {
         let handle = writer.into_inner::<BodyWriterHandle>();
-        let upload = handle
-            .upload
-            .into_inner()
-            .ok_or_else(|| wit::Error::StreamConsumed("the upload was already finished".into()))?;
+        let upload = handle.upload.into_inner().ok_or_else(finished)?;
         let mut session = handle.session.try_borrow_mut().map_err(|_| busy())?;
         let response = lift(session.finish_upload(upload))?;
         Ok(wit::Response::new(ResponseHandle::new(response)))
     }
+}
+
+fn finished() -> wit::Error {
+    to_wit_error(Error::StreamConsumed(
+        "the upload was already finished".into(),
+    ))
 }
 
 // ---- prepared request ---------------------------------------------------------
@@ -69,7 +71,7 @@ impl wit::GuestPreparedRequest for PreparedHandle {
     }
 
     fn set_method(&self, method: String) -> WitResult<()> {
-        let method = lift(crate::prepare::validate_method(&method))?;
+        let method = lift(crate::headers::validate_method(&method))?;
         self.0.borrow_mut().method = method;
         Ok(())
     }
@@ -243,8 +245,31 @@ impl wit::GuestAdapter for AdapterHandle {
         )))))
     }
 
-    fn kind(&self) -> String {
-        self.0.borrow().kind().to_string()
+    fn host(name: String) -> WitResult<wit::Adapter> {
+        #[cfg(feature = "host")]
+        {
+            let adapter = lift(crate::host_adapter::HostAdapter::new(name))?;
+            Ok(wit::Adapter::new(AdapterHandle(Rc::new(RefCell::new(
+                adapter,
+            )))))
+        }
+        #[cfg(not(feature = "host"))]
+        {
+            let _ = name;
+            Err(to_wit_error(Error::Unsupported(
+                "host adapters need the component built for world `client-with-host` \
+                 (cargo feature `host`): this build does not import requests:http/host-adapters"
+                    .into(),
+            )))
+        }
+    }
+
+    fn kind(&self) -> wit::AdapterKind {
+        match self.0.borrow().kind() {
+            AdapterKind::WasiHttp => wit::AdapterKind::WasiHttp,
+            AdapterKind::Scripted => wit::AdapterKind::Scripted,
+            AdapterKind::Host => wit::AdapterKind::Host,
+        }
     }
 
     fn received(&self) -> Vec<wit::RecordedRequest> {

@@ -5,11 +5,11 @@ use super::{budget, now, Session};
 use crate::digest;
 use crate::error::{Error, Result};
 use crate::hooks;
-use crate::merge::{merge_plain, select_proxy};
-use crate::prepare::{PreparedRequest, RequestParts, SendOverrides};
+use crate::prepare::PreparedRequest;
 use crate::redirect;
 use crate::response::{History, Response};
 use crate::retry::{self, Decision, Outcome, RetryState};
+use crate::settings::{RequestParts, SendOverrides};
 use crate::transport::{BodySink, RawResponse, SendOptions, SharedTransport};
 use std::time::{Duration, Instant};
 
@@ -84,10 +84,13 @@ impl Session {
             hooks::run_request_hooks(runner, &mut request, true)?;
         }
         let adapter = self.get_adapter(request.url.as_str())?;
-        let (mut options, proxies) = self.send_options(&send);
-        options.proxy = self.proxy_for(&request.url, &proxies);
+        send.validate()?;
+        let options = self.settings.merge_send(&request.url, &send).options;
         budget::check(&request.headers)?;
-        let sink = adapter.borrow_mut().start(&request, &options)?;
+        let sink = adapter
+            .borrow_mut()
+            .start(&request, &options)
+            .map_err(|e| e.at(&request.url))?;
         Ok(Upload {
             sink,
             request,
@@ -122,34 +125,6 @@ impl Session {
         self.send_hops(request, send, Some((raw, started.elapsed())))
     }
 
-    /// The send settings merged from the request's and the session's, and the proxies.
-    fn send_options(&self, send: &SendOverrides) -> (SendOptions, Vec<(String, String)>) {
-        let proxies = merge_plain(&self.settings.proxies, send.proxies.as_deref());
-        let options = SendOptions {
-            timeout: send.timeout.or(self.settings.timeout),
-            verify: send.verify.unwrap_or(self.settings.verify),
-            cert: send.cert.clone().or_else(|| self.settings.cert.clone()),
-            proxy: None,
-            ca_bundle: if self.settings.trust_env {
-                crate::env::ca_bundle().map(|e| (e.value, e.variable))
-            } else {
-                None
-            },
-        };
-        (options, proxies)
-    }
-
-    /// The proxy for a URL and where it was set. Explicit proxies beat the
-    /// environment's (requests lets the environment win: psf/requests #2018).
-    fn proxy_for(&self, url: &url::Url, proxies: &[(String, String)]) -> Option<(String, String)> {
-        match select_proxy(url, proxies) {
-            Some(proxy) => Some((proxy, "the proxies setting".to_string())),
-            None if self.settings.trust_env => crate::env::proxy_for(url)
-                .map(|e| (e.value, format!("the {} environment variable", e.variable))),
-            None => None,
-        }
-    }
-
     /// The send loop: every hop of one request. `first` is the answer to a
     /// streamed upload, whose body cannot be sent again (and whose request
     /// hooks ran before its head was sent).
@@ -161,8 +136,8 @@ impl Session {
     ) -> Result<Response> {
         self.open()?;
         let allow_redirects = send.allow_redirects.unwrap_or(true);
+        send.validate()?;
         let stream = send.stream.unwrap_or(self.settings.stream);
-        let (mut options, proxies) = self.send_options(&send);
         // Digest credentials go only to the origin the request was made to.
         let digest_origin = request.url.origin();
         let mut digest_retries = digest::Retries::default();
@@ -215,7 +190,7 @@ impl Session {
                         Some(answer) => answer,
                         None => {
                             let adapter = self.get_adapter(request.url.as_str())?;
-                            options.proxy = self.proxy_for(&request.url, &proxies);
+                            let options = self.settings.merge_send(&request.url, &send).options;
                             self.send_with_retries(&adapter, &request, &options)?
                         }
                     };
@@ -232,7 +207,7 @@ impl Session {
             };
 
             // 5. Cookies from every response go into the jar, redirect hops and 401s included.
-            response.cookies = self.jar.store_response_cookies(
+            response.cookies = self.jar.borrow_mut().store_response_cookies(
                 &response.request.url,
                 response.headers.get_all("set-cookie"),
                 now(),
@@ -260,7 +235,7 @@ impl Session {
                 )?;
                 retry.headers.set("Authorization", &value);
                 retry.headers.remove("cookie");
-                retry.set_cookie_header(&self.jar, now());
+                retry.set_cookie_header(&self.jar.borrow(), now());
                 push_hop(&mut history, response, &mut hop_budget);
                 request = retry;
                 continue;
@@ -291,11 +266,9 @@ impl Session {
 
             // 8. A hop: the limit is checked (the body is read either way).
             if redirects >= self.settings.max_redirects as usize {
-                let _ = response.read_all();
-                response.history = history;
                 return Err(Error::TooManyRedirects {
                     message: format!("Exceeded {} redirects.", self.settings.max_redirects),
-                    response: Box::new(response),
+                    response: response.head(),
                 });
             }
             redirects += 1;
@@ -326,7 +299,7 @@ impl Session {
                 digest: sent.digest.clone(),
                 hooks: sent.hooks.clone(),
             };
-            next_request.set_cookie_header(&self.jar, now());
+            next_request.set_cookie_header(&self.jar.borrow(), now());
             push_hop(&mut history, response, &mut hop_budget);
             request = next_request;
         }
@@ -355,7 +328,10 @@ impl Session {
         let mut state = RetryState::default();
         loop {
             let started = Instant::now();
-            let result = adapter.borrow_mut().send(request, options);
+            let result = adapter
+                .borrow_mut()
+                .send(request, options)
+                .map_err(|e| e.at(&request.url));
             let elapsed = started.elapsed();
             let Some(policy) = &policy else {
                 return result.map(|raw| (raw, elapsed));

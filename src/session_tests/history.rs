@@ -3,7 +3,7 @@
 
 use super::{canned, get, header, received, session_with, Canned};
 use crate::error::Error;
-use crate::prepare::{RequestParts, SendOverrides};
+use crate::settings::{RequestParts, SendOverrides};
 use std::rc::Rc;
 
 fn hop(to: &str, body: &str) -> Canned {
@@ -11,13 +11,27 @@ fn hop(to: &str, body: &str) -> Canned {
 }
 
 #[test]
-fn a_redirect_loop_at_the_default_limit_ends_in_too_many_redirects_with_linear_history() {
+fn a_redirect_loop_at_the_default_limit_ends_in_too_many_redirects() {
     // 31 redirects: the 31st is one more than the default max-redirects of 30.
     let script = (0..31).map(|_| hop("/again", "loop")).collect();
     let (mut s, t) = session_with(script);
     match get(&mut s, "http://a.test/") {
         Err(Error::TooManyRedirects { message, response }) => {
             assert_eq!(message, "Exceeded 30 redirects.");
+            assert_eq!(response.status, 302);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(received(&t).len(), 31);
+}
+
+#[test]
+fn thirty_redirects_keep_a_linear_history_of_shared_hops() {
+    let mut script: Vec<_> = (0..30).map(|_| hop("/again", "loop")).collect();
+    script.push(canned(200, &[], "done"));
+    let (mut s, t) = session_with(script);
+    match get(&mut s, "http://a.test/") {
+        Ok(response) => {
             assert_eq!(response.history.len(), 30);
             // Each hop's own history is the hops before it, and they are the
             // same objects (shared), not copies.

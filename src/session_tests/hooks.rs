@@ -2,9 +2,10 @@
 
 use super::{canned, get, header, received, session_with};
 use crate::error::Error;
-use crate::hooks::{HookRequest, HookResponse, HookRunner, HookSet, RequestAction, ResponseAction};
-use crate::prepare::{RequestParts, SendOverrides};
+use crate::hooks::{HookRequest, HookResponse, HookRunner, RequestAction, ResponseAction};
 use crate::session::Session;
+use crate::settings::HookSet;
+use crate::settings::{RequestParts, SendOverrides};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -397,7 +398,7 @@ fn without_a_hook_runner_hooks_are_unsupported_but_empty_lists_are_fine() {
     let (mut s, _t) = session_with(vec![canned(200, &[], "")]);
     assert!(matches!(
         s.set_hooks(hooks(&["x"], &[])),
-        Err(Error::Unsupported(m)) if m.contains("client-with-hooks")
+        Err(Error::Unsupported(m)) if m.contains("client-with-host")
     ));
     s.set_hooks(HookSet::default()).unwrap();
     let parts = RequestParts {
@@ -435,7 +436,7 @@ fn a_request_hook_that_moves_the_request_elsewhere_takes_digest_credentials_out_
         keep_responses(),
     );
     let parts = RequestParts {
-        auth: Some(crate::prepare::AuthOverride::Replace(
+        auth: Some(crate::settings::AuthOverride::Replace(
             crate::auth::Auth::Digest {
                 username: "u".into(),
                 password: "p".into(),
@@ -456,20 +457,22 @@ fn hooks_run_once_per_hop_and_see_only_the_attempt_that_is_kept() {
     let (mut s, t) = session_with(vec![canned(503, &[], "busy"), canned(200, &[], "ok")]);
     let log = with_hooks(&mut s, keep_requests(), keep_responses());
     s.set_sleeper(Box::new(|_| {}));
-    s.set_retries(Some(crate::retry::RetryPolicy {
-        total: 2,
-        connect: None,
-        read: None,
-        status: None,
-        backoff_factor_ms: 0,
-        backoff_max_ms: 0,
-        backoff_jitter_ms: 0,
-        status_forcelist: vec![503],
-        allowed_methods: None,
-        respect_retry_after: false,
-        retry_after_max_ms: 0,
-    }))
-    .unwrap();
+    s.settings_mut()
+        .unwrap()
+        .set_retries(Some(crate::retry::RetryPolicy {
+            total: 2,
+            connect: None,
+            read: None,
+            status: None,
+            backoff_factor_ms: 0,
+            backoff_max_ms: 0,
+            backoff_jitter_ms: 0,
+            status_forcelist: vec![503],
+            allowed_methods: None,
+            respect_retry_after: false,
+            retry_after_max_ms: 0,
+        }))
+        .unwrap();
     s.set_hooks(hooks(&["sign"], &["log"])).unwrap();
     assert_eq!(get(&mut s, "http://a.test/").unwrap().status, 200);
     assert_eq!(received(&t).len(), 2, "the 503 was retried");

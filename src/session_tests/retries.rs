@@ -20,8 +20,8 @@ struct Flaky {
 }
 
 impl Transport for Flaky {
-    fn kind(&self) -> &'static str {
-        "flaky"
+    fn kind(&self) -> crate::transport::AdapterKind {
+        crate::transport::AdapterKind::Scripted
     }
 
     fn send(
@@ -77,7 +77,7 @@ fn flaky(steps: Vec<Step>, policy: Option<RetryPolicy>) -> (Session, Rc<RefCell<
     }));
     let shared: SharedTransport = t.clone();
     let mut s = Session::new(shared);
-    s.set_retries(policy).unwrap();
+    s.settings_mut().unwrap().set_retries(policy).unwrap();
     let waits: Waits = Rc::default();
     let record = waits.clone();
     s.set_sleeper(Box::new(move |d| record.borrow_mut().push(d)));
@@ -113,7 +113,7 @@ fn ms(n: u64) -> Duration {
 fn without_a_policy_nothing_is_retried() {
     let (mut s, t, waits) = flaky(vec![Step::Fail(refused)], None);
     assert!(matches!(
-        get(&mut s, "http://a.test/"),
+        get(&mut s, "http://a.test/").as_ref().map_err(Error::inner),
         Err(Error::ConnectionRefused(_))
     ));
     assert_eq!(attempts(&t), 1);
@@ -157,7 +157,9 @@ fn read_errors_are_retried_for_get_but_never_for_post() {
 
     let (mut s, t, waits) = flaky(vec![Step::Fail(read_timeout)], Some(fast(3)));
     assert!(matches!(
-        post(&mut s, "http://a.test/"),
+        post(&mut s, "http://a.test/")
+            .as_ref()
+            .map_err(Error::inner),
         Err(Error::ReadTimeout(_))
     ));
     assert_eq!(attempts(&t), 1);
@@ -171,7 +173,9 @@ fn read_errors_are_retried_for_get_but_never_for_post() {
             "http://a.test/",
             RequestParts::default(),
             SendOverrides::default()
-        ),
+        )
+        .as_ref()
+        .map_err(Error::inner),
         Err(Error::Connection(_))
     ));
     assert_eq!(attempts(&t), 1);
@@ -234,7 +238,7 @@ fn the_total_bounds_every_kind_together() {
     let (mut s, t, waits) = flaky(steps, Some(fast(3)));
     // The fourth attempt fails with the budget spent: its own error comes back.
     assert!(matches!(
-        get(&mut s, "http://a.test/"),
+        get(&mut s, "http://a.test/").as_ref().map_err(Error::inner),
         Err(Error::ConnectionRefused(_))
     ));
     assert_eq!(attempts(&t), 4);
@@ -246,7 +250,7 @@ fn the_total_bounds_every_kind_together() {
     };
     let (mut s, t, _) = flaky(vec![Step::Fail(refused), Step::Fail(refused)], Some(policy));
     assert!(matches!(
-        get(&mut s, "http://a.test/"),
+        get(&mut s, "http://a.test/").as_ref().map_err(Error::inner),
         Err(Error::ConnectionRefused(_))
     ));
     assert_eq!(attempts(&t), 2);
@@ -270,14 +274,16 @@ fn the_adapter_policy_applies_unless_the_session_sets_one() {
     assert_eq!(get(&mut s, "http://a.test/").unwrap().status, 200);
     assert_eq!(attempts(&t), 2);
     // The session's policy wins over the adapter's.
-    s.set_retries(Some(RetryPolicy {
-        connect: Some(0),
-        ..fast(1)
-    }))
-    .unwrap();
+    s.settings_mut()
+        .unwrap()
+        .set_retries(Some(RetryPolicy {
+            connect: Some(0),
+            ..fast(1)
+        }))
+        .unwrap();
     t.borrow_mut().steps.push_back(Step::Fail(refused));
     assert!(matches!(
-        get(&mut s, "http://a.test/"),
+        get(&mut s, "http://a.test/").as_ref().map_err(Error::inner),
         Err(Error::ConnectionRefused(_))
     ));
     assert_eq!(attempts(&t), 3);
@@ -289,15 +295,11 @@ fn the_adapter_policy_applies_unless_the_session_sets_one() {
         ..fast(1)
     };
     assert!(matches!(
-        s.set_retries(Some(bad)),
+        s.settings_mut().unwrap().set_retries(Some(bad)),
         Err(Error::InvalidOption(_))
     ));
     assert_eq!(
-        s.settings()
-            .unwrap()
-            .retries
-            .as_ref()
-            .and_then(|p| p.connect),
+        s.settings().retries.as_ref().and_then(|p| p.connect),
         Some(0)
     );
 }

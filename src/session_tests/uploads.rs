@@ -127,14 +127,14 @@ impl crate::transport::BodySink for EarlySink {
 }
 
 impl Transport for AnsweredEarly {
-    fn kind(&self) -> &'static str {
-        "answered-early"
+    fn kind(&self) -> crate::transport::AdapterKind {
+        crate::transport::AdapterKind::Scripted
     }
 
     fn send(
         &mut self,
         _request: &crate::prepare::PreparedRequest,
-        _options: &crate::transport::SendOptions,
+        _options: &crate::settings::SendOptions,
     ) -> crate::Result<crate::transport::RawResponse> {
         Err(Error::Unsupported("uploads only".into()))
     }
@@ -142,7 +142,7 @@ impl Transport for AnsweredEarly {
     fn start(
         &mut self,
         _request: &crate::prepare::PreparedRequest,
-        _options: &crate::transport::SendOptions,
+        _options: &crate::settings::SendOptions,
     ) -> crate::Result<Box<dyn crate::transport::BodySink>> {
         Ok(Box::new(EarlySink { pieces: 0 }))
     }

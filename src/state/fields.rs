@@ -5,8 +5,8 @@ use super::limits::bounded;
 use super::values::{boolean, shape};
 use crate::auth::Auth;
 use crate::error::Result;
-use crate::hooks::HookSet;
-use crate::transport::Timeout;
+use crate::settings::HookSet;
+use crate::settings::Timeout;
 use serde_json::{json, Value};
 
 /// Hook names from their saved form: `{"request": [...], "response": [...]}`.

@@ -96,3 +96,42 @@ fn proxy_userinfo_is_redacted_as_text() {
     assert_eq!(redact_proxy("http://h"), "http://h");
     assert_eq!(redact_proxy("ü://ü:é@ĥ/é"), "ĥ/é");
 }
+
+#[test]
+fn tls_settings_round_trip_and_a_private_key_given_as_data_is_a_secret() {
+    use crate::settings::{ClientCert, Pem, Verify};
+    let key = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
+    let settings = Settings {
+        verify: Verify::CaBundle(Pem::Data("-----BEGIN CERTIFICATE-----\nx\n".into())),
+        cert: Some(ClientCert {
+            cert: Pem::Path("/certs/client.pem".into()),
+            key: Some(Pem::Data(key.into())),
+        }),
+        ..Settings::default()
+    };
+    let without = export(&settings, &CookieJar::new(), NOW, false);
+    assert!(!without.contains("c2VjcmV0"), "{without}");
+    assert!(doc(&without).get("cert").is_none());
+    let with = export(&settings, &CookieJar::new(), NOW, true);
+    let mut restored = Settings::default();
+    import(&with, &mut restored, &mut CookieJar::new(), NOW, true).unwrap();
+    assert_eq!(
+        (restored.verify, restored.cert),
+        (settings.verify, settings.cert)
+    );
+
+    // requests' own shapes: a CA bundle path, a certificate path.
+    let mut s = Settings::default();
+    let text = r#"{"version": 1, "verify": "/ca.pem", "cert": "/client.pem"}"#;
+    import(text, &mut s, &mut CookieJar::new(), NOW, true).unwrap();
+    assert_eq!(s.verify, Verify::CaBundle(Pem::Path("/ca.pem".into())));
+    assert_eq!(
+        s.cert,
+        Some(ClientCert {
+            cert: Pem::Path("/client.pem".into()),
+            key: None
+        })
+    );
+    // A cert given only as paths is no secret.
+    assert!(export(&s, &CookieJar::new(), NOW, false).contains("/client.pem"));
+}

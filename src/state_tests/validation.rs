@@ -63,7 +63,7 @@ fn a_bad_document_changes_nothing() {
         (with("max_redirects", json!(4294967296u64)), |e| {
             matches!(e, Error::InvalidOption(_))
         }),
-        (with("verify", json!("no")), |e| {
+        (with("verify", json!(1)), |e| {
             matches!(e, Error::InvalidOption(_))
         }),
         (with("timeout", json!({"connect_ms": 1.5})), |e| {

@@ -1,0 +1,290 @@
+//! Adapters the host implements (world `client-with-host`, feature `host`):
+//! each request is a call to the imported `requests:http/host-adapters`
+//! interface, naming the adapter the host registered. Small requests and
+//! responses cross in one call; larger bodies in pieces of up to 1 MiB, as
+//! Latin-1 strings (`crate::latin1`).
+
+use crate::component::bindings::requests::http::host_adapters as host;
+use crate::error::{Error, Result};
+use crate::headers::Headers;
+use crate::prepare::PreparedRequest;
+use crate::retry::RetryPolicy;
+use crate::settings::{ClientCert, Pem, SendOptions, Verify};
+use crate::transport::{AdapterKind, BodyReader, BodySink, RawResponse, Transport};
+
+/// The most bytes one call carries, either way: hosts may refuse to copy
+/// larger values (wasmtime-py traps on about 2.7 MB in one value).
+const PIECE: usize = 1024 * 1024;
+
+/// An adapter the host registered as `name`.
+pub struct HostAdapter {
+    name: String,
+    retries: Option<RetryPolicy>,
+    closed: bool,
+}
+
+impl HostAdapter {
+    /// The adapter the host knows as `name` (not empty).
+    pub fn new(name: String) -> Result<Self> {
+        if name.is_empty() {
+            return Err(Error::InvalidOption(
+                "a host adapter's name must not be empty".into(),
+            ));
+        }
+        Ok(HostAdapter {
+            name,
+            retries: None,
+            closed: false,
+        })
+    }
+
+    fn open(&self) -> Result<()> {
+        if self.closed {
+            Err(Error::SessionClosed)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Transport for HostAdapter {
+    fn kind(&self) -> AdapterKind {
+        AdapterKind::Host
+    }
+
+    fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse> {
+        self.open()?;
+        let head = to_head(request);
+        let settings = to_settings(options);
+        let max = first_piece(options);
+        match request.body.as_deref() {
+            Some(body) if body.len() > PIECE => {
+                let mut upload = HostUpload {
+                    id: Some(host::start(&self.name, &head, &settings).map_err(from_failure)?),
+                    max,
+                };
+                upload.write(body)?;
+                Box::new(upload).finish()
+            }
+            body => {
+                let body = body.map(crate::latin1::encode);
+                let incoming = host::send(&self.name, &head, body.as_deref(), &settings, max)
+                    .map_err(from_failure)?;
+                from_incoming(incoming)
+            }
+        }
+    }
+
+    fn start(
+        &mut self,
+        request: &PreparedRequest,
+        options: &SendOptions,
+    ) -> Result<Box<dyn BodySink>> {
+        self.open()?;
+        let id = host::start(&self.name, &to_head(request), &to_settings(options))
+            .map_err(from_failure)?;
+        Ok(Box::new(HostUpload {
+            id: Some(id),
+            max: first_piece(options),
+        }))
+    }
+
+    fn close(&mut self) {
+        self.closed = true;
+    }
+
+    fn retries(&self) -> Option<RetryPolicy> {
+        self.retries.clone()
+    }
+
+    fn set_retries(&mut self, policy: Option<RetryPolicy>) {
+        self.retries = policy;
+    }
+}
+
+/// How many body bytes to ask for with the head: none for a streamed
+/// response (the caller may be waiting on a slow stream), else one piece.
+fn first_piece(options: &SendOptions) -> u32 {
+    if options.stream {
+        0
+    } else {
+        PIECE as u32
+    }
+}
+
+fn to_head(request: &PreparedRequest) -> host::RequestHead {
+    host::RequestHead {
+        method: request.method.clone(),
+        url: request.url.to_string(),
+        headers: request.headers.to_pairs(),
+    }
+}
+
+fn to_pem(pem: &Pem) -> host::Pem {
+    match pem {
+        Pem::Path(p) => host::Pem::Path(p.clone()),
+        Pem::Data(d) => host::Pem::Data(d.clone()),
+    }
+}
+
+fn to_settings(options: &SendOptions) -> host::SendSettings {
+    let timeout = options.timeout.unwrap_or_default();
+    host::SendSettings {
+        timeout: host::Timeout {
+            connect_ms: timeout.connect_ms,
+            read_ms: timeout.read_ms,
+        },
+        verify: match &options.verify {
+            Verify::Enabled => host::Verify::Enabled,
+            Verify::Disabled => host::Verify::Disabled,
+            Verify::CaBundle(pem) => host::Verify::CaBundle(to_pem(pem)),
+        },
+        cert: options
+            .cert
+            .as_ref()
+            .map(|c: &ClientCert| host::ClientCert {
+                cert: to_pem(&c.cert),
+                key: c.key.as_ref().map(to_pem),
+            }),
+        proxy: options.proxy.as_ref().map(|(url, _)| url.clone()),
+        stream: options.stream,
+    }
+}
+
+fn from_failure(f: host::Failure) -> Error {
+    let m = f.message;
+    match f.kind {
+        host::FailureKind::ConnectionRefused => Error::ConnectionRefused(m),
+        host::FailureKind::Connection => Error::Connection(m),
+        host::FailureKind::Dns => Error::Dns(m),
+        host::FailureKind::Tls => Error::Tls(m),
+        host::FailureKind::Proxy => Error::Proxy(m),
+        host::FailureKind::ConnectTimeout => Error::ConnectTimeout(m),
+        host::FailureKind::ReadTimeout => Error::ReadTimeout(m),
+        host::FailureKind::Unsupported => Error::Unsupported(m),
+        host::FailureKind::InvalidHeader => Error::InvalidHeader(m),
+        host::FailureKind::InvalidUrl => Error::InvalidUrl(m),
+        host::FailureKind::Other => Error::Transport {
+            code: "host-adapter".into(),
+            detail: Some(m),
+        },
+    }
+}
+
+fn from_incoming(incoming: host::Incoming) -> Result<RawResponse> {
+    if !(100..=999).contains(&incoming.status) {
+        if let Some(id) = incoming.rest {
+            host::discard(id);
+        }
+        return Err(Error::Transport {
+            code: "HTTP-protocol-error".into(),
+            detail: Some(format!(
+                "the host adapter gave status {}, outside 100-999",
+                incoming.status
+            )),
+        });
+    }
+    let first = match crate::latin1::decode(incoming.body) {
+        Ok(first) => first,
+        Err(e) => {
+            if let Some(id) = incoming.rest {
+                host::discard(id);
+            }
+            return Err(e);
+        }
+    };
+    Ok(RawResponse {
+        status: incoming.status,
+        headers: Headers::from_trusted(incoming.headers),
+        body: Box::new(HostBody {
+            first,
+            at: 0,
+            rest: incoming.rest,
+        }),
+    })
+}
+
+/// A response body: the piece that came with the head, then `read`s.
+struct HostBody {
+    first: Vec<u8>,
+    at: usize,
+    /// The host's handle for the rest; `None` once it has all been read.
+    rest: Option<u64>,
+}
+
+impl BodyReader for HostBody {
+    fn read(&mut self, max: usize) -> Result<Option<Vec<u8>>> {
+        let max = max.clamp(1, PIECE);
+        if self.at < self.first.len() {
+            let end = (self.at + max).min(self.first.len());
+            let piece = self.first[self.at..end].to_vec();
+            self.at = end;
+            if self.at == self.first.len() {
+                self.first = Vec::new();
+                self.at = 0;
+            }
+            return Ok(Some(piece));
+        }
+        let Some(id) = self.rest else {
+            return Ok(None);
+        };
+        let piece = host::read(id, max as u32).map_err(from_failure)?;
+        if piece.end {
+            self.rest = None;
+        }
+        let bytes = crate::latin1::decode(piece.bytes)?;
+        match (bytes.is_empty(), piece.end) {
+            (false, _) => Ok(Some(bytes)),
+            (true, true) => Ok(None),
+            (true, false) => Err(Error::Transport {
+                code: "HTTP-protocol-error".into(),
+                detail: Some(
+                    "the host adapter gave an empty piece before the end of the body".into(),
+                ),
+            }),
+        }
+    }
+}
+
+impl Drop for HostBody {
+    fn drop(&mut self) {
+        if let Some(id) = self.rest.take() {
+            host::discard(id);
+        }
+    }
+}
+
+/// A body being uploaded through the host, in pieces of up to 1 MiB.
+struct HostUpload {
+    /// `None` once finished.
+    id: Option<u64>,
+    max: u32,
+}
+
+impl BodySink for HostUpload {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let id = self
+            .id
+            .ok_or_else(|| Error::StreamConsumed("the upload was already finished".into()))?;
+        for piece in bytes.chunks(PIECE) {
+            host::write(id, &crate::latin1::encode(piece)).map_err(from_failure)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<RawResponse> {
+        let id = self
+            .id
+            .take()
+            .ok_or_else(|| Error::StreamConsumed("the upload was already finished".into()))?;
+        from_incoming(host::finish(id, self.max).map_err(from_failure)?)
+    }
+}
+
+impl Drop for HostUpload {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            host::discard(id);
+        }
+    }
+}
