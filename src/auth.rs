@@ -1,4 +1,5 @@
-//! Authentication schemes: Basic (RFC 7617) and Bearer (RFC 6750).
+//! Authentication schemes: Basic (RFC 7617), Bearer (RFC 6750), and Digest
+//! (RFC 7616), whose challenge-response lives in `crate::digest`.
 
 use crate::error::{Error, Result};
 use base64::Engine as _;

@@ -480,3 +480,119 @@ pub struct MergedSend {
     pub options: SendOptions,
     pub proxies: Vec<(String, String)>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn setters_validate_and_leave_the_setting_alone_on_error() {
+        let mut s = Settings::default();
+        assert!(matches!(
+            s.set_header("X-A", "a\r\nb"),
+            Err(Error::InvalidHeader(_))
+        ));
+        assert!(!s.headers.contains("x-a"));
+        let basic = |user: &str| Auth::Basic {
+            username: user.into(),
+            password: "p".into(),
+        };
+        assert!(s.set_auth(Some(basic("a:b"))).is_err());
+        assert_eq!(s.auth, None);
+        assert!(matches!(
+            s.set_verify(Verify::CaBundle(Pem::Path(String::new()))),
+            Err(Error::InvalidOption(_))
+        ));
+        assert!(matches!(
+            s.set_verify(Verify::CaBundle(Pem::Data("not pem".into()))),
+            Err(Error::InvalidOption(_))
+        ));
+        assert_eq!(s.verify, Verify::Enabled);
+        let cert = |key: &str| ClientCert {
+            cert: Pem::Path("/c.pem".into()),
+            key: Some(Pem::Data(key.into())),
+        };
+        assert!(s.set_cert(Some(cert("no block"))).is_err());
+        assert_eq!(s.cert, None);
+        s.set_cert(Some(cert("-----BEGIN PRIVATE KEY-----\n")))
+            .unwrap();
+        assert!(s.cert.as_ref().unwrap().holds_key_data());
+        assert!(matches!(
+            s.set_proxies(vec![("http".into(), "http://".into())]),
+            Err(Error::InvalidOption(m)) if m.contains("\"http\"")
+        ));
+        assert!(s.proxies.is_empty());
+        assert!(s.set_base_url(Some("/relative")).is_err());
+        assert!(s
+            .set_hooks(HookSet {
+                request: vec![String::new()],
+                response: vec![],
+            })
+            .is_err());
+    }
+
+    #[test]
+    fn a_proxy_without_a_scheme_is_http_and_its_credentials_never_show() {
+        assert_eq!(
+            proxy_url("proxy.test:3128").unwrap().as_str(),
+            "http://proxy.test:3128/"
+        );
+        let mut s = Settings::default();
+        let err = s
+            .set_proxies(vec![("all".into(), "http://user:secret@".into())])
+            .unwrap_err();
+        assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn merge_send_takes_the_request_over_the_session_and_picks_the_proxy_per_url() {
+        let mut s = Settings::default();
+        s.set_trust_env(false);
+        s.set_verify(Verify::Disabled).unwrap();
+        s.set_timeout(Some(Timeout {
+            connect_ms: Some(1),
+            read_ms: Some(2),
+        }));
+        s.set_proxies(vec![("http://a.test".into(), "http://p:1".into())])
+            .unwrap();
+        let send = SendOverrides {
+            timeout: Some(Timeout {
+                connect_ms: Some(5),
+                read_ms: None,
+            }),
+            verify: Some(Verify::Enabled),
+            stream: Some(true),
+            proxies: Some(vec![("https".into(), "http://q:2".into())]),
+            ..SendOverrides::default()
+        };
+        let merged = s.merge_send(&url("http://a.test/x"), &send);
+        let o = &merged.options;
+        // A request's timeout replaces the session's as a whole, as requests does.
+        assert_eq!(
+            o.timeout,
+            Some(Timeout {
+                connect_ms: Some(5),
+                read_ms: None
+            })
+        );
+        assert_eq!(o.verify, Verify::Enabled);
+        assert!(o.stream);
+        assert_eq!(
+            o.proxy,
+            Some(("http://p:1".into(), "the proxies setting".into()))
+        );
+        assert_eq!(merged.proxies.len(), 2);
+        // Another hop's URL picks its own proxy: https to b.test takes the request's.
+        let hop = s.merge_send(&url("https://b.test/"), &send).options;
+        assert_eq!(hop.proxy.map(|p| p.0), Some("http://q:2".into()));
+        // Without trust-env nothing comes from the environment.
+        let plain = s.merge_send(&url("http://c.test/"), &SendOverrides::default());
+        assert_eq!(plain.options.proxy, None);
+        assert_eq!(plain.options.verify, Verify::Disabled);
+        assert_eq!(plain.options.verify_from, None);
+    }
+}
