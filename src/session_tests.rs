@@ -217,6 +217,34 @@ fn a_closed_session_answers_session_closed() {
         Err(Error::SessionClosed)
     ));
     assert!(matches!(s.settings_mut(), Err(Error::SessionClosed)));
+    // The settings stay readable.
+    assert_eq!(s.settings().max_redirects, 30);
+    assert!(s.is_closed());
+}
+
+#[test]
+fn changing_auth_forgets_the_digest_challenge() {
+    let challenge = r#"Digest realm="r", nonce="n", qop="auth", algorithm=MD5"#;
+    let (mut s, t) = session_with(vec![
+        canned(401, &[("WWW-Authenticate", challenge)], ""),
+        canned(200, &[], ""),
+        canned(200, &[], ""),
+        canned(200, &[], ""),
+    ]);
+    let digest = |user: &str| crate::auth::Auth::Digest {
+        username: user.into(),
+        password: "p".into(),
+    };
+    s.set_auth(Some(digest("u"))).unwrap();
+    assert_eq!(get(&mut s, "http://a.test/").unwrap().status, 200);
+    // Holding the challenge, the next request answers it up front.
+    get(&mut s, "http://a.test/").unwrap();
+    let sent = received(&t);
+    assert!(header(&sent[2], "authorization").is_some_and(|a| a.contains("username=\"u\"")));
+    // New credentials: the old challenge is not answered with them.
+    s.set_auth(Some(digest("v"))).unwrap();
+    get(&mut s, "http://a.test/").unwrap();
+    assert_eq!(header(&received(&t)[3], "authorization"), None);
 }
 
 #[test]
