@@ -20,17 +20,7 @@ use crate::settings::{
 use resources::{AdapterHandle, BodyWriterHandle, PreparedHandle, ResponseHandle};
 use session::SessionHandle;
 
-/// World `client`, or with the `host` feature world `client-with-host`,
-/// which also imports `requests:http/hooks` and `requests:http/host-adapters`.
-/// The exports are the same.
-#[doc(hidden)]
-pub mod bindings {
-    #[cfg(not(feature = "host"))]
-    wit_bindgen::generate!({ path: "wit", world: "client", generate_all });
-    #[cfg(feature = "host")]
-    wit_bindgen::generate!({ path: "wit", world: "client-with-host", generate_all });
-}
-
+use crate::bindings;
 use bindings::exports::requests::http::session as wit_session;
 use bindings::exports::requests::http::types as wit;
 
@@ -51,7 +41,7 @@ impl wit_session::Guest for Component {
     type BodyWriter = BodyWriterHandle;
 }
 
-bindings::export!(Component with_types_in bindings);
+bindings::export!(Component with_types_in crate::bindings);
 
 type WitResult<T> = Result<T, wit::Error>;
 

@@ -10,8 +10,7 @@ use std::cell::RefCell;
 use std::io::{self, Read};
 use std::rc::Rc;
 
-/// The codings the component decodes: exactly what `Accept-Encoding` advertises.
-pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+use crate::settings::ACCEPT_ENCODING;
 
 /// The most codings one body may stack. Each stage holds its own buffers and
 /// window (brotli's up to 16 MiB, zstd's up to 8 MiB), so a header repeating `gzip` ten thousand

@@ -84,7 +84,8 @@ pub enum Error {
         code: String,
         detail: Option<String>,
     },
-    /// A network error of a request to `url` (without userinfo): see [`Error::at`].
+    /// A network error of a request to `url` (without userinfo): see
+    /// `Error::at` (in `crate::urls`, which knows how to show a URL).
     At { url: String, error: Box<Error> },
 }
 
@@ -130,28 +131,6 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Error {
-    /// Names the URL (without userinfo) of a network error, so the caller
-    /// sees where it happened: `the server refused the connection (http://...)`.
-    /// The URL is shown as `crate::urls::redact_in_message` does, which also
-    /// hides a password the parser read as a path (`http://user/x:pw@host`).
-    /// Other errors, and one already named, are returned as they are.
-    pub fn at(self, url: &url::Url) -> Error {
-        match self {
-            Error::ConnectionRefused(_)
-            | Error::Connection(_)
-            | Error::Dns(_)
-            | Error::Tls(_)
-            | Error::Proxy(_)
-            | Error::ConnectTimeout(_)
-            | Error::ReadTimeout(_)
-            | Error::Transport { .. } => Error::At {
-                url: crate::urls::redact_in_message(url),
-                error: Box::new(self),
-            },
-            other => other,
-        }
-    }
-
     /// The error itself, without the URL [`Error::at`] put around it.
     pub fn inner(&self) -> &Error {
         match self {
@@ -163,43 +142,3 @@ impl Error {
 
 /// Shorthand for results of the session core.
 pub type Result<T> = std::result::Result<T, Error>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn network_errors_name_the_url_without_userinfo() {
-        let url = url::Url::parse("http://user:pw@h:8080/x").unwrap();
-        let e = Error::ConnectionRefused("the server refused the connection".into()).at(&url);
-        assert_eq!(
-            e.to_string(),
-            "the server refused the connection (http://h:8080/x)"
-        );
-        assert!(matches!(e.inner(), Error::ConnectionRefused(_)));
-        assert!(
-            matches!(Error::InvalidJson("x".into()).at(&url), Error::InvalidJson(m) if m == "x")
-        );
-        // Named once: a second `at` changes nothing.
-        assert_eq!(
-            e.at(&url).to_string(),
-            "the server refused the connection (http://h:8080/x)"
-        );
-    }
-
-    #[test]
-    fn network_errors_hide_userinfo_the_parser_did_not_read_as_userinfo() {
-        for (input, shown) in [
-            // A password holding `/` after digits: host `user`, port 123.
-            ("http://user:123/4@h/x", "http://***@h/x"),
-            // No host: `user:pw` is a path to the parser.
-            ("foo:user:pw@h", "***@h"),
-            ("foo:/user:pw@h", "***@h"),
-        ] {
-            let url = url::Url::parse(input).unwrap();
-            let e = Error::Dns("no such host".into()).at(&url);
-            assert_eq!(e.to_string(), format!("no such host ({shown})"));
-            assert!(!format!("{e:?}").contains("pw") && !format!("{e:?}").contains("123"));
-        }
-    }
-}

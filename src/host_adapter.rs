@@ -4,7 +4,7 @@
 //! responses cross in one call; larger bodies in pieces of up to 1 MiB, as
 //! Latin-1 strings (`crate::latin1`).
 
-use crate::component::bindings::requests::http::host_adapters as host;
+use crate::bindings::requests::http::host_adapters as host;
 use crate::error::{Error, Result};
 use crate::headers::Headers;
 use crate::prepare::PreparedRequest;

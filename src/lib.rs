@@ -40,6 +40,8 @@ pub(crate) mod urls;
 mod session_tests;
 
 #[cfg(target_family = "wasm")]
+mod bindings;
+#[cfg(target_family = "wasm")]
 mod component;
 #[cfg(all(target_family = "wasm", feature = "host"))]
 mod host_adapter;

@@ -222,7 +222,7 @@ mod tests {
         );
         assert_eq!(
             r.headers.get("accept-encoding"),
-            Some(crate::decode::ACCEPT_ENCODING)
+            Some(crate::settings::ACCEPT_ENCODING)
         );
         assert_eq!(r.headers.get("accept"), Some("*/*"));
         assert!(!r.headers.contains("connection") && !r.headers.contains("content-length"));

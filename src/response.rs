@@ -26,8 +26,7 @@ pub use history::{History, SharedResponse};
 #[cfg(test)]
 use links::Link;
 
-/// The default `max_body_size`: the most a body read into memory may decode to.
-pub const DEFAULT_MAX_BODY_SIZE: u64 = 256 * 1024 * 1024;
+use crate::settings::DEFAULT_MAX_BODY_SIZE;
 
 /// A response to one request (one redirect hop).
 pub struct Response {

@@ -207,6 +207,13 @@ impl SendOverrides {
     }
 }
 
+/// The codings the component decodes (`crate::decode`), and so the
+/// `Accept-Encoding` it sends by default: exactly what it can undo.
+pub const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
+/// The default `max_body_size`: 256 MiB.
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 256 * 1024 * 1024;
+
 /// The `User-Agent` the session sends by default.
 pub const USER_AGENT: &str = concat!("requests-component/", env!("CARGO_PKG_VERSION"));
 
@@ -257,10 +264,7 @@ impl Default for Settings {
     fn default() -> Self {
         let headers = Headers::from_trusted(vec![
             ("User-Agent".into(), USER_AGENT.into()),
-            (
-                "Accept-Encoding".into(),
-                crate::decode::ACCEPT_ENCODING.into(),
-            ),
+            ("Accept-Encoding".into(), ACCEPT_ENCODING.into()),
             ("Accept".into(), "*/*".into()),
         ]);
         Settings {
@@ -276,7 +280,7 @@ impl Default for Settings {
             timeout: None,
             base_url: None,
             error_for_status: false,
-            max_body_size: crate::response::DEFAULT_MAX_BODY_SIZE,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
             retries: None,
             hooks: HookSet::default(),
         }

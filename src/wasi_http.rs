@@ -1,12 +1,12 @@
 //! The default adapter: one request over `wasi:http/outgoing-handler`, with
 //! timeouts mapped to request-options and `error-code` mapped to typed errors.
 
-use crate::component::bindings::wasi::http::outgoing_handler;
-use crate::component::bindings::wasi::http::types::{
+use crate::bindings::wasi::http::outgoing_handler;
+use crate::bindings::wasi::http::types::{
     ErrorCode, Fields, FutureIncomingResponse, HeaderError, IncomingBody, IncomingResponse, Method,
     OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
 };
-use crate::component::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
+use crate::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
 use crate::error::{Error, Result};
 use crate::headers::Headers;
 use crate::prepare::PreparedRequest;
@@ -406,7 +406,7 @@ fn stream_error(e: StreamError) -> Error {
     match e {
         StreamError::Closed => Error::Connection("the connection closed early".into()),
         StreamError::LastOperationFailed(io) => {
-            match crate::component::bindings::wasi::http::types::http_error_code(&io) {
+            match crate::bindings::wasi::http::types::http_error_code(&io) {
                 Some(code) => map_error_code(code),
                 None => Error::Connection(io.to_debug_string()),
             }

@@ -1,7 +1,7 @@
 //! The hook runner of world `client-with-hooks`: each hook is a call to the
 //! host's `requests:http/hooks` import, by name (feature `hooks`).
 
-use super::bindings::requests::http::hooks as host;
+use crate::bindings::requests::http::hooks as host;
 use crate::hooks::{HookRequest, HookResponse, HookRunner, RequestAction, ResponseAction};
 
 /// Runs hooks through the imported interface; the host dispatches by name.
