@@ -10,7 +10,7 @@ pub mod bindings {
 
 use bindings::exports::example::fetcher::fetch::Guest;
 use bindings::requests::http::session::Session;
-use bindings::requests::http::types::{Error, RequestOptions, Response};
+use bindings::requests::http::types::{Error, ErrorKind, Response};
 
 /// The component: implements the exported `fetch` interface.
 struct Fetcher;
@@ -23,8 +23,7 @@ impl Guest for Fetcher {
         session
             .set_header("Accept", "application/json")
             .map_err(describe)?;
-        let response = get_ok(&session, &url)?;
-        response.json().map_err(describe)
+        get_ok(&session, &url)?.json().map_err(describe)
     }
 
     fn get_with_cookies(set_url: String, read_url: String) -> Result<String, String> {
@@ -36,62 +35,49 @@ impl Guest for Fetcher {
     }
 }
 
-/// `session.get(url)` with the session's settings, then `raise-for-status`.
+/// `session.get(url)` with the session's settings (`None`: no per-request options), then
+/// `raise-for-status`.
 fn get_ok(session: &Session, url: &str) -> Result<Response, String> {
-    let response = session.get(url, &inherit()).map_err(describe)?;
+    let response = session.get(url, None).map_err(describe)?;
     response.raise_for_status().map_err(describe)?;
     Ok(response)
 }
 
-/// Request options that inherit every setting from the session.
-fn inherit() -> RequestOptions {
-    RequestOptions {
-        params: None,
-        headers: None,
-        cookies: None,
-        body: None,
-        auth: None,
-        timeout: None,
-        allow_redirects: None,
-        stream: None,
-        verify: None,
-        cert: None,
-        proxies: None,
-        hooks: None,
-    }
+/// A readable, one-line description of a session error: what kind it is, then the session's own
+/// message, which is complete (it names the URL, the status, the offending input).
+fn describe(error: Error) -> String {
+    format!("{}: {}", what(error.kind), error.message)
 }
 
-/// A readable, one-line description of a session error: what kind it is, then the session's message.
-fn describe(error: Error) -> String {
-    let (kind, message) = match error {
-        Error::MissingSchema(m) => ("missing scheme", m),
-        Error::InvalidSchema(m) => ("invalid scheme", m),
-        Error::InvalidUrl(m) => ("invalid URL", m),
-        Error::InvalidHeader(m) => ("invalid header", m),
-        Error::InvalidMethod(m) => ("invalid method", m),
-        Error::InvalidJson(m) => ("invalid JSON body", m),
-        Error::InvalidCookie(m) => ("invalid cookie", m),
-        Error::InvalidOption(m) => ("invalid option", m),
-        Error::ConnectionRefused(m) => ("connection refused", m),
-        Error::Connection(m) => ("connection error", m),
-        Error::Dns(m) => ("DNS error", m),
-        Error::Tls(m) => ("TLS error", m),
-        Error::ConnectTimeout(m) => ("connect timeout", m),
-        Error::ReadTimeout(m) => ("read timeout", m),
-        Error::TooManyRedirects(e) => ("too many redirects", e.message),
-        Error::HttpStatus(e) => ("HTTP error", e.message),
-        Error::JsonDecode(m) => ("response is not JSON", m),
-        Error::ContentDecoding(m) => ("content decoding error", m),
-        Error::BodyTooLarge(m) => ("body too large", m),
-        Error::Retry(m) => ("retries exhausted", m),
-        Error::StreamConsumed(m) => ("body already read", m),
-        Error::Hook(m) => ("hook failed", m),
-        Error::SessionClosed => ("session closed", "the session is closed".to_string()),
-        Error::Unsupported(m) => ("unsupported", m),
-        Error::Transport(e) => match e.detail {
-            Some(detail) => ("transport error", format!("{}: {detail}", e.code)),
-            None => ("transport error", e.code),
-        },
-    };
-    format!("{kind}: {message}")
+/// The kind of an error, in words. A program would match on the kind to decide what to do
+/// (retry on `connection`, give up on `invalid-url`, ...).
+fn what(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::MissingSchema => "missing scheme",
+        ErrorKind::InvalidSchema => "invalid scheme",
+        ErrorKind::InvalidUrl => "invalid URL",
+        ErrorKind::InvalidHeader => "invalid header",
+        ErrorKind::InvalidMethod => "invalid method",
+        ErrorKind::InvalidJson => "invalid JSON body",
+        ErrorKind::InvalidCookie => "invalid cookie",
+        ErrorKind::InvalidOption => "invalid option",
+        ErrorKind::ConnectionRefused => "connection refused",
+        ErrorKind::Connection => "connection error",
+        ErrorKind::Dns => "DNS error",
+        ErrorKind::Tls => "TLS error",
+        ErrorKind::Proxy => "proxy error",
+        ErrorKind::ConnectTimeout => "connect timeout",
+        ErrorKind::ReadTimeout => "read timeout",
+        ErrorKind::TooManyRedirects => "too many redirects",
+        ErrorKind::HttpStatus => "HTTP error",
+        ErrorKind::JsonDecode => "response is not JSON",
+        ErrorKind::ContentDecoding => "content decoding error",
+        ErrorKind::BodyTooLarge => "body too large",
+        ErrorKind::Retry => "retries exhausted",
+        ErrorKind::StreamConsumed => "body already read",
+        ErrorKind::Hook => "hook failed",
+        ErrorKind::SessionClosed => "session closed",
+        ErrorKind::Unsupported => "unsupported",
+        ErrorKind::Transport => "transport error",
+    }
 }
