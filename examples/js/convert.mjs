@@ -1,6 +1,9 @@
-// Owns the conversions of JS input values that both requests.mjs and hooks.mjs
-// need (pairs, bytes, u16): jco's own lowering accepts too much (an object where a
-// list is expected becomes an empty list; a u16 wraps), so values are checked here.
+// Owns the conversions of values that several modules need (requests.mjs, errors.mjs,
+// hooks.mjs, host-adapters.mjs): pairs, bytes, u16 and header lookup. jco's own lowering
+// accepts too much (an object where a list is expected becomes an empty list; a u16
+// wraps), so values are checked here.
+
+import { withRedactedHeaders } from './redact.mjs';
 
 export const isPlainObject = (v) => v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 
@@ -49,3 +52,13 @@ export function u16(value, what) {
   }
   return value;
 }
+
+/** Case-insensitive header lookup in `[name, value]` pairs; repeats joined with `, `; null if absent. */
+export function headerOf(headers, name) {
+  const lower = String(name).toLowerCase();
+  const values = headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
+  return values.length ? values.join(', ') : null;
+}
+
+/** Header pairs, frozen; they print with `Authorization` / `Proxy-Authorization` values as `***`. */
+export const frozenHeaders = (pairs) => Object.freeze(withRedactedHeaders(pairs.map((p) => Object.freeze(p))));

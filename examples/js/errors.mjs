@@ -1,17 +1,45 @@
 // Owns the error classes of the wrapper: RequestsError and a subclass per kind of
-// failure (named as requests names them), and the class of each WIT `error` case.
-// requests.mjs turns jco's ComponentError into them (`fromComponentError`).
+// failure (named as requests names them), the class of each WIT `error-kind`, and
+// ResponseHead (the response an `http-status` or `too-many-redirects` error is about).
+// requests.mjs turns jco's ComponentError into them (`fromComponentError`). The
+// component's message is final: it is the error's message as it is.
+
+import { frozenHeaders, headerOf } from './convert.mjs';
+
+/**
+ * The head of the response an error is about (WIT `response-head`): `status`,
+ * `reason`, `url` (no userinfo) and `headers` (printed with credentials redacted).
+ */
+export class ResponseHead {
+  constructor({ status, reason, url, headers }) {
+    this.status = status;
+    this.reason = reason;
+    this.url = url;
+    /** `[name, value]` pairs, in order, frozen. */
+    this.headers = frozenHeaders(headers);
+    Object.freeze(this);
+  }
+  /** A header by case-insensitive name (repeats joined with `, `), or null. */
+  header(name) { return headerOf(this.headers, name); }
+}
 
 /** Base class of every error the component reports. */
 export class RequestsError extends Error {
-  constructor(message, { kind, payload, response, cause } = {}) {
-    super(message, cause === undefined ? undefined : { cause });
+  /**
+   * `error` is the WIT `error` record as jco gave it: `{kind, message, url?, response?, code?}`.
+   * `response`, when given, replaces the head the record carries (a full Response).
+   */
+  constructor(error, { response, cause } = {}) {
+    super(error.message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
-    /** The WIT `error` case, e.g. `connection-refused`. */
-    this.kind = kind;
-    /** The WIT `error` variant as jco gave it (`{tag, val}`). */
-    this.payload = payload;
-    if (response !== undefined) this.response = response;
+    /** The WIT `error-kind`, e.g. `connection-refused`. */
+    this.kind = error.kind;
+    /** The WIT `error` record as jco gave it. */
+    this.payload = error;
+    /** The URL of the request that failed (no userinfo), or undefined. */
+    this.url = error.url;
+    const head = response ?? (error.response === undefined ? undefined : new ResponseHead(error.response));
+    if (head !== undefined) this.response = head;
   }
 }
 /** Bad input, found before anything was sent (requests raises these as ValueError too). */
@@ -30,24 +58,29 @@ export class ConnectionError extends RequestsError {
   }
 }
 export class SSLError extends ConnectionError {}
-/** Any other wasi:http `error-code`: `.code` is its case name, `.detail` what the host said. */
+/** The proxy refused the connection or the tunnel, or failed. */
+export class ProxyError extends ConnectionError {}
+/** Any other transport failure: `.code` names the wasi:http `error-code` (`HTTP-protocol-error`, ...). */
 export class TransportError extends ConnectionError {
-  constructor(message, options) {
-    super(message, options);
-    this.code = options.payload.val.code;
-    this.detail = options.payload.val.detail;
+  constructor(error, options) {
+    super(error, options);
+    this.code = error.code;
   }
 }
 export class Timeout extends RequestsError {}
 export class ConnectTimeout extends Timeout {}
 export class ReadTimeout extends Timeout {}
-/** More redirects than `maxRedirects`; `.response` is the last redirect response. */
+/** More redirects than `maxRedirects`; `.response` is the head of the last redirect response. */
 export class TooManyRedirects extends RequestsError {}
-/** From `raiseForStatus()`: `.status`, `.reason`, `.url`, and `.response`. */
+/**
+ * A 4xx or 5xx status (`raiseForStatus()`, or every response with `errorForStatus`):
+ * `.status`, `.reason`, `.url`, and `.response` (the Response from `raiseForStatus()`,
+ * else its head).
+ */
 export class HTTPError extends RequestsError {
-  constructor(message, options) {
-    super(message, options);
-    ({ status: this.status, reason: this.reason, url: this.url } = options.payload.val);
+  constructor(error, options) {
+    super(error, options);
+    ({ status: this.status, reason: this.reason, url: this.url } = error.response ?? {});
   }
 }
 export class JSONDecodeError extends RequestsError {}
@@ -61,16 +94,19 @@ export class BodyTooLarge extends RequestsError {}
 export class RetryError extends RequestsError {}
 export class StreamConsumedError extends RequestsError {}
 export class SessionClosed extends RequestsError {}
-/** A setting wasi:http cannot honour (verify=false, cert, an applicable proxy). */
+/**
+ * A setting the adapter cannot honour (over wasi:http: `verify` other than enabled, a
+ * `cert`, or a proxy that applies), or a host adapter in a build without them.
+ */
 export class Unsupported extends RequestsError {}
 /**
  * A request or response hook failed (threw, returned something that is not a valid
- * request or response, or called back into its own session). `.cause` is what the
- * hook threw, when it threw.
+ * request or response, or called back into its own session), or a host adapter called
+ * back into its own session. `.cause` is what the hook threw, when it threw.
  */
 export class HookError extends RequestsError {}
 
-/** The class of each WIT `error` case. */
+/** The class of each WIT `error-kind`. */
 export const ERROR_CLASSES = {
   'missing-schema': MissingSchema,
   'invalid-schema': InvalidSchema,
@@ -84,6 +120,7 @@ export const ERROR_CLASSES = {
   connection: ConnectionError,
   dns: ConnectionError,
   tls: SSLError,
+  proxy: ProxyError,
   'connect-timeout': ConnectTimeout,
   'read-timeout': ReadTimeout,
   'too-many-redirects': TooManyRedirects,

@@ -1,7 +1,7 @@
 // Owns the runnable example of the requests component in Node through requests.mjs:
 // one session with default headers and auth, JSON, form and JSON posts, cookies
-// kept across requests and a redirect, request and response hooks, and typed errors
-// after which it still works.
+// kept across requests and a redirect, request and response hooks, an adapter written
+// in JS mounted on a prefix, and typed errors after which it still works.
 //
 //   node example.mjs                          # against a loopback server it starts itself
 //   node example.mjs http://127.0.0.1:8080    # against an httpbin-compatible server
@@ -11,7 +11,7 @@
 
 import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
-import { Session, HTTPError, MissingSchema, HookResponse } from './requests.mjs';
+import { Session, HTTPError, MissingSchema, HookResponse, ConnectionError, AdapterError } from './requests.mjs';
 
 const given = process.argv[2] || undefined;
 const server = given ? null : await startServer();
@@ -68,12 +68,34 @@ try {
   console.log(`   a request hook answered: ${cached.text()} (response hooks saw ${hops.at(-1)})`);
   s.hooks = { request: [], response: [] };
 
-  // 7. Errors are RequestsError subclasses; the session keeps working afterwards.
+  // 7. An adapter written in JS (requests' `mount(prefix, adapter)`): it sends one request
+  //    and returns the response; the session does cookies, redirects, auth and retries for it.
+  const seen = [];
+  s.mount('mock://', {
+    send(request, settings) {
+      seen.push(`${request.method} ${request.url} (verify ${settings.verify}, proxy ${settings.proxy})`);
+      if (request.url.endsWith('/down')) throw new AdapterError('connection-refused', 'the mock is down');
+      if (request.url.endsWith('/start')) return { status: 302, headers: { Location: '/end', 'Set-Cookie': 'mocked=1' } };
+      return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: `cookie: ${request.header('cookie')}` };
+    },
+  });
+  r = s.get('mock://api/start', { verify: false });
+  console.log(`7. JS adapter: GET mock://api/start -> ${r.status} "${r.text()}" via ${r.history.map((h) => h.status)}`);
+  assert.equal(r.text(), 'cookie: mocked=1');
+  for (const line of seen) console.log(`   the adapter got ${line}`);
+  try {
+    s.get('mock://api/down');
+  } catch (e) {
+    if (!(e instanceof ConnectionError)) throw e;
+    console.log(`   ${e.name} (${e.kind}): ${e.message}`);
+  }
+
+  // 8. Errors are RequestsError subclasses, with the component's message; the session keeps working afterwards.
   try {
     s.get('example.invalid/x');
   } catch (e) {
     if (!(e instanceof MissingSchema)) throw e;
-    console.log(`7. ${e.name} (${e.kind}): ${e.message}`);
+    console.log(`8. ${e.name} (${e.kind}): ${e.message}`);
   }
   try {
     s.get(url('/status/404')).raiseForStatus();

@@ -18,7 +18,7 @@
 // large request or response leaves its body alone. To change such a body, give one ('' empties
 // it). A body a hook gives may be of any size.
 
-import { toBytes, toPairs, u16, utf8 } from './convert.mjs';
+import { headerOf, toBytes, toPairs, u16, utf8 } from './convert.mjs';
 import { redactPairs, redactUrl, withRedactedHeaders } from './redact.mjs';
 import { inspect } from 'node:util';
 
@@ -48,13 +48,6 @@ export function unregisterHooks(prefix) {
 }
 
 const decoder = new TextDecoder();
-
-/** Case-insensitive header lookup in `[name, value]` pairs; repeats joined with `, `; null if absent. */
-function headerOf(headers, name) {
-  const lower = name.toLowerCase();
-  const values = headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
-  return values.length ? values.join(', ') : null;
-}
 
 /** What a HookRequest or HookResponse prints: its fields, credentials redacted (redact.mjs). */
 function printable(value) {

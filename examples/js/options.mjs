@@ -1,9 +1,9 @@
 // Owns the conversion of the wrapper's JS-friendly options into the WIT values jco
-// expects (request and send options, bodies and uploads, auth, timeouts, retry policies,
-// cookies, links) and back. The checks shared with hooks.mjs are in convert.mjs.
+// expects (request and send options, bodies and uploads, auth, timeouts, verify and
+// cert, retry policies, cookies, links) and back. The checks shared with hooks.mjs are in convert.mjs.
 
-import { isPlainObject, toBytes, toPairs, u16, utf8 } from './convert.mjs';
-import { REDACTED, redacted, withRedactedHeaders, withRedactedPassword, withRedactedUrls } from './redact.mjs';
+import { frozenHeaders, isPlainObject, toBytes, toPairs, u16, utf8 } from './convert.mjs';
+import { REDACTED, redacted, withRedactedPassword, withRedactedUrls } from './redact.mjs';
 
 /** `[username, password]` or `{username, password}` -> WIT `credentials`. */
 export function toCredentials(value, what) {
@@ -147,28 +147,11 @@ export function toBody({ json, data, files, multipart }) {
   return { tag: 'form', val: toPairs(data, 'data') };
 }
 
-/**
- * What a retry policy's omitted fields become: the component's default policy
- * (urllib3's `Retry(3)`, idempotent methods only, `Retry-After` respected on
- * 413/429/503, no forcelist) with a backoff of 100 ms doubling up to 10 s plus up
- * to 50 ms of jitter, and `Retry-After` waits cut at 30 s. `null` counts and
- * methods mean "`total` limits it" and "the idempotent methods". An omitted
- * `backoffMaxMs` is raised to `backoffFactorMs` when that is larger.
- */
-export const RETRY_DEFAULTS = Object.freeze({
-  total: 3,
-  connect: null,
-  read: null,
-  status: null,
-  backoffFactorMs: 100,
-  backoffMaxMs: 10_000,
-  backoffJitterMs: 50,
-  statusForcelist: Object.freeze([]),
-  allowedMethods: null,
-  respectRetryAfter: true,
-  retryAfterMaxMs: 30_000,
-});
-export const RETRY_KEYS = new Set(Object.keys(RETRY_DEFAULTS));
+/** The fields of a retry policy, as `Session.retries` gives and takes them. */
+export const RETRY_KEYS = new Set([
+  'total', 'connect', 'read', 'status', 'backoffFactorMs', 'backoffMaxMs', 'backoffJitterMs',
+  'statusForcelist', 'allowedMethods', 'respectRetryAfter', 'retryAfterMaxMs',
+]);
 
 export function iterableOf(value, what) {
   if (value === null || typeof value !== 'object' || typeof value[Symbol.iterator] !== 'function') {
@@ -178,48 +161,59 @@ export function iterableOf(value, what) {
 }
 
 /**
- * A number (retries in all, the rest defaulted) or `{total, connect, read, status,
- * backoffFactorMs, backoffMaxMs, backoffJitterMs, statusForcelist, allowedMethods,
- * respectRetryAfter, retryAfterMaxMs}` (omitted or undefined fields: RETRY_DEFAULTS)
- * -> WIT `retry-policy`. Types and ranges are checked here; what the component checks
- * (a backoff cap below the factor, a status outside 100-599, a method that is not a
- * token) throws InvalidRequest (`invalid-option`) from the setter.
+ * A number (retries in all) or `{total, connect, read, status, backoffFactorMs,
+ * backoffMaxMs, backoffJitterMs, statusForcelist, allowedMethods, respectRetryAfter,
+ * retryAfterMaxMs}` -> WIT `retry-policy`. The defaults are the component's:
+ * `policyFor(total)` is its `retry-policy-for` (what a number means, and what the
+ * fields a policy object leaves out, or gives as undefined, become), so `total` is
+ * required in an object. `null` counts and methods mean "`total` limits it" and "the
+ * idempotent methods". Only types and the ranges jco would wrap are checked here; the
+ * component checks the rest (a backoff cap below the factor, a status outside 100-599,
+ * a method that is not a token: InvalidRequest, `invalid-option`, from the setter).
  */
-export function toRetryPolicy(init, what = 'retries') {
-  if (typeof init === 'number') init = { total: init };
+export function toRetryPolicy(init, policyFor, what = 'retries') {
+  if (typeof init === 'number') return policyFor(u32(init, what));
   if (init === null || typeof init !== 'object' || Array.isArray(init)) {
     throw new TypeError(`${what}: expected a number of retries or a policy object`);
   }
   checkKeys(init, RETRY_KEYS, what);
-  const field = (key) => (init[key] === undefined ? RETRY_DEFAULTS[key] : init[key]);
-  const count = (key) => {
-    const value = field(key);
-    return value === null ? undefined : u32(value, `${what}.${key}`);
-  };
-  const backoffFactorMs = u32(field('backoffFactorMs'), `${what}.backoffFactorMs`);
-  const backoffMaxMs = init.backoffMaxMs === undefined
-    ? Math.max(RETRY_DEFAULTS.backoffMaxMs, backoffFactorMs)
-    : u32(init.backoffMaxMs, `${what}.backoffMaxMs`);
-  const statuses = iterableOf(field('statusForcelist'), `${what}.statusForcelist`)
-    .map((status, i) => u16(status, `${what}.statusForcelist[${i}]`));
-  const methods = field('allowedMethods');
-  const respectRetryAfter = field('respectRetryAfter');
-  if (typeof respectRetryAfter !== 'boolean') throw new TypeError(`${what}.respectRetryAfter: expected a boolean`);
+  if (init.total === undefined) {
+    throw new TypeError(`${what}.total: required (the component's defaults for the other fields follow from it)`);
+  }
+  const base = policyFor(u32(init.total, `${what}.total`));
+  const given = (key) => init[key] !== undefined;
+  const number = (key) => (given(key) ? u32(init[key], `${what}.${key}`) : base[key]);
+  const count = (key) => (!given(key) ? base[key] : init[key] === null ? undefined : u32(init[key], `${what}.${key}`));
+  let statusForcelist = base.statusForcelist;
+  if (given('statusForcelist')) {
+    statusForcelist = Uint16Array.from(iterableOf(init.statusForcelist, `${what}.statusForcelist`)
+      .map((status, i) => u16(status, `${what}.statusForcelist[${i}]`)));
+  }
+  let allowedMethods = base.allowedMethods;
+  if (given('allowedMethods')) {
+    allowedMethods = init.allowedMethods === null ? undefined
+      : iterableOf(init.allowedMethods, `${what}.allowedMethods`).map((method, i) => {
+        if (typeof method !== 'string') throw new TypeError(`${what}.allowedMethods[${i}]: expected a string`);
+        return method;
+      });
+  }
+  let respectRetryAfter = base.respectRetryAfter;
+  if (given('respectRetryAfter')) {
+    respectRetryAfter = init.respectRetryAfter;
+    if (typeof respectRetryAfter !== 'boolean') throw new TypeError(`${what}.respectRetryAfter: expected a boolean`);
+  }
   return {
-    total: u32(field('total'), `${what}.total`),
+    total: base.total,
     connect: count('connect'),
     read: count('read'),
     status: count('status'),
-    backoffFactorMs,
-    backoffMaxMs,
-    backoffJitterMs: u32(field('backoffJitterMs'), `${what}.backoffJitterMs`),
-    statusForcelist: Uint16Array.from(statuses),
-    allowedMethods: methods === null ? undefined : iterableOf(methods, `${what}.allowedMethods`).map((method, i) => {
-      if (typeof method !== 'string') throw new TypeError(`${what}.allowedMethods[${i}]: expected a string`);
-      return method;
-    }),
+    backoffFactorMs: number('backoffFactorMs'),
+    backoffMaxMs: number('backoffMaxMs'),
+    backoffJitterMs: number('backoffJitterMs'),
+    statusForcelist,
+    allowedMethods,
     respectRetryAfter,
-    retryAfterMaxMs: u32(field('retryAfterMaxMs'), `${what}.retryAfterMaxMs`),
+    retryAfterMaxMs: number('retryAfterMaxMs'),
   };
 }
 
@@ -242,6 +236,69 @@ export function fromRetryPolicy(policy) {
 }
 
 
+
+/**
+ * `true` (verify against the default roots), `false` (do not verify), or a CA bundle
+ * (a path, `{path}` or `{data: PEM text}`) -> WIT `verify`.
+ */
+export function toVerify(verify, what = 'verify') {
+  if (verify === true) return { tag: 'enabled' };
+  if (verify === false) return { tag: 'disabled' };
+  return { tag: 'ca-bundle', val: toPem(verify, what, 'true, false, a CA bundle path') };
+}
+
+/** WIT `verify` -> `true`, `false`, a CA bundle path, or `{data}` (the bundle's PEM text). */
+export function fromVerify(verify) {
+  if (verify.tag === 'enabled') return true;
+  if (verify.tag === 'disabled') return false;
+  return fromPem(verify.val);
+}
+
+/** A path, `{path}` or `{data: PEM text}` -> WIT `pem`. */
+export function toPem(pem, what, expected = 'a path') {
+  if (typeof pem === 'string') return { tag: 'path', val: pem };
+  if (isPlainObject(pem) && Object.keys(pem).length === 1) {
+    if (typeof pem.path === 'string') return { tag: 'path', val: pem.path };
+    if (typeof pem.data === 'string') return { tag: 'data', val: pem.data };
+  }
+  throw new TypeError(`${what}: expected ${expected}, {path} or {data: PEM text}`);
+}
+
+/** WIT `pem` -> the path, or `{data}`: printed as `{data: '***'}` when `secret` (a private key). */
+export function fromPem(pem, secret = false) {
+  if (pem.tag === 'path') return pem.val;
+  const data = { data: pem.val };
+  return secret ? redacted(data, () => ({ data: REDACTED })) : data;
+}
+
+/**
+ * requests' `cert`: the certificate (with its key in it), `[cert, key]`, or `{cert, key?}`,
+ * each a path, `{path}` or `{data: PEM text}` -> WIT `client-cert`; null or undefined: none.
+ */
+export function toCert(cert, what = 'cert') {
+  if (cert === null || cert === undefined) return undefined;
+  if (Array.isArray(cert)) {
+    if (cert.length !== 2) throw new TypeError(`${what}: expected [cert, key]`);
+    return { cert: toPem(cert[0], `${what}[0]`), key: toPem(cert[1], `${what}[1]`) };
+  }
+  if (isPlainObject(cert) && Object.hasOwn(cert, 'cert')) {
+    checkKeys(cert, CERT_KEYS, what);
+    return { cert: toPem(cert.cert, `${what}.cert`), key: cert.key == null ? undefined : toPem(cert.key, `${what}.key`) };
+  }
+  return { cert: toPem(cert, what, 'a path, [cert, key], {cert, key}'), key: undefined };
+}
+const CERT_KEYS = new Set(['cert', 'key']);
+
+/**
+ * WIT `client-cert` -> the certificate alone when it holds its key, else `[cert, key]`
+ * (as requests takes them); PEM text given as `{data}` prints as `***`. None -> null.
+ */
+export function fromCert(cert) {
+  if (cert === undefined) return null;
+  if (cert.key === undefined) return fromPem(cert.cert, true);
+  return [fromPem(cert.cert, true), fromPem(cert.key, true)];
+}
+
 export const REQUEST_OPTIONS = new Set([
   'params', 'headers', 'cookies', 'json', 'data', 'files', 'multipart', 'auth', 'timeout',
   'allowRedirects', 'stream', 'verify', 'cert', 'proxies', 'hooks',
@@ -261,6 +318,27 @@ export function checkKeys(options, allowed, what) {
 }
 
 /**
+ * The send options among `options` -> WIT `send-options`, or undefined when none is
+ * given (every field, and the whole record, left out inherits the session's setting).
+ */
+function sendOptions(options) {
+  const send = {
+    timeout: toTimeout(options.timeout),
+    allowRedirects: optionalBoolean(options.allowRedirects, 'allowRedirects'),
+    stream: optionalBoolean(options.stream, 'stream'),
+    verify: options.verify === undefined ? undefined : toVerify(options.verify),
+    cert: toCert(options.cert),
+    proxies: toPairs(options.proxies, 'proxies'),
+  };
+  return Object.values(send).every((value) => value === undefined) ? undefined : send;
+}
+
+function optionalBoolean(value, what) {
+  if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${what}: expected a boolean`);
+  return value;
+}
+
+/**
  * JS options -> WIT `request-options`. Every field left out inherits the session's
  * setting. `hooks` are the names the session registered for the request's hooks.
  */
@@ -275,13 +353,8 @@ export function toRequestOptions(options = {}, hooks = undefined) {
     // null or false: no auth for this request; undefined: the session's.
     auth: auth === undefined ? undefined : auth === null || auth === false
       ? { tag: 'disable' } : { tag: 'replace', val: toAuth(auth) },
-    timeout: toTimeout(options.timeout),
-    allowRedirects: options.allowRedirects,
-    stream: options.stream,
-    verify: options.verify,
-    cert: options.cert,
-    proxies: toPairs(options.proxies, 'proxies'),
     hooks,
+    send: sendOptions(options),
   };
 }
 
@@ -309,16 +382,10 @@ export function toHookLists(hooks, what) {
 }
 
 
+/** `session.send` and `mergeEnvironmentSettings` options -> WIT `option<send-options>`. */
 export function toSendOptions(options = {}) {
   checkKeys(options, SEND_OPTIONS, 'send options');
-  return {
-    timeout: toTimeout(options.timeout),
-    allowRedirects: options.allowRedirects,
-    stream: options.stream,
-    verify: options.verify,
-    cert: options.cert,
-    proxies: toPairs(options.proxies, 'proxies'),
-  };
+  return sendOptions(options);
 }
 
 /** One chunk of a streamed upload (a string, UTF-8, or bytes) -> Uint8Array. */
@@ -389,8 +456,7 @@ export function toSeconds(expires) {
 }
 
 export const frozenPairs = (pairs) => Object.freeze(pairs.map((p) => Object.freeze(p)));
-/** Header pairs, frozen; they print with `Authorization` / `Proxy-Authorization` values as `***`. */
-export const frozenHeaders = (pairs) => Object.freeze(withRedactedHeaders(pairs.map((p) => Object.freeze(p))));
+export { frozenHeaders };
 /** Proxy pairs, frozen; they print without the proxies' userinfo (passwords). */
 export const frozenProxies = (pairs) => Object.freeze(withRedactedUrls(pairs.map((p) => Object.freeze(p))));
 

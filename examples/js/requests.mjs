@@ -2,7 +2,8 @@
 // component (generated/requests.js): Session, Response, PreparedRequest, Upload, and
 // turning the component's errors into the classes of errors.mjs. It only converts
 // values (options.mjs) and errors; all HTTP behaviour (merging, cookies, redirects,
-// auth, decoding) is the component's. Types: requests.d.ts.
+// auth, decoding, retries and their defaults, error messages) is the component's.
+// Adapters written in JS are host-adapters.mjs. Types: requests.d.ts.
 //
 // How jco represents the WIT values handled here:
 //   option<T>   -> T or undefined          tuple<a, b>  -> [a, b]
@@ -10,27 +11,32 @@
 //   list<u8>    -> Uint8Array              u64 / s64    -> BigInt;  u16 / u32 / f64 -> number
 //   (jco wraps out-of-range integers instead of rejecting them: this module checks u32s)
 //   resource    -> class (methods camelCase, [Symbol.dispose] frees the handle)
-//   result<T, error> -> returns T, or throws ComponentError whose `.payload` is the error variant
+//   enum        -> 'kebab-case' string
+//   result<T, error> -> returns T, or throws ComponentError whose `.payload` is the error record
 
 import { isPlainObject, toBytes, toPairs, utf8 } from './convert.mjs';
 import { ERROR_CLASSES, RequestsError, HTTPError } from './errors.mjs';
 import { HookRequest, HookResponse, registerHooks, takeHookError, unregisterHooks } from './hooks.mjs';
 import {
+  AdapterError, AdapterRequest, FAILURE_KINDS, adapterName, clearAdapterError, registerAdapter,
+  takeAdapterError, unregisterAdapter,
+} from './host-adapters.mjs';
+import {
   toAuth, fromAuth, u32, toTimeout, toRetryPolicy, fromRetryPolicy, REQUEST_OPTIONS, VERB_OPTIONS,
   BODY_OPTIONS, UPLOAD_OPTIONS, checkKeys, toRequestOptions, toHookLists, toSendOptions, toChunk,
   chunkSource, toContentLength, fromCookie, toSeconds, frozenPairs, frozenHeaders, frozenProxies,
-  u64, fromU64, fromLink,
+  u64, fromU64, fromLink, toVerify, fromVerify, toCert, fromCert,
 } from './options.mjs';
 import { redactPairs, redactUrl, withRedactedHeaders, redacted } from './redact.mjs';
 
 export {
   RequestsError, InvalidRequest, MissingSchema, InvalidSchema, InvalidURL, InvalidHeader,
-  InvalidJSONError, ConnectionError, SSLError, TransportError, Timeout, ConnectTimeout, ReadTimeout,
-  TooManyRedirects, HTTPError, JSONDecodeError, ContentDecodingError, BodyTooLarge, RetryError,
-  StreamConsumedError, SessionClosed, Unsupported, HookError,
+  InvalidJSONError, ConnectionError, SSLError, ProxyError, TransportError, Timeout, ConnectTimeout,
+  ReadTimeout, TooManyRedirects, HTTPError, JSONDecodeError, ContentDecodingError, BodyTooLarge,
+  RetryError, StreamConsumedError, SessionClosed, Unsupported, HookError, ResponseHead,
 } from './errors.mjs';
-export { RETRY_DEFAULTS } from './options.mjs';
 export { HookRequest, HookResponse };
+export { AdapterError, AdapterRequest, FAILURE_KINDS, registerAdapter, unregisterAdapter };
 
 let generated;
 try {
@@ -69,34 +75,33 @@ if (typeof receivedRaw === 'function') {
 }
 
 /**
- * The most bytes one `readChunk` asks the component for, whatever it is given (the
- * component caps every read at 1 MiB too, streamed or not): a caller's size never sizes
- * a copy of the whole body.
+ * The most bytes one `readChunk` returns: the component caps every read at 1 MiB,
+ * streamed or not, whatever it is asked for.
  */
 export const READ_PIECE = 1 << 20;
 
 /**
- * Turns jco's `ComponentError` (whose `.payload` is the WIT `error` variant) into
- * the matching RequestsError subclass; anything else (a trap, a TypeError) is
- * returned unchanged. Useful around calls on the raw API too.
+ * An adapter whose requests go to the JS adapter registered as `name`
+ * (`registerAdapter`, host-adapters.mjs), to `session.mount`.
+ */
+export function hostAdapter(name) {
+  if (typeof name !== 'string') throw new TypeError('hostAdapter: the name must be a string');
+  return call(() => Adapter.host(name));
+}
+
+/**
+ * Turns jco's `ComponentError` (whose `.payload` is the WIT `error` record) into
+ * the matching RequestsError subclass, with the component's message as it is; anything
+ * else (a trap, a TypeError) is returned unchanged. Useful around calls on the raw API too.
  */
 export function fromComponentError(e) {
   if (!(e instanceof Error) || e instanceof RequestsError || !Object.hasOwn(e, 'payload')) return e;
-  const payload = e.payload;
-  const Class = ERROR_CLASSES[payload?.tag];
+  const error = e.payload;
+  const Class = ERROR_CLASSES[error?.kind];
   if (!Class) return e;
-  const { tag, val } = payload;
-  let message;
-  let response;
-  if (tag === 'session-closed') message = 'the session is closed';
-  else if (tag === 'transport') message = val.detail ? `${val.code}: ${val.detail}` : val.code;
-  else if (tag === 'too-many-redirects') {
-    message = val.message;
-    response = new Response(val.response);
-  } else if (tag === 'http-status') message = val.message;
-  else message = val;
-  const cause = tag === 'hook' ? takeHookError() ?? e : e;
-  return new Class(message, { kind: tag, payload, response, cause });
+  // What a hook or a JS adapter threw is the cause, when it is what failed the request.
+  const cause = (error.kind === 'hook' ? takeHookError() : takeAdapterError(error.kind)) ?? e;
+  return new Class(error, { cause });
 }
 
 function call(fn) {
@@ -107,11 +112,20 @@ function call(fn) {
   }
 }
 
+/** The component's `retry-policy-for`: its default policy with `total` retries. */
+const policyFor = (total) => generated.types.retryPolicyFor(total);
+
+/**
+ * The component's default retry policy with `total` retries (what a number given as
+ * `retries` means, and what a policy object's omitted fields become), every field spelled out.
+ */
+export function retryPolicyFor(total) { return fromRetryPolicy(policyFor(u32(total, 'total'))); }
+
 /** An adapter's retry policy (used for requests whose session sets none), or null. */
-export function adapterRetries(adapter) { return fromRetryPolicy(call(() => adapter.retries())); }
+export function adapterRetries(adapter) { return fromRetryPolicy(adapter.retries()); }
 /** Set an adapter's retry policy, as `Session.retries` takes it; null for none. */
 export function setAdapterRetries(adapter, policy) {
-  const wit = policy == null ? undefined : toRetryPolicy(policy, 'adapter retries');
+  const wit = policy == null ? undefined : toRetryPolicy(policy, policyFor, 'adapter retries');
   call(() => adapter.setRetries(wit));
 }
 
@@ -219,7 +233,7 @@ export class Response {
   /** The request as it was sent (for the last hop). */
   request() { return new PreparedRequest(this.raw.request()); }
   /** Up to `max` (at most READ_PIECE, 1 MiB) decoded bytes of the body, or null at the end. */
-  readChunk(max = 65536) { return call(() => this.raw.readChunk(Math.min(u32(max, 'max'), READ_PIECE))) ?? null; }
+  readChunk(max = 65536) { return call(() => this.raw.readChunk(u32(max, 'max'))) ?? null; }
   /** Iterates over a streamed body in chunks of at most `chunkSize` bytes (and at most 1 MiB). */
   *iterContent(chunkSize = 65536) {
     for (let chunk; (chunk = this.readChunk(chunkSize)) !== null;) yield chunk;
@@ -341,6 +355,7 @@ export class Session {
    */
   #syncHooks() {
     takeHookError();
+    clearAdapterError();
     const lists = toHookLists(this.#hooks, 'session.hooks');
     unregisterHooks(`${this.#id}/session`);
     const names = registerHooks(`${this.#id}/session`, lists);
@@ -374,7 +389,7 @@ export class Session {
   }
 
   /** The default headers as `[name, value]` pairs (a frozen snapshot: assign to change). */
-  get headers() { return frozenHeaders(call(() => this.raw.headers())); }
+  get headers() { return frozenHeaders(this.raw.headers()); }
   /** Replace every default header (an object or pairs). */
   set headers(headers) { call(() => this.raw.setHeaders(toPairs(headers, 'headers'))); }
   /** Set one default header (replacing any of that name, case-insensitively). */
@@ -382,11 +397,11 @@ export class Session {
   /** Remove a default header; true if it was there. */
   removeHeader(name) { return call(() => this.raw.removeHeader(name)); }
 
-  get params() { return frozenPairs(call(() => this.raw.params())); }
+  get params() { return frozenPairs(this.raw.params()); }
   set params(params) { call(() => this.raw.setParams(toPairs(params, 'params'))); }
 
   /** `{username, password}` (Basic), `{bearer}`, `{digest: {username, password}}`, or null. */
-  get auth() { return fromAuth(call(() => this.raw.auth())); }
+  get auth() { return fromAuth(this.raw.auth()); }
   /**
    * `[username, password]` or `{username, password}` (Basic), `{bearer: token}`,
    * `{digest: [username, password]}` (or `{digest: {username, password}}`), or null for none.
@@ -394,7 +409,7 @@ export class Session {
   set auth(auth) { call(() => this.raw.setAuth(auth == null ? undefined : toAuth(auth))); }
 
   /** The cookies in the jar; `expires` is seconds since the epoch or undefined. */
-  cookies() { return call(() => this.raw.cookies()).map(fromCookie); }
+  cookies() { return this.raw.cookies().map(fromCookie); }
   /** Put a cookie in the jar: `{name, value, domain?, path?, secure?, expires?: seconds | Date}`. */
   setCookie({ name, value, domain, path, secure = false, expires }) {
     call(() => this.raw.setCookie({ name, value, domain, path, secure, expires: toSeconds(expires) }));
@@ -403,21 +418,37 @@ export class Session {
   removeCookie(name, { domain, path } = {}) { return call(() => this.raw.removeCookie(name, domain, path)); }
   clearCookies() { call(() => this.raw.clearCookies()); }
 
-  get maxRedirects() { return call(() => this.raw.maxRedirects()); }
+  get maxRedirects() { return this.raw.maxRedirects(); }
   set maxRedirects(max) { call(() => this.raw.setMaxRedirects(u32(max, 'maxRedirects'))); }
-  get trustEnv() { return call(() => this.raw.trustEnv()); }
+  get trustEnv() { return this.raw.trustEnv(); }
   set trustEnv(trust) { call(() => this.raw.setTrustEnv(trust)); }
-  get stream() { return call(() => this.raw.stream()); }
+  get stream() { return this.raw.stream(); }
   set stream(stream) { call(() => this.raw.setStream(stream)); }
-  get verify() { return call(() => this.raw.verify()); }
-  set verify(verify) { call(() => this.raw.setVerify(verify)); }
-  get cert() { return call(() => this.raw.cert()) ?? null; }
-  set cert(cert) { call(() => this.raw.setCert(cert ?? undefined)); }
+  /**
+   * How TLS certificates are verified: `true` (the default roots), `false` (not at all),
+   * or a CA bundle: its path, or `{data}` (its PEM text).
+   */
+  get verify() { return fromVerify(this.raw.verify()); }
+  /** `true`, `false`, or a CA bundle: a path, `{path}` or `{data: PEM text}`. */
+  set verify(verify) {
+    const wit = toVerify(verify);
+    call(() => this.raw.setVerify(wit));
+  }
+  /**
+   * The client certificate as requests gives it: the certificate alone when it holds its
+   * key, else `[cert, key]`; each a path, or `{data}` (printed as `***`). Null for none.
+   */
+  get cert() { return fromCert(this.raw.cert()); }
+  /** A path (or `{path}`, `{data: PEM text}`), `[cert, key]`, `{cert, key}`, or null for none. */
+  set cert(cert) {
+    const wit = toCert(cert);
+    call(() => this.raw.setCert(wit));
+  }
   /** Proxy URLs by scheme, as pairs (printed without the URLs' userinfo). */
-  get proxies() { return frozenProxies(call(() => this.raw.proxies())); }
+  get proxies() { return frozenProxies(this.raw.proxies()); }
   set proxies(proxies) { call(() => this.raw.setProxies(toPairs(proxies, 'proxies'))); }
   /** `{connectMs, readMs}` or null. */
-  get timeout() { return call(() => this.raw.timeout()) ?? null; }
+  get timeout() { return this.raw.timeout() ?? null; }
   /** Milliseconds (connect and read), `{connectMs, readMs}`, or null for none. */
   set timeout(timeout) { call(() => this.raw.setTimeout(timeout == null ? undefined : toTimeout(timeout))); }
 
@@ -425,35 +456,35 @@ export class Session {
    * The retry policy of every request (it beats the adapter's), every field spelled
    * out, or null (the default: no retries unless the adapter has a policy).
    */
-  get retries() { return fromRetryPolicy(call(() => this.raw.retries())); }
+  get retries() { return fromRetryPolicy(this.raw.retries()); }
   /**
-   * A number of retries in all, a policy object (omitted fields: RETRY_DEFAULTS), or
-   * null for none. Connection set-up failures are retried for any method; read
+   * A number of retries in all (the component's `retryPolicyFor(total)`), a policy
+   * object (`total` required; omitted fields: `retryPolicyFor(total)`'s), or null for none. Connection set-up failures are retried for any method; read
    * failures and retried statuses only for idempotent methods (`allowedMethods`
    * narrows them). Out of retries on a status: RetryError; on an error: that error.
    */
   set retries(policy) {
-    const wit = policy == null ? undefined : toRetryPolicy(policy);
+    const wit = policy == null ? undefined : toRetryPolicy(policy, policyFor);
     call(() => this.raw.setRetries(wit));
   }
 
   /** The URL relative request URLs are resolved against (userinfo left out), or null. */
-  get baseUrl() { return call(() => this.raw.baseUrl()) ?? null; }
+  get baseUrl() { return this.raw.baseUrl() ?? null; }
   /** An absolute URL (a string, or a URL: anything with a string `href`), or null for none. */
   set baseUrl(url) {
     const href = url == null ? undefined : typeof url === 'string' ? url : url?.href;
     if (url != null && typeof href !== 'string') throw new TypeError('baseUrl: expected a string, a URL or null');
     call(() => this.raw.setBaseUrl(href));
   }
-  /** Every 4xx and 5xx response throws HTTPError (without `.response`: the error carries none). */
-  get errorForStatus() { return call(() => this.raw.errorForStatus()); }
+  /** Every 4xx and 5xx response throws HTTPError (its `.response` is the response's head). */
+  get errorForStatus() { return this.raw.errorForStatus(); }
   set errorForStatus(on) { call(() => this.raw.setErrorForStatus(Boolean(on))); }
   /**
    * The most decoded bytes a body read into memory may have (256 MiB by default);
    * past it BodyTooLarge (or ContentDecodingError while decompressing). A Number,
    * or a BigInt when it is too large to be exact as a Number.
    */
-  get maxBodySize() { return fromU64(call(() => this.raw.maxBodySize())); }
+  get maxBodySize() { return fromU64(this.raw.maxBodySize()); }
   /** A non-negative safe integer Number, or a BigInt up to 2**64 - 1. */
   set maxBodySize(bytes) { call(() => this.raw.setMaxBodySize(u64(bytes, 'maxBodySize'))); }
 
@@ -473,20 +504,23 @@ export class Session {
     // The component's hook names are this session's again before the next request.
     this.#synced = null;
   }
+  /** True once `close` was called (the settings stay readable). */
+  get closed() { return this.raw.closed(); }
+
   /**
    * The settings a request to `url` would be sent with once the environment is
-   * merged in (requests' `merge_environment_settings`): `{proxies, stream, verify,
-   * caBundle, cert, netrcAuth}`.
+   * merged in (requests' `merge_environment_settings`), as the adapter gets them:
+   * `{proxies, proxy, stream, verify, cert, netrcAuth}`.
    */
   mergeEnvironmentSettings(url, options) {
     const opts = toSendOptions(options);
     const merged = call(() => this.raw.mergeEnvironmentSettings(url, opts));
     return {
       proxies: frozenProxies(merged.proxies),
+      proxy: merged.proxy ?? null,
       stream: merged.stream,
-      verify: merged.verify,
-      caBundle: merged.caBundle ?? null,
-      cert: merged.cert ?? null,
+      verify: fromVerify(merged.verify),
+      cert: fromCert(merged.cert),
       netrcAuth: merged.netrcAuth,
     };
   }
@@ -516,7 +550,7 @@ export class Session {
 
   // A request or verb call: `data` given as chunks goes through an Upload, the
   // rest through `send` (the component's request or verb function).
-  #request(method, url, options, send, followRedirects = true) {
+  #request(method, url, options, send) {
     checkKeys(options, VERB_OPTIONS, 'request options');
     const { contentLength, ...rest } = options;
     const source = chunkSource(rest.data, contentLength);
@@ -535,7 +569,7 @@ export class Session {
     try {
       const others = Object.entries({ json, files, multipart }).filter(([, v]) => v !== undefined).map(([k]) => k);
       if (others.length) throw new TypeError(`data given as chunks cannot go with ${others.join(' or ')}`);
-      upload = this.startRequest(method, url, { ...head, allowRedirects: head.allowRedirects ?? followRedirects, contentLength });
+      upload = this.startRequest(method, url, { ...head, contentLength });
     } catch (e) {
       source.close();
       throw e;
@@ -561,8 +595,7 @@ export class Session {
   // The verbs call the component's own verb functions: its `head` does not follow
   // redirects by default, while `request('HEAD', ...)` does (as in requests).
   #verb(verb, url, options = {}) {
-    // An upload follows redirects unless told not to, so head's default is spelled out for it.
-    return this.#request(verb.toUpperCase(), url, options, (opts) => this.raw[verb](url, opts), verb !== 'head');
+    return this.#request(verb.toUpperCase(), url, options, (opts) => this.raw[verb](url, opts));
   }
   get(url, options) { return this.#verb('get', url, options); }
   /** Does not follow redirects unless `allowRedirects: true`. */
@@ -596,10 +629,19 @@ export class Session {
     this.#syncHooks();
     return new Response(call(() => this.raw.send(request.raw, opts)));
   }
-  /** Use `adapter` (an `Adapter`) for URLs starting with `prefix`. */
-  mount(prefix, adapter) { call(() => this.raw.mount(prefix, adapter)); }
+  /**
+   * Use `adapter` for URLs starting with `prefix` (the longest prefix wins): an `Adapter`
+   * (`Adapter.http`, `Adapter.scripted`, `hostAdapter(name)`), or an adapter written in JS
+   * (an object with a `send(request, settings)` method: see host-adapters.mjs), registered
+   * under a name of its own. Returns the mounted `Adapter`.
+   */
+  mount(prefix, adapter) {
+    const mounted = adapter instanceof Adapter ? adapter : hostAdapter(adapterName(adapter));
+    call(() => this.raw.mount(prefix, mounted));
+    return mounted;
+  }
 
-  /** Close the session; later calls throw SessionClosed. */
+  /** Close the session: later requests and setters throw SessionClosed (the settings stay readable). */
   close() {
     this.raw.close();
     unregisterHooks(this.#id);

@@ -41,17 +41,22 @@ after(async () => {
 
 test('mergeEnvironmentSettings merges request, session and environment settings', () => {
   const s = new Session();
+  // The CA bundle of the environment takes the place of `verify: true`.
   assert.deepEqual(s.mergeEnvironmentSettings('https://example.test/x'), {
     proxies: [['https', 'http://proxy.invalid:3128']],
+    proxy: 'http://proxy.invalid:3128',
     stream: false,
-    verify: true,
-    caBundle: '/etc/custom/ca.pem',
+    verify: '/etc/custom/ca.pem',
     cert: null,
     netrcAuth: false,
   });
   // NO_PROXY bypasses the environment's proxy; plain http has none here.
   assert.deepEqual(s.mergeEnvironmentSettings('https://api.internal.test/').proxies, []);
+  assert.equal(s.mergeEnvironmentSettings('https://api.internal.test/').proxy, null);
   assert.deepEqual(s.mergeEnvironmentSettings('http://example.test/').proxies, []);
+  // A CA bundle or `verify: false` given beats the environment's.
+  assert.equal(s.mergeEnvironmentSettings('https://example.test/', { verify: '/mine.pem' }).verify, '/mine.pem');
+  assert.equal(s.mergeEnvironmentSettings('https://example.test/', { verify: false }).verify, false);
 
   // Options beat the session; an explicit proxy beats the environment's.
   s.stream = true;
@@ -61,16 +66,18 @@ test('mergeEnvironmentSettings merges request, session and environment settings'
   assert.equal(merged.stream, false);
   assert.equal(merged.cert, '/session.pem');
   assert.deepEqual(merged.proxies, [['https://example.test', 'http://session-proxy:8080'], ['http', 'http://p:1']]);
+  assert.equal(merged.proxy, 'http://session-proxy:8080', 'the most specific key wins');
   assert.ok(Object.isFrozen(merged.proxies));
   assert.equal(s.mergeEnvironmentSettings('https://example.test/', { cert: '/req.pem' }).cert, '/req.pem');
+  assert.deepEqual(s.mergeEnvironmentSettings('https://example.test/', { cert: ['/c.pem', '/k.pem'] }).cert, ['/c.pem', '/k.pem']);
 
   // Without trustEnv nothing comes from the environment.
   s.trustEnv = false;
   assert.deepEqual(s.mergeEnvironmentSettings('https://other.test/'), {
     proxies: [['https://example.test', 'http://session-proxy:8080']],
+    proxy: null,
     stream: true,
     verify: true,
-    caBundle: null,
     cert: '/session.pem',
     netrcAuth: false,
   });

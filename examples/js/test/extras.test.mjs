@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startServer } from '../server.mjs';
 import {
   Session, RequestsError, InvalidRequest, InvalidHeader, InvalidJSONError, MissingSchema, HTTPError,
-  BodyTooLarge, ContentDecodingError, StreamConsumedError, fromComponentError,
+  BodyTooLarge, ContentDecodingError, StreamConsumedError, fromComponentError, ResponseHead,
 } from '../requests.mjs';
 
 let server;
@@ -248,7 +248,8 @@ test('errorForStatus turns every 4xx and 5xx into an HTTPError, session-wide', (
     assert.equal(e.message, `418 Client Error: I'm a Teapot for url: ${url('/status/418')}`);
     assert.equal(e.status, 418);
     assert.equal(e.url, url('/status/418'));
-    assert.equal(e.response, undefined, 'the WIT error carries no response');
+    assert.ok(e.response instanceof ResponseHead, 'the WIT error carries the head of the response');
+    assert.deepEqual([e.response.status, e.response.reason, e.response.url], [418, "I'm a Teapot", url('/status/418')]);
     return true;
   });
   assert.throws(() => s.delete(url('/status/503')), (e) => e instanceof HTTPError && e.status === 503);
@@ -306,10 +307,10 @@ test('body-too-large maps to BodyTooLarge through fromComponentError', () => {
   } catch (e) {
     thrown = e;
   }
-  assert.equal(thrown.payload.tag, 'body-too-large');
+  assert.equal(thrown.payload.kind, 'body-too-large');
   const mapped = fromComponentError(thrown);
   assert.ok(mapped instanceof BodyTooLarge && mapped.name === 'BodyTooLarge');
-  assert.equal(mapped.message, thrown.payload.val);
+  assert.equal(mapped.message, thrown.payload.message);
 });
 
 test('exportState / importState carry settings and cookies to another session', () => {

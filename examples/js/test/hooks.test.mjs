@@ -1,7 +1,7 @@
 // Owns the tests of request and response hooks through requests.mjs (the component built
-// for world `client-with-hooks`, its hooks import answered by hooks.mjs) against the
+// for world `client-with-host`, its hooks import answered by hooks.mjs) against the
 // loopback fixture, and of the world `client` build (generated-plain/), which needs no
-// hooks module at all and refuses hooks as unsupported.
+// hooks (or host-adapters) module at all and refuses hooks as unsupported.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -158,16 +158,17 @@ test('a streamed response reaches hooks unread, and an upload runs its request h
   assert.deepEqual(log, ['PUT /anything']);
 });
 
-test('the world `client` build needs no hooks module, and refuses hooks as unsupported', async () => {
+test('the world `client` build needs no hooks or adapters module, and refuses hooks and host adapters as unsupported', async () => {
   const plain = await import('../generated-plain/requests.js');
   const s = new plain.session.Session();
   const inherit = {};
   const r = s.get(url('/get'), inherit);
   assert.equal(r.status(), 200);
-  assert.throws(() => s.setHooks({ request: ['x'], response: [] }), (e) => e.payload?.tag === 'unsupported'
-    && /client-with-hooks/.test(e.payload.val));
+  assert.throws(() => s.setHooks({ request: ['x'], response: [] }), (e) => e.payload?.kind === 'unsupported'
+    && /client-with-host/.test(e.payload.message));
   s.setHooks({ request: [], response: [] });
   assert.equal(s.get(url('/get'), inherit).status(), 200);
+  assert.throws(() => plain.types.Adapter.host('mock'), (e) => e.payload?.kind === 'unsupported');
 });
 
 test("a prepared request runs the hooks of the moment it was prepared, as in requests", () => {

@@ -1,5 +1,5 @@
-// Owns the tests of retry policies (Session.retries, adapterRetries / setAdapterRetries,
-// RetryError) through requests.mjs against the loopback fixture: its /flaky/:key/:n
+// Owns the tests of retry policies (Session.retries, retryPolicyFor, adapterRetries /
+// setAdapterRetries, RetryError) through requests.mjs against the loopback fixture: its /flaky/:key/:n
 // endpoint fails n times per key and reports which attempt it saw, so the tests
 // count the requests that reached the server. Backoffs are 1 ms, except where the
 // wait itself is what shows that a refused connection was retried.
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer } from '../server.mjs';
 import {
-  Session, Adapter, RequestsError, InvalidRequest, ConnectionError, RetryError, RETRY_DEFAULTS,
+  Session, Adapter, RequestsError, InvalidRequest, ConnectionError, RetryError, retryPolicyFor,
   adapterRetries, setAdapterRetries,
 } from '../requests.mjs';
 
@@ -31,24 +31,29 @@ async function closedPort() {
 }
 
 const FAST = { backoffFactorMs: 1, backoffMaxMs: 1, backoffJitterMs: 0 };
+const DEFAULTS_3 = {
+  total: 3, connect: null, read: null, status: null, backoffFactorMs: 100, backoffMaxMs: 10_000,
+  backoffJitterMs: 50, statusForcelist: [], allowedMethods: null, respectRetryAfter: true, retryAfterMaxMs: 30_000,
+};
 
 /** The attempt number the server saw for `key` next, asked without retries. */
 function nextAttempt(key) {
   return new Session().get(url(`/flaky/${key}/0`)).json().attempt;
 }
 
-test('retries default to null; a number or a partial policy is filled in with RETRY_DEFAULTS', () => {
+test("retries default to null; a number or a partial policy is filled in with the component's retryPolicyFor", () => {
   const s = new Session();
   assert.equal(s.retries, null);
-  assert.deepEqual(RETRY_DEFAULTS, {
-    total: 3, connect: null, read: null, status: null, backoffFactorMs: 100, backoffMaxMs: 10_000,
-    backoffJitterMs: 50, statusForcelist: [], allowedMethods: null, respectRetryAfter: true, retryAfterMaxMs: 30_000,
-  });
+  // The defaults are the component's (types.retry-policy-for), not the wrapper's.
+  assert.deepEqual(retryPolicyFor(3), DEFAULTS_3);
+  assert.deepEqual(retryPolicyFor(0), { ...DEFAULTS_3, total: 0 });
+  assert.throws(() => retryPolicyFor(-1), RangeError);
   s.retries = 2;
-  assert.deepEqual(s.retries, { ...RETRY_DEFAULTS, total: 2 });
+  assert.deepEqual(s.retries, { ...DEFAULTS_3, total: 2 });
+  assert.deepEqual(s.retries, retryPolicyFor(2));
   s.retries = {
-    connect: 1, status: 0, statusForcelist: new Set([502, 503]), allowedMethods: ['get', 'PUT'],
-    respectRetryAfter: false, retryAfterMaxMs: 5, backoffFactorMs: 20_000,
+    total: 3, connect: 1, status: 0, statusForcelist: new Set([502, 503]), allowedMethods: ['get', 'PUT'],
+    respectRetryAfter: false, retryAfterMaxMs: 5, backoffFactorMs: 20_000, backoffMaxMs: 20_000,
   };
   const policy = s.retries;
   assert.deepEqual(policy, {
@@ -77,19 +82,22 @@ test('a bad policy is refused and the previous one kept', () => {
   const s = new Session();
   s.retries = 1;
   const kept = s.retries;
-  // Checked here: types, ranges jco would wrap, unknown fields.
+  // Checked here: types, ranges jco would wrap, unknown fields, and the total the defaults follow from.
   assert.throws(() => { s.retries = -1; }, RangeError);
   assert.throws(() => { s.retries = { total: 2 ** 32 }; }, RangeError);
-  assert.throws(() => { s.retries = { statusForcelist: [65_536] }; }, RangeError);
+  assert.throws(() => { s.retries = { total: 1, statusForcelist: [65_536] }; }, RangeError);
   assert.throws(() => { s.retries = { backoff: 1 }; }, /unknown option "backoff"/);
-  assert.throws(() => { s.retries = { allowedMethods: 'GET' }; }, TypeError);
-  assert.throws(() => { s.retries = { respectRetryAfter: 'yes' }; }, TypeError);
+  assert.throws(() => { s.retries = { total: 1, allowedMethods: 'GET' }; }, TypeError);
+  assert.throws(() => { s.retries = { total: 1, respectRetryAfter: 'yes' }; }, TypeError);
+  assert.throws(() => { s.retries = { connect: 1 }; }, /retries\.total: required/);
   assert.throws(() => { s.retries = '3'; }, TypeError);
-  // Checked by the component: InvalidRequest, kind invalid-option.
+  // Checked by the component: InvalidRequest, kind invalid-option. A factor above the
+  // default cap is not raised to it here: the component refuses it.
   for (const bad of [
-    { backoffFactorMs: 500, backoffMaxMs: 100 },
-    { statusForcelist: [503, 600] },
-    { allowedMethods: ['GET', 'NOT A TOKEN'] },
+    { total: 1, backoffFactorMs: 500, backoffMaxMs: 100 },
+    { total: 1, backoffFactorMs: 20_000 },
+    { total: 1, statusForcelist: [503, 600] },
+    { total: 1, allowedMethods: ['GET', 'NOT A TOKEN'] },
   ]) {
     const e = thrown(() => { s.retries = bad; }, InvalidRequest);
     assert.equal(e.kind, 'invalid-option', JSON.stringify(bad));
@@ -170,8 +178,8 @@ test('an adapter has its own policy; the session\'s beats it', () => {
   const adapter = Adapter.http({});
   assert.equal(adapterRetries(adapter), null);
   setAdapterRetries(adapter, { total: 2, statusForcelist: [503], ...FAST });
-  assert.deepEqual(adapterRetries(adapter), { ...RETRY_DEFAULTS, total: 2, statusForcelist: [503], ...FAST });
-  const e = thrown(() => setAdapterRetries(adapter, { statusForcelist: [42] }), InvalidRequest);
+  assert.deepEqual(adapterRetries(adapter), { ...retryPolicyFor(2), statusForcelist: [503], ...FAST });
+  const e = thrown(() => setAdapterRetries(adapter, { total: 1, statusForcelist: [42] }), InvalidRequest);
   assert.equal(e.kind, 'invalid-option');
   assert.throws(() => setAdapterRetries(adapter, { total: -1 }), RangeError);
   assert.equal(adapterRetries(adapter).total, 2, 'a refused policy leaves the old one');

@@ -188,9 +188,39 @@ test('no wrapper type prints a secret', async () => {
     add(`${e.constructor.name}.message`, e.message);
     for (const key of ['url', 'payload', 'cause']) if (e[key] !== undefined) add(`${e.constructor.name}.${key}`, e[key]);
     if (e.response) {
+      add(`${e.constructor.name}.response`, e.response);
       add(`${e.constructor.name}.response.url`, e.response.url);
-      add(`${e.constructor.name}.response.request().headers`, e.response.request().headers);
+      // A Response (from raiseForStatus) has its request; a ResponseHead (the error's own) has none.
+      if (typeof e.response.request === 'function') {
+        add(`${e.constructor.name}.response.request().headers`, e.response.request().headers);
+      }
     }
   }
   assertClean(objects);
+});
+
+test('a JS adapter gets the request and settings printing redacted; a cert given as PEM text prints as ***', () => {
+  const s = new Session();
+  s.trustEnv = false;
+  const key = `-----BEGIN PRIVATE KEY-----\n${MARKER}\n-----END PRIVATE KEY-----\n`;
+  s.cert = ['/client.pem', { data: key }];
+  assert.deepEqual(s.cert, ['/client.pem', { data: key }], 'the value is intact');
+  const seen = [];
+  s.mount('https://mock.test/', {
+    send(request, settings) {
+      seen.push(['AdapterRequest', request], ['AdapterRequest.headers', request.headers], ['settings', settings]);
+      return { status: 200 };
+    },
+  });
+  const proxy = `http://puser:${MARKER}@proxy.invalid:3128`;
+  assert.equal(s.get('https://mock.test/x', { auth: ['user', MARKER], proxies: { all: proxy } }).status, 200);
+  const [[, request], , [, settings]] = seen;
+  assert.ok(request.header('authorization').startsWith('Basic '), 'the adapter gets the credentials');
+  assert.equal(settings.proxy, proxy, 'and the proxy with its credentials');
+  assert.deepEqual(settings.cert, ['/client.pem', { data: key }]);
+  assertClean([
+    ...seen,
+    ['session.cert', s.cert],
+    ['mergeEnvironmentSettings', s.mergeEnvironmentSettings('https://mock.test/', { proxies: { all: proxy } })],
+  ]);
 });

@@ -29,7 +29,7 @@ test('default headers and Basic auth go with every request', () => {
   const echo = s.get(url('/headers')).json().headers;
   assert.equal(echo['X-Demo'], '1');
   assert.equal(echo.Authorization, 'Basic ' + Buffer.from('demo:s3cret').toString('base64'));
-  assert.equal(echo['User-Agent'], 'requests-component/0.1.0');
+  assert.equal(echo['User-Agent'], 'requests-component/0.2.0');
 });
 
 test('per-request headers and auth override the session, null removes', () => {

@@ -2,9 +2,12 @@
 import {
   Session, Response, Adapter, RequestsError, HTTPError, TooManyRedirects, ConnectionError,
   TransportError, BodyTooLarge, fromComponentError, raw, type Cookie, type RequestOptions, type Auth,
-  type Link, type EnvironmentSettings, type Part, type FilesInit, RetryError, RETRY_DEFAULTS, adapterRetries,
+  type Link, type EnvironmentSettings, type Part, type FilesInit, RetryError, retryPolicyFor, adapterRetries,
   setAdapterRetries, type RetryPolicy, type RetryOptions, type RetryInit, Upload, InvalidRequest,
   type Chunk, type UploadOptions, HookRequest, HookResponse, HookError, type RequestHook, type HooksInit,
+  ResponseHead, ProxyError, type Verify, type Cert, type VerifyInit, type CertInit, type ErrorKind,
+  AdapterError, AdapterRequest, type AdapterSettings, type AdapterResponse, type JsAdapter, registerAdapter,
+  unregisterAdapter, hostAdapter, FAILURE_KINDS, type FailureKind,
 } from 'requests-component';
 
 const log = (..._values: unknown[]): void => undefined;
@@ -53,10 +56,18 @@ export function use(base: string): void {
   try {
     s.get(base);
   } catch (e) {
-    if (e instanceof HTTPError) log(e.status, e.reason, e.url, e.response?.status);
-    if (e instanceof TooManyRedirects) log(e.response.history.length);
-    if (e instanceof TransportError) log(e.code, e.detail);
-    if (e instanceof ConnectionError || e instanceof RequestsError) log(e.kind, e.message, e.payload.tag);
+    if (e instanceof HTTPError) log(e.status, e.reason, e.url, e.response.status);
+    if (e instanceof HTTPError && e.response instanceof Response) log(e.response.history.length);
+    if (e instanceof TooManyRedirects) log(e.response.status, e.response.header('location'), e.response.headers.length);
+    if (e instanceof TransportError) log(e.code);
+    if (e instanceof ProxyError) log(e.url);
+    if (e instanceof ConnectionError || e instanceof RequestsError) {
+      const kind: ErrorKind = e.kind;
+      const url: string | undefined = e.url;
+      log(kind, url, e.message, e.payload.kind, e.payload.message, e.payload.code);
+      const head: Response | ResponseHead | undefined = e.response;
+      void head;
+    }
     const mapped = fromComponentError(e);
   }
   void [status, body, bytes, hops, expires, rawResponse];
@@ -105,9 +116,13 @@ export function useExtras(base: string): void {
   const state: string = s.exportState();
   s.exportState({ includeSecrets: true });
   new Session().importState(state);
-  const env: EnvironmentSettings = s.mergeEnvironmentSettings(`${base}/get`, { stream: true });
-  const caBundle: string | null = env.caBundle;
+  const env: EnvironmentSettings = s.mergeEnvironmentSettings(`${base}/get`, { stream: true, verify: '/ca.pem' });
+  const verify: Verify = env.verify;
+  const caBundle: string | null = typeof env.verify === 'string' ? env.verify : null;
   const proxy: string | undefined = env.proxies[0]?.[1];
+  const via: string | null = env.proxy;
+  const closed: boolean = s.closed;
+  void [verify, via, closed];
 
   try {
     s.get(`${base}/bytes/1000`);
@@ -134,8 +149,12 @@ export function useRetries(base: string): void {
     void [statuses, methods, connect];
   }
   s.retries = null;
-  const options: RetryOptions = { total: RETRY_DEFAULTS.total, backoffMaxMs: RETRY_DEFAULTS.backoffMaxMs };
+  const defaults: RetryPolicy = retryPolicyFor(3);
+  const options: RetryOptions = { total: defaults.total, backoffMaxMs: defaults.backoffMaxMs };
   const init: RetryInit = options;
+  // @ts-expect-error a policy object names its total
+  const partial: RetryOptions = { connect: 1 };
+  void partial;
 
   const adapter = Adapter.http({});
   setAdapterRetries(adapter, init);
@@ -203,5 +222,44 @@ export function useHooks(base: string): void {
   s.get(`${base}/get`, { hooks: { sent: [] } });
   s.hooks = { request: sign, response: [] };
   void r.status;
+  s.close();
+}
+
+export function useTls(base: string): void {
+  const s = new Session();
+  const verify: VerifyInit[] = [true, false, '/ca.pem', { path: '/ca.pem' }, { data: '-----BEGIN CERTIFICATE-----' }];
+  for (const v of verify) s.verify = v;
+  const certs: CertInit[] = ['/both.pem', ['/cert.pem', '/key.pem'], { cert: '/cert.pem', key: { data: 'PEM' } }, { data: 'PEM' }];
+  for (const c of certs) s.cert = c;
+  s.cert = null;
+  const current: Verify = s.verify;
+  const cert: Cert | null = s.cert;
+  if (Array.isArray(cert)) log(cert[0], cert[1]);
+  s.get(`${base}/get`, { verify: false, cert: ['/c', '/k'], proxies: { https: 'http://proxy:3128' } });
+  void current;
+  s.close();
+}
+
+export function useAdapters(): void {
+  const s = new Session();
+  const mock: JsAdapter = {
+    send(request: AdapterRequest, settings: AdapterSettings): AdapterResponse {
+      const body: Uint8Array | null = request.body;
+      const proxy: string | null = settings.proxy;
+      const connectMs: number | undefined = settings.timeout.connectMs;
+      log(request.method, request.url, request.header('cookie'), body?.length, proxy, connectMs, settings.verify, settings.cert);
+      if (settings.stream) return { status: 200, body: (function* () { yield 'a'; yield new Uint8Array(1); })() };
+      if (request.url.endsWith('/fail')) throw new AdapterError('connection-refused', 'nobody listens');
+      return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'mocked' };
+    },
+  };
+  const mounted: Adapter = s.mount('mock://', mock);
+  registerAdapter('named', mock);
+  s.mount('named://', hostAdapter('named'));
+  const removed: boolean = unregisterAdapter('named');
+  const kinds: readonly FailureKind[] = FAILURE_KINDS;
+  // @ts-expect-error a JS adapter has a send method
+  s.mount('bad://', { sned: () => ({ status: 200 }) });
+  void [mounted.kind(), removed, kinds];
   s.close();
 }
