@@ -7,14 +7,18 @@
 //! cargo run -p embed-example -- URL path/to/requests_component.wasm
 //! ```
 //!
-//! To embed the component in your own host, copy this file, `wit/` (for
-//! `bindgen!`) and `host-tests/src/pool/` (the transport), and depend on
-//! wasmtime, wasmtime-wasi and wasmtime-wasi-http 48, tokio and anyhow.
+//! To embed the component in your own host, copy this file, `cache.rs` (the
+//! compiled component kept on disk), `wit/` (for `bindgen!`) and
+//! `host-tests/src/pool/` (the transport), and depend on wasmtime (with its
+//! `parallel-compilation` feature), wasmtime-wasi and wasmtime-wasi-http 48,
+//! tokio and anyhow.
 
-use anyhow::{anyhow, Context as _, Result};
+mod cache;
+
+use anyhow::{anyhow, Result};
 use host_tests::pool::PooledTransport;
 use host_tests::server::TestServer;
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -33,7 +37,6 @@ wasmtime::component::bindgen!({
         "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
     },
 });
-use exports::requests::http::types::RequestOptions;
 
 /// What each store holds: the WASI and wasi:http contexts, their resource
 /// table, and the transport that wasi:http requests go through.
@@ -65,7 +68,10 @@ impl WasiHttpView for State {
     }
 }
 
-#[tokio::main]
+// One instance, driven by one task: a current-thread runtime runs it without
+// the cross-thread wake-ups of a multi-thread one. (Hosts that run many
+// instances at once spread them over a multi-thread runtime.)
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     // Arguments, in any order: a URL, and a component path ending in `.wasm`.
     // Without a URL, a loopback httpbin-like server answers (and counts connections).
@@ -81,12 +87,14 @@ async fn main() -> Result<()> {
     let server = url.is_none().then(TestServer::start);
     let url = url.unwrap_or_else(|| server.as_ref().expect("started").url("/get"));
 
-    // 1. Compile the component, once per process. (wasmtime 48 has its own
-    //    error type; `?` turns it into an anyhow error.)
-    let engine = Engine::new(Config::new().wasm_component_model(true))?;
-    let component = Component::from_file(&engine, &component_path)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("loading {component_path}"))?;
+    // 1. Compile the component, once per process, with Cranelift compiling
+    //    functions on every core; or load the code compiled by an earlier run
+    //    (cache.rs). (wasmtime 48 has its own error type; `?` turns it into an
+    //    anyhow error.)
+    let mut config = Config::new();
+    config.wasm_component_model(true).parallel_compilation(true);
+    let engine = Engine::new(&config)?;
+    let component = cache::load(&engine, &component_path, &cache::dir()?)?;
 
     // 2. Link all of WASI p2 (a Rust guest's std imports wasi:cli, wasi:filesystem, ...)
     //    plus wasi:http, and type-check the component against them, once.
@@ -111,20 +119,21 @@ async fn main() -> Result<()> {
 
     // 5. A session, and three GETs through it. Each export call returns
     //    `Result<Result<T, Error>>`: the outer one is a trap, the inner one the
-    //    component's typed `error`.
+    //    component's `error` record (a `kind` to match on, and a `message`).
+    //    `None` options: a plain GET with the session's settings.
     let session = client.requests_http_session().session();
     let response = client.requests_http_types().response();
     let s = session.call_constructor(&mut store).await?;
     for i in 1..=3 {
         let r = session
-            .call_get(&mut store, s, &url, &no_options())
+            .call_get(&mut store, s, &url, None)
             .await?
-            .map_err(|e| anyhow!("GET {url}: {e:?}"))?;
+            .map_err(|e| anyhow!("GET {url}: {}", e.message))?;
         let status = response.call_status(&mut store, r).await?;
         let body = response
             .call_text(&mut store, r)
             .await?
-            .map_err(|e| anyhow!("reading the body: {e:?}"))?;
+            .map_err(|e| anyhow!("reading the body: {}", e.message))?;
         println!("GET {url} -> {status} ({} bytes)", body.len());
         if i == 1 {
             println!("{body}");
@@ -141,22 +150,4 @@ async fn main() -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Request options that inherit every setting from the session.
-fn no_options() -> RequestOptions {
-    RequestOptions {
-        params: None,
-        headers: None,
-        cookies: None,
-        body: None,
-        auth: None,
-        timeout: None,
-        allow_redirects: None,
-        stream: None,
-        verify: None,
-        cert: None,
-        proxies: None,
-        hooks: None,
-    }
 }
