@@ -17,7 +17,9 @@ Items (HTTPie style):
 Options:
   --form                 send fields as application/x-www-form-urlencoded
   --auth USER:PASS       Basic auth            --bearer TOKEN   Bearer auth
-  --session FILE         load headers and cookies from FILE (JSON) and save them back after
+  --session FILE         keep the session (headers, cookies, settings) in FILE between runs:
+                         the component's saved state (JSON), secrets included; read before
+                         the request, written after it
   --no-follow            do not follow redirects
   --max-redirects N      redirect limit (default 30)
   --timeout SECONDS      connect and read timeout

@@ -8,24 +8,30 @@
 //!
 //! Every request goes through the component's `session` (cookies, redirects,
 //! auth, decoding happen in the guest); this host only parses arguments,
-//! prints, and keeps a session's headers and cookies in a JSON file between runs.
+//! prints, and keeps the session in a file between runs (the component's
+//! `export-state` JSON, read back with `import-state`).
 
 mod args;
 mod session_file;
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Result};
 use args::{Item, USAGE};
 use host_tests::host::{
-    opts, Auth, AuthOverride, Body, Credentials, Harness, RequestOptions, Timeout,
+    opts, send_opts, Auth, AuthOverride, Body, Credentials, Error, Harness, SendOptions, Timeout,
 };
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     if let Err(e) = run().await {
         eprintln!("rq: {e:#}");
         std::process::exit(2);
     }
+}
+
+/// A session error as the user reads it: the component's message is complete.
+fn failed(e: Error) -> anyhow::Error {
+    anyhow!("{}", e.message)
 }
 
 async fn run() -> Result<()> {
@@ -41,30 +47,25 @@ async fn run() -> Result<()> {
             h.client.requests_http_session().session().$call(&mut h.store, s $(, $arg)*).await?
         };
     }
-    let defaults = session!(call_headers)?;
 
-    // 1. A saved session: its headers and cookies, then this run's header items on top.
+    // 1. A saved session (the component's own `export-state` document: headers,
+    //    cookies with every attribute, settings), then this run's header items on top.
     if let Some(path) = &cli.session {
-        let saved = session_file::load(path)?;
-        for (name, value) in &saved.headers {
-            session!(call_set_header, name, value)
-                .with_context(|| format!("saved header {name}"))?;
-        }
-        for cookie in &saved.cookies {
-            session!(call_set_cookie, cookie)
-                .with_context(|| format!("saved cookie {}", cookie.name))?;
+        if let Some(state) = session_file::load(path)? {
+            session!(call_import_state, &state)
+                .map_err(|e| anyhow!("{} is not a saved session: {}", path.display(), e.message))?;
         }
     }
-    let mut options = RequestOptions {
-        allow_redirects: Some(cli.follow),
-        ..opts()
-    };
+    let saved_max_redirects = session!(call_max_redirects);
+    let mut options = opts();
     let (mut params, mut fields, mut json) = (Vec::new(), Vec::new(), serde_json::Map::new());
     for item in &cli.items {
         match item {
-            Item::Header(name, Some(value)) => session!(call_set_header, name, value)?,
+            Item::Header(name, Some(value)) => {
+                session!(call_set_header, name, value).map_err(failed)?
+            }
             Item::Header(name, None) => {
-                session!(call_remove_header, name)?;
+                session!(call_remove_header, name).map_err(failed)?;
             }
             Item::Param(name, value) => params.push((name.clone(), Some(value.clone()))),
             Item::Field(name, value) => {
@@ -77,7 +78,7 @@ async fn run() -> Result<()> {
         }
     }
 
-    // 2. The request: params, body, auth, limits.
+    // 2. The request: params, body, auth, how to send it.
     if !params.is_empty() {
         options.params = Some(params);
     }
@@ -94,14 +95,16 @@ async fn run() -> Result<()> {
     } else if let Some(token) = cli.bearer.clone() {
         options.auth = Some(AuthOverride::Replace(Auth::Bearer(token)));
     }
-    if let Some(ms) = cli.timeout_ms {
-        options.timeout = Some(Timeout {
+    options.send = Some(SendOptions {
+        allow_redirects: Some(cli.follow),
+        timeout: cli.timeout_ms.map(|ms| Timeout {
             connect_ms: Some(ms),
             read_ms: Some(ms),
-        });
-    }
+        }),
+        ..send_opts()
+    });
     if let Some(max) = cli.max_redirects {
-        session!(call_set_max_redirects, max)?;
+        session!(call_set_max_redirects, max).map_err(failed)?;
     }
     let method = cli.method.clone().unwrap_or_else(|| {
         if options.body.is_some() {
@@ -112,9 +115,9 @@ async fn run() -> Result<()> {
         .into()
     });
     let r = h
-        .request(s, &method, &cli.url, options)
+        .request(s, &method, &cli.url, Some(options))
         .await?
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(failed)?;
 
     // 3. Print: the redirect hops, the status line and headers, then the body.
     if cli.print_head {
@@ -147,14 +150,12 @@ async fn run() -> Result<()> {
         }
     }
 
-    // 4. Save the session: headers that differ from the defaults, and the jar.
+    // 4. Save the session, secrets included as HTTPie does (an `Authorization`
+    //    header item stays in the session), without this run's `--max-redirects`.
     if let Some(path) = &cli.session {
-        let headers: Vec<_> = session!(call_headers)?
-            .into_iter()
-            .filter(|h| !defaults.contains(h))
-            .collect();
-        let cookies = session!(call_cookies)?;
-        session_file::save(path, &headers, &cookies)?;
+        session!(call_set_max_redirects, saved_max_redirects).map_err(failed)?;
+        let state = session!(call_export_state, true).map_err(failed)?;
+        session_file::save(path, &state)?;
     }
     Ok(())
 }

@@ -1,63 +1,30 @@
-//! Named sessions saved as JSON between runs (like HTTPie's `--session`): default headers and cookies.
+//! Named sessions kept between runs (like HTTPie's `--session`). The file holds the session's
+//! own saved state, `session.export-state(true)`, and is read back with `session.import-state`:
+//! the format is the component's, so every setting and cookie attribute survives (a host-only
+//! cookie stays host-only, an expiry stays), and nothing here parses or writes it.
 
 use anyhow::{Context, Result};
-use host_tests::host::{Cookie, NewCookie};
-use serde_json::{json, Value};
 use std::path::Path;
 
-/// What a session file holds.
-#[derive(Debug, Default)]
-pub struct Saved {
-    pub headers: Vec<(String, String)>,
-    pub cookies: Vec<NewCookie>,
+/// The saved state in `path`; `None` when there is no such file yet (a new session).
+pub fn load(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(state) => Ok(Some(state)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
 }
 
-/// Reads a session file; a missing file is an empty session.
-pub fn load(path: &Path) -> Result<Saved> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Saved::default()),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
-    let doc: Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    let headers = doc["headers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|h| Some((h[0].as_str()?.to_string(), h[1].as_str()?.to_string())))
-        .collect();
-    let cookies = doc["cookies"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| {
-            Some(NewCookie {
-                name: c["name"].as_str()?.to_string(),
-                value: c["value"].as_str()?.to_string(),
-                domain: c["domain"]
-                    .as_str()
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_string),
-                path: c["path"].as_str().map(str::to_string),
-                secure: c["secure"].as_bool().unwrap_or(false),
-                expires: c["expires"].as_i64(),
-            })
-        })
-        .collect();
-    Ok(Saved { headers, cookies })
-}
-
-/// Writes the session's headers and cookies back.
-pub fn save(path: &Path, headers: &[(String, String)], cookies: &[Cookie]) -> Result<()> {
-    let cookies: Vec<Value> = cookies
-        .iter()
-        .map(|c| {
-            json!({"name": c.name, "value": c.value, "domain": c.domain, "path": c.path,
-                   "secure": c.secure, "expires": c.expires})
-        })
-        .collect();
-    let doc = json!({"headers": headers, "cookies": cookies});
-    std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")
+/// Writes the state to `path`. It holds cookies and credentials, so a new file is readable by
+/// its owner only (on Unix).
+pub fn save(path: &Path, state: &str) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    let mut file = file
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    std::io::Write::write_all(&mut file, format!("{state}\n").as_bytes())
         .with_context(|| format!("writing {}", path.display()))
 }

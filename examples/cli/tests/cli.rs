@@ -71,16 +71,30 @@ fn redirects_are_followed_and_listed() {
     assert!(out.starts_with("HTTP 302 Found"), "{out}");
 }
 
+/// A fresh directory for one test's files.
+fn temp_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rq-test-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The saved session file, as JSON.
+fn saved(file: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+}
+
 #[test]
 fn a_session_file_keeps_cookies_and_headers_between_runs() {
     let server = TestServer::start();
-    let dir = std::env::temp_dir().join(format!("rq-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("session");
     let file = dir.join("session.json");
     let file = file.to_str().unwrap();
     let (ok, _, err) = rq(&[
         "--session",
         file,
+        "--max-redirects",
+        "5",
         &server.url("/cookies/set?flavour=oatmeal"),
         "X-Team:blue",
     ]);
@@ -88,13 +102,73 @@ fn a_session_file_keeps_cookies_and_headers_between_runs() {
     let echo = body_json(&["--body", "--session", file, &server.url("/anything")]);
     assert_eq!(echo["cookies"]["flavour"], "oatmeal");
     assert_eq!(echo["headers"]["x-team"], "blue");
-    let saved: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-    assert_eq!(
-        saved["headers"],
-        serde_json::json!([["X-Team", "blue"]]),
-        "only non-default headers are saved"
+
+    // The file is the component's exported state: every header and cookie attribute, and
+    // the session's settings (not this run's --max-redirects).
+    let doc = saved(file);
+    assert_eq!(doc["version"], 1, "{doc}");
+    let headers = doc["headers"].as_array().unwrap();
+    assert!(
+        headers.contains(&serde_json::json!(["X-Team", "blue"])),
+        "{doc}"
     );
+    assert!(
+        headers.iter().any(|h| h[0] == "User-Agent"),
+        "the defaults are part of the state: {doc}"
+    );
+    assert_eq!(doc["max_redirects"], 30, "{doc}");
+    let cookie = &doc["cookies"][0];
+    assert_eq!(
+        (&cookie["name"], &cookie["value"], &cookie["domain"]),
+        (
+            &serde_json::json!("flavour"),
+            &serde_json::json!("oatmeal"),
+            &serde_json::json!("127.0.0.1")
+        ),
+        "{doc}"
+    );
+    assert_eq!(
+        cookie["host_only"], true,
+        "a cookie set without Domain stays host-only across runs: {doc}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the file holds cookies and secrets");
+    }
+
+    // `Name:` removes a session header, and the removal is saved too.
+    let echo = body_json(&[
+        "--body",
+        "--session",
+        file,
+        &server.url("/anything"),
+        "X-Team:",
+    ]);
+    assert_eq!(echo["headers"]["x-team"], serde_json::Value::Null);
+    assert_eq!(echo["cookies"]["flavour"], "oatmeal");
+    let doc = saved(file);
+    assert!(
+        !doc["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h[0] == "X-Team"),
+        "{doc}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_session_file_that_is_not_a_saved_session_is_an_error() {
+    let dir = temp_dir("bad-session");
+    let file = dir.join("session.json");
+    std::fs::write(&file, r#"{"headers": {"X-Team": "blue"}}"#).unwrap();
+    let file = file.to_str().unwrap();
+    let (ok, _, err) = rq(&["--session", file, "http://127.0.0.1:1/"]);
+    assert!(!ok);
+    assert!(err.contains("is not a saved session"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
