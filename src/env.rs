@@ -26,21 +26,39 @@ impl std::fmt::Debug for FromEnv {
 
 /// The proxy the environment names for `url`, unless `NO_PROXY` bypasses it.
 pub fn proxy_for(url: &Url) -> Option<FromEnv> {
-    proxy_from(&vars(), url)
+    with_vars(|vars| proxy_from(vars, url))
 }
 
 /// The CA bundle the environment names (`REQUESTS_CA_BUNDLE`, then `CURL_CA_BUNDLE`).
 pub fn ca_bundle() -> Option<FromEnv> {
-    ca_bundle_from(&vars())
+    with_vars(ca_bundle_from)
 }
 
 /// The environment's variables. Unlike `std::env::vars`, which panics on a
 /// name or value that is not UTF-8 (and a host may pass one), such variables
 /// are skipped.
-pub fn vars() -> Vec<(String, String)> {
+fn vars() -> Vec<(String, String)> {
     std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect()
+}
+
+/// Runs `f` over the environment's variables. In the component they are
+/// read once: `wasi:cli/environment` is the instance's environment and
+/// returns the same values every time (its spec says so), and every request
+/// with `trust-env` consults it up to three times (proxies, CA bundle, netrc).
+pub fn with_vars<T>(f: impl FnOnce(&[(String, String)]) -> T) -> T {
+    #[cfg(target_family = "wasm")]
+    {
+        thread_local! {
+            static VARS: Vec<(String, String)> = vars();
+        }
+        VARS.with(|vars| f(vars))
+    }
+    #[cfg(not(target_family = "wasm"))]
+    {
+        f(&vars())
+    }
 }
 
 /// Where requests looks for a netrc file (`get_netrc_auth`): the `NETRC`

@@ -81,8 +81,15 @@ impl Transport for HostAdapter {
         options: &SendOptions,
     ) -> Result<Box<dyn BodySink>> {
         self.open()?;
-        let id = host::start(&self.name, &to_head(request), &to_settings(options))
-            .map_err(from_failure)?;
+        let mut head = to_head(request);
+        // A body of unknown length goes chunked, as the wasi:http host would send it.
+        if !request.headers.contains("content-length")
+            && !request.headers.contains("transfer-encoding")
+        {
+            head.headers
+                .push(("Transfer-Encoding".into(), "chunked".into()));
+        }
+        let id = host::start(&self.name, &head, &to_settings(options)).map_err(from_failure)?;
         Ok(Box::new(HostUpload {
             id: Some(id),
             max: first_piece(options),

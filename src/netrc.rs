@@ -115,7 +115,7 @@ pub fn lookup(text: &str, host: &str) -> Option<(String, String)> {
 /// filesystem in the component). No preopened directory, no file, an
 /// unreadable, malformed or oversized file: `None`.
 pub fn netrc_auth(host: &str) -> Option<(String, String)> {
-    netrc_auth_from(&crate::env::vars(), read_file, host)
+    crate::env::with_vars(|vars| netrc_auth_from(vars, read_file, host))
 }
 
 /// The text of the file at `path`, reading at most one byte more than
