@@ -78,6 +78,20 @@ def tour(base: str) -> None:
                   f"__cause__ {type(e.__cause__).__name__}: {e.__cause__}")
         s.hooks = {}
 
+        # an adapter written in Python, mounted as with requests' mount(): it sends one request
+        # and answers; the session does the rest (cookies, redirects, auth, retries, decoding)
+        class Canned(requests.BaseAdapter):
+            def send(self, request, settings):
+                if "/login" in request.url:
+                    return 302, [("Location", "/home"), ("Set-Cookie", "who=py; Path=/")], b""
+                return (200, {"Content-Type": "text/plain"},
+                        f"home; cookie={request.headers.get('cookie')}; verify={settings.verify}")
+
+        s.mount("https://adapter.example/", Canned())
+        r = s.get("https://adapter.example/login", verify="/etc/ssl/certs/ca.pem")
+        print(f"GET  https://adapter.example/login (a Python adapter) -> {r.status_code} "
+              f"{r.text!r} via {[h.status_code for h in r.history]}")
+
         s.retries = requests.Retry(total=2, backoff_factor=0.01, status_forcelist=[502, 503])
         try:
             s.get(f"{base}/status/503")
@@ -96,7 +110,8 @@ def tour(base: str) -> None:
                 else:
                     s.get(url, timeout=(None, 0.5))
             except requests.RequestException as e:
-                print(f"{what:>16}: {type(e).__name__} [{e.kind}] {e}")
+                print(f"{what:>16}: {type(e).__name__} [{e.kind}] {e}"
+                      + (f" (url: {e.url})" if e.url else ""))
 
         r = s.get(f"{base}/get")
         print(f"after the errors the session still works: {r.status_code}, "

@@ -2,9 +2,10 @@
 
 This module owns everything that touches `wasmtime` directly:
 
-* one `Engine` and one `Linker` (WASI p2 + wasi:http + the `requests:http/hooks` functions of
-  `hooks.py`) per process, and a cache of compiled `Component`s keyed by file (so the ~0.5 s
-  Cranelift compile happens once per process);
+* one `Engine` and one `Linker` per process: WASI p2, wasi:http, and the two interfaces the host
+  implements for world `client-with-host`: `requests:http/hooks` (`hooks.py`) and
+  `requests:http/host-adapters` (`_host_adapters.py`); and a cache of compiled `Component`s
+  keyed by file (so the ~0.5 s Cranelift compile happens once per process);
 * `CALL_LOCK`, the one process-wide re-entrant lock held around every call into any instance
   (see its comment for why it is process-wide);
 * `Instance`: one `Store` + one instantiation of the component, a cache of exported
@@ -13,20 +14,22 @@ This module owns everything that touches `wasmtime` directly:
   explicitly or, when the Python object is garbage-collected, lazily before the next call (or
   handed into the guest with `take` when a function consumes it);
 * `rec` / `field`: building and reading `wasmtime.component.Record` values, whose attribute
-  names are the WIT field names (kebab-case, e.g. ``connect-ms``).
+  names are the WIT field names (kebab-case, e.g. ``connect-ms``);
+* `shared_instance`: an instance used only for the component's free functions
+  (`retry-policy-for`) when no session is at hand.
 
-How wasmtime-py 50 maps this WIT (read from `wasmtime/component/_types.py`): a `result` or
-`option` or `variant` is *untagged* when its cases lift to disjoint Python classes, and then
-the value is simply the payload; otherwise it is a `Variant(tag, payload)`. A
-`result<T, error>` is untagged unless `T` lifts to a `Variant` too: then the `ok` value comes
-back as-is and an error as the `error` value, itself a tagged `Variant`. The one tagged result
-is `session.auth`'s `result<option<auth>, error>` (`auth` is a tagged variant), which comes
-back as `Variant("ok" | "err", ...)`; `call_ok` takes both forms (the per-type shapes are
-listed in `options.py`).
+How wasmtime-py 50 maps this WIT (read from `wasmtime/component/_types.py`, `VariantLikeType`):
+a `result`, `option` or `variant` is *untagged* when its cases lift to disjoint Python classes,
+and then the value is simply the payload; otherwise it is a `Variant(tag, payload)`. The WIT
+`error` is a record, so a `result<T, error>` comes back as the `T` value or the `error`
+`Record`, unless `T` lifts to a `Record` too (`merge-environment-settings`): then it is tagged,
+`Variant("ok" | "err", ...)`. `call_ok` reads which from the function's type, so it never
+guesses (the per-type shapes of the arguments are listed in `options.py`).
 
-The default component is the build for world `client-with-hooks` (the `hooks` cargo feature),
-which imports `requests:http/hooks`; the linker defines that interface always, so the build for
-world `client` instantiates too (an unused definition is fine) and then hooks are `Unsupported`.
+The default component is the build for world `client-with-host` (the `host` cargo feature),
+which imports `requests:http/hooks` and `requests:http/host-adapters`; the linker defines both
+always, so the build for world `client` instantiates too (an unused definition is fine), and
+then hooks and host adapters are `UnsupportedError`.
 """
 
 from __future__ import annotations
@@ -34,47 +37,53 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from wasmtime import Engine, Store, WasiConfig
-from wasmtime.component import Component, Func, Linker, Record, ResourceAny, Variant
+from wasmtime.component import Component, Func, Linker, Record, ResourceAny, ResultType
 
 from .exceptions import RequestException, exception_from_wit
 
 __all__ = ["DEFAULT_COMPONENT_PATH", "COMPONENT_ENV_VAR", "CALL_LOCK", "Instance", "Handle", "rec",
-           "field", "load_component", "TYPES", "SESSION", "HOOKS"]
+           "field", "load_component", "shared_instance", "TYPES", "SESSION", "HOOKS",
+           "HOST_ADAPTERS"]
 
 #: `examples/python/requests_wasm/` -> the repository root -> the release build of the component
-#: for world `client-with-hooks` (`CARGO_TARGET_DIR=target/component-hooks`, `--features hooks`).
-DEFAULT_COMPONENT_PATH = (Path(__file__).resolve().parents[3] / "target" / "component-hooks"
+#: for world `client-with-host` (`cargo build -p host-tests` builds it into
+#: `target/component-host` with `--features host`).
+DEFAULT_COMPONENT_PATH = (Path(__file__).resolve().parents[3] / "target" / "component-host"
                           / "wasm32-wasip2" / "release" / "requests_component.wasm")
 #: Overrides the default component path when set.
 COMPONENT_ENV_VAR = "REQUESTS_WASM_COMPONENT"
 
 #: The exported interfaces, as instance export names.
-TYPES = "requests:http/types@0.1.0"
-SESSION = "requests:http/session@0.1.0"
-#: The imported interface the host implements (world `client-with-hooks`).
-HOOKS = "requests:http/hooks@0.1.0"
+TYPES = "requests:http/types@0.2.0"
+SESSION = "requests:http/session@0.2.0"
+#: The imported interfaces the host implements (world `client-with-host`).
+HOOKS = "requests:http/hooks@0.2.0"
+HOST_ADAPTERS = "requests:http/host-adapters@0.2.0"
 
 #: Held around every call into any component instance, in every thread. A `Store` is
 #: single-threaded, but a per-instance lock is not enough: wasmtime-py 50 converts values with
 #: module-global state (`_types.case_test_cache`, the set it fills to tell variant cases apart,
 #: and `_enter.LAST_EXCEPTION`, where a host callback's exception waits to be re-raised), so two
 #: threads calling into two different stores at once can corrupt each other's conversions
-#: (spurious `TypeError`s were seen in a prototype). Re-entrant, because a hook runs inside a
-#: call and may call another session (another instance) on the same thread. The cost: one
-#: thread at a time runs wasm, and a hook that waits for another thread's request deadlocks.
+#: (spurious `TypeError`s were seen in a prototype). Re-entrant, because a hook or a host
+#: adapter runs inside a call and may call another session (another instance) on the same
+#: thread. The cost: one thread at a time runs wasm, and a hook that waits for another
+#: thread's request deadlocks.
 CALL_LOCK = threading.RLock()
 
 _runtime_lock = threading.Lock()
 _engine: Optional[Engine] = None
 _linker: Optional[Linker] = None
 _components: Dict[Tuple[str, int, int], Component] = {}
+_shared: Optional["Instance"] = None
 
 
 def _runtime() -> Tuple[Engine, Linker]:
-    """The process-wide engine and linker (WASI p2 and wasi:http), made on first use."""
+    """The process-wide engine and linker (WASI p2, wasi:http and the host's two
+    interfaces), made on first use."""
     global _engine, _linker
     with _runtime_lock:
         if _engine is None or _linker is None:
@@ -82,12 +91,17 @@ def _runtime() -> Tuple[Engine, Linker]:
             linker = Linker(engine)
             linker.add_wasip2()      # std's wasi:cli/environment, exit, terminal-*, io, clocks...
             linker.add_wasi_http()   # wasi:http/types + outgoing-handler (wasmtime's transport)
-            from .hooks import on_request, on_response  # (hooks.py imports this module)
+            # (both modules import this one, hence the late imports)
+            from .hooks import on_request, on_response
+            from . import _host_adapters as host
             # The handles must be closed (the `with` does it), or the linker stays locked.
             with linker.root() as root:
                 with root.add_instance(HOOKS) as iface:
                     iface.add_func("on-request", on_request)
                     iface.add_func("on-response", on_response)
+                with root.add_instance(HOST_ADAPTERS) as iface:
+                    for name, func in host.IMPORTS.items():
+                        iface.add_func(name, func)
             _engine, _linker = engine, linker
         return _engine, _linker
 
@@ -100,8 +114,8 @@ def resolve_component_path(path: Optional[os.PathLike | str] = None) -> Path:
     if not resolved.is_file():
         raise FileNotFoundError(
             f"component not found: {resolved} (build it from the repository root with "
-            f"`CARGO_TARGET_DIR=target/component-hooks cargo build --release --lib "
-            f"--target wasm32-wasip2 --features hooks`, or pass component_path=)")
+            f"`cargo build -p host-tests --locked`, which builds it into "
+            f"target/component-host; or pass component_path=)")
     return resolved
 
 
@@ -153,49 +167,61 @@ class Instance:
         self.lock = CALL_LOCK
         with CALL_LOCK, _runtime_lock:
             self._instance = linker.instantiate(self.store, component)
-        self._funcs: Dict[Tuple[str, str], Func] = {}
+        #: (interface, name) -> the function and whether its `result` lifts tagged (None: it
+        #: returns no `result`).
+        self._funcs: Dict[Tuple[str, str], Tuple[Func, Optional[bool]]] = {}
         self._pending_drops: List[ResourceAny] = []
-        #: Turns a `response` resource (in a `too-many-redirects` error) into a Python object.
-        self.wrap_response: Callable[[ResourceAny], Any] = lambda res: res
 
-    def func(self, interface: str, name: str) -> Func:
-        """An exported function, e.g. ``("requests:http/session@0.1.0", "[method]session.get")``."""
+    def _lookup(self, interface: str, name: str) -> Tuple[Func, Optional[bool]]:
         key = (interface, name)
-        f = self._funcs.get(key)
-        if f is None:
+        entry = self._funcs.get(key)
+        if entry is None:
             iface = self._instance.get_export_index(self.store, interface)
             index = (self._instance.get_export_index(self.store, name, iface)
                      if iface is not None else None)
             f = self._instance.get_func(self.store, index) if index is not None else None
             if f is None:
                 raise AttributeError(f"the component exports no function {interface}#{name}")
-            self._funcs[key] = f
-        return f
+            result = f.type(self.store).result
+            # wasmtime-py's own rule (`VariantLikeType._tagged`): tagged when the ok and err
+            # payloads can lift to the same Python class.
+            tagged = result._tagged() if isinstance(result, ResultType) else None
+            entry = self._funcs[key] = (f, tagged)
+        return entry
+
+    def func(self, interface: str, name: str) -> Func:
+        """An exported function, e.g. ``("requests:http/session@0.2.0", "[method]session.get")``."""
+        return self._lookup(interface, name)[0]
 
     def call(self, interface: str, name: str, *args: Any) -> Any:
         """Call an export and return the lifted value as wasmtime-py gives it."""
         with self.lock:
             self._drain_drops()
-            return self.func(interface, name)(self.store, *args)
+            return self._lookup(interface, name)[0](self.store, *args)
 
     def call_ok(self, interface: str, name: str, *args: Any) -> Any:
         """Call an export returning `result<T, error>`: give `T`, or raise the mapped exception.
 
-        With wasmtime-py's untagged results, an `ok` value arrives bare and an `err` arrives as
-        the (tagged) `error` `Variant`. A tagged result (`Variant("ok"|"err", ...)`), which a
-        `T` that lifts to a `Variant` gives (`option<auth>`), is handled too.
-        """
-        value = self.call(interface, name, *args)
-        if isinstance(value, Variant):
+        Untagged (the usual case), an `ok` value arrives bare and an `err` as the `error`
+        `Record`; tagged (a `T` that lifts to a `Record` too), as `Variant("ok"|"err", ...)`.
+        Which one is read from the function's type."""
+        with self.lock:
+            self._drain_drops()
+            f, tagged = self._lookup(interface, name)
+            value = f(self.store, *args)
+        if tagged is None:
+            raise TypeError(f"{interface}#{name} does not return a result")
+        if tagged:
             if value.tag == "ok":
                 return value.payload
-            error = value.payload if value.tag == "err" else value
-            raise self.exception(error)
+            raise self.exception(value.payload)
+        if isinstance(value, Record):  # untagged: `T` cannot lift to a Record, so it is the error
+            raise self.exception(value)
         return value
 
-    def exception(self, error: Variant) -> RequestException:
-        """The Python exception for a lifted WIT `error` value."""
-        return exception_from_wit(error.tag, error.payload, self.wrap_response)
+    def exception(self, error: Record) -> RequestException:
+        """The Python exception for a lifted WIT `error` record."""
+        return exception_from_wit(error)
 
     def drop(self, resource: ResourceAny) -> None:
         """Run the guest destructor of an owned resource now."""
@@ -214,6 +240,16 @@ class Instance:
                 resource.drop(self.store)
             except Exception:  # a resource the guest already released; nothing left to free
                 pass
+
+
+def shared_instance() -> Instance:
+    """An instance of the default component (or `$REQUESTS_WASM_COMPONENT`) for calls that need
+    no session: the component's free functions (`types.retry-policy-for`). Made on first use."""
+    global _shared
+    with CALL_LOCK:
+        if _shared is None:
+            _shared = Instance(env=[])
+        return _shared
 
 
 class Handle:

@@ -32,7 +32,10 @@ So the wrapper keeps to these rules:
   a streaming upload in pieces of `UPLOAD_CHUNK_SIZE` (sent once: see `sessions.py`);
 * nothing is needed for hooks: the component shows them a body only up to `HOOK_BODY_LIMIT`
   (a larger one reaches them as None and is kept), so a body of any size goes with hooks set,
-  and a body a hook gives, however large, only goes into the guest (see `hooks.py`).
+  and a body a hook gives, however large, only goes into the guest (see `hooks.py`);
+* nor for Python adapters: their bodies cross the `host-adapters` import as Latin-1 strings in
+  pieces of at most what the component asks for (1 MiB, its `host_adapter::PIECE`), both ways
+  (see `_host_adapters.py`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Transport adapters (WIT `adapter`): the wasi:http one and the scripted one, for `Session.mount`.
+"""Transport adapters (WIT `adapter`): the wasi:http one and the scripted one, for `Session.mount`,
+and the contract of adapters written in Python (re-exported from `_host_adapters`).
 
 This module owns `Adapter`, `CannedResponse` and `RecordedRequest`. A guest resource belongs to
 one store, and each `Session` has its own store, so an `Adapter` made with `Adapter.http(...)` or
@@ -7,6 +8,10 @@ the resource in that session's instance (errors such as a canned status outside 
 there), and the adapter then stays bound to that session. An adapter's retry policy
 (`retries=`, or the `retries` property) is used for the requests sent through it when the
 session sets none (requests' ``HTTPAdapter(max_retries=...)``).
+
+A Python adapter (`BaseAdapter`, or any object with ``send(request, settings)``) is mounted
+as it is: ``s.mount("https://api.test/", MyAdapter())``; see `_host_adapters` for what it gets
+and returns. `Session.get_adapter` gives it back as an `Adapter` of kind ``"host"``.
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._component import TYPES, Handle, Instance, rec
+from ._host_adapters import (AdapterFailure, AdapterRequest, AdapterResponse, BaseAdapter,
+                             SendSettings)
 from ._redact import redact_pairs, redact_url
 from .exceptions import InvalidOption
 from .options import _timeout_record  # the one timeout conversion
 from .retries import Retry
 
-__all__ = ["Adapter", "CannedResponse", "RecordedRequest"]
+__all__ = ["Adapter", "CannedResponse", "RecordedRequest", "BaseAdapter", "AdapterRequest",
+           "AdapterResponse", "AdapterFailure", "SendSettings"]
 
 
 @dataclass
@@ -57,7 +65,7 @@ class CannedResponse:
     def _to_wit(self) -> Any:
         headers = self.headers.items() if isinstance(self.headers, Mapping) else self.headers
         body = self.body.encode("utf-8") if isinstance(self.body, str) else bytes(self.body)
-        if not 0 <= self.status <= 0xFFFF:
+        if not 0 <= self.status <= 0xFFFF:  # what the u16 can hold; the component checks the rest
             raise InvalidOption(f"canned status {self.status} is not a u16")
         return rec(status=self.status, headers=[(str(k), str(v)) for k, v in headers], body=body)
 
@@ -95,7 +103,7 @@ class Adapter:
         self._closed = False
         self._retries = Retry.coerce(retries)
         if self._retries is not None:
-            self._retries._to_wit()  # fail now on values the record cannot hold
+            self._retries._check()  # fail now on values the record cannot hold
 
     @classmethod
     def http(cls, timeout: Any = None, retries: Union[None, int, Retry] = None) -> "Adapter":
@@ -130,7 +138,8 @@ class Adapter:
         handle = Handle(instance, resource)
         if self._retries is not None:
             try:
-                handle.call_ok(TYPES, "[method]adapter.set-retries", self._retries._to_wit())
+                handle.call_ok(TYPES, "[method]adapter.set-retries",
+                               self._retries._to_wit(instance))
             except BaseException:
                 handle.drop()
                 raise
@@ -141,7 +150,8 @@ class Adapter:
 
     @property
     def kind(self) -> str:
-        """``"wasi-http"`` or ``"scripted"``."""
+        """``"wasi-http"``, ``"scripted"`` or ``"host"`` (a Python adapter; the WIT
+        `adapter-kind`)."""
         if self._handle is None:
             return self._kind
         return self._handle.call(TYPES, "[method]adapter.kind")
@@ -168,9 +178,11 @@ class Adapter:
     @retries.setter
     def retries(self, value: Union[None, int, Retry]) -> None:
         policy = Retry.coerce(value)
-        record = None if policy is None else policy._to_wit()
         if self._handle is not None:
+            record = None if policy is None else policy._to_wit(self._handle.instance)
             self._handle.call_ok(TYPES, "[method]adapter.set-retries", record)
+        elif policy is not None:
+            policy._check()
         self._retries = policy
 
     def close(self) -> None:

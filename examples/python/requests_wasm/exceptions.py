@@ -1,19 +1,27 @@
-"""Exceptions of the Python host: requests-style classes, one per case of the WIT `error` variant.
+"""Exceptions of the Python host: requests-style classes, one per `error-kind` of the WIT `error`.
 
 This module owns the exception hierarchy and the single table (`ERROR_CLASSES`) that maps each
-case of `requests:http/types.error` to a class. Every exception carries `.kind` (the WIT case
-name, e.g. ``"read-timeout"``; Python-side argument errors use the case they stand in for) and
-`.message` (the component's message). The names follow `requests.exceptions` so that code
-written against requests catches the same things; the cases requests has no class for get one
-here (`ConnectionRefused`, `NameResolutionError`, `InvalidMethod`, `InvalidCookie`,
-`InvalidOption`, `BodyTooLargeError`, `UnsupportedError`, `SessionClosed`, `TransportError`,
-`HookError`).
+case of `requests:http/types.error-kind` to a class, and `exception_from_wit`, which turns a
+lifted `error` record into one. The record is plain data and its message is final: nothing
+here builds or rewrites a message, it only picks the class and exposes the record's fields.
+Every exception carries `.kind` (the WIT case name, e.g. ``"read-timeout"``; Python-side
+argument errors use the case they stand in for), `.message` (the component's message), `.url`
+(the URL of the request that failed, without userinfo, when there was one), `.code` (for
+`transport`, the wasi:http `error-code` case name) and `.response`: for `http-status` and
+`too-many-redirects`, a `ResponseHead` (status_code, reason, url, headers) made from the
+record, or the `Response` itself when `Response.raise_for_status()` raised. The names follow
+`requests.exceptions` so that code written against requests catches the same things; the cases
+requests has no class for get one here (`ConnectionRefused`, `NameResolutionError`,
+`InvalidMethod`, `InvalidCookie`, `InvalidOption`, `BodyTooLargeError`, `UnsupportedError`,
+`SessionClosed`, `TransportError`, `HookError`).
 """
 
 from __future__ import annotations
 
 import json as _json
-from typing import Any, Callable, Dict, Optional, Type
+from typing import Any, Dict, Optional, Type
+
+from .structures import ResponseHead
 
 __all__ = [
     "RequestException", "HTTPError", "ConnectionError", "ConnectionRefused", "NameResolutionError",
@@ -33,12 +41,17 @@ class RequestException(IOError):
     default_kind: Optional[str] = None
 
     def __init__(self, *args: Any, kind: Optional[str] = None, response: Any = None,
-                 request: Any = None) -> None:
+                 request: Any = None, url: Optional[str] = None,
+                 code: Optional[str] = None) -> None:
         super().__init__(*args)
         self.kind: Optional[str] = kind or self.default_kind
         self.message: str = str(args[0]) if args else ""
         self.response = response
         self._request = request
+        #: The URL of the request that failed (without userinfo), when the component named one.
+        self.url: Optional[str] = url
+        #: For `transport`: the wasi:http `error-code` case name (``HTTP-protocol-error``...).
+        self.code: Optional[str] = code
 
     @property
     def request(self) -> Any:
@@ -52,16 +65,16 @@ class RequestException(IOError):
 
 
 class HTTPError(RequestException):
-    """`raise_for_status()` found a 4xx or 5xx status (`error.http-status`)."""
+    """`raise_for_status()` (or `Session.error_for_status`) found a 4xx or 5xx status
+    (`error.http-status`); `.status_code`, `.reason` and `.url` are the response's."""
 
     default_kind = "http-status"
 
     def __init__(self, *args: Any, status_code: Optional[int] = None, reason: str = "",
-                 url: str = "", **kwargs: Any) -> None:
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.status_code = status_code
         self.reason = reason
-        self.url = url
 
 
 class ConnectionError(RequestException):  # noqa: A001 - same name as requests
@@ -83,7 +96,10 @@ class NameResolutionError(ConnectionError):
 
 
 class ProxyError(ConnectionError):
-    """Kept for requests compatibility; the component reports proxies as `UnsupportedError`."""
+    """The proxy refused the connection or the tunnel, or failed (`error.proxy`). (The default
+    wasi:http adapter cannot use a proxy: it answers `UnsupportedError`; host adapters can.)"""
+
+    default_kind = "proxy"
 
 
 class SSLError(ConnectionError):
@@ -93,15 +109,10 @@ class SSLError(ConnectionError):
 
 
 class TransportError(ConnectionError):
-    """Any other wasi:http `error-code` (`error.transport`); see `.code` and `.detail`."""
+    """Any other transport failure (`error.transport`); `.code` names the wasi:http
+    `error-code` (``host-adapter`` for a failure a host adapter did not classify)."""
 
     default_kind = "transport"
-
-    def __init__(self, *args: Any, code: str = "", detail: Optional[str] = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.code = code
-        self.detail = detail
 
 
 class Timeout(RequestException):
@@ -125,7 +136,8 @@ class URLRequired(RequestException):
 
 
 class TooManyRedirects(RequestException):
-    """More redirects than `max_redirects` (`error.too-many-redirects`); `.response` is the last hop."""
+    """More redirects than `max_redirects` (`error.too-many-redirects`); `.response` is the head
+    of the last hop (a `ResponseHead`: status_code, reason, url, headers)."""
 
     default_kind = "too-many-redirects"
 
@@ -227,7 +239,9 @@ class StreamConsumedError(RequestException, TypeError):
 
 
 class UnsupportedError(RequestException, NotImplementedError):
-    """A setting wasi:http cannot honour: verify=False on https, cert, proxies (`error.unsupported`)."""
+    """A setting the adapter cannot honour (`error.unsupported`): the default wasi:http adapter
+    cannot honour `verify` other than True, a `cert` (on https) or a proxy; a host adapter may
+    refuse what it likes; a build for world `client` has no hooks or host adapters."""
 
     default_kind = "unsupported"
 
@@ -248,7 +262,7 @@ class SessionClosed(RequestException, RuntimeError):
     default_kind = "session-closed"
 
 
-#: Each case of the WIT `error` variant and the class raised for it.
+#: Each case of the WIT `error-kind` enum and the class raised for it.
 ERROR_CLASSES: Dict[str, Type[RequestException]] = {
     "missing-schema": MissingSchema,
     "invalid-schema": InvalidSchema,
@@ -262,6 +276,7 @@ ERROR_CLASSES: Dict[str, Type[RequestException]] = {
     "connection": ConnectionError,
     "dns": NameResolutionError,
     "tls": SSLError,
+    "proxy": ProxyError,
     "connect-timeout": ConnectTimeout,
     "read-timeout": ReadTimeout,
     "too-many-redirects": TooManyRedirects,
@@ -278,29 +293,17 @@ ERROR_CLASSES: Dict[str, Type[RequestException]] = {
 }
 
 
-def exception_from_wit(tag: str, payload: Any,
-                       wrap_response: Callable[[Any], Any]) -> RequestException:
-    """Build the exception for one WIT `error` value, given as its case name and payload.
-
-    `payload` is what wasmtime-py lifted: a `str` for most cases, a `wasmtime.component.Record`
-    for `too-many-redirects` / `http-status` / `transport`, `None` for `session-closed`.
-    `wrap_response` turns the `response` resource carried by `too-many-redirects` into a
-    Python `Response`.
-    """
-    cls = ERROR_CLASSES.get(tag)
-    if cls is None:  # a newer component with a case this host does not know
-        return RequestException(f"{tag}: {payload!r}", kind=tag)
-    if tag == "too-many-redirects":
-        return cls(getattr(payload, "message"), kind=tag,
-                   response=wrap_response(getattr(payload, "response")))
-    if tag == "http-status":
-        return HTTPError(getattr(payload, "message"), kind=tag,
-                         status_code=getattr(payload, "status"),
-                         reason=getattr(payload, "reason"), url=getattr(payload, "url"))
-    if tag == "transport":
-        code, detail = getattr(payload, "code"), getattr(payload, "detail")
-        message = f"{code}: {detail}" if detail else code
-        return TransportError(message, kind=tag, code=code, detail=detail)
-    if tag == "session-closed":
-        return SessionClosed("the session is closed", kind=tag)
-    return cls(payload if isinstance(payload, str) else repr(payload), kind=tag)
+def exception_from_wit(error: Any) -> RequestException:
+    """The exception for one lifted WIT `error` record (`kind`, `message`, `url`, `response`,
+    `code`): the class of its kind, with its message as it is and its fields as attributes."""
+    kind = getattr(error, "kind")
+    message = getattr(error, "message")
+    head = getattr(error, "response")
+    response = None if head is None else ResponseHead._from_wit(head)
+    fields: Dict[str, Any] = dict(kind=kind, response=response, url=getattr(error, "url"),
+                                  code=getattr(error, "code"))
+    cls = ERROR_CLASSES.get(kind, RequestException)  # a newer kind: the base class
+    if cls is HTTPError and response is not None:
+        return HTTPError(message, status_code=response.status_code, reason=response.reason,
+                         **fields)
+    return cls(message, **fields)

@@ -16,7 +16,8 @@ due. This module owns everything on the host's side of that:
   trap, and the instance is dead after one), and a wrongly shaped return value fails while
   being lowered, with the same effect. So they catch everything, check and convert what the
   hook returned, and answer a failure with the `fail` action; the exception is kept per session
-  and becomes the `__cause__` of the `HookError` the call then raises (`SessionHooks.run`);
+  (`keep_cause`, which Python adapters use too: `_host_adapters.py`) and becomes the
+  `__cause__` of the error the call then raises (`SessionHooks.run`);
 * `SessionHooks`: one session's side of this (its prefix, syncing, running state, cleanup).
 
 What a hook does:
@@ -64,11 +65,11 @@ from wasmtime.component import Record, Variant
 
 from ._component import CALL_LOCK
 from ._redact import redact_url
-from .exceptions import HookError, HTTPError
+from .exceptions import HTTPError, RequestException
 from .structures import MutableHeaders
 
 __all__ = ["HookRequest", "HookResponse", "EVENTS", "SessionHooks", "normalize_hooks",
-           "without_hooks", "on_request", "on_response"]
+           "without_hooks", "keep_cause", "on_request", "on_response"]
 
 #: The hook events: ``request`` (before each send, httpx's event) and ``response`` (requests').
 EVENTS = ("request", "response")
@@ -78,8 +79,9 @@ Hooks = Dict[str, List[Callable[..., Any]]]
 
 #: scope -> event -> callables; a hook's name is ``<scope>/<event>/<index>``.
 _registry: Dict[str, Hooks] = {}
-#: session prefix (``s3``) -> the exception its last failing hook raised.
-_failures: Dict[str, BaseException] = {}
+#: session prefix (``s3``) -> the exception its last failing hook (or Python adapter) raised,
+#: and the `error-kind` the session's call reports for that failure.
+_failures: Dict[str, Tuple[BaseException, str]] = {}
 #: The prefixes of the sessions not closed yet.
 _live: set = set()
 _session_ids = itertools.count(1)
@@ -255,8 +257,8 @@ def _body(body: Any, what: str) -> Optional[bytes]:
 def _status(status: Any) -> int:
     if isinstance(status, bool) or not isinstance(status, int):
         raise TypeError(f"status_code must be an int, not {type(status).__name__}")
-    if not 0 <= status <= 0xFFFF:
-        raise ValueError(f"status {status} is outside 100-999")
+    if not 0 <= status <= 0xFFFF:  # what the u16 can hold; the component checks the rest
+        raise ValueError(f"status_code {status} is not a u16")
     return int(status)
 
 
@@ -295,11 +297,17 @@ def _lookup(name: str, event: str) -> Callable[..., Any]:
     return hooks[int(rest)]
 
 
-def _fail(name: str, error: BaseException) -> str:
-    """Keep `error` for the session's `HookError`; the message for the `fail` action."""
+def keep_cause(name: str, error: BaseException, kind: str = "hook") -> None:
+    """Keep `error`, raised by the hook or Python adapter registered as `name`, to be the
+    `__cause__` of the error of `kind` its session's call raises (`SessionHooks.run`)."""
     prefix = name.split("/", 1)[0]
     if prefix in _live:
-        _failures[prefix] = error
+        _failures[prefix] = (error, kind)
+
+
+def _fail(name: str, error: BaseException) -> str:
+    """Keep `error` for the session's `HookError`; the message for the `fail` action."""
+    keep_cause(name, error)
     try:
         message = f"{type(error).__name__}: {error}"
     except Exception:  # a __str__ that raises
@@ -430,21 +438,20 @@ class SessionHooks:
         """Give the component the names again before the next request (after `import-state`)."""
         self._synced = None
 
-    def call(self, set_hooks: Callable[[Record], Any], per_request: Any, options: Any,
-             call: Callable[..., T], *args: Any, kind: str = "call",
-             keep: bool = False) -> Tuple[T, Optional[str]]:
-        """Make `call(*args)`, a call into the component that may send (and so run hooks), with
-        hooks in place: under `CALL_LOCK` (no other thread changes the registry or the names in
-        between), `begin` (the session's hooks synced, the request's own registered), their
-        names put in `options` (a `request-options` record, or None), and `run`. Gives the
-        result and the request's scope, released here unless `keep` (then the caller releases
-        it once the request can no longer run them)."""
+    def call(self, set_hooks: Callable[[Record], Any], per_request: Any,
+             call: Callable[..., T], args_for: Callable[[Optional[Record]], Tuple[Any, ...]],
+             kind: str = "call", keep: bool = False) -> Tuple[T, Optional[str]]:
+        """Make `call(*args_for(names))`, a call into the component that may send (and so run
+        hooks), with hooks in place: under `CALL_LOCK` (no other thread changes the registry or
+        the names in between), `begin` (the session's hooks synced, the request's own
+        registered), `args_for` given the request's `hook-set` (None without hooks of its own)
+        to put in its options, and `run`. Gives the result and the request's scope, released
+        here unless `keep` (then the caller releases it once the request can no longer run
+        them)."""
         with CALL_LOCK:
             names, scope = self.begin(per_request, set_hooks, kind)
             try:
-                if options is not None:
-                    options.hooks = names
-                result = self.run(call, *args)
+                result = self.run(call, *args_for(names))
             except BaseException:
                 release(scope)
                 raise
@@ -478,16 +485,18 @@ class SessionHooks:
         return _names(scope, request), scope
 
     def run(self, call: Callable[..., T], *args: Any) -> T:
-        """Make a call into the component that may run this session's hooks. A `HookError` gets
-        the exception the failing hook raised as its `__cause__`; a `KeyboardInterrupt` or
-        `SystemExit` raised in a hook is raised as it is."""
+        """Make a call into the component that may run this session's hooks or Python adapters.
+        The error it raises gets the exception the failing hook or adapter raised as its
+        `__cause__` (a `HookError`, or a `ConnectionError`...); a `KeyboardInterrupt` or
+        `SystemExit` raised in one is raised as it is."""
         self.running += 1
         try:
             return call(*args)
-        except HookError as error:
-            cause = _failures.pop(self.prefix, None)
-            if cause is None:
+        except RequestException as error:
+            kept = _failures.pop(self.prefix, None)
+            if kept is None or kept[1] != error.kind:  # (a failure retried away is not it)
                 raise
+            cause = kept[0]
             if not isinstance(cause, Exception):
                 raise cause from None
             raise error from cause

@@ -259,10 +259,8 @@ class Response:
     from it exactly as the component decodes them.
     """
 
-    def __init__(self, handle: Handle, streamed: bool = False,
-                 max_body_size: Optional[int] = None) -> None:
+    def __init__(self, handle: Handle, max_body_size: Optional[int] = None) -> None:
         self._handle = handle
-        self._streamed = streamed
         #: The session's `max_body_size` when the request was made (None: not known).
         self._max_body_size = max_body_size
         self._content: Optional[bytes] = None
@@ -281,9 +279,9 @@ class Response:
         self._reads: Dict[str, int] = {"string": 0, "pieces": 0}
 
     @classmethod
-    def _wrap(cls, instance: Instance, resource: ResourceAny, streamed: bool = False,
+    def _wrap(cls, instance: Instance, resource: ResourceAny,
               max_body_size: Optional[int] = None) -> "Response":
-        return cls(Handle(instance, resource), streamed, max_body_size)
+        return cls(Handle(instance, resource), max_body_size)
 
     def _call(self, name: str, *args: Any) -> Any:
         return self._handle.call(TYPES, f"[method]response.{name}", *args)
@@ -292,6 +290,13 @@ class Response:
         return self._handle.call_ok(TYPES, f"[method]response.{name}", *args)
 
     # ---- metadata (cached: it cannot change) ---------------------------------------------
+
+    @cached_property
+    def _streamed(self) -> bool:
+        """Whether the body was left unread when the response came (the request was streamed,
+        as the component decided from the request's and the session's `stream`): a body it
+        does not hold in memory has no `body-size` yet. Asked before the first read."""
+        return self._call("body-size") is None
 
     @cached_property
     def status_code(self) -> int:

@@ -2,29 +2,35 @@
 the component takes (and the few back), none of which needs a `Session`'s state.
 
 This module owns the `request-options` and `send-options` records (`_request_options`,
-`_send_options`) and their parts: timeouts (`_timeout_record`, back with `_timeout_from_wit`),
-params and headers as overrides or pairs (`_param_overrides`, `_header_overrides`, ...),
-cookies and proxies as pairs (`_pairs`), auth (`_auth_value`, `_auth_override`, back with
-`_auth_from_wit`), `verify` and `cert`, and the request `body` (`_body`, `_multipart_body`).
-It also owns the pieces of a streaming upload: whether a body streams (`_is_stream`), its
-length (`_stream_length`, `_announced_length`) and its chunks (`_stream_chunks`, at most
-`UPLOAD_CHUNK_SIZE` each); `Session._upload` in `sessions.py` sends them.
+`_send_options`; both give None, "inherit everything", when no argument is set: a plain
+request lowers one `none` instead of a record of `none`s) and their parts: timeouts
+(`_timeout_record`, back with `_timeout_from_wit`), params and headers as overrides or pairs
+(`_param_overrides`, `_header_overrides`, ...), cookies and proxies as pairs (`_pairs`), auth
+(`_auth_value`, `_auth_override`, back with `_auth_from_wit`), `verify` and `cert` (`_verify`,
+`_cert`, back with `_verify_from_wit`, `_cert_from_wit`; `PemData` marks PEM text), and the
+request `body` (`_body`, `_multipart_body`). It also owns the pieces of a streaming upload:
+whether a body streams (`_is_stream`), its length (`_stream_length`, `_announced_length`) and
+its chunks (`_stream_chunks`, at most `UPLOAD_CHUNK_SIZE` each); `Session._upload` in
+`sessions.py` sends them.
 
 The shapes wasmtime-py 50 expects for this WIT (untagged when the cases' Python classes differ):
 
 * `record` -> a `wasmtime.component.Record` with kebab-case attributes (`rec(...)`);
 * `tuple<string, string>` -> a Python `tuple`; `list<u8>` -> `bytes`; `list<T>` -> `list`;
+  `enum` -> its case name as a `str`;
 * `option<T>` -> `None` or the value, except `option<auth-override>`, which is *tagged*
   (`auth-override.disable` lifts to `None` too): `Variant("none")` / `Variant("some", x)`;
 * `auth` -> tagged (`basic` and `digest` are both records): `Variant("basic", Record(username,
   password))`, `Variant("digest", Record(...))`, `Variant("bearer", "token")`;
 * `auth-override` -> untagged: `None` for `disable`, an `auth` `Variant` for `replace`;
-* `result<option<auth>, error>` (`auth()`) -> tagged, since both sides lift to a `Variant`:
-  `Variant("ok", ...)` / `Variant("err", error)` (`Instance.call_ok` takes either form);
+* `verify` -> tagged (`enabled` and `disabled` carry nothing): `Variant("enabled")`,
+  `Variant("disabled")`, `Variant("ca-bundle", pem)`; `pem` -> tagged: `Variant("path", "...")`
+  or `Variant("data", "-----BEGIN ...")`; `client-cert` -> `Record(cert=pem, key=pem | None)`;
 * `body` -> tagged (`text` and `json` are both `str`): `Variant("json", "...")`, ...;
   `Variant("multipart", [Record(name, filename, content-type, headers, data), ...])`;
 * `hook-set` -> `Record(request=[names], response=[names])`; the hooks import's own shapes
-  are in `hooks.py`;
+  are in `hooks.py`, the host-adapters import's in `_host_adapters.py`;
+* `error` -> a `Record` (kind, message, url, response, code): see `Instance.call_ok`;
 * resources -> `ResourceAny` (owned ones must be dropped; see `Handle`).
 """
 
@@ -45,10 +51,11 @@ from wasmtime.component import Variant
 from ._component import field, rec
 from . import _limits  # read at call time: tests may lower the limits
 from ._redact import redact_header
-from .exceptions import InvalidHeader, UnsupportedError
+from .exceptions import InvalidHeader
 from .models import BearerAuth, HTTPBasicAuth, HTTPDigestAuth
 
-__all__ = ["UPLOAD_CHUNK_SIZE", "TimeoutArg", "AuthValue", "BodyPlan"]
+__all__ = ["UPLOAD_CHUNK_SIZE", "TimeoutArg", "AuthValue", "BodyPlan", "PemData", "VerifyValue",
+           "CertValue"]
 
 _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
@@ -530,19 +537,90 @@ def _stream_chunks(data: Any) -> Iterator[bytes]:
 
 # ---- request and send options ----------------------------------------------------------------
 
-def _verify(verify: Any) -> Optional[bool]:
-    if verify is None or isinstance(verify, bool):
-        return verify
-    raise UnsupportedError(f"verify={verify!r}: a CA bundle cannot be given over wasi:http "
-                           "(the host verifies with its own roots)")
+class PemData(str):
+    """PEM text given in place of a file path, for `verify` and `cert`:
+    ``s.verify = PemData(open("ca.pem").read())``. A plain `str` is a path, as in requests.
+    The component checks that it holds a PEM block. Its repr does not show the text (a client
+    certificate's key may be in it)."""
+
+    def __repr__(self) -> str:
+        return f"PemData(<{len(self)} characters>)"
+
+    __str__ = str.__str__
 
 
-def _cert(cert: Any) -> Optional[str]:
-    if cert is None or isinstance(cert, str):
-        return cert
-    if isinstance(cert, (tuple, list)) and cert:
-        return str(cert[0])
-    return str(cert)
+#: requests' `verify`: True, False, or a CA bundle (a path, or `PemData`).
+VerifyValue = Union[bool, str, PemData]
+#: requests' `cert`: None, a path (or `PemData`) holding the certificate and its key, or a
+#: ``(cert, key)`` pair of them.
+CertValue = Union[None, str, PemData, Tuple[str, str]]
+
+
+def _pem(value: Any, what: str) -> Variant:
+    """A path (`str` or `os.PathLike`) or `PemData` -> the tagged WIT `pem`."""
+    if isinstance(value, PemData):
+        return Variant("data", str(value))
+    if isinstance(value, (str, os.PathLike)):
+        return Variant("path", os.fspath(value))
+    raise TypeError(f"{what} must be a path or PemData, not {type(value).__name__}")
+
+
+def _pem_from_wit(value: Variant) -> str:
+    return PemData(value.payload) if value.tag == "data" else value.payload
+
+
+def _verify(verify: Any) -> Optional[Variant]:
+    """requests' ``verify=`` -> `option<verify>`: None inherits; True, False, or a CA bundle."""
+    if verify is None:
+        return None
+    if verify is True:
+        return Variant("enabled")
+    if verify is False:
+        return Variant("disabled")
+    return Variant("ca-bundle", _pem(verify, "verify"))
+
+
+def _verify_from_wit(value: Variant) -> VerifyValue:
+    if value.tag == "enabled":
+        return True
+    if value.tag == "disabled":
+        return False
+    return _pem_from_wit(value.payload)
+
+
+def _cert(cert: Any) -> Any:
+    """requests' ``cert=`` -> `option<client-cert>`: a path (the certificate with its key) or
+    a ``(cert, key)`` pair; each may be `PemData`."""
+    if cert is None:
+        return None
+    if isinstance(cert, (tuple, list)):
+        if len(cert) != 2:
+            raise ValueError(f"cert must be a path or a (cert, key) pair, not {len(cert)} items")
+        return rec(cert=_pem(cert[0], "cert"), key=_pem(cert[1], "cert key"))
+    return rec(cert=_pem(cert, "cert"), key=None)
+
+
+def _cert_from_wit(record: Any) -> CertValue:
+    if record is None:
+        return None
+    cert = _pem_from_wit(field(record, "cert"))
+    key = field(record, "key")
+    return cert if key is None else (cert, _pem_from_wit(key))
+
+
+def _all_none(record: Any) -> bool:
+    return all(value is None for value in vars(record).values())
+
+
+def _send_options(*, timeout: TimeoutArg = None, allow_redirects: Optional[bool] = None,
+                  stream: Optional[bool] = None, verify: Any = None, cert: Any = None,
+                  proxies: Any = None) -> Any:
+    """The `send-options` record, or None when every argument is None (all inherited)."""
+    options = rec(timeout=_timeout_record(timeout),
+                  allow_redirects=None if allow_redirects is None else bool(allow_redirects),
+                  stream=None if stream is None else bool(stream), verify=_verify(verify),
+                  cert=_cert(cert), proxies=_pairs(proxies))
+    return None if _all_none(options) else options
 
 
 def _request_options(*, params: Any = None, data: Any = None, headers: Any = None,
@@ -550,20 +628,30 @@ def _request_options(*, params: Any = None, data: Any = None, headers: Any = Non
                      timeout: TimeoutArg = None, allow_redirects: Optional[bool] = None,
                      proxies: Any = None, stream: Optional[bool] = None,
                      verify: Any = None, cert: Any = None, json: Any = None) -> Any:
-    """requests' keyword arguments (but `hooks`) -> the WIT `request-options` record. As in
-    requests, `files` makes a multipart body (with `data` as its fields) and wins over `json`.
-    Its `hooks` field is left none: `Session._hooked` fills it with the registered names."""
+    """requests' keyword arguments (but `hooks`) -> the WIT `request-options` record, or None
+    when nothing is set. As in requests, `files` makes a multipart body (with `data` as its
+    fields) and wins over `json`. Its `hooks` field is left none: `with_hooks` fills it with
+    the registered names."""
     if files and _is_stream(data):
         raise NotImplementedError("Streamed bodies and files are mutually exclusive.")
     body = _multipart_body(files, data) if files else _body(data, json)
-    return rec(params=_param_overrides(params), headers=_header_overrides(headers),
-               cookies=_pairs(cookies), body=body, auth=_auth_override(auth),
-               timeout=_timeout_record(timeout), allow_redirects=allow_redirects, stream=stream,
-               verify=_verify(verify), cert=_cert(cert), proxies=_pairs(proxies), hooks=None)
+    options = rec(params=_param_overrides(params), headers=_header_overrides(headers),
+                  cookies=_pairs(cookies), body=body, auth=None, hooks=None,
+                  send=_send_options(timeout=timeout, allow_redirects=allow_redirects,
+                                     stream=stream, verify=verify, cert=cert, proxies=proxies))
+    if auth is None and _all_none(options):
+        return None
+    options.auth = _auth_override(auth)
+    return options
 
 
-def _send_options(*, timeout: TimeoutArg = None, allow_redirects: Optional[bool] = None,
-                  stream: Optional[bool] = None, verify: Any = None, cert: Any = None,
-                  proxies: Any = None) -> Any:
-    return rec(timeout=_timeout_record(timeout), allow_redirects=allow_redirects, stream=stream,
-               verify=_verify(verify), cert=_cert(cert), proxies=_pairs(proxies))
+def with_hooks(options: Any, names: Any) -> Any:
+    """`options` (a `request-options` record or None) with its `hooks` set to `names` (a
+    `hook-set`, or None for none of the request's own)."""
+    if names is None:
+        return options
+    if options is None:
+        options = rec(params=None, headers=None, cookies=None, body=None,
+                      auth=Variant("none"), hooks=None, send=None)
+    options.hooks = names
+    return options

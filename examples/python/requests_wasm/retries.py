@@ -1,8 +1,11 @@
 """`Retry`: the retry policy of a session or an adapter (the WIT `retry-policy` record).
 
 This module owns `Retry` (named after urllib3's `Retry`, which requests' `max_retries` takes)
-and its conversion to and from the WIT record (seconds here, milliseconds there). The retries
-themselves run in the component:
+and its conversion to and from the WIT record (seconds here, milliseconds there). What a policy
+means, and what it defaults to, is the component's: every field not given is taken from the
+component's `retry-policy-for(total)` when the policy is handed to it, and an int (requests'
+``max_retries=n``) is `retry-policy-for(n)` itself. The retries themselves run in the
+component:
 
 * connection set-up failures (refused, DNS, connect timeout, TLS) are retried for every
   method: the request never left;
@@ -20,123 +23,197 @@ Counts are retries, not attempts: ``Retry(total=3)`` sends a request up to four 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Collection, Optional, Union
+from dataclasses import dataclass, fields
+from typing import Any, Collection, Dict, Optional, Union
 
-from ._component import field, rec
+from ._component import TYPES, Instance, shared_instance
 from .exceptions import InvalidOption
 
-__all__ = ["Retry", "DEFAULT_ALLOWED_METHODS", "RETRY_AFTER_STATUS_CODES"]
-
-#: The methods retried after the request may have reached the server (RFC 9110's idempotent ones).
-DEFAULT_ALLOWED_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
-#: Retried when they carry `Retry-After` and `respect_retry_after_header` is on.
-RETRY_AFTER_STATUS_CODES = frozenset({413, 429, 503})
+__all__ = ["Retry", "COMPONENT_DEFAULT"]
 
 _U32_MAX = 2**32 - 1
 
 
-@dataclass
+class _ComponentDefault:
+    """The value of a `Retry` field left to the component (`retry-policy-for`)."""
+
+    _one: Optional["_ComponentDefault"] = None
+
+    def __new__(cls) -> "_ComponentDefault":
+        if cls._one is None:
+            cls._one = super().__new__(cls)
+        return cls._one
+
+    def __repr__(self) -> str:
+        return "COMPONENT_DEFAULT"
+
+    def __reduce__(self) -> str:
+        return "COMPONENT_DEFAULT"
+
+
+#: A `Retry` field not given: the component's default for it (see `Retry`).
+COMPONENT_DEFAULT: Any = _ComponentDefault()
+
+#: `Retry` field -> (WIT field, how it converts): ``count`` (u32), ``ocount`` (option<u32>),
+#: ``ms`` (seconds <-> u32 milliseconds), ``statuses``, ``methods`` or ``bool``.
+_WIT_FIELDS: Dict[str, tuple] = {
+    "total": ("total", "count"),
+    "connect": ("connect", "ocount"),
+    "read": ("read", "ocount"),
+    "status": ("status", "ocount"),
+    "backoff_factor": ("backoff-factor-ms", "ms"),
+    "backoff_max": ("backoff-max-ms", "ms"),
+    "backoff_jitter": ("backoff-jitter-ms", "ms"),
+    "status_forcelist": ("status-forcelist", "statuses"),
+    "allowed_methods": ("allowed-methods", "methods"),
+    "respect_retry_after_header": ("respect-retry-after", "bool"),
+    "retry_after_max": ("retry-after-max-ms", "ms"),
+}
+
+
+@dataclass(eq=False)
 class Retry:
     """How failed requests are retried (urllib3's `Retry`, with its argument names).
 
-    The defaults are the component's: three retries, a backoff of 0.1 s doubling up to 10 s plus
-    up to 0.05 s of random jitter (the first retry waits too, unlike urllib3 2), no forcelist,
-    `Retry-After` respected up to 30 s. Times are seconds (floats, kept to the millisecond).
-    `connect`, `read` and `status` default to `None`: only `total` limits them; set one to 0 to
-    retry nothing of that kind (urllib3's ``read=False``).
+    `total` defaults to 3 (urllib3's `Retry.DEFAULT`); every other field left out is
+    `COMPONENT_DEFAULT`: the value of the component's `retry-policy-for(total)` (at the time
+    of writing: a backoff of 0.1 s doubling up to 10 s plus up to 0.05 s of jitter, no
+    forcelist, `Retry-After` respected up to 30 s; `connect`, `read` and `status` None, so that
+    only `total` limits them). Set a count to 0 to retry nothing of that kind (urllib3's
+    ``read=False``). Times are seconds (floats, kept to the millisecond). `allowed_methods`
+    None means the idempotent methods; a list narrows them (non-idempotent methods are
+    ignored). Two policies are equal when they mean the same record (the component's defaults
+    filled in).
     """
 
     total: int = 3
-    connect: Optional[int] = None
-    read: Optional[int] = None
-    status: Optional[int] = None
-    backoff_factor: float = 0.1
-    backoff_max: float = 10.0
-    backoff_jitter: float = 0.05
-    status_forcelist: Collection[int] = ()
-    #: `None`: `DEFAULT_ALLOWED_METHODS`; a list narrows them (non-idempotent methods are ignored).
-    allowed_methods: Optional[Collection[str]] = None
-    respect_retry_after_header: bool = True
-    retry_after_max: float = 30.0
+    connect: Optional[int] = COMPONENT_DEFAULT
+    read: Optional[int] = COMPONENT_DEFAULT
+    status: Optional[int] = COMPONENT_DEFAULT
+    backoff_factor: float = COMPONENT_DEFAULT
+    backoff_max: float = COMPONENT_DEFAULT
+    backoff_jitter: float = COMPONENT_DEFAULT
+    status_forcelist: Collection[int] = COMPONENT_DEFAULT
+    allowed_methods: Optional[Collection[str]] = COMPONENT_DEFAULT
+    respect_retry_after_header: bool = COMPONENT_DEFAULT
+    retry_after_max: float = COMPONENT_DEFAULT
 
     def __post_init__(self) -> None:
         # Order-free collections in a canonical form, so that equal policies compare equal
         # (and a policy read back from the component equals the one set).
-        if self.status_forcelist is None:
-            self.status_forcelist = ()
-        if isinstance(self.status_forcelist, (str, bytes)) or not _iterable(self.status_forcelist):
-            raise TypeError(f"status_forcelist must be a collection of status codes: "
-                            f"{self.status_forcelist!r}")
-        self.status_forcelist = tuple(sorted(set(self.status_forcelist)))
-        if self.allowed_methods is False:
+        forcelist = self.status_forcelist
+        if forcelist is not COMPONENT_DEFAULT:
+            if forcelist is None:
+                forcelist = ()
+            if isinstance(forcelist, (str, bytes)) or not _iterable(forcelist):
+                raise TypeError(f"status_forcelist must be a collection of status codes: "
+                                f"{self.status_forcelist!r}")
+            self.status_forcelist = tuple(sorted(set(forcelist)))
+        methods = self.allowed_methods
+        if methods is False:
             raise InvalidOption("allowed_methods=False (retry every method) is not supported: "
                                 "a POST or PATCH is never sent twice once it may have reached "
                                 "the server")
-        if self.allowed_methods is not None:
-            if (isinstance(self.allowed_methods, (str, bytes))
-                    or not _iterable(self.allowed_methods)):
+        if methods is not None and methods is not COMPONENT_DEFAULT:
+            if isinstance(methods, (str, bytes)) or not _iterable(methods):
                 raise TypeError(f"allowed_methods must be None or a collection of method names: "
-                                f"{self.allowed_methods!r}")
-            methods = list(self.allowed_methods)
-            if not all(isinstance(m, str) for m in methods):
-                raise TypeError(f"allowed_methods must hold strings: {self.allowed_methods!r}")
-            self.allowed_methods = tuple(sorted({m.upper() for m in methods}))
+                                f"{methods!r}")
+            names = list(methods)
+            if not all(isinstance(m, str) for m in names):
+                raise TypeError(f"allowed_methods must hold strings: {methods!r}")
+            self.allowed_methods = tuple(sorted({m.upper() for m in names}))
 
     @classmethod
     def coerce(cls, value: Union[None, int, "Retry"]) -> Optional["Retry"]:
-        """`None` (no retries), a `Retry`, or an int as requests' ``max_retries=n``, which is
-        ``Retry(total=n, read=0)`` (requests' ``Retry(n, read=False)``: read failures are not
-        retried)."""
+        """`None` (no retries), a `Retry`, or an int as requests' ``max_retries=n``: the
+        component's `retry-policy-for(n)`, which is `Retry(total=n)`."""
         if value is None or isinstance(value, Retry):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
-            return cls(total=value, read=0)
+            return cls(total=value)
         raise TypeError(f"retries must be None, an int or a Retry, not {value!r}")
 
     # ---- WIT ---------------------------------------------------------------------------------
 
-    def _to_wit(self) -> Any:
-        """The WIT `retry-policy` record. Values that do not fit it raise `InvalidOption`; the
-        component checks the rest (backoff_max below backoff_factor, a status outside 100-599,
-        a method that is not a token)."""
-        statuses = []
-        for code in self.status_forcelist:
-            if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 0xFFFF:
-                raise InvalidOption(f"a retry status must be an int from 100 to 599: {code!r}")
-            statuses.append(code)
-        return rec(
-            total=_count(self.total, "total"),
-            connect=_optional_count(self.connect, "connect"),
-            read=_optional_count(self.read, "read"),
-            status=_optional_count(self.status, "status"),
-            backoff_factor_ms=_ms(self.backoff_factor, "backoff_factor"),
-            backoff_max_ms=_ms(self.backoff_max, "backoff_max"),
-            backoff_jitter_ms=_ms(self.backoff_jitter, "backoff_jitter"),
-            status_forcelist=statuses,
-            allowed_methods=None if self.allowed_methods is None else list(self.allowed_methods),
-            respect_retry_after=bool(self.respect_retry_after_header),
-            retry_after_max_ms=_ms(self.retry_after_max, "retry_after_max"),
-        )
+    def _check(self) -> None:
+        """Raise `InvalidOption` for a value the WIT record cannot hold (a negative or too large
+        count or time, a status that is not a u16), without a component at hand."""
+        for name, (_, how) in _WIT_FIELDS.items():
+            value = getattr(self, name)
+            if value is not COMPONENT_DEFAULT:
+                _to_wit_value(value, how, name)
+
+    def _to_wit(self, instance: Optional[Instance] = None) -> Any:
+        """The WIT `retry-policy` record: `retry-policy-for(total)` of `instance` (else the
+        shared one) with every field given here put over it. Values that do not fit the record
+        raise `InvalidOption`; the component checks the rest when it is given the record
+        (backoff_max below backoff_factor, a status outside 100-599, a method that is not a
+        token)."""
+        total = _to_wit_value(self.total, "count", "total")
+        base = (instance or shared_instance()).call(TYPES, "retry-policy-for", total)
+        for name, (wit_name, how) in _WIT_FIELDS.items():
+            value = getattr(self, name)
+            if value is not COMPONENT_DEFAULT:
+                setattr(base, wit_name, _to_wit_value(value, how, name))
+        return base
 
     @classmethod
     def _from_wit(cls, record: Any) -> Optional["Retry"]:
         if record is None:
             return None
-        methods = field(record, "allowed_methods")
-        return cls(
-            total=field(record, "total"),
-            connect=field(record, "connect"),
-            read=field(record, "read"),
-            status=field(record, "status"),
-            backoff_factor=field(record, "backoff_factor_ms") / 1000,
-            backoff_max=field(record, "backoff_max_ms") / 1000,
-            backoff_jitter=field(record, "backoff_jitter_ms") / 1000,
-            status_forcelist=tuple(field(record, "status_forcelist")),
-            allowed_methods=None if methods is None else tuple(methods),
-            respect_retry_after_header=field(record, "respect_retry_after"),
-            retry_after_max=field(record, "retry_after_max_ms") / 1000,
-        )
+        values = {}
+        for name, (wit_name, how) in _WIT_FIELDS.items():
+            value = getattr(record, wit_name)
+            if how == "ms":
+                value = value / 1000
+            elif how in ("statuses", "methods") and value is not None:
+                value = tuple(value)
+            values[name] = value
+        return cls(**values)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Retry):
+            return NotImplemented
+        if all(getattr(self, f.name) is not COMPONENT_DEFAULT
+               and getattr(other, f.name) is not COMPONENT_DEFAULT for f in fields(self)):
+            return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(self))
+        try:
+            return _canonical(self._to_wit()) == _canonical(other._to_wit())
+        except InvalidOption:
+            return False
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq
+
+
+def _canonical(record: Any) -> tuple:
+    values = []
+    for wit_name, how in _WIT_FIELDS.values():
+        value = getattr(record, wit_name)
+        if how == "statuses":
+            value = tuple(sorted(set(value)))
+        elif how == "methods" and value is not None:
+            value = tuple(sorted({m.upper() for m in value}))
+        values.append(value)
+    return tuple(values)
+
+
+def _to_wit_value(value: Any, how: str, name: str) -> Any:
+    if how == "count":
+        return _count(value, name)
+    if how == "ocount":
+        return None if value is None else _count(value, name)
+    if how == "ms":
+        return _ms(value, name)
+    if how == "bool":
+        return bool(value)
+    if how == "methods":
+        return None if value is None else list(value)
+    statuses = []  # "statuses"
+    for code in value:
+        if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 0xFFFF:
+            raise InvalidOption(f"Retry.{name} must hold status codes (u16): {code!r}")
+        statuses.append(code)
+    return statuses
 
 
 def _iterable(value: Any) -> bool:
@@ -153,10 +230,6 @@ def _count(value: Any, name: str) -> int:
     if not 0 <= value <= _U32_MAX:
         raise InvalidOption(f"Retry.{name} must be from 0 to 2**32-1: {value!r}")
     return value
-
-
-def _optional_count(value: Any, name: str) -> Optional[int]:
-    return None if value is None else _count(value, name)
 
 
 def _ms(seconds: Any, name: str) -> int:

@@ -4,9 +4,11 @@ This module owns `Session` and its live settings views; Python arguments become 
 `options.py` (including the chunks of a streaming upload, which `Session._upload` sends).
 Every setting is read from and written to the component (the session keeps no Python copy),
 so `s.headers["X"] = "1"` calls `set-header`, `del s.cookies["a"]` calls `remove-cookie`, and so on.
-The one exception is `Session.hooks`, a Python dict of callables: the component keeps only
-generated names, and `hooks.py` registers the callables and syncs the names before each call
-that may send (see `Session._hooked`).
+Reading a setting never fails (a closed session's settings stay readable); setters raise what
+the component answers. The exceptions are `Session.hooks`, a Python dict of callables (the
+component keeps only generated names, and `hooks.py` registers the callables and syncs the
+names before each call that may send, see `Session._hooked`), and the Python adapters given to
+`mount`, which `_host_adapters.py` registers by name in the same way.
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ import os
 import weakref
 from typing import Any, Dict, Iterator, List, Mapping, MutableMapping, Optional, Tuple, Union
 
+from . import _host_adapters
 from . import hooks as _hooks
 from . import options as _options
-from ._component import CALL_LOCK, SESSION, Handle, Instance, field, rec
+from ._component import CALL_LOCK, SESSION, TYPES, Handle, Instance, field, rec
 from ._redact import RedactedDict, redact_mapping
 from .adapters import Adapter
 from .models import PreparedRequest, Request, Response
-from .options import (_U64_MAX, AuthValue, BodyPlan, TimeoutArg, _announced_length,
-                      _auth_from_wit, _auth_value, _body_plan, _cert, _header_pairs, _header_text,
-                      _is_stream, _items, _pairs, _param_pairs, _request_options, _send_options,
-                      _stream_chunks, _stream_length, _timeout_from_wit, _timeout_record, _verify)
+from .options import (_U64_MAX, AuthValue, BodyPlan, CertValue, TimeoutArg, VerifyValue,
+                      _announced_length, _auth_from_wit, _auth_value, _body_plan, _cert,
+                      _cert_from_wit, _header_pairs, _header_text, _is_stream, _items, _pairs,
+                      _param_pairs, _request_options, _send_options, _stream_chunks,
+                      _stream_length, _timeout_from_wit, _timeout_record, _verify,
+                      _verify_from_wit, with_hooks)
 from .retries import Retry
 from .structures import CaseInsensitiveDict, Cookie, Cookies
 
@@ -51,7 +56,7 @@ class SessionHeaders(MutableMapping):
         self._session = session
 
     def _pairs(self) -> List[Tuple[str, str]]:
-        return self._session._call_ok("headers")
+        return self._session._call("headers")
 
     def __getitem__(self, name: str) -> str:
         values = [v for k, v in self._pairs() if k.lower() == name.lower()]
@@ -102,7 +107,7 @@ class SessionParams(MutableMapping):
         self._session = session
 
     def _pairs(self) -> List[Tuple[str, str]]:
-        return self._session._call_ok("params")
+        return self._session._call("params")
 
     def __getitem__(self, name: str) -> Union[str, List[str]]:
         values = [v for k, v in self._pairs() if k == name]
@@ -155,7 +160,7 @@ class SessionCookies(MutableMapping):
         self._session = session
 
     def list(self) -> List[Cookie]:
-        return [Cookie._from_wit(c) for c in self._session._call_ok("cookies")]
+        return [Cookie._from_wit(c) for c in self._session._call("cookies")]
 
     def __getitem__(self, name: str) -> str:
         for cookie in self.list():
@@ -215,10 +220,11 @@ class Session:
     """A requests-style session; see the module docstring and README for what maps to what.
 
     ``Session(component_path=None, env=None)``: `component_path` defaults to
-    `$REQUESTS_WASM_COMPONENT`, else the release build for world `client-with-hooks` in the
-    repository's `target/component-hooks` (a build for world `client` works too, without hooks).
-    `env` is the environment the component sees (it reads proxy and CA-bundle variables when
-    `trust_env` is on); by default the `PROXY_ENV_VARS` present in `os.environ`.
+    `$REQUESTS_WASM_COMPONENT`, else the release build for world `client-with-host` in the
+    repository's `target/component-host` (a build for world `client` works too, without hooks
+    or Python adapters). `env` is the environment the component sees (it reads proxy and
+    CA-bundle variables when `trust_env` is on); by default the `PROXY_ENV_VARS` present in
+    `os.environ`.
     """
 
     def __init__(self, component_path: Optional[Union[str, os.PathLike]] = None, *,
@@ -227,16 +233,17 @@ class Session:
             env = {k: os.environ[k] for k in PROXY_ENV_VARS if k in os.environ}
         self._hooks = _hooks.SessionHooks()
         self._instance = Instance(component_path, env.items())
-        self._instance.wrap_response = lambda res: Response._wrap(
-            self._instance, res, max_body_size=self._max_body_size)
         self._handle = Handle(self._instance, self._instance.call(SESSION, "[constructor]session"))
         #: `max_body_size` as the component has it (every change goes through this object), so
         #: that a response knows how large its body can be without asking (see `Response`).
-        self._max_body_size: int = self._call_ok("max-body-size")
-        # Unregister the hooks if the session is collected without `close()`.
-        weakref.finalize(self, _hooks.forget_session, self._hooks.prefix)
+        self._max_body_size: int = self._call("max-body-size")
+        #: The names of the Python adapters mounted here (`_host_adapters`), and the adapters.
+        self._host_adapter_names: List[str] = []
+        self._python_adapters: List[Any] = []
+        # Unregister the hooks and adapters if the session is collected without `close()`.
+        weakref.finalize(self, _forget, self._hooks.prefix, self._host_adapter_names)
         #: The adapters mounted through this object, by prefix (the component keeps the truth).
-        self.adapters: Dict[str, Adapter] = {}
+        self.adapters: Dict[str, Any] = {}
 
     def _call(self, name: str, *args: Any) -> Any:
         return self._handle.call(SESSION, f"[method]session.{name}", *args)
@@ -264,12 +271,13 @@ class Session:
     def hooks(self, value: Any) -> None:
         self._hooks.hooks = _hooks.normalize_hooks(value, "hooks")
 
-    def _hooked(self, per_request: Any, options: Any, call: Any, *args: Any,
-                kind: str = "call", keep: bool = False) -> Tuple[Any, Optional[str]]:
-        """`call(*args)`, a call into the component that may send, with hooks in place: see
-        `SessionHooks.call` (the component's `set-hooks` is how it names the session's)."""
-        return self._hooks.call(self._set_hook_names, per_request, options, call, *args,
-                                kind=kind, keep=keep)
+    def _hooked(self, per_request: Any, call: Any, args_for: Any, kind: str = "call",
+                keep: bool = False) -> Tuple[Any, Optional[str]]:
+        """`call(*args_for(names))`, a call into the component that may send, with hooks in
+        place: see `SessionHooks.call` (the component's `set-hooks` is how it names the
+        session's)."""
+        return self._hooks.call(self._set_hook_names, per_request, call, args_for, kind=kind,
+                                keep=keep)
 
     def _set_hook_names(self, names: Any) -> None:
         self._call_ok("set-hooks", names)
@@ -297,7 +305,7 @@ class Session:
         """The default auth: `None`, `HTTPBasicAuth` (set it as a tuple too), `HTTPDigestAuth`
         or `BearerAuth`. Without one, the URL's userinfo is used (netrc is not: the component
         gets no files from this host)."""
-        return _auth_from_wit(self._call_ok("auth"))
+        return _auth_from_wit(self._call("auth"))
 
     @auth.setter
     def auth(self, auth: Any) -> None:
@@ -321,7 +329,7 @@ class Session:
 
     @property
     def max_redirects(self) -> int:
-        return self._call_ok("max-redirects")
+        return self._call("max-redirects")
 
     @max_redirects.setter
     def max_redirects(self, value: int) -> None:
@@ -329,7 +337,7 @@ class Session:
 
     @property
     def trust_env(self) -> bool:
-        return self._call_ok("trust-env")
+        return self._call("trust-env")
 
     @trust_env.setter
     def trust_env(self, value: bool) -> None:
@@ -337,32 +345,42 @@ class Session:
 
     @property
     def stream(self) -> bool:
-        return self._call_ok("stream")
+        return self._call("stream")
 
     @stream.setter
     def stream(self, value: bool) -> None:
         self._call_ok("set-stream", bool(value))
 
     @property
-    def verify(self) -> bool:
-        return self._call_ok("verify")
+    def verify(self) -> VerifyValue:
+        """How TLS certificates are verified, as requests has it: True (the default), False,
+        or a CA bundle: a path (``"/etc/ca.pem"``), or its PEM text as `PemData`. The default
+        wasi:http adapter verifies with the host's roots only: it answers anything else for an
+        https URL with `UnsupportedError`; a Python adapter (`mount`) gets it as set."""
+        return _verify_from_wit(self._call("verify"))
 
     @verify.setter
-    def verify(self, value: Any) -> None:
-        self._call_ok("set-verify", bool(_verify(value)))
+    def verify(self, value: VerifyValue) -> None:
+        if value is None:
+            raise TypeError("verify must be True, False or a CA bundle path, not None")
+        self._call_ok("set-verify", _verify(value))
 
     @property
-    def cert(self) -> Optional[str]:
-        return self._call_ok("cert")
+    def cert(self) -> CertValue:
+        """The client certificate, as requests has it: None (the default), a path to a file
+        holding the certificate and its key, or a ``(cert, key)`` pair of paths; each may be
+        PEM text as `PemData`. The default wasi:http adapter cannot present one (an https
+        request with one gives `UnsupportedError`); a Python adapter gets it as set."""
+        return _cert_from_wit(self._call("cert"))
 
     @cert.setter
-    def cert(self, value: Any) -> None:
+    def cert(self, value: CertValue) -> None:
         self._call_ok("set-cert", _cert(value))
 
     @property
     def proxies(self) -> Dict[str, str]:
         """Proxy URLs by scheme (a `dict` whose repr leaves the proxies' userinfo out)."""
-        return RedactedDict(self._call_ok("proxies"))
+        return RedactedDict(self._call("proxies"))
 
     @proxies.setter
     def proxies(self, value: Any) -> None:
@@ -372,7 +390,7 @@ class Session:
     def timeout(self) -> Optional[Tuple[Optional[float], Optional[float]]]:
         """The session-wide default: `None`, or ``(connect, read)`` in seconds (each may be None).
         Set a number for both, a tuple, or None."""
-        return _timeout_from_wit(self._call_ok("timeout"))
+        return _timeout_from_wit(self._call("timeout"))
 
     @timeout.setter
     def timeout(self, value: TimeoutArg) -> None:
@@ -382,16 +400,16 @@ class Session:
     def retries(self) -> Optional[Retry]:
         """The retry policy of every request (`Retry`), or None (the default: no retries, unless
         the adapter a request goes through has a policy; the session's wins over the
-        adapter's). Set a `Retry`, an int as requests' ``HTTPAdapter(max_retries=n)`` (that is
-        ``Retry(total=n, read=0)``), or None. An invalid policy raises `InvalidOption`; a
-        retried status that outlasts the retries raises `RetryError`, a retried failure that
-        does raises that failure (see `requests_wasm.retries`)."""
-        return Retry._from_wit(self._call_ok("retries"))
+        adapter's). Set a `Retry`, an int as requests' ``HTTPAdapter(max_retries=n)`` (the
+        component's `retry-policy-for(n)`), or None. An invalid policy raises
+        `InvalidOption`; a retried status that outlasts the retries raises `RetryError`, a
+        retried failure that does raises that failure (see `requests_wasm.retries`)."""
+        return Retry._from_wit(self._call("retries"))
 
     @retries.setter
     def retries(self, value: Union[None, int, Retry]) -> None:
         policy = Retry.coerce(value)
-        self._call_ok("set-retries", None if policy is None else policy._to_wit())
+        self._call_ok("set-retries", None if policy is None else policy._to_wit(self._instance))
 
     @property
     def base_url(self) -> Optional[str]:
@@ -399,7 +417,7 @@ class Session:
         requests has none). Joined as a directory: with ``http://h/api``, ``"users"`` is
         ``http://h/api/users``; absolute URLs ignore it. `None` (the default) turns it off;
         a URL that is not absolute raises `MissingSchema` or `InvalidURL`."""
-        return self._call_ok("base-url")
+        return self._call("base-url")
 
     @base_url.setter
     def base_url(self, value: Optional[str]) -> None:
@@ -410,8 +428,9 @@ class Session:
         """When true, every final 4xx or 5xx response raises `HTTPError` instead of being
         returned, as if `raise_for_status()` were called on each (redirect hops and a Digest 401
         that gets answered do not count). Defaults to false. The error carries `status_code`,
-        `reason` and `url`, but no `.response`: the component does not hand it over."""
-        return self._call_ok("error-for-status")
+        `reason` and `url`, and `.response` is a `ResponseHead` (status, reason, URL and
+        headers; no body: the component hands over no response with an error)."""
+        return self._call("error-for-status")
 
     @error_for_status.setter
     def error_for_status(self, value: bool) -> None:
@@ -430,7 +449,7 @@ class Session:
         (compressed or chunked) is read in 1 MiB pieces, which wasmtime-py lifts about 50 times
         slower (see `requests_wasm._limits`). A body not streamed needs no such help: the
         component tells its size (`body-size`), and any body up to 32 MiB is one fast call."""
-        self._max_body_size = self._call_ok("max-body-size")
+        self._max_body_size = self._call("max-body-size")
         return self._max_body_size
 
     @max_body_size.setter
@@ -439,6 +458,11 @@ class Session:
             raise ValueError(f"max_body_size must be an int from 0 to 2**64-1: {value!r}")
         self._call_ok("set-max-body-size", value)
         self._max_body_size = value
+
+    @property
+    def closed(self) -> bool:
+        """True once `close()` was called."""
+        return self._call("closed")
 
     # ---- saved state and the environment -----------------------------------------------------
 
@@ -449,10 +473,10 @@ class Session:
         It holds the default headers, params, `max_redirects`, `trust_env`, `stream`, `verify`,
         `cert`, `proxies`, `timeout`, `base_url`, `error_for_status`, `max_body_size`, `retries`
         and every unexpired cookie with its attributes; not mounted adapters. `auth`, the
-        `Authorization` / `Proxy-Authorization` headers and proxy passwords are left out
-        unless ``include_secrets=True``: keep such a document as safe as a password. Nor
-        hooks: they are Python callables (the component's ``"hooks"`` entry, which holds only
-        the names this wrapper generated for them, is removed).
+        `Authorization` / `Proxy-Authorization` headers, proxy passwords and PEM key data are
+        left out unless ``include_secrets=True``: keep such a document as safe as a password.
+        Nor hooks: they are Python callables (the component's ``"hooks"`` entry, which holds
+        only the names this wrapper generated for them, is removed).
         """
         return _hooks.without_hooks(self._call_ok("export-state", bool(include_secrets)))
 
@@ -471,7 +495,7 @@ class Session:
                 self._call_ok("import-state", _hooks.without_hooks(state))
             finally:
                 self._hooks.resync()  # give the component this session's names again
-                self._max_body_size = self._call_ok("max-body-size")
+                self._max_body_size = self._call("max-body-size")
 
     @classmethod
     def from_state(cls, state: Union[str, bytes, Mapping[str, Any]],
@@ -490,34 +514,28 @@ class Session:
                                    stream: Optional[bool] = None, verify: Any = None,
                                    cert: Any = None) -> Dict[str, Any]:
         """The settings a request to `url` would be sent with, once these arguments, the
-        session's settings and (with `trust_env`) the environment are merged: requests' dict
-        ``{"proxies", "stream", "verify", "cert"}``, where `verify` is the CA bundle path from
-        ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` when verification is on and one is set.
-        One key more: ``netrc_auth``, true when netrc credentials would be added; it is always
-        false with this host, which gives the component no file system to read `.netrc` from.
+        session's settings and (with `trust_env`) the environment are merged (the component's
+        `merge-environment-settings`, the function it sends every request with): requests'
+        dict ``{"proxies", "stream", "verify", "cert"}``, where `verify` is the CA bundle path
+        from ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` when verification is on and one is
+        set. Two keys more: ``proxy``, the proxy URL the request would go through (without
+        userinfo) or None, and ``netrc_auth``, true when netrc credentials would be added (always
+        false with this host, which gives the component no file system to read `.netrc` from).
         The environment is the one the session was made with (`env=`), not `os.environ`."""
         merged = self._call_ok("merge-environment-settings", url,
                                _send_options(stream=stream, verify=verify, cert=cert,
                                              proxies=proxies))
-        verify_out: Union[bool, str] = field(merged, "verify")
-        ca_bundle = field(merged, "ca_bundle")
-        if verify_out is True and ca_bundle:
-            verify_out = ca_bundle
         return {"proxies": RedactedDict(field(merged, "proxies")),
+                "proxy": field(merged, "proxy"),
                 "stream": field(merged, "stream"),
-                "verify": verify_out, "cert": field(merged, "cert"),
+                "verify": _verify_from_wit(field(merged, "verify")),
+                "cert": _cert_from_wit(field(merged, "cert")),
                 "netrc_auth": field(merged, "netrc_auth")}
 
     # ---- requests --------------------------------------------------------------------------
 
-    def _streamed(self, stream: Optional[bool]) -> bool:
-        """Whether a request's response will be streamed. Asked before the call: a hook may
-        close the session during it (the component closes it when the call returns)."""
-        return self.stream if stream is None else bool(stream)
-
-    def _response(self, resource: Any, streamed: bool) -> Response:
-        return Response._wrap(self._instance, resource, streamed,
-                              max_body_size=self._max_body_size)
+    def _response(self, resource: Any) -> Response:
+        return Response._wrap(self._instance, resource, max_body_size=self._max_body_size)
 
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
         """Send a request (keyword arguments as in `requests.Session.request`).
@@ -555,10 +573,10 @@ class Session:
                 return self._upload(method, url, dict(self._with_body(kwargs, plan), hooks=hooks))
             kwargs = self._with_body(kwargs, plan)
         options = _request_options(**kwargs)
-        streamed = self._streamed(kwargs.get("stream"))
-        args = (verb, url, options) if verb else ("request", method, url, options)
-        resource, _ = self._hooked(hooks, options, self._call_ok, *args)
-        return self._response(resource, streamed)
+        head = (verb, url) if verb else ("request", method, url)
+        resource, _ = self._hooked(hooks, self._call_ok,
+                                   lambda names: (*head, with_hooks(options, names)))
+        return self._response(resource)
 
     def _with_body(self, kwargs: Dict[str, Any], plan: BodyPlan) -> Dict[str, Any]:
         """`kwargs` with the body `_body_plan` made in place of `data`, `json` and `files`: a
@@ -621,28 +639,32 @@ class Session:
         if length is None:
             length = announced
         options = _request_options(headers=headers, **kwargs)
-        streamed = self._streamed(kwargs.get("stream"))
-        resource, scope = self._hooked(hooks, options, self._call_ok, "start-request", method,
-                                       url, options, length, kind="upload", keep=True)
+        resource, scope = self._hooked(
+            hooks, self._call_ok,
+            lambda names: ("start-request", method, url, with_hooks(options, names), length),
+            kind="upload", keep=True)
         writer = Handle(self._instance, resource)
         try:
             try:
                 for chunk in _stream_chunks(data):
-                    writer.call_ok(SESSION, "[method]body-writer.write", chunk)
+                    # through `run`: a Python adapter's failure becomes the error's `__cause__`
+                    self._hooks.run(writer.call_ok, SESSION, "[method]body-writer.write", chunk)
             except BaseException:
                 writer.drop()        # the guest abandons the request (its body is never ended)
                 raise
-            resource, _ = self._hooked(None, None, self._instance.call_ok, SESSION,
-                                       "[static]body-writer.finish", writer.take())
+            resource, _ = self._hooked(None, self._instance.call_ok,
+                                       lambda names: (SESSION, "[static]body-writer.finish",
+                                                      writer.take()))
         finally:
             _hooks.release(scope)
-        return self._response(resource, streamed)
+        return self._response(resource)
 
     def get(self, url: str, params: Any = None, **kwargs: Any) -> Response:
         return self._method("get", url, dict(kwargs, params=params))
 
     def head(self, url: str, **kwargs: Any) -> Response:
-        """HEAD; redirects are not followed unless ``allow_redirects=True``."""
+        """HEAD, through the component's `head` (which does not follow redirects unless
+        ``allow_redirects=True``)."""
         return self._method("head", url, kwargs)
 
     def options(self, url: str, **kwargs: Any) -> Response:
@@ -679,9 +701,11 @@ class Session:
             kwargs = self._with_body(kwargs, plan)
         options = _request_options(params=request.params, cookies=request.cookies,
                                    auth=request.auth, **kwargs)
-        resource, scope = self._hooked(request.hooks, options, self._call_ok, "prepare-request",
-                                       request.method, request.url, options, kind="prepared",
-                                       keep=True)
+        resource, scope = self._hooked(
+            request.hooks, self._call_ok,
+            lambda names: ("prepare-request", request.method, request.url,
+                           with_hooks(options, names)),
+            kind="prepared", keep=True)
         prepared = PreparedRequest(Handle(self._instance, resource))
         if scope is not None:
             prepared._release_hooks = weakref.finalize(prepared, _hooks.release, scope)
@@ -696,29 +720,56 @@ class Session:
         A body of any size goes with hooks set: they are shown it only up to 1 MiB (a larger
         one reaches them as ``body=None`` and is sent as it is)."""
         options = _send_options(**kwargs)
-        streamed = self._streamed(kwargs.get("stream"))
-        resource, _ = self._hooked(None, None, self._call_ok, "send", request._handle.resource,
-                                   options)
-        return self._response(resource, streamed)
+        resource, _ = self._hooked(None, self._call_ok,
+                                   lambda names: ("send", request._handle.resource, options))
+        return self._response(resource)
 
     # ---- transport -------------------------------------------------------------------------
 
-    def mount(self, prefix: str, adapter: Adapter) -> None:
-        """Use `adapter` for URLs starting with `prefix` (the longest prefix wins)."""
-        self._call_ok("mount", prefix, adapter._bind(self._instance).resource)
+    def mount(self, prefix: str, adapter: Any) -> None:
+        """Use `adapter` for URLs starting with `prefix` (case-insensitive; the longest prefix
+        wins), as requests' `mount`. `adapter` is an `Adapter` (`Adapter.http(...)`,
+        `Adapter.scripted(...)`), or a Python adapter: any object with
+        ``send(request, settings)`` (`requests_wasm.BaseAdapter`; see `_host_adapters` for the
+        contract), which the component calls for every request through it, while the session
+        does the rest (cookies, redirects, auth, retries, decoding, hooks). A Python adapter
+        needs the build for world `client-with-host` (else `UnsupportedError`); its `close()`
+        is called when the session closes."""
+        if isinstance(adapter, Adapter):
+            self._call_ok("mount", prefix, adapter._bind(self._instance).resource)
+        else:
+            name = _host_adapters.register(self._hooks.prefix, adapter)
+            self._host_adapter_names.append(name)
+            handle = Handle(self._instance,
+                            self._instance.call_ok(TYPES, "[static]adapter.host", name))
+            try:
+                self._call_ok("mount", prefix, handle.resource)
+            finally:
+                handle.drop()  # the session keeps the adapter it mounted
+            if all(a is not adapter for a in self._python_adapters):
+                self._python_adapters.append(adapter)
         self.adapters[prefix] = adapter
 
     def get_adapter(self, url: str) -> Adapter:
-        """The adapter for `url` (`InvalidSchema` if no prefix matches)."""
+        """The adapter for `url` (`InvalidSchema` if no prefix matches), as an `Adapter`: its
+        `kind` is ``"wasi-http"``, ``"scripted"`` or ``"host"`` (a Python adapter)."""
         return Adapter._from_handle(Handle(self._instance, self._call_ok("get-adapter", url)))
 
     def close(self) -> None:
-        """Close the session and its adapters; later calls raise `SessionClosed`. Its hooks
-        are unregistered (by a hook of its own: once the request running it returns)."""
+        """Close the session and its adapters (a Python adapter's `close()` is called); later
+        requests and setters raise `SessionClosed` (settings stay readable). Its hooks are
+        unregistered (by a hook of its own: once the request running it returns)."""
         with CALL_LOCK:
             if self._handle.alive:
                 self._call("close")
             self._hooks.close()
+            adapters, self._python_adapters = self._python_adapters, []
+            if not self._hooks.running:
+                _forget_adapters(self._host_adapter_names)
+        for adapter in adapters:
+            close = getattr(adapter, "close", None)
+            if callable(close):
+                close()
 
     def __enter__(self) -> "Session":
         return self
@@ -728,6 +779,17 @@ class Session:
 
     def __repr__(self) -> str:
         return "<requests_wasm.Session>"
+
+
+def _forget_adapters(names: List[str]) -> None:
+    while names:
+        _host_adapters.unregister(names.pop())
+
+
+def _forget(prefix: str, adapter_names: List[str]) -> None:
+    """A session collected without `close()`: unregister its hooks and Python adapters."""
+    _hooks.forget_session(prefix)
+    _forget_adapters(adapter_names)
 
 
 def session(**kwargs: Any) -> Session:

@@ -4,8 +4,9 @@ This module owns the plain-Python data structures: `CaseInsensitiveDict` (as in 
 `ResponseHeaders` (a case-insensitive snapshot of a response's headers that also keeps the
 raw, ordered pairs so repeated headers such as several `Set-Cookie` stay separate),
 `MutableHeaders` (the same, changeable: the headers that hooks see and give back), `Cookie`
-(the WIT `cookie` record) and `Cookies` (a read-only name -> value view over a list of them,
-used for `Response.cookies`). Nothing here calls into the component. The header types print
+(the WIT `cookie` record), `Cookies` (a read-only name -> value view over a list of them,
+used for `Response.cookies`) and `ResponseHead` (the WIT `response-head` an error carries).
+Nothing here calls into the component. The header types print
 credential values (`Authorization`, `Proxy-Authorization`) as ``***`` (see `_redact`).
 """
 
@@ -16,7 +17,8 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, MutableMapping,
 
 from ._redact import redact_mapping, redact_pairs
 
-__all__ = ["CaseInsensitiveDict", "ResponseHeaders", "MutableHeaders", "Cookie", "Cookies"]
+__all__ = ["CaseInsensitiveDict", "ResponseHeaders", "MutableHeaders", "Cookie", "Cookies",
+           "ResponseHead"]
 
 
 class CaseInsensitiveDict(MutableMapping):
@@ -225,3 +227,31 @@ class Cookies(Mapping):
 
     def __repr__(self) -> str:
         return f"<Cookies {self._cookies!r}>"
+
+
+class ResponseHead:
+    """The head of the response an `HTTPError` (from `Session.error_for_status`) or a
+    `TooManyRedirects` is about (the WIT `response-head`): `status_code`, `reason`, `url`
+    (without userinfo) and `headers`, the attributes requests users read from
+    `error.response`. It has no body (the component hands over no response with an error);
+    `request` is None."""
+
+    __slots__ = ("status_code", "reason", "url", "headers")
+
+    #: No request is known for a head (`error.request` is then None).
+    request = None
+
+    def __init__(self, status_code: int, reason: str, url: str,
+                 headers: Iterable[Tuple[str, str]] = ()) -> None:
+        self.status_code = status_code
+        self.reason = reason
+        self.url = url
+        self.headers = ResponseHeaders(headers)
+
+    @classmethod
+    def _from_wit(cls, record: Any) -> "ResponseHead":
+        g = lambda name: getattr(record, name)  # noqa: E731
+        return cls(g("status"), g("reason"), g("url"), g("headers"))
+
+    def __repr__(self) -> str:
+        return f"<ResponseHead [{self.status_code}]>"

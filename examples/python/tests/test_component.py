@@ -12,6 +12,8 @@ from requests_wasm import DEFAULT_COMPONENT_PATH, Session, load_component
 def test_component_compiled_once() -> None:
     assert load_component() is load_component()
     assert load_component(DEFAULT_COMPONENT_PATH) is load_component()
+    # the build for world `client-with-host`, as `cargo build -p host-tests` makes it
+    assert DEFAULT_COMPONENT_PATH.parts[-4:-2] == ("component-host", "wasm32-wasip2")
 
 
 def test_component_path_argument(server) -> None:

@@ -202,7 +202,12 @@ def test_error_for_status(s: Session, server, assert_usable) -> None:
     with pytest.raises(rw.HTTPError) as info:
         s.get(server.url("/status/418"))
     assert info.value.status_code == 418 and info.value.url == server.url("/status/418")
-    assert "418 Client Error" in str(info.value) and info.value.response is None
+    assert "418 Client Error" in str(info.value)
+    head = info.value.response               # the head the error record carries (no body)
+    assert isinstance(head, rw.ResponseHead)
+    assert (head.status_code, head.reason, head.url) == (418, info.value.reason,
+                                                         server.url("/status/418"))
+    assert head.headers.pairs()                # the headers as received
     with pytest.raises(rw.HTTPError, match="404"):
         s.get(server.url("/redirect-to?url=/status/404"))
     assert s.get(server.url("/status/302")).status_code == 200       # a hop is not the answer
@@ -257,13 +262,17 @@ def test_merge_environment_settings() -> None:
     env = {"https_proxy": "http://proxy.example:3128", "REQUESTS_CA_BUNDLE": "/etc/ca.pem"}
     with Session(env=env) as s:
         assert s.merge_environment_settings("https://example.com/x") == {
-            "proxies": {"https": "http://proxy.example:3128"}, "stream": False,
+            "proxies": {"https": "http://proxy.example:3128"},
+            "proxy": "http://proxy.example:3128", "stream": False,
             "verify": "/etc/ca.pem", "cert": None, "netrc_auth": False}
         merged = s.merge_environment_settings("http://example.com/x",
                                               proxies={"http": "http://p:1"}, stream=True,
                                               verify=False, cert="/c.pem")
-        assert merged == {"proxies": {"http": "http://p:1"}, "stream": True, "verify": False,
-                          "cert": "/c.pem", "netrc_auth": False}
+        assert merged == {"proxies": {"http": "http://p:1"}, "proxy": "http://p:1",
+                          "stream": True, "verify": False, "cert": "/c.pem", "netrc_auth": False}
+        merged = s.merge_environment_settings("https://example.com/x", verify="/my/ca.pem",
+                                              cert=("/c.pem", "/k.pem"))
+        assert merged["verify"] == "/my/ca.pem" and merged["cert"] == ("/c.pem", "/k.pem")
         s.trust_env = False
         assert s.merge_environment_settings("https://example.com/")["proxies"] == {}
         assert s.merge_environment_settings("https://example.com/")["verify"] is True

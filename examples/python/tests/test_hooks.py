@@ -19,7 +19,7 @@ from requests_wasm import (DEFAULT_COMPONENT_PATH, HookError, HookRequest, HookR
                            Session)
 from requests_wasm import hooks as hooks_module
 
-#: The build for world `client` (no hooks import), next to the default `client-with-hooks` one.
+#: The build for world `client` (no hooks import), next to the default `client-with-host` one.
 CLIENT_COMPONENT_PATH = (DEFAULT_COMPONENT_PATH.parents[3] / "component" / "wasm32-wasip2"
                          / "release" / DEFAULT_COMPONENT_PATH.name)
 
@@ -245,7 +245,7 @@ def test_a_raising_hook_is_a_hook_error_caused_by_its_exception(s: Session, serv
     ("request", lambda r: r.headers.__setitem__("X-Lone", "\ud800"), "UnicodeEncodeError",
      UnicodeEncodeError),
     ("request", lambda r: setattr(r, "url", "no-scheme"), "returned an invalid request", None),
-    ("response", lambda r: HookResponse(status_code=70000), "outside 100-999", ValueError),
+    ("response", lambda r: HookResponse(status_code=70000), "not a u16", ValueError),
     ("response", lambda r: HookResponse(status_code=42), "outside 100-999", None),
     ("response", lambda r: HookResponse(status_code="200"), "TypeError", TypeError),
     ("response", lambda r: 123, "TypeError", TypeError),
@@ -283,11 +283,16 @@ def test_a_hook_calling_back_into_its_own_session_gets_a_hook_error(s: Session, 
     assert_usable(s)
     assert "X-Never" not in s.headers
 
-    reads: List[Any] = []
-    s.hooks["response"].append(lambda r: reads.append(_try(lambda: s.cookies.list())))
+    s.cookies["jar"] = "1"
+    seen: List[Any] = []
+    s.hooks["response"].append(lambda r: seen.extend([
+        _try(lambda: s.cookies.list()), _try(lambda: s.cookies.set("other", "2"))]))
     assert s.get(server.url("/get")).ok                # caught inside the hook: the request goes on
-    assert isinstance(reads[0], HookError)
+    read, write = seen
+    assert [c.name for c in read] == ["jar"]            # a getter reads a snapshot, never fails
+    assert isinstance(write, HookError)                 # a setter is refused while busy
     s.hooks["response"].clear()
+    assert "other" not in s.cookies
     assert_usable(s)
 
 
@@ -375,7 +380,7 @@ def test_the_build_for_world_client_refuses_hooks(server) -> None:
                     "cargo build --release --lib --target wasm32-wasip2)")
     with Session(component_path=CLIENT_COMPONENT_PATH, env={}) as s:
         assert s.get(server.url("/get")).ok
-        with pytest.raises(rw.UnsupportedError, match="client-with-hooks"):
+        with pytest.raises(rw.UnsupportedError, match="client-with-host"):
             s.get(server.url("/get"), hooks={"response": print})
         s.hooks["request"].append(sign)
         with pytest.raises(rw.UnsupportedError):

@@ -16,6 +16,7 @@ import pytest
 import requests_wasm as rw
 from loopback_server import closed_port
 from requests_wasm import Adapter, Retry, Session
+from requests_wasm._component import TYPES
 
 FAST = dict(backoff_factor=0.001, backoff_jitter=0)
 _keys = itertools.count()
@@ -49,12 +50,28 @@ def test_retries_default_to_none_and_round_trip(s: Session) -> None:
     got = s.retries
     assert got.status_forcelist == (502, 503, 504) and got.allowed_methods == ("GET", "HEAD")
     assert got.backoff_factor == 0.25 and got.retry_after_max == 5
-    s.retries = 2                                   # requests' max_retries=2: Retry(2, read=False)
-    assert s.retries == Retry(total=2, read=0)
+    s.retries = 2                                   # requests' max_retries=2: retry-policy-for(2)
+    assert s.retries == Retry(total=2)
     s.retries = None
     assert s.retries is None
-    assert Retry() == Retry(total=3, backoff_factor=0.1, backoff_max=10, backoff_jitter=0.05,
-                            respect_retry_after_header=True, retry_after_max=30)
+
+
+def test_defaults_are_the_components(s: Session) -> None:
+    """What a field left out means, and what an int means, is `retry-policy-for(total)`."""
+    inst = s._instance
+    for total in (0, 2, 7):
+        expected = Retry._from_wit(inst.call(TYPES, "retry-policy-for", total))
+        assert expected.total == total
+        assert Retry(total=total) == expected == Retry.coerce(total)
+        s.retries = total
+        assert s.retries == expected
+    assert Retry().connect is rw.COMPONENT_DEFAULT     # nothing decided here but `total`
+    assert Retry() == Retry(total=3)
+    s.retries = Retry(total=4, backoff_factor=0.5)    # given fields go over the defaults
+    got = s.retries
+    assert got.backoff_factor == 0.5
+    assert got == Retry(total=4, backoff_factor=0.5)
+    assert got.backoff_max == Retry._from_wit(inst.call(TYPES, "retry-policy-for", 4)).backoff_max
 
 
 def test_retry_error_is_a_request_exception() -> None:
@@ -159,7 +176,7 @@ def test_read_timeouts_are_retried_for_get_only(s: Session, server) -> None:
     assert r.status_code == 200 and r.json()["attempts"] == 2
     with pytest.raises(rw.ReadTimeout):
         s.post(flaky(server, 1, stall=0.6), timeout=(2, 0.2))
-    s.retries = 2                                    # requests' int: read failures not retried
+    s.retries = Retry(total=2, read=0, **FAST)       # urllib3's read=False
     with pytest.raises(rw.ReadTimeout):
         s.get(flaky(server, 1, stall=0.6), timeout=(2, 0.2))
 
@@ -179,7 +196,7 @@ def test_adapter_retries(s: Session, server) -> None:
         s.get(flaky(server, 2))
     s.retries = None
     adapter.retries = 1                              # set on the mounted adapter
-    assert adapter.retries == Retry(total=1, read=0)
+    assert adapter.retries == Retry(total=1)
     assert s.get(flaky(server, 1)).status_code == 503    # no forcelist any more
     adapter.retries = None
     assert adapter.retries is None

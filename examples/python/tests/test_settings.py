@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from requests_wasm import BearerAuth, HTTPBasicAuth, Session
+from requests_wasm import BearerAuth, HTTPBasicAuth, PemData, Session
 
 
 def test_default_headers_sent(s: Session, server) -> None:
@@ -103,9 +103,19 @@ def test_scalar_settings_round_trip(s: Session) -> None:
     assert s.stream is True
 
     assert s.verify is True
+    s.verify = False
+    assert s.verify is False
+    s.verify = "/path/ca.pem"                      # a CA bundle, as requests takes it
+    assert s.verify == "/path/ca.pem"
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    s.verify = PemData(pem)                        # or its PEM text
+    assert isinstance(s.verify, PemData) and s.verify == pem
+    s.verify = True
     assert s.cert is None
     s.cert = "/path/client.pem"
     assert s.cert == "/path/client.pem"
+    s.cert = ("/path/client.pem", "/path/client.key")
+    assert s.cert == ("/path/client.pem", "/path/client.key")
     s.cert = None
 
     assert s.proxies == {}
