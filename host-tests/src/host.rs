@@ -157,6 +157,9 @@ pub trait ExpectKind {
     /// The error, if the result is an error of `kind`; panics (naming what it
     /// got) otherwise.
     fn expect_kind(self, kind: ErrorKind) -> Error;
+
+    /// The kind of the error; `None` for `Ok`.
+    fn error_kind(&self) -> Option<ErrorKind>;
 }
 
 impl<T: fmt::Debug> ExpectKind for std::result::Result<T, Error> {
@@ -167,6 +170,10 @@ impl<T: fmt::Debug> ExpectKind for std::result::Result<T, Error> {
             Err(err) => panic!("expected a {kind:?} error, got {err:?}"),
             Ok(value) => panic!("expected a {kind:?} error, got Ok({value:?})"),
         }
+    }
+
+    fn error_kind(&self) -> Option<ErrorKind> {
+        self.as_ref().err().map(|err| err.kind)
     }
 }
 
@@ -1077,9 +1084,10 @@ impl Harness {
         session: ResourceAny,
         method: &str,
         url: &str,
-        options: Option<RequestOptions>,
+        options: impl Into<Option<RequestOptions>>,
     ) -> Result<Result<ResourceAny, Error>> {
         let api = self.client.requests_http_session().session();
+        let options = options.into();
         Ok(api
             .call_request(&mut self.store, session, method, url, options.as_ref())
             .await?)
@@ -1090,9 +1098,10 @@ impl Harness {
         &mut self,
         session: ResourceAny,
         prepared: ResourceAny,
-        options: Option<SendOptions>,
+        options: impl Into<Option<SendOptions>>,
     ) -> Result<Result<ResourceAny, Error>> {
         let api = self.client.requests_http_session().session();
+        let options = options.into();
         Ok(api
             .call_send(&mut self.store, session, prepared, options.as_ref())
             .await?)
@@ -1147,7 +1156,8 @@ impl Drop for Harness {
     }
 }
 
-/// Generates the `session.<verb>(url, options)` shortcuts.
+/// Generates the `session.<verb>(url, options)` shortcuts. `options` is
+/// `None`, `Some(RequestOptions { .. })` or a bare `RequestOptions`.
 macro_rules! verbs {
     ($($name:ident => $call:ident, $doc:literal;)*) => {
         impl Harness {
@@ -1157,9 +1167,10 @@ macro_rules! verbs {
                     &mut self,
                     session: ResourceAny,
                     url: &str,
-                    options: Option<RequestOptions>,
+                    options: impl Into<Option<RequestOptions>>,
                 ) -> Result<Result<ResourceAny, Error>> {
                     let api = self.client.requests_http_session().session();
+                    let options = options.into();
                     Ok(api.$call(&mut self.store, session, url, options.as_ref()).await?)
                 }
             )*

@@ -30,6 +30,10 @@
 //!   falls back to [`PoolConfig`], whose defaults are the stock 600 s;
 //! - TLS is rustls with the `ring` provider and the webpki (Mozilla) roots.
 //!
+//! [`PoolAdapter`] serves the same pooled client to world `client-with-host`
+//! as a host adapter (`adapter.host(name)`), which also honours the TLS
+//! (`verify`, `cert`) and proxy settings that wasi:http cannot carry.
+//!
 //! What differs: a connection outlives the request, TCP_NODELAY is set, and
 //! the connect timeout bounds the TLS handshake too (the stock transport only
 //! bounds the TCP connect). The connection tasks run on the tokio runtime that
@@ -38,8 +42,11 @@
 
 #![warn(missing_docs)]
 
+mod adapter; // the same client as a host adapter (`adapter.host(name)`)
 mod body; // the timed response body
 mod connect; // the connector, connect errors and their error-code mapping
+
+pub use adapter::PoolAdapter;
 
 use std::fmt;
 use std::future::Future;

@@ -15,7 +15,7 @@ async fn session_basic_auth_is_applied_to_every_request() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_auth, s, Some(&basic("alice", "wonder")))??;
     assert!(
-        matches!(session!(h, call_auth, s)??, Some(Auth::Basic(c)) if c.username == "alice" && c.password == "wonder")
+        matches!(session!(h, call_auth, s)?, Some(Auth::Basic(c)) if c.username == "alice" && c.password == "wonder")
     );
     let echo = get_json(&mut h, s, &server, "/basic-auth/alice/wonder").await?;
     assert_eq!(
@@ -23,13 +23,10 @@ async fn session_basic_auth_is_applied_to_every_request() -> Result<()> {
         serde_json::json!({"authenticated": true, "user": "alice"})
     );
     let r = h
-        .get(s, &server.url("/basic-auth/alice/other"), opts())
+        .get(s, &server.url("/basic-auth/alice/other"), None)
         .await??;
     assert_eq!(h.status(r).await?, 401);
-    assert!(matches!(
-        response!(h, call_raise_for_status, r)?,
-        Err(Error::HttpStatus(_))
-    ));
+    assert!(response!(h, call_raise_for_status, r)?.error_kind() == Some(ErrorKind::HttpStatus));
     Ok(())
 }
 
@@ -58,7 +55,7 @@ async fn url_userinfo_is_used_as_basic_auth_and_never_echoed_back() -> Result<()
     let url = server
         .url("/basic-auth/bob/s3cret")
         .replace("http://", "http://bob:s3cret@");
-    let r = h.get(s, &url, opts()).await??;
+    let r = h.get(s, &url, None).await??;
     assert_eq!(h.status(r).await?, 200);
     let final_url = h.url(r).await?;
     assert!(
@@ -78,16 +75,13 @@ async fn url_userinfo_is_used_as_basic_auth_and_never_echoed_back() -> Result<()
 async fn invalid_credentials_are_refused_before_sending() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let err = session!(h, call_set_auth, s, Some(&basic("a:b", "x")))?.unwrap_err();
-    assert!(matches!(err, Error::InvalidHeader(_)), "{err:?}");
+    assert!(err.kind == ErrorKind::InvalidHeader, "{err:?}");
     let o = RequestOptions {
         auth: Some(AuthOverride::Replace(Auth::Bearer(
             "x\r\nInjected: 1".into(),
         ))),
         ..opts()
     };
-    assert!(matches!(
-        h.get(s, &server.url("/get"), o).await?,
-        Err(Error::InvalidHeader(_))
-    ));
+    assert!(h.get(s, &server.url("/get"), o).await?.error_kind() == Some(ErrorKind::InvalidHeader));
     assert_still_works(&mut h, s, &server).await
 }

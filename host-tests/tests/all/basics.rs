@@ -1,7 +1,7 @@
 //! Defaults, merging of session and request settings, verbs and response accessors.
 
 use super::*;
-use host_tests::host::Timeout;
+use host_tests::host::{ClientCert, Pem, Timeout, Verify};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_get_sends_the_default_headers_and_no_forbidden_ones() -> Result<()> {
@@ -9,8 +9,8 @@ async fn a_get_sends_the_default_headers_and_no_forbidden_ones() -> Result<()> {
     let echo = get_json(&mut h, s, &server, "/get").await?;
     assert_eq!(echo["method"], "GET");
     assert_eq!(
-        echo["headers"]["user-agent"],
-        format!("requests-component/{}", env!("CARGO_PKG_VERSION"))
+        echo["headers"]["user-agent"], "requests-component/0.2.0",
+        "the User-Agent names the component's version, not the harness's"
     );
     assert_eq!(echo["headers"]["accept"], "*/*");
     assert_eq!(
@@ -71,7 +71,7 @@ async fn request_headers_override_session_headers_case_insensitively_and_none_re
     assert_eq!(echo["headers"]["x-new"], "1");
     assert!(echo["headers"].get("user-agent").is_none(), "{echo}");
     // The session's own headers did not change.
-    let headers = session!(h, call_headers, s)??;
+    let headers = session!(h, call_headers, s)?;
     assert!(headers
         .iter()
         .any(|(n, v)| n == "User-Agent" && v.starts_with("requests-component/")));
@@ -85,12 +85,12 @@ async fn every_verb_sends_its_method() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let url = server.url("/anything");
     let cases = [
-        ("POST", h.post(s, &url, opts()).await??),
-        ("PUT", h.put(s, &url, opts()).await??),
-        ("PATCH", h.patch(s, &url, opts()).await??),
-        ("DELETE", h.delete(s, &url, opts()).await??),
-        ("OPTIONS", h.options(s, &url, opts()).await??),
-        ("PROPFIND", h.request(s, "propfind", &url, opts()).await??),
+        ("POST", h.post(s, &url, None).await??),
+        ("PUT", h.put(s, &url, None).await??),
+        ("PATCH", h.patch(s, &url, None).await??),
+        ("DELETE", h.delete(s, &url, None).await??),
+        ("OPTIONS", h.options(s, &url, None).await??),
+        ("PROPFIND", h.request(s, "propfind", &url, None).await??),
     ];
     for (method, r) in cases {
         let echo = h.json(r).await?;
@@ -100,7 +100,7 @@ async fn every_verb_sends_its_method() -> Result<()> {
             "a bodiless {method} sends Content-Length: 0"
         );
     }
-    let r = h.head(s, &url, opts()).await??;
+    let r = h.head(s, &url, None).await??;
     assert_eq!(h.status(r).await?, 200);
     assert!(h.content(r).await?.is_empty());
     Ok(())
@@ -113,7 +113,7 @@ async fn response_accessors_report_status_reason_url_and_headers() -> Result<()>
         .get(
             s,
             &server.url("/response-headers?X-Rep=1&X-Rep=2&status=201"),
-            opts(),
+            None,
         )
         .await??;
     assert_eq!(h.status(r).await?, 201);
@@ -139,7 +139,7 @@ async fn response_accessors_report_status_reason_url_and_headers() -> Result<()>
 #[tokio::test(flavor = "multi_thread")]
 async fn elapsed_covers_the_wait_for_the_head() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let r = h.get(s, &server.url("/delay/300"), opts()).await??;
+    let r = h.get(s, &server.url("/delay/300"), None).await??;
     assert!(response!(h, call_elapsed_ms, r)? >= 300.0);
     Ok(())
 }
@@ -147,16 +147,22 @@ async fn elapsed_covers_the_wait_for_the_head() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn settings_read_back_what_was_set() -> Result<()> {
     let (_server, mut h, s) = setup().await?;
-    assert_eq!(session!(h, call_max_redirects, s)??, 30);
-    assert!(session!(h, call_trust_env, s)??);
-    assert!(!session!(h, call_stream, s)??);
-    assert!(session!(h, call_verify, s)??);
-    assert_eq!(session!(h, call_cert, s)??, None);
-    assert!(session!(h, call_timeout, s)??.is_none());
+    assert_eq!(session!(h, call_max_redirects, s)?, 30);
+    assert!(session!(h, call_trust_env, s)?);
+    assert!(!session!(h, call_stream, s)?);
+    assert_eq!(session!(h, call_verify, s)?, Verify::Enabled);
+    assert_eq!(session!(h, call_cert, s)?, None);
+    assert!(session!(h, call_timeout, s)?.is_none());
     session!(h, call_set_max_redirects, s, 5)??;
     session!(h, call_set_trust_env, s, false)??;
     session!(h, call_set_stream, s, true)??;
-    session!(h, call_set_cert, s, Some("/client.pem"))??;
+    let cert = ClientCert {
+        cert: Pem::Path("/client.pem".into()),
+        key: Some(Pem::Data("-----BEGIN PRIVATE KEY-----\n".into())),
+    };
+    session!(h, call_set_cert, s, Some(&cert))??;
+    let bundle = Verify::CaBundle(Pem::Path("/ca.pem".into()));
+    session!(h, call_set_verify, s, &bundle)??;
     session!(
         h,
         call_set_proxies,
@@ -168,15 +174,16 @@ async fn settings_read_back_what_was_set() -> Result<()> {
         read_ms: None,
     };
     session!(h, call_set_timeout, s, Some(t))??;
-    assert_eq!(session!(h, call_max_redirects, s)??, 5);
-    assert!(!session!(h, call_trust_env, s)??);
-    assert!(session!(h, call_stream, s)??);
-    assert_eq!(session!(h, call_cert, s)??.as_deref(), Some("/client.pem"));
+    assert_eq!(session!(h, call_max_redirects, s)?, 5);
+    assert!(!session!(h, call_trust_env, s)?);
+    assert!(session!(h, call_stream, s)?);
+    assert_eq!(session!(h, call_cert, s)?, Some(cert));
+    assert_eq!(session!(h, call_verify, s)?, bundle);
     assert_eq!(
-        session!(h, call_proxies, s)??,
+        session!(h, call_proxies, s)?,
         pairs(&[("https", "http://proxy:3128")])
     );
-    let back = session!(h, call_timeout, s)??.expect("a timeout");
+    let back = session!(h, call_timeout, s)?.expect("a timeout");
     assert_eq!((back.connect_ms, back.read_ms), (Some(1000), None));
     Ok(())
 }
@@ -194,14 +201,17 @@ async fn the_session_timeout_applies_and_a_request_timeout_overrides_it() -> Res
         })
     )??;
     let err = h
-        .get(s, &server.url("/delay/3000"), opts())
+        .get(s, &server.url("/delay/3000"), None)
         .await?
         .unwrap_err();
-    assert!(matches!(err, Error::ReadTimeout(_)), "{err:?}");
+    assert!(err.kind == ErrorKind::ReadTimeout, "{err:?}");
     let o = RequestOptions {
-        timeout: Some(Timeout {
-            connect_ms: None,
-            read_ms: Some(5000),
+        send: Some(SendOptions {
+            timeout: Some(Timeout {
+                connect_ms: None,
+                read_ms: Some(5000),
+            }),
+            ..send_opts()
         }),
         ..opts()
     };

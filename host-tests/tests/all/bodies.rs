@@ -73,7 +73,7 @@ async fn gzip_and_deflate_responses_are_decoded_in_the_guest() -> Result<()> {
         ("/deflate", "deflated"),
         ("/deflate-raw", "deflated"),
     ] {
-        let r = h.get(s, &server.url(path), opts()).await??;
+        let r = h.get(s, &server.url(path), None).await??;
         assert!(h.header(r, "content-encoding").await?.is_some());
         let echo = h.json(r).await?;
         assert_eq!(echo[flag], true, "{path}: {echo}");
@@ -84,14 +84,14 @@ async fn gzip_and_deflate_responses_are_decoded_in_the_guest() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn text_follows_the_charset_and_encoding_can_be_overridden() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let r = h.get(s, &server.url("/encoding/latin1"), opts()).await??;
+    let r = h.get(s, &server.url("/encoding/latin1"), None).await??;
     assert_eq!(response!(h, call_encoding, r)?, "iso-8859-1");
     assert_eq!(h.text(r).await?, "café");
     response!(h, call_set_encoding, r, "utf-8")??;
     assert_eq!(h.text(r).await?, "caf\u{FFFD}");
     let err = response!(h, call_set_encoding, r, "ebcdic-klingon")?.unwrap_err();
-    assert!(matches!(err, Error::InvalidOption(_)), "{err:?}");
-    let r = h.get(s, &server.url("/html"), opts()).await??;
+    assert!(err.kind == ErrorKind::InvalidOption, "{err:?}");
+    let r = h.get(s, &server.url("/html"), None).await??;
     assert!(h.text(r).await?.contains("Moby-Dick"));
     Ok(())
 }
@@ -99,14 +99,14 @@ async fn text_follows_the_charset_and_encoding_can_be_overridden() -> Result<()>
 #[tokio::test(flavor = "multi_thread")]
 async fn json_of_a_non_json_body_is_a_json_decode_error() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let r = h.get(s, &server.url("/not-json"), opts()).await??;
+    let r = h.get(s, &server.url("/not-json"), None).await??;
     let err = response!(h, call_json, r)?.unwrap_err();
     assert!(
-        matches!(&err, Error::JsonDecode(m) if m.contains("line 1")),
+        err.kind == ErrorKind::JsonDecode && err.message.contains("line 1"),
         "{err:?}"
     );
     assert_eq!(h.text(r).await?, "this is not json");
-    let r = h.get(s, &server.url("/json"), opts()).await??;
+    let r = h.get(s, &server.url("/json"), None).await??;
     assert_eq!(h.json(r).await?["slideshow"]["author"], "Yours Truly");
     Ok(())
 }
@@ -114,27 +114,31 @@ async fn json_of_a_non_json_body_is_a_json_decode_error() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn raise_for_status_gives_requests_message_for_4xx_and_5xx() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let r = h.get(s, &server.url("/status/404"), opts()).await??;
+    let r = h.get(s, &server.url("/status/404"), None).await??;
     assert!(!response!(h, call_ok, r)?);
-    match response!(h, call_raise_for_status, r)? {
-        Err(Error::HttpStatus(e)) => {
-            assert_eq!(e.status, 404);
-            assert_eq!(
-                e.message,
-                format!(
-                    "404 Client Error: Not Found for url: {}",
-                    server.url("/status/404")
-                )
-            );
-        }
-        other => panic!("{other:?}"),
-    }
-    let r = h.get(s, &server.url("/status/503"), opts()).await??;
+    let e = response!(h, call_raise_for_status, r)?.expect_kind(ErrorKind::HttpStatus);
+    let head = e
+        .response
+        .as_ref()
+        .expect("http-status carries the response");
+    assert_eq!(head.status, 404);
+    assert_eq!(head.url, server.url("/status/404"));
+    assert_eq!(
+        e.message,
+        format!(
+            "404 Client Error: Not Found for url: {}",
+            server.url("/status/404")
+        )
+    );
+    let r = h.get(s, &server.url("/status/503"), None).await??;
     let err = response!(h, call_raise_for_status, r)?.unwrap_err();
     assert!(
-        matches!(&err, Error::HttpStatus(e) if e.message.starts_with("503 Server Error: Service Unavailable"))
+        err.kind == ErrorKind::HttpStatus
+            && err
+                .message
+                .starts_with("503 Server Error: Service Unavailable")
     );
-    let r = h.get(s, &server.url("/status/204"), opts()).await??;
+    let r = h.get(s, &server.url("/status/204"), None).await??;
     response!(h, call_raise_for_status, r)??;
     Ok(())
 }
@@ -143,7 +147,10 @@ async fn raise_for_status_gives_requests_message_for_4xx_and_5xx() -> Result<()>
 async fn a_streamed_body_is_read_in_chunks_the_caller_sizes() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let o = RequestOptions {
-        stream: Some(true),
+        send: Some(SendOptions {
+            stream: Some(true),
+            ..send_opts()
+        }),
         ..opts()
     };
     let r = h
@@ -161,7 +168,7 @@ async fn a_streamed_body_is_read_in_chunks_the_caller_sizes() -> Result<()> {
     let expected: Vec<u8> = (0..200_000usize).map(|i| (i % 251) as u8).collect();
     assert_eq!(body, expected);
     let err = response!(h, call_content, r)?.unwrap_err();
-    assert!(matches!(err, Error::StreamConsumed(_)), "{err:?}");
+    assert!(err.kind == ErrorKind::StreamConsumed, "{err:?}");
     Ok(())
 }
 
@@ -169,7 +176,7 @@ async fn a_streamed_body_is_read_in_chunks_the_caller_sizes() -> Result<()> {
 async fn a_streamed_gzip_body_is_decoded_chunk_by_chunk() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_stream, s, true)??;
-    let r = h.get(s, &server.url("/gzip"), opts()).await??;
+    let r = h.get(s, &server.url("/gzip"), None).await??;
     let mut body = Vec::new();
     while let Some(chunk) = response!(h, call_read_chunk, r, 16)?? {
         assert!(chunk.len() <= 16);
@@ -184,7 +191,10 @@ async fn a_streamed_gzip_body_is_decoded_chunk_by_chunk() -> Result<()> {
 async fn a_streamed_body_can_still_be_read_whole() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let o = RequestOptions {
-        stream: Some(true),
+        send: Some(SendOptions {
+            stream: Some(true),
+            ..send_opts()
+        }),
         ..opts()
     };
     let r = h.get(s, &server.url("/bytes/5000"), o).await??;

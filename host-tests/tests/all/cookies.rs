@@ -18,7 +18,7 @@ fn new_cookie(name: &str, value: &str) -> NewCookie {
 async fn cookies_set_on_a_redirect_are_kept_and_sent_back() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let r = h
-        .get(s, &server.url("/cookies/set?flavour=oatmeal&n=2"), opts())
+        .get(s, &server.url("/cookies/set?flavour=oatmeal&n=2"), None)
         .await??;
     let echo = h.json(r).await?;
     assert_eq!(
@@ -26,7 +26,7 @@ async fn cookies_set_on_a_redirect_are_kept_and_sent_back() -> Result<()> {
         serde_json::json!({"flavour": "oatmeal", "n": "2"}),
         "sent on the redirect hop"
     );
-    let jar = session!(h, call_cookies, s)??;
+    let jar = session!(h, call_cookies, s)?;
     let names: Vec<_> = jar
         .iter()
         .map(|c| (c.name.as_str(), c.domain.as_str(), c.host_only))
@@ -43,18 +43,18 @@ async fn cookies_set_on_a_redirect_are_kept_and_sent_back() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_max_age_zero_cookie_deletes_it_from_the_jar() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    h.get(s, &server.url("/cookies/set?a=1&b=2"), opts())
+    h.get(s, &server.url("/cookies/set?a=1&b=2"), None)
         .await??;
     let echo = get_json(&mut h, s, &server, "/cookies/delete?a").await?;
     assert_eq!(echo["cookies"], serde_json::json!({"b": "2"}));
-    assert_eq!(session!(h, call_cookies, s)??.len(), 1);
+    assert_eq!(session!(h, call_cookies, s)?.len(), 1);
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_set_cookie_of_one_response_is_stored_with_its_attributes() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let r = h.get(s, &server.url("/set-cookie-multi"), opts()).await??;
+    let r = h.get(s, &server.url("/set-cookie-multi"), None).await??;
     let set = response!(h, call_cookies, r)?;
     assert_eq!(set.len(), 3);
     assert_eq!(set[1].name, "b");
@@ -64,7 +64,7 @@ async fn every_set_cookie_of_one_response_is_stored_with_its_attributes() -> Res
         "Expires=Wed, 21 Oct 2037 07:28:00 GMT"
     );
     assert!(set[2].http_only);
-    assert_eq!(session!(h, call_cookies, s)??.len(), 3);
+    assert_eq!(session!(h, call_cookies, s)?.len(), 3);
     Ok(())
 }
 
@@ -80,7 +80,7 @@ async fn request_cookies_are_sent_but_not_persisted() -> Result<()> {
         h.json(r).await?["cookies"],
         serde_json::json!({"once": "1"})
     );
-    assert!(session!(h, call_cookies, s)??.is_empty());
+    assert!(session!(h, call_cookies, s)?.is_empty());
     let echo = get_json(&mut h, s, &server, "/cookies").await?;
     assert_eq!(echo["cookies"], serde_json::json!({}));
     Ok(())
@@ -89,9 +89,8 @@ async fn request_cookies_are_sent_but_not_persisted() -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_host_only_cookie_is_not_sent_to_another_host() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    h.get(s, &server.url("/cookies/set?mine=1"), opts())
-        .await??;
-    let r = h.get(s, &server.alt_url("/cookies"), opts()).await??;
+    h.get(s, &server.url("/cookies/set?mine=1"), None).await??;
+    let r = h.get(s, &server.alt_url("/cookies"), None).await??;
     assert_eq!(h.json(r).await?["cookies"], serde_json::json!({}));
     Ok(())
 }
@@ -100,7 +99,7 @@ async fn a_host_only_cookie_is_not_sent_to_another_host() -> Result<()> {
 async fn cookies_are_scoped_by_path() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let set = "/response-headers?Set-Cookie=scoped%3D1%3B%20Path%3D%2Fanything";
-    h.get(s, &server.url(set), opts()).await??;
+    h.get(s, &server.url(set), None).await??;
     assert_eq!(
         get_json(&mut h, s, &server, "/anything/x").await?["cookies"]["scoped"],
         "1"
@@ -116,8 +115,8 @@ async fn cookies_are_scoped_by_path() -> Result<()> {
 async fn an_expired_cookie_is_not_stored() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let set = "/response-headers?Set-Cookie=old%3D1%3B%20Expires%3DThu%2C%2001%20Jan%201970%2000%3A00%3A01%20GMT";
-    h.get(s, &server.url(set), opts()).await??;
-    assert!(session!(h, call_cookies, s)??.is_empty());
+    h.get(s, &server.url(set), None).await??;
+    assert!(session!(h, call_cookies, s)?.is_empty());
     Ok(())
 }
 
@@ -143,7 +142,7 @@ async fn hand_set_cookies_are_sent_and_secure_ones_only_over_https() -> Result<(
     );
     assert_eq!(session!(h, call_remove_cookie, s, "token", None, None)??, 1);
     session!(h, call_clear_cookies, s)??;
-    assert!(session!(h, call_cookies, s)??.is_empty());
+    assert!(session!(h, call_cookies, s)?.is_empty());
     Ok(())
 }
 
@@ -158,7 +157,7 @@ async fn an_invalid_hand_set_cookie_is_a_typed_error() -> Result<()> {
     ] {
         let err = session!(h, call_set_cookie, s, &new_cookie(name, value))?.unwrap_err();
         assert!(
-            matches!(err, Error::InvalidCookie(_)),
+            err.kind == ErrorKind::InvalidCookie,
             "{name:?}={value:?}: {err:?}"
         );
     }
@@ -166,17 +165,15 @@ async fn an_invalid_hand_set_cookie_is_a_typed_error() -> Result<()> {
         path: Some("relative".into()),
         ..new_cookie("a", "1")
     };
-    assert!(matches!(
-        session!(h, call_set_cookie, s, &bad_path)?,
-        Err(Error::InvalidCookie(_))
-    ));
+    assert!(
+        session!(h, call_set_cookie, s, &bad_path)?.error_kind() == Some(ErrorKind::InvalidCookie)
+    );
     let o = RequestOptions {
         cookies: Some(pairs(&[("a", "x;y")])),
         ..opts()
     };
-    assert!(matches!(
-        h.get(s, &server.url("/cookies"), o).await?,
-        Err(Error::InvalidCookie(_))
-    ));
+    assert!(
+        h.get(s, &server.url("/cookies"), o).await?.error_kind() == Some(ErrorKind::InvalidCookie)
+    );
     assert_still_works(&mut h, s, &server).await
 }

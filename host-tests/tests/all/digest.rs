@@ -26,7 +26,7 @@ async fn digest_auth_answers_the_challenge_once_for_every_algorithm() -> Result<
             .get(
                 s,
                 &server.url(&format!("/digest-auth/auth/user/passwd/{algorithm}")),
-                opts(),
+                None,
             )
             .await??;
         assert_eq!(h.status(r).await?, 200, "{algorithm}");
@@ -59,10 +59,10 @@ async fn digest_counts_nonce_uses_and_retries_a_stale_nonce() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_auth, s, Some(&digest("u", "p")))??;
     let url = server.url("/digest-auth/auth/u/p/MD5");
-    let r = h.get(s, &url, opts()).await??;
+    let r = h.get(s, &url, None).await??;
     assert_eq!(h.json(r).await?["nc"], "00000001");
     // The next request answers the known challenge up front, with the next count.
-    let r = h.get(s, &url, opts()).await??;
+    let r = h.get(s, &url, None).await??;
     assert_eq!(h.json(r).await?["nc"], "00000002");
     assert!(
         h.history(r).await?.is_empty(),
@@ -70,11 +70,7 @@ async fn digest_counts_nonce_uses_and_retries_a_stale_nonce() -> Result<()> {
     );
     // A stale nonce gets one more retry with the new nonce.
     let r = h
-        .get(
-            s,
-            &server.url("/digest-auth/auth/u/p/MD5/stale-once"),
-            opts(),
-        )
+        .get(s, &server.url("/digest-auth/auth/u/p/MD5/stale-once"), None)
         .await??;
     assert_eq!(h.status(r).await?, 200);
     Ok(())
@@ -85,7 +81,7 @@ async fn wrong_digest_credentials_end_in_the_401_after_one_retry() -> Result<()>
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_auth, s, Some(&digest("u", "wrong")))??;
     let r = h
-        .get(s, &server.url("/digest-auth/auth/u/p/MD5"), opts())
+        .get(s, &server.url("/digest-auth/auth/u/p/MD5"), None)
         .await??;
     assert_eq!(h.status(r).await?, 401);
     assert_eq!(h.history(r).await?.len(), 1, "exactly one retry");
@@ -98,18 +94,14 @@ async fn digest_credentials_follow_a_redirect_on_the_same_host_only() -> Result<
     session!(h, call_set_auth, s, Some(&digest("u", "p")))??;
     let target = "/digest-auth/auth/u/p/MD5";
     let r = h
-        .get(
-            s,
-            &server.url(&format!("/redirect-to?url={target}")),
-            opts(),
-        )
+        .get(s, &server.url(&format!("/redirect-to?url={target}")), None)
         .await??;
     assert_eq!(h.status(r).await?, 200);
     let r = h
         .get(
             s,
             &server.url(&format!("/redirect-to?url={}", server.alt_url(target))),
-            opts(),
+            None,
         )
         .await??;
     assert_eq!(h.status(r).await?, 401, "no Digest answer to another host");

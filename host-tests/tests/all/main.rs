@@ -4,7 +4,9 @@
 //! gets its own store, instance, session and server.
 
 use anyhow::Result;
-use host_tests::host::{opts, Error, Harness, RequestOptions};
+use host_tests::host::{
+    opts, send_opts, Error, ErrorKind, ExpectKind, Harness, RequestOptions, SendOptions,
+};
 use host_tests::server::TestServer;
 use wasmtime::component::ResourceAny;
 
@@ -44,9 +46,11 @@ mod cookies;
 mod digest;
 mod errors;
 mod hooks;
+mod host_adapters;
 mod hostile;
 mod redirects;
 mod requests_extras;
+mod tls;
 
 /// A server, an instance and a session with the default settings.
 async fn setup() -> Result<(TestServer, Harness, ResourceAny)> {
@@ -82,13 +86,13 @@ async fn get_json(
     server: &TestServer,
     path: &str,
 ) -> Result<serde_json::Value> {
-    let r = h.get(s, &server.url(path), opts()).await??;
+    let r = h.get(s, &server.url(path), None).await??;
     h.json(r).await
 }
 
 /// After an error, the session must still send requests.
 async fn assert_still_works(h: &mut Harness, s: ResourceAny, server: &TestServer) -> Result<()> {
-    let r = h.get(s, &server.url("/get?after=error"), opts()).await?;
+    let r = h.get(s, &server.url("/get?after=error"), None).await?;
     let r = r.map_err(|e| anyhow::anyhow!("the session broke after an error: {e:?}"))?;
     assert_eq!(h.status(r).await?, 200);
     Ok(())

@@ -6,7 +6,7 @@ use host_tests::host::{Auth, Body, Credentials};
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redirect_chain_is_followed_and_kept_in_history_oldest_first() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    let r = h.get(s, &server.url("/redirect/3"), opts()).await??;
+    let r = h.get(s, &server.url("/redirect/3"), None).await??;
     assert_eq!(h.status(r).await?, 200);
     assert_eq!(h.url(r).await?, server.url("/get"));
     let history = h.history(r).await?;
@@ -36,7 +36,7 @@ async fn a_redirect_chain_is_followed_and_kept_in_history_oldest_first() -> Resu
 async fn absolute_redirects_are_followed() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let r = h
-        .get(s, &server.url("/absolute-redirect/2"), opts())
+        .get(s, &server.url("/absolute-redirect/2"), None)
         .await??;
     assert_eq!(h.url(r).await?, server.url("/get"));
     assert_eq!(h.history(r).await?.len(), 2);
@@ -87,11 +87,11 @@ async fn redirect_307_and_308_keep_method_and_body() -> Result<()> {
 async fn redirect_301_turns_post_into_get_but_keeps_put() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let r = h
-        .post(s, &redirect_to(&server, "/anything", 301), opts())
+        .post(s, &redirect_to(&server, "/anything", 301), None)
         .await??;
     assert_eq!(h.json(r).await?["method"], "GET");
     let r = h
-        .put(s, &redirect_to(&server, "/anything", 301), opts())
+        .put(s, &redirect_to(&server, "/anything", 301), None)
         .await??;
     assert_eq!(h.json(r).await?["method"], "PUT");
     Ok(())
@@ -101,15 +101,28 @@ async fn redirect_301_turns_post_into_get_but_keeps_put() -> Result<()> {
 async fn too_many_redirects_carries_the_last_response_and_the_session_survives() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_max_redirects, s, 2)??;
-    match h.get(s, &server.url("/redirect/5"), opts()).await? {
-        Err(Error::TooManyRedirects(e)) => {
-            assert_eq!(e.message, "Exceeded 2 redirects.");
-            assert_eq!(h.status(e.response).await?, 302);
-            assert_eq!(h.url(e.response).await?, server.url("/redirect/3"));
-            assert_eq!(h.history(e.response).await?.len(), 2);
-        }
-        other => panic!("expected too-many-redirects, got {other:?}"),
-    }
+    let e = h
+        .get(s, &server.url("/redirect/5"), None)
+        .await?
+        .expect_kind(ErrorKind::TooManyRedirects);
+    assert_eq!(e.message, "Exceeded 2 redirects.");
+    let last = e
+        .response
+        .expect("too-many-redirects carries the last response");
+    assert_eq!(last.status, 302);
+    assert_eq!(last.reason, "Found");
+    assert_eq!(last.url, server.url("/redirect/3"));
+    let location = last
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("location"))
+        .map(|(_, v)| v.as_str());
+    assert!(
+        location.is_some_and(|l| l.ends_with("/redirect/2")),
+        "{:?}",
+        last.headers
+    );
+    assert_eq!(e.url.as_deref(), Some(server.url("/redirect/3").as_str()));
     assert_still_works(&mut h, s, &server).await
 }
 
@@ -117,16 +130,22 @@ async fn too_many_redirects_carries_the_last_response_and_the_session_survives()
 async fn redirects_are_not_followed_when_disallowed_nor_by_head() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let o = RequestOptions {
-        allow_redirects: Some(false),
+        send: Some(SendOptions {
+            allow_redirects: Some(false),
+            ..send_opts()
+        }),
         ..opts()
     };
     let r = h.get(s, &server.url("/redirect/1"), o).await??;
     assert_eq!(h.status(r).await?, 302);
     assert_eq!(h.header(r, "location").await?.as_deref(), Some("/get"));
-    let r = h.head(s, &server.url("/redirect/1"), opts()).await??;
+    let r = h.head(s, &server.url("/redirect/1"), None).await??;
     assert_eq!(h.status(r).await?, 302);
     let o = RequestOptions {
-        allow_redirects: Some(true),
+        send: Some(SendOptions {
+            allow_redirects: Some(true),
+            ..send_opts()
+        }),
         ..opts()
     };
     let r = h.head(s, &server.url("/redirect/1"), o).await??;
@@ -147,7 +166,7 @@ async fn authorization_is_stripped_when_a_redirect_changes_host_but_kept_on_the_
         .get(
             s,
             &redirect_to(&server, &server.alt_url("/headers"), 302),
-            opts(),
+            None,
         )
         .await??;
     let echo = h.json(r).await?;
@@ -163,7 +182,7 @@ async fn authorization_is_stripped_when_a_redirect_changes_host_but_kept_on_the_
         "credentials leaked to another host: {echo}"
     );
     let r = h
-        .get(s, &redirect_to(&server, "/headers", 302), opts())
+        .get(s, &redirect_to(&server, "/headers", 302), None)
         .await??;
     assert_eq!(
         h.json(r).await?["headers"]["authorization"],
@@ -175,13 +194,12 @@ async fn authorization_is_stripped_when_a_redirect_changes_host_but_kept_on_the_
 #[tokio::test(flavor = "multi_thread")]
 async fn cookies_are_reselected_for_each_hop() -> Result<()> {
     let (server, mut h, s) = setup().await?;
-    h.get(s, &server.url("/cookies/set?here=1"), opts())
-        .await??;
+    h.get(s, &server.url("/cookies/set?here=1"), None).await??;
     let r = h
         .get(
             s,
             &redirect_to(&server, &server.alt_url("/cookies"), 302),
-            opts(),
+            None,
         )
         .await??;
     assert_eq!(
@@ -196,7 +214,7 @@ async fn cookies_are_reselected_for_each_hop() -> Result<()> {
 async fn the_fragment_is_carried_to_the_final_url() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let r = h
-        .get(s, &format!("{}#section", server.url("/redirect/1")), opts())
+        .get(s, &format!("{}#section", server.url("/redirect/1")), None)
         .await??;
     assert_eq!(h.url(r).await?, format!("{}#section", server.url("/get")));
     Ok(())
@@ -206,13 +224,9 @@ async fn the_fragment_is_carried_to_the_final_url() -> Result<()> {
 async fn a_redirect_to_another_scheme_without_adapter_is_invalid_schema() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     let err = h
-        .get(
-            s,
-            &redirect_to(&server, "ftp://127.0.0.1/file", 302),
-            opts(),
-        )
+        .get(s, &redirect_to(&server, "ftp://127.0.0.1/file", 302), None)
         .await?
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidSchema(_)), "{err:?}");
+    assert!(err.kind == ErrorKind::InvalidSchema, "{err:?}");
     assert_still_works(&mut h, s, &server).await
 }

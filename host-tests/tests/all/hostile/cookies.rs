@@ -11,7 +11,7 @@ async fn a_200_kib_set_cookie_does_not_trap_the_next_request_to_that_host() -> R
     let (server, mut h, s) = setup_with_cookie().await?;
     let out = no_trap!(
         "GET /hostile/big-cookie",
-        h.get(s, &server.url("/hostile/big-cookie?size=204800"), opts())
+        h.get(s, &server.url("/hostile/big-cookie?size=204800"), None)
             .await
     );
     if let Ok(r) = out {
@@ -20,7 +20,7 @@ async fn a_200_kib_set_cookie_does_not_trap_the_next_request_to_that_host() -> R
     // The next request to that host would carry it in its Cookie header.
     let out = no_trap!(
         "GET /cookies after it",
-        h.get(s, &server.url("/cookies"), opts()).await
+        h.get(s, &server.url("/cookies"), None).await
     );
     out.map_err(|e| anyhow::anyhow!("the next request to the host failed: {e:?}"))?;
     assert_survived(&mut h, s, &server).await
@@ -32,7 +32,7 @@ async fn twenty_thousand_set_cookies_do_not_trap_the_next_request_to_that_host()
     // Over the wire: the host's hyper refuses a head of more than 100 headers.
     let out = no_trap!(
         "GET /hostile/many-cookies",
-        h.get(s, &server.url("/hostile/many-cookies?n=20000"), opts())
+        h.get(s, &server.url("/hostile/many-cookies?n=20000"), None)
             .await
     );
     match &out {
@@ -48,13 +48,13 @@ async fn twenty_thousand_set_cookies_do_not_trap_the_next_request_to_that_host()
     mount_scripted(&mut h, s, &prefix, &[canned(200, headers, b"{}")]).await?;
     let out = no_trap!(
         "GET through the scripted adapter",
-        h.get(s, &server.url("/scripted/cookies"), opts()).await
+        h.get(s, &server.url("/scripted/cookies"), None).await
     );
     let r = out.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     assert_eq!(h.status(r).await?, 200);
     let out = no_trap!(
         "GET /cookies after it",
-        h.get(s, &server.url("/cookies"), opts()).await
+        h.get(s, &server.url("/cookies"), None).await
     );
     out.map_err(|e| anyhow::anyhow!("the next request to the host failed: {e:?}"))?;
     assert_survived(&mut h, s, &server).await
@@ -67,23 +67,19 @@ async fn cookies_that_fit_one_by_one_but_not_together_are_a_typed_error_not_a_tr
     // host's hyper, and together they make a Cookie header wasi:http cannot carry.
     let out = no_trap!(
         "GET /hostile/many-cookies (90 x 4000)",
-        h.get(
-            s,
-            &server.url("/hostile/many-cookies?n=90&size=4000"),
-            opts()
-        )
-        .await
+        h.get(s, &server.url("/hostile/many-cookies?n=90&size=4000"), None)
+            .await
     );
     let r = out.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     assert_eq!(h.status(r).await?, 200);
     let out = no_trap!(
         "GET /cookies after it",
-        h.get(s, &server.url("/cookies"), opts()).await
+        h.get(s, &server.url("/cookies"), None).await
     );
     match out {
         Ok(r) => assert_eq!(h.status(r).await?, 200),
         Err(e) => assert!(
-            matches!(e, Error::InvalidHeader(_) | Error::InvalidCookie(_)),
+            matches!(e.kind, ErrorKind::InvalidHeader | ErrorKind::InvalidCookie),
             "{e:?}"
         ),
     }
@@ -101,14 +97,14 @@ async fn one_set_cookie_of_twenty_thousand_comma_joined_cookies_does_not_trap() 
     let (server, mut h, s) = setup_with_cookie().await?;
     let out = no_trap!(
         "GET /hostile/joined-cookies",
-        h.get(s, &server.url("/hostile/joined-cookies?n=20000"), opts())
+        h.get(s, &server.url("/hostile/joined-cookies?n=20000"), None)
             .await
     );
     let r = out.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     assert_eq!(h.status(r).await?, 200);
     let out = no_trap!(
         "GET /cookies after it",
-        h.get(s, &server.url("/cookies"), opts()).await
+        h.get(s, &server.url("/cookies"), None).await
     );
     out.map_err(|e| anyhow::anyhow!("the next request to the host failed: {e:?}"))?;
     assert_survived(&mut h, s, &server).await
@@ -164,10 +160,10 @@ async fn cookies_for_a_public_suffix_are_refused() -> Result<()> {
         "http://other.co.uk/",
         "http://pages.github.io/",
     ] {
-        let r = no_trap!(url, h.get(s, url, opts()).await).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let r = no_trap!(url, h.get(s, url, None).await).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         assert_eq!(h.status(r).await?, 200);
     }
-    let jar = session!(h, call_cookies, s)??;
+    let jar = session!(h, call_cookies, s)?;
     let domains: Vec<_> = jar
         .iter()
         .map(|c| (c.name.as_str(), c.domain.as_str()))
@@ -193,12 +189,8 @@ async fn cookies_for_a_public_suffix_are_refused() -> Result<()> {
     // Over the wire to an IP host, a Domain attribute never matches.
     let r = no_trap!(
         "GET /hostile/domain-cookie",
-        h.get(
-            s,
-            &server.url("/hostile/domain-cookie?domain=co.uk"),
-            opts()
-        )
-        .await
+        h.get(s, &server.url("/hostile/domain-cookie?domain=co.uk"), None)
+            .await
     )
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     assert!(response!(h, call_cookies, r)?.is_empty());

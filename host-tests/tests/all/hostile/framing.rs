@@ -11,9 +11,12 @@ async fn get_both_ways(
     s: ResourceAny,
     url: &str,
 ) -> Result<(Option<Error>, Option<Error>)> {
-    let whole = no_trap!("GET", h.get(s, url, opts()).await).err();
+    let whole = no_trap!("GET", h.get(s, url, None).await).err();
     let o = RequestOptions {
-        stream: Some(true),
+        send: Some(SendOptions {
+            stream: Some(true),
+            ..send_opts()
+        }),
         ..opts()
     };
     let streamed = match no_trap!("GET streamed", h.get(s, url, o).await) {
@@ -62,7 +65,10 @@ async fn a_truncated_gzip_body_is_a_content_decoding_error() -> Result<()> {
     let hostile = HostileServer::start();
     let (whole, streamed) = get_both_ways(&mut h, s, &hostile.url("/truncated-gzip")).await?;
     for e in [whole, streamed] {
-        assert!(matches!(e, Some(Error::ContentDecoding(_))), "{e:?}");
+        assert!(
+            matches!(&e, Some(e) if e.kind == ErrorKind::ContentDecoding),
+            "{e:?}"
+        );
     }
     assert_survived(&mut h, s, &server).await
 }

@@ -27,7 +27,7 @@ async fn a_link_header_with_100000_entries_is_parsed_or_bounded() -> Result<()> 
     // `<a>` entries: 100,000 of them fit under the host's 408 KiB head.
     let r = no_trap!(
         "GET /hostile/link (compact)",
-        h.get(s, &server.url("/hostile/link?n=100000&compact=1"), opts())
+        h.get(s, &server.url("/hostile/link?n=100000&compact=1"), None)
             .await
     )
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -48,7 +48,7 @@ async fn a_link_header_with_100000_entries_is_parsed_or_bounded() -> Result<()> 
     .await?;
     let r = no_trap!(
         "GET through the scripted adapter",
-        h.get(s, &server.url("/scripted/links"), opts()).await
+        h.get(s, &server.url("/scripted/links"), None).await
     )
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let links = no_trap!("links()", response!(h, call_links, r));
@@ -69,7 +69,7 @@ async fn a_megabyte_digest_challenge_is_a_typed_error_or_a_response() -> Result<
     // 1 MiB over the wire: past the host's hyper.
     let out = no_trap!(
         "GET /hostile/digest (1 MiB)",
-        h.get(s, &server.url("/hostile/digest?size=1048576"), opts())
+        h.get(s, &server.url("/hostile/digest?size=1048576"), None)
             .await
     );
     match &out {
@@ -80,13 +80,13 @@ async fn a_megabyte_digest_challenge_is_a_typed_error_or_a_response() -> Result<
     // nonce and opaque would be a header wasi:http cannot carry.
     let out = no_trap!(
         "GET /hostile/digest (400 KB)",
-        h.get(s, &server.url("/hostile/digest?size=400000"), opts())
+        h.get(s, &server.url("/hostile/digest?size=400000"), None)
             .await
     );
     match &out {
         Ok(r) => assert!([200, 401].contains(&h.status(*r).await?)),
         Err(e) => assert!(
-            matches!(e, Error::InvalidHeader(_)) || is_transport_failure(e),
+            e.kind == ErrorKind::InvalidHeader || is_transport_failure(e),
             "{e:?}"
         ),
     }
@@ -103,11 +103,11 @@ async fn a_megabyte_digest_challenge_is_a_typed_error_or_a_response() -> Result<
     mount_scripted(&mut h, s, &server.url("/scripted/"), &responses).await?;
     let out = no_trap!(
         "GET through the scripted adapter",
-        h.get(s, &server.url("/scripted/digest"), opts()).await
+        h.get(s, &server.url("/scripted/digest"), None).await
     );
     match &out {
         Ok(r) => assert!([200, 401].contains(&h.status(*r).await?)),
-        Err(e) => assert!(matches!(e, Error::InvalidHeader(_)), "{e:?}"),
+        Err(e) => assert!(e.kind == ErrorKind::InvalidHeader, "{e:?}"),
     }
     session!(h, call_set_auth, s, None)??;
     assert_survived(&mut h, s, &server).await

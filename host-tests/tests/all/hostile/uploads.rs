@@ -29,7 +29,10 @@ async fn upload(
     allow_redirects: bool,
 ) -> Result<std::result::Result<ResourceAny, Error>> {
     let o = RequestOptions {
-        allow_redirects: Some(allow_redirects),
+        send: Some(SendOptions {
+            allow_redirects: Some(allow_redirects),
+            ..send_opts()
+        }),
         ..opts()
     };
     if !streamed {
@@ -47,7 +50,7 @@ async fn upload(
             s,
             "POST",
             url,
-            &o,
+            Some(&o),
             Some(UPLOAD as u64)
         )
     ) {
@@ -194,7 +197,7 @@ async fn uploads_cut_off_without_an_answer_are_a_typed_error() -> Result<()> {
     // A GET cut off the same way.
     for close in ["abrupt", "clean"] {
         let url = hostile.url(&format!("/cut?close={close}"));
-        let out = no_trap!("GET /cut", h.get(s, &url, opts()).await);
+        let out = no_trap!("GET /cut", h.get(s, &url, None).await);
         assert!(
             matches!(&out, Err(e) if is_transport_failure(e)),
             "{close}: {out:?}"
