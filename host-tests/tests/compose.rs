@@ -136,7 +136,7 @@ fn import_names(component: &Component) -> Vec<String> {
 fn composition_leaves_only_wasi_imports() -> Result<()> {
     let consumer = import_names(&compile(CONSUMER_PATH)?);
     assert!(
-        consumer.iter().any(|n| n == "requests:http/session@0.1.0"),
+        consumer.iter().any(|n| n == "requests:http/session@0.2.0"),
         "the consumer alone should import the session API: {consumer:?}"
     );
 
@@ -194,7 +194,7 @@ async fn fetch_json_sends_the_session_headers_and_its_own() -> Result<()> {
     assert_eq!(doc["headers"]["accept"], "application/json", "{text}");
     // The session component's defaults: it is the one that sent the request.
     assert_eq!(
-        doc["headers"]["user-agent"], "requests-component/0.1.0",
+        doc["headers"]["user-agent"], "requests-component/0.2.0",
         "{text}"
     );
     assert_eq!(doc["args"]["q"], "1", "{text}");

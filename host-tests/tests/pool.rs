@@ -5,8 +5,10 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use host_tests::host::{opts, Error, Harness, RequestOptions, Timeout};
-use host_tests::pool::{PoolConfig, PooledTransport};
+use host_tests::host::{
+    opts, send_opts, ErrorKind, ExpectKind, Harness, RequestOptions, SendOptions, Timeout, Verify,
+};
+use host_tests::pool::{PoolAdapter, PoolConfig, PooledTransport};
 use host_tests::server::TestServer;
 use wasmtime::component::ResourceAny;
 
@@ -15,7 +17,7 @@ const N: usize = 5;
 
 /// `GET url`, checked for 200, body read to the end, response dropped.
 async fn get_ok(h: &mut Harness, s: ResourceAny, url: &str) -> Result<()> {
-    let r = h.get(s, url, opts()).await??;
+    let r = h.get(s, url, None).await??;
     let status = h.status(r).await?;
     ensure!(status == 200, "GET {url}: status {status}");
     h.content(r).await?;
@@ -76,6 +78,73 @@ async fn one_pool_serves_several_instances() -> Result<()> {
     Ok(())
 }
 
+/// An instance of the host build whose `http://` URLs go through `adapter` (as `pool`).
+async fn on_pool_adapter(adapter: &PoolAdapter) -> Result<(Harness, ResourceAny)> {
+    let mut h = Harness::builder()
+        .host_adapter("pool", adapter.clone())
+        .build()
+        .await?;
+    let s = h.session().await?;
+    h.mount_host_adapter(s, "http://", "pool").await?;
+    Ok((h, s))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pool_adapter_reuses_connections_across_instances_and_settings() -> Result<()> {
+    let server = TestServer::start();
+    let adapter = PoolAdapter::default();
+    let (mut a, sa) = on_pool_adapter(&adapter).await?;
+    let (mut b, sb) = on_pool_adapter(&adapter).await?;
+    // TLS settings do not split the pool of http URLs (they have no TLS).
+    let lax = RequestOptions {
+        send: Some(SendOptions {
+            verify: Some(Verify::Disabled),
+            ..send_opts()
+        }),
+        ..opts()
+    };
+    for _ in 0..3 {
+        get_ok(&mut a, sa, &server.url("/get")).await?;
+        get_ok(&mut b, sb, &server.url("/get")).await?;
+        let r = a.get(sa, &server.url("/get"), lax.clone()).await??;
+        a.content(r).await?;
+    }
+    assert_eq!(server.connections(), 1);
+    assert_eq!(adapter.pools(), 1);
+    assert_eq!(a.adapters().calls.len(), 6);
+    assert_eq!(b.adapters().calls.len(), 3);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pool_adapter_turns_pool_failures_into_typed_errors() -> Result<()> {
+    let server = TestServer::start();
+    let adapter = PoolConfig::default().max_idle_per_host(0);
+    let adapter = PoolAdapter::new(adapter);
+    let (mut h, s) = on_pool_adapter(&adapter).await?;
+    let err = h
+        .get(s, &server.url("/delay/3000"), read_timeout(150))
+        .await?
+        .expect_kind(ErrorKind::ReadTimeout);
+    assert_eq!(err.url.as_deref(), Some(server.url("/delay/3000").as_str()));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let err = h
+        .get(s, &url, None)
+        .await?
+        .expect_kind(ErrorKind::ConnectionRefused);
+    assert!(err.message.ends_with(&format!("({url})")), "{err:?}");
+    // Without idle connections kept, every request opened its own.
+    let before = server.connections();
+    for _ in 0..2 {
+        get_ok(&mut h, s, &server.url("/get")).await?;
+    }
+    assert_eq!(server.connections() - before, 2);
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_idle_connection_is_closed_after_the_idle_timeout() -> Result<()> {
     let server = TestServer::start();
@@ -128,9 +197,12 @@ async fn pooled() -> Result<(TestServer, Harness, ResourceAny)> {
 
 fn read_timeout(ms: u32) -> RequestOptions {
     RequestOptions {
-        timeout: Some(Timeout {
-            connect_ms: Some(1000),
-            read_ms: Some(ms),
+        send: Some(SendOptions {
+            timeout: Some(Timeout {
+                connect_ms: Some(1000),
+                read_ms: Some(ms),
+            }),
+            ..send_opts()
         }),
         ..opts()
     }
@@ -145,7 +217,7 @@ async fn a_slow_server_is_a_read_timeout() -> Result<()> {
         .get(s, &server.url("/delay/3000"), read_timeout(150))
         .await?
         .unwrap_err();
-    assert!(matches!(err, Error::ReadTimeout(_)), "{err:?}");
+    assert!(err.kind == ErrorKind::ReadTimeout, "{err:?}");
     // The abandoned connection is not handed out again; the session keeps working.
     get_ok(&mut h, s, &server.url("/get")).await?;
     Ok(())
@@ -177,7 +249,7 @@ async fn a_stall_between_body_bytes_is_a_read_timeout() -> Result<()> {
     // As with the stock transport: wasmtime-wasi-http 48 does not hand a body
     // stream's error-code to the guest, which then sees a connection error.
     assert!(
-        matches!(err, Error::ReadTimeout(_) | Error::Connection(_)),
+        matches!(err.kind, ErrorKind::ReadTimeout | ErrorKind::Connection),
         "{err:?}"
     );
     get_ok(&mut h, s, &server.url("/get")).await?;
@@ -191,9 +263,9 @@ async fn a_closed_port_is_connection_refused() -> Result<()> {
         .local_addr()?
         .port();
     let url = format!("http://127.0.0.1:{port}/");
-    let err = h.get(s, &url, opts()).await?.unwrap_err();
+    let err = h.get(s, &url, None).await?.unwrap_err();
     assert!(
-        matches!(&err, Error::ConnectionRefused(m) if m.contains(&url)),
+        err.kind == ErrorKind::ConnectionRefused && err.message.contains(&url),
         "{err:?}"
     );
     get_ok(&mut h, s, &server.url("/get")).await?;
@@ -204,7 +276,7 @@ async fn a_closed_port_is_connection_refused() -> Result<()> {
 async fn https_to_a_plain_http_port_is_a_tls_error() -> Result<()> {
     let (server, mut h, s) = pooled().await?;
     let url = format!("https://127.0.0.1:{}/get", server.port());
-    let err = h.get(s, &url, opts()).await?.unwrap_err();
-    assert!(matches!(err, Error::Tls(_)), "{err:?}");
+    let err = h.get(s, &url, None).await?.unwrap_err();
+    assert!(err.kind == ErrorKind::Tls, "{err:?}");
     Ok(())
 }
