@@ -57,11 +57,14 @@ impl Transport for HostAdapter {
         let head = to_head(request);
         let settings = to_settings(options);
         let max = first_piece(options);
+        let url = &request.url;
         match request.body.as_deref() {
             Some(body) if body.len() > PIECE => {
+                let id = host::start(&self.name, &head, &settings).map_err(failed_at(url))?;
                 let mut upload = HostUpload {
-                    id: Some(host::start(&self.name, &head, &settings).map_err(from_failure)?),
+                    id: Some(id),
                     max,
+                    url: url.clone(),
                 };
                 upload.write(body)?;
                 Box::new(upload).finish()
@@ -69,8 +72,8 @@ impl Transport for HostAdapter {
             body => {
                 let body = body.map(crate::latin1::encode);
                 let incoming = host::send(&self.name, &head, body.as_deref(), &settings, max)
-                    .map_err(from_failure)?;
-                from_incoming(incoming)
+                    .map_err(failed_at(url))?;
+                from_incoming(incoming, url)
             }
         }
     }
@@ -89,10 +92,12 @@ impl Transport for HostAdapter {
             head.headers
                 .push(("Transfer-Encoding".into(), "chunked".into()));
         }
-        let id = host::start(&self.name, &head, &to_settings(options)).map_err(from_failure)?;
+        let id = host::start(&self.name, &head, &to_settings(options))
+            .map_err(failed_at(&request.url))?;
         Ok(Box::new(HostUpload {
             id: Some(id),
             max: first_piece(options),
+            url: request.url.clone(),
         }))
     }
 
@@ -158,6 +163,18 @@ fn to_settings(options: &SendOptions) -> host::SendSettings {
     }
 }
 
+/// A host adapter's failure, of any kind, names the request's URL (the
+/// session adds it to network errors; here it goes on the others too).
+fn failed_at(url: &url::Url) -> impl Fn(host::Failure) -> Error + '_ {
+    move |f| match from_failure(f).at(url) {
+        named @ Error::At { .. } => named,
+        other => Error::At {
+            url: crate::urls::redact_in_message(url),
+            error: Box::new(other),
+        },
+    }
+}
+
 fn from_failure(f: host::Failure) -> Error {
     let m = f.message;
     match f.kind {
@@ -178,26 +195,18 @@ fn from_failure(f: host::Failure) -> Error {
     }
 }
 
-fn from_incoming(incoming: host::Incoming) -> Result<RawResponse> {
-    if !(100..=999).contains(&incoming.status) {
-        if let Some(id) = incoming.rest {
-            host::discard(id);
-        }
-        return Err(Error::Transport {
-            code: "HTTP-protocol-error".into(),
-            detail: Some(format!(
-                "the host adapter gave status {}, outside 100-999",
-                incoming.status
-            )),
-        });
-    }
-    let first = match crate::latin1::decode(incoming.body) {
+/// The response a host adapter gave, checked as a server's would be by an
+/// HTTP parser: a status of three digits, header names that are tokens and
+/// values without control characters (no CR/LF to smuggle a header in).
+fn from_incoming(incoming: host::Incoming, url: &url::Url) -> Result<RawResponse> {
+    let checked = check_head(&incoming).and_then(|()| crate::latin1::decode(incoming.body));
+    let first = match checked {
         Ok(first) => first,
         Err(e) => {
             if let Some(id) = incoming.rest {
                 host::discard(id);
             }
-            return Err(e);
+            return Err(e.at(url));
         }
     };
     Ok(RawResponse {
@@ -207,8 +216,34 @@ fn from_incoming(incoming: host::Incoming) -> Result<RawResponse> {
             first,
             at: 0,
             rest: incoming.rest,
+            url: url.clone(),
         }),
     })
+}
+
+fn check_head(incoming: &host::Incoming) -> Result<()> {
+    let protocol = |detail: String| Error::Transport {
+        code: "HTTP-protocol-error".into(),
+        detail: Some(detail),
+    };
+    if !(100..=999).contains(&incoming.status) {
+        return Err(protocol(format!(
+            "the host adapter gave status {}, outside 100-999",
+            incoming.status
+        )));
+    }
+    for (name, value) in &incoming.headers {
+        let bad_name = name.is_empty() || !name.bytes().all(crate::headers::is_tchar);
+        let bad_value = value
+            .chars()
+            .any(|c| (c < ' ' && c != '\t') || c == '\u{7f}');
+        if bad_name || bad_value {
+            return Err(protocol(format!(
+                "the host adapter gave an invalid header {name:?}: {value:?}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A response body: the piece that came with the head, then `read`s.
@@ -217,6 +252,8 @@ struct HostBody {
     at: usize,
     /// The host's handle for the rest; `None` once it has all been read.
     rest: Option<u64>,
+    /// Named by read failures.
+    url: url::Url,
 }
 
 impl BodyReader for HostBody {
@@ -235,11 +272,11 @@ impl BodyReader for HostBody {
         let Some(id) = self.rest else {
             return Ok(None);
         };
-        let piece = host::read(id, max as u32).map_err(from_failure)?;
+        let piece = host::read(id, max as u32).map_err(failed_at(&self.url))?;
         if piece.end {
             self.rest = None;
         }
-        let bytes = crate::latin1::decode(piece.bytes)?;
+        let bytes = crate::latin1::decode(piece.bytes).map_err(|e| e.at(&self.url))?;
         match (bytes.is_empty(), piece.end) {
             (false, _) => Ok(Some(bytes)),
             (true, true) => Ok(None),
@@ -248,7 +285,8 @@ impl BodyReader for HostBody {
                 detail: Some(
                     "the host adapter gave an empty piece before the end of the body".into(),
                 ),
-            }),
+            }
+            .at(&self.url)),
         }
     }
 }
@@ -266,6 +304,8 @@ struct HostUpload {
     /// `None` once finished.
     id: Option<u64>,
     max: u32,
+    /// Named by failures.
+    url: url::Url,
 }
 
 impl BodySink for HostUpload {
@@ -274,7 +314,7 @@ impl BodySink for HostUpload {
             .id
             .ok_or_else(|| Error::StreamConsumed("the upload was already finished".into()))?;
         for piece in bytes.chunks(PIECE) {
-            host::write(id, &crate::latin1::encode(piece)).map_err(from_failure)?;
+            host::write(id, &crate::latin1::encode(piece)).map_err(failed_at(&self.url))?;
         }
         Ok(())
     }
@@ -284,7 +324,8 @@ impl BodySink for HostUpload {
             .id
             .take()
             .ok_or_else(|| Error::StreamConsumed("the upload was already finished".into()))?;
-        from_incoming(host::finish(id, self.max).map_err(from_failure)?)
+        let incoming = host::finish(id, self.max).map_err(failed_at(&self.url))?;
+        from_incoming(incoming, &self.url)
     }
 }
 
