@@ -1,6 +1,6 @@
 //! Request model, router and the echo, cookie, header, redirect, status and auth endpoints.
 
-use std::convert::Infallible;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -10,11 +10,16 @@ use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
-use super::bodies::{bytes_fixed, bytes_stream, compressed, delay, drip, link, static_doc};
-use super::helpers::{
-    basic_challenge, empty, error, json_response, num, pairs_json, parse_form, status_code,
-    with_header, Body,
+use super::bodies::{
+    bytes_fixed, bytes_stream, compressed, delay, drip, lines, lines_fixed, link, static_doc,
+    stream_json,
 };
+use super::helpers::{
+    basic_challenge, close_without_answer, empty, error, json_response, multi_dict, num,
+    pairs_json, parse_form, status_code, with_header, Body, CloseWithoutAnswer,
+};
+use super::multipart;
+use super::state::State;
 
 /// A fully-read request, with the bits handlers need in convenient form.
 pub(super) struct Req {
@@ -53,12 +58,17 @@ impl Req {
     }
 }
 
+/// Answers one request; an error (for a response marked [`CloseWithoutAnswer`]) makes hyper
+/// close the connection without sending anything.
 pub(super) async fn handle(
     req: Request<Incoming>,
     port: u16,
-) -> Result<Response<Body>, Infallible> {
+    state: Arc<State>,
+) -> Result<Response<Body>, std::io::Error> {
     let lossy = |v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned();
     let (parts, body) = req.into_parts();
+    let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    state.record(parts.method.as_str(), target, &parts.headers);
     let Ok(body) = body.collect().await.map(|c| c.to_bytes()) else {
         return Ok(error(
             StatusCode::BAD_REQUEST,
@@ -80,11 +90,15 @@ pub(super) async fn handle(
             .collect(),
         body,
     };
-    Ok(route(&req, port).await)
+    let resp = route(&req, port, &state).await;
+    match resp.extensions().get::<CloseWithoutAnswer>() {
+        Some(_) => Err(std::io::Error::other("closed without an answer")),
+        None => Ok(resp),
+    }
 }
 
 /// Dispatch on the first path segment (`family`) and the rest (`arg`, "" if absent).
-async fn route(r: &Req, port: u16) -> Response<Body> {
+async fn route(r: &Req, port: u16, state: &State) -> Response<Body> {
     let trimmed = r.path.strip_prefix('/').unwrap_or(&r.path);
     let (family, arg) = trimmed.split_once('/').unwrap_or((trimmed, ""));
     match (family, arg) {
@@ -92,15 +106,8 @@ async fn route(r: &Req, port: u16) -> Response<Body> {
             json_response(StatusCode::OK, &Value::Object(echo(r)))
         }
         ("cookies", "") => json_response(StatusCode::OK, &json!({ "cookies": request_cookies(r) })),
-        ("upload", "") => json_response(
-            StatusCode::OK,
-            &json!({
-                "method": r.method,
-                "body_len": r.body.len(),
-                "transfer_encoding": r.header("transfer-encoding"),
-                "content_length": r.header("content-length"),
-            }),
-        ),
+        ("upload", "") => upload(r),
+        ("cookies", "set-many") => set_cookie_many(),
         ("cookies", "set" | "delete") => cookies_change(r, arg == "delete"),
         ("response-headers", "") => response_headers(r),
         ("set-cookie-multi", "") => set_cookie_multi(),
@@ -114,13 +121,22 @@ async fn route(r: &Req, port: u16) -> Response<Body> {
         ("gzip" | "deflate" | "deflate-raw" | "brotli" | "zstd", "") => compressed(r, family),
         ("delay", ms) => delay(r, ms).await,
         ("drip", "") => drip(r),
-        ("bytes", n) => bytes_fixed(n),
+        ("bytes", n) => bytes_fixed(r, n),
         ("stream-bytes", n) => bytes_stream(r, n),
-        ("json" | "html" | "not-json", "") | ("encoding", "latin1") => static_doc(family),
+        ("lines", "") => lines_fixed(),
+        ("lines", n) => lines(r, n),
+        ("stream", n) => stream_json(n),
+        ("json" | "html" | "not-json" | "bad-gzip", "") | ("encoding", "latin1" | "sjis") => {
+            static_doc(family, arg)
+        }
         ("link", "") => link(port),
         ("loop", "") => super::hostile::redirect_loop(r),
         ("chain", n) => super::hostile::chain(r, n),
         ("hostile", what) => super::hostile::route(r, what),
+        ("flaky", rest) => state.flaky(r, rest).await,
+        ("__seen", "") => state.seen(r),
+        // On a fresh connection `serve` answers `/garbage` before hyper sees it.
+        ("garbage", "") => close_without_answer(),
         _ => error(StatusCode::NOT_FOUND, "not found"),
     }
 }
@@ -130,31 +146,41 @@ async fn route(r: &Req, port: u16) -> Response<Body> {
 // ---------------------------------------------------------------------------------------------
 
 /// The echo document shared by `/anything`, `/get`, ..., `/delay`, `/gzip` and friends.
+///
+/// `form` holds the fields of a form body, as `[name, value]` pairs: every pair of an
+/// `application/x-www-form-urlencoded` body, or the parts without a filename of a
+/// `multipart/form-data` one; `null` for other bodies. For a multipart body, `files` maps the
+/// name of each part with a filename to its data as text (a list of them for a repeated name)
+/// and `parts` lists every part (see `multipart::Part::to_json`); a multipart body that is not
+/// well framed gives `multipart_error` instead, and `files` and `parts` are `null` for any other.
 pub(super) fn echo(r: &Req) -> Map<String, Value> {
     let pairs = r.args();
-    let mut args = Map::new();
-    for (k, v) in &pairs {
-        let v = Value::String(v.clone());
-        match args.get_mut(k) {
-            None => drop(args.insert(k.clone(), v)),
-            Some(Value::Array(list)) => list.push(v),
-            Some(first) => *first = Value::Array(vec![first.take(), v]),
-        }
-    }
-    let mut headers = Map::new();
-    for (n, v) in &r.headers {
-        match headers.get_mut(n) {
-            Some(Value::String(s)) => *s = format!("{s}, {v}"),
-            _ => drop(headers.insert(n.clone(), Value::String(v.clone()))),
-        }
-    }
+    let args = multi_dict(&pairs);
     let mime = r.mime();
-    let form = match mime.as_str() {
+    let (mut form, mut files, mut parts, mut multipart_error) =
+        (Value::Null, Value::Null, Value::Null, None);
+    match mime.as_str() {
         "application/x-www-form-urlencoded" => {
-            pairs_json(&parse_form(&String::from_utf8_lossy(&r.body)))
+            form = pairs_json(&parse_form(&String::from_utf8_lossy(&r.body)));
         }
-        _ => Value::Null,
-    };
+        "multipart/form-data" => {
+            match multipart::parse(r.header("content-type").unwrap_or(""), &r.body) {
+                Ok(list) => {
+                    let named =
+                        |p: &multipart::Part| (p.name.clone().unwrap_or_default(), p.text());
+                    let (with_file, fields): (Vec<_>, Vec<_>) =
+                        list.iter().partition(|p| p.filename.is_some());
+                    form = pairs_json(&fields.into_iter().map(named).collect::<Vec<_>>());
+                    files = Value::Object(multi_dict(
+                        &with_file.into_iter().map(named).collect::<Vec<_>>(),
+                    ));
+                    parts = Value::Array(list.iter().map(multipart::Part::to_json).collect());
+                }
+                Err(e) => multipart_error = Some(e),
+            }
+        }
+        _ => {}
+    }
     let body_json = match mime.as_str() {
         "application/json" => serde_json::from_slice::<Value>(&r.body).unwrap_or(Value::Null),
         _ => Value::Null,
@@ -164,24 +190,62 @@ pub(super) fn echo(r: &Req) -> Map<String, Value> {
     } else {
         format!("?{}", r.query)
     };
-    let Value::Object(doc) = json!({
+    let Value::Object(mut doc) = json!({
         "method": r.method,
         "url": format!("http://{}{}{}", r.host, r.path, query),
         "path": r.path,
         "query": r.query,
         "args": args,
         "args_list": pairs_json(&pairs),
-        "headers": headers,
+        "headers": headers_json(r),
         "headers_list": pairs_json(&r.headers),
         "data": String::from_utf8_lossy(&r.body),
         "body_len": r.body.len(),
         "form": form,
+        "files": files,
+        "parts": parts,
         "json": body_json,
         "cookies": request_cookies(r),
     }) else {
         unreachable!("json! object literal")
     };
+    if let Some(e) = multipart_error {
+        doc.insert("multipart_error".into(), Value::String(e));
+    }
     doc
+}
+
+/// Request headers by lower-case name, repeats joined with `, `.
+fn headers_json(r: &Req) -> Value {
+    let mut headers = Map::new();
+    for (n, v) in &r.headers {
+        match headers.get_mut(n) {
+            Some(Value::String(s)) => *s = format!("{s}, {v}"),
+            _ => drop(headers.insert(n.clone(), Value::String(v.clone()))),
+        }
+    }
+    Value::Object(headers)
+}
+
+/// `/upload`: what arrived, without the body itself: `method`, `body_len`, its `sha256` (hex),
+/// the `transfer_encoding`, `content_length` and `content_type` headers (`null` when absent) and
+/// every `headers` (as the echo gives them).
+fn upload(r: &Req) -> Response<Body> {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(&r.body);
+    let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "method": r.method,
+            "body_len": r.body.len(),
+            "sha256": sha256,
+            "transfer_encoding": r.header("transfer-encoding"),
+            "content_length": r.header("content-length"),
+            "content_type": r.header("content-type"),
+            "headers": headers_json(r),
+        }),
+    )
 }
 
 /// `/cookies/set?n=v...` and `/cookies/delete?n...`: Set-Cookie per pair, then 302 to `/cookies`.
@@ -210,6 +274,19 @@ fn response_headers(r: &Req) -> Response<Body> {
         } else if let Ok(name) = HeaderName::from_bytes(k.as_bytes()) {
             resp = with_header(resp, name, v);
         }
+    }
+    resp
+}
+
+/// `/cookies/set-many`: three Set-Cookie headers, one with an `Expires` date, one with `Max-Age`.
+fn set_cookie_many() -> Response<Body> {
+    let mut resp = json_response(StatusCode::OK, &json!({ "set": ["a", "b", "c"] }));
+    for c in [
+        "a=1; Path=/",
+        "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/",
+        "c=3; Max-Age=3600; Path=/; HttpOnly",
+    ] {
+        resp = with_header(resp, header::SET_COOKIE, c);
     }
     resp
 }

@@ -7,7 +7,7 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// Response body type used by every handler.
 pub(super) type Body = BoxBody<Bytes, Infallible>;
@@ -37,6 +37,17 @@ pub(super) fn error(status: StatusCode, msg: &str) -> Response<Body> {
     json_response(status, &json!({ "error": msg }))
 }
 
+/// Marks a response that must not be sent: the connection is closed without an answer instead
+/// (`endpoints::handle` turns it into an error, on which hyper drops the connection).
+#[derive(Clone, Copy)]
+pub(super) struct CloseWithoutAnswer;
+
+pub(super) fn close_without_answer() -> Response<Body> {
+    let mut resp = empty(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.extensions_mut().insert(CloseWithoutAnswer);
+    resp
+}
+
 pub(super) fn basic_challenge() -> Response<Body> {
     let resp = empty(StatusCode::UNAUTHORIZED);
     with_header(resp, header::WWW_AUTHENTICATE, "Basic realm=\"Fake Realm\"")
@@ -64,6 +75,20 @@ pub(super) fn status_code(s: &str) -> Option<StatusCode> {
 
 pub(super) fn pairs_json(pairs: &[(String, String)]) -> Value {
     Value::Array(pairs.iter().map(|(k, v)| json!([k, v])).collect())
+}
+
+/// httpbin's multi-dict: a name seen once maps to its value, a repeated one to the list of values.
+pub(super) fn multi_dict(pairs: &[(String, String)]) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (k, v) in pairs {
+        let v = Value::String(v.clone());
+        match out.get_mut(k) {
+            None => drop(out.insert(k.clone(), v)),
+            Some(Value::Array(list)) => list.push(v),
+            Some(first) => *first = Value::Array(vec![first.take(), v]),
+        }
+    }
+    out
 }
 
 /// `application/x-www-form-urlencoded` parsing, pair order kept.

@@ -26,7 +26,7 @@ impl Loopback {
     /// accepted connection, with the port, to `serve`, on a thread named `name`.
     pub(super) fn start<F, Fut>(name: &str, serve: F) -> Loopback
     where
-        F: Fn(TcpStream, u16) -> Fut + Copy + Send + 'static,
+        F: Fn(TcpStream, u16) -> Fut + Clone + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let main = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -55,7 +55,7 @@ impl Loopback {
                 rt.block_on(async move {
                     for l in listeners {
                         let l = tokio::net::TcpListener::from_std(l).expect("tokio listener");
-                        tokio::spawn(accept_loop(l, counter.clone(), port, serve));
+                        tokio::spawn(accept_loop(l, counter.clone(), port, serve.clone()));
                     }
                     let _ = shutdown_rx.await;
                 });
@@ -94,7 +94,7 @@ async fn accept_loop<F, Fut>(
     port: u16,
     serve: F,
 ) where
-    F: Fn(TcpStream, u16) -> Fut + Copy + Send + 'static,
+    F: Fn(TcpStream, u16) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     loop {

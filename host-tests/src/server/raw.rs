@@ -227,6 +227,47 @@ async fn serve(mut stream: TcpStream) {
     close(stream, head.abrupt()).await;
 }
 
+/// Whether the first request on `stream` asks for `/garbage`, from its first bytes, peeked (so
+/// nothing is consumed): `TestServer` answers that one itself, with bytes that hyper's server
+/// would never write.
+pub(super) async fn asks_for_garbage(stream: &TcpStream) -> bool {
+    const WANT: &[u8] = b"/garbage";
+    let mut buf = [0u8; 256];
+    // A request line that comes in pieces is waited for, a little.
+    for _ in 0..1000 {
+        let n = match stream.peek(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        let seen = &buf[..n];
+        let Some(space) = seen.iter().position(|&b| b == b' ') else {
+            if n > 16 || seen.contains(&b'\n') {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            continue;
+        };
+        let target = &seen[space + 1..];
+        let common = target.len().min(WANT.len());
+        if target[..common] != WANT[..common] {
+            return false;
+        }
+        if let Some(&next) = target.get(WANT.len()) {
+            return next == b' ' || next == b'?';
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    false
+}
+
+/// `/garbage`: reads the request head, writes bytes that are not an HTTP response, and closes.
+pub(super) async fn garbage(mut stream: TcpStream) {
+    if read_head(&mut stream).await.is_some() {
+        let _ = stream.write_all(b"NOT HTTP AT ALL\r\n\r\n").await;
+    }
+    close(stream, false).await;
+}
+
 /// The first half of the gzip encoding of a 64 KiB JSON document of pseudo-random digits
 /// (so it does not compress to almost nothing).
 fn truncated_gzip() -> Vec<u8> {

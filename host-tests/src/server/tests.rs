@@ -292,3 +292,198 @@ async fn works_inside_an_async_test() {
     assert_eq!(r.json()["slideshow"]["author"], "Yours Truly");
     drop(srv);
 }
+
+#[test]
+fn multipart_bodies_are_echoed_as_form_files_and_parts() {
+    let srv = TestServer::start();
+    let body = "--b0\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\nhi\r\n\
+        --b0\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\
+        Content-Type: text/plain\r\n\r\none\r\n\
+        --b0\r\nContent-Disposition: form-data; name=\"f\"; filename=\"b.txt\"\r\n\r\ntwo\r\n--b0--\r\n";
+    let ct = ("Content-Type", "multipart/form-data; boundary=b0");
+    let j = request(srv.addr(), "POST", "/post", &[ct], body).json();
+    assert_eq!(j["form"], serde_json::json!([["t", "hi"]]));
+    assert_eq!(j["files"], serde_json::json!({"f": ["one", "two"]}));
+    assert_eq!(j["parts"][1]["filename"], "a.txt");
+    assert_eq!(j["parts"][1]["content_type"], "text/plain");
+    assert_eq!(j["parts"][0]["content_type"], serde_json::Value::Null);
+    assert_eq!(j["data"], body);
+    let bad = request(srv.addr(), "POST", "/post", &[ct], "--b0\r\nno end").json();
+    assert!(bad["multipart_error"].is_string(), "{bad}");
+    assert_eq!(bad["parts"], serde_json::Value::Null);
+}
+
+#[test]
+fn upload_reports_digest_and_headers() {
+    let srv = TestServer::start();
+    let j = request(
+        srv.addr(),
+        "PUT",
+        "/upload",
+        &[("X-Tag", "1"), ("Content-Type", "text/plain")],
+        "abc",
+    )
+    .json();
+    assert_eq!(j["method"], "PUT");
+    assert_eq!(j["body_len"], 3);
+    assert_eq!(
+        j["sha256"],
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(j["content_length"], "3");
+    assert_eq!(j["content_type"], "text/plain");
+    assert_eq!(j["transfer_encoding"], serde_json::Value::Null);
+    assert_eq!(j["headers"]["x-tag"], "1");
+}
+
+#[test]
+fn gzip_option_pad_and_fixed_encodings() {
+    use flate2::read::GzDecoder;
+    let srv = TestServer::start();
+    let a = srv.addr();
+    let plain = request(a, "GET", "/bytes/1000", &[], "");
+    for target in [
+        "/bytes/1000?gzip=1",
+        "/stream-bytes/1000?chunk_size=50&gzip=1",
+    ] {
+        let r = request(a, "GET", target, &[], "");
+        assert_eq!(r.all("content-encoding"), vec!["gzip"], "{target}");
+        let mut out = Vec::new();
+        GzDecoder::new(&r.body[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(out, plain.body, "{target}");
+    }
+    let g = request(a, "GET", "/bytes/1000?gzip=1", &[], "");
+    assert_eq!(g.all("content-length"), vec![g.body.len().to_string()]);
+    let mut out = String::new();
+    let padded = request(a, "GET", "/gzip?pad=5", &[], "");
+    GzDecoder::new(&padded.body[..])
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["pad"],
+        "xxxxx"
+    );
+    let bad = request(a, "GET", "/bad-gzip", &[], "");
+    assert_eq!(
+        (bad.all("content-encoding"), &bad.body[..]),
+        (vec!["gzip"], &b"this is not gzip"[..])
+    );
+    let sjis = request(a, "GET", "/encoding/sjis", &[], "");
+    assert_eq!(
+        sjis.all("content-type"),
+        vec!["text/plain; charset=shift_jis"]
+    );
+    assert_eq!(sjis.body, (0..=255u8).collect::<Vec<u8>>());
+}
+
+#[test]
+fn lines_streams_and_drip_chunks() {
+    let srv = TestServer::start();
+    let a = srv.addr();
+    let fixed = request(a, "GET", "/lines", &[], "");
+    assert_eq!(fixed.all("transfer-encoding"), vec!["chunked"]);
+    assert_eq!(
+        fixed.body,
+        "alpha\r\nbeta\n\ngamma caf\u{e9}\r\nlast".as_bytes()
+    );
+    let n = request(a, "GET", "/lines/3?crlf=1&chunk_size=4", &[], "");
+    assert_eq!(n.body, b"line 0\r\nline 1\r\nline 2\r\n");
+    let s = request(a, "GET", "/stream/2", &[], "");
+    assert_eq!(s.body, b"{\"id\": 0}\n{\"id\": 1}\n");
+    let d = request(a, "GET", "/drip?numbytes=10&chunks=3&delay_ms=0", &[], "");
+    assert_eq!(d.body, b"**********");
+}
+
+#[test]
+fn cookies_set_many_sends_three_with_dates() {
+    let srv = TestServer::start();
+    let r = request(srv.addr(), "GET", "/cookies/set-many", &[], "");
+    assert_eq!(r.status, 200);
+    let cookies = r.all("set-cookie");
+    assert_eq!(cookies.len(), 3);
+    assert!(cookies[1].contains("Expires=Wed, 21 Oct 2037 07:28:00 GMT"));
+    assert!(cookies[2].contains("Max-Age=3600") && cookies[2].contains("HttpOnly"));
+}
+
+#[test]
+fn flaky_counts_per_key_in_both_forms() {
+    let srv = TestServer::start();
+    let a = srv.addr();
+    let first = request(a, "PUT", "/flaky/k/1?status=502&retry_after=0", &[], "");
+    assert_eq!((first.status, first.all("retry-after")), (502, vec!["0"]));
+    assert_eq!(
+        first.json(),
+        serde_json::json!({"key": "k", "attempt": 1, "method": "PUT"})
+    );
+    let second = request(a, "GET", "/flaky/k/1", &[], "");
+    assert_eq!(
+        (second.status, second.json()["attempt"].clone()),
+        (200, 2.into())
+    );
+    let q = request(a, "GET", "/flaky/1?key=q", &[], "");
+    assert_eq!(
+        (q.status, q.json()),
+        (503, serde_json::json!({"attempts": 1, "method": "GET"}))
+    );
+    assert_eq!(request(a, "GET", "/flaky/1?key=q", &[], "").status, 200);
+    assert_eq!(request(a, "GET", "/flaky/x/y", &[], "").status, 400);
+}
+
+/// What comes back on a fresh connection for `target`: every byte until the server closes.
+fn raw_answer(addr: SocketAddr, target: &str) -> Vec<u8> {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    let req = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    s.write_all(req.as_bytes()).expect("write");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    raw
+}
+
+#[test]
+fn garbage_and_a_stall_close_without_an_http_answer() {
+    let srv = TestServer::start();
+    assert_eq!(
+        raw_answer(srv.addr(), "/garbage"),
+        b"NOT HTTP AT ALL\r\n\r\n"
+    );
+    assert_eq!(
+        raw_answer(srv.addr(), "/garbage?x=1"),
+        b"NOT HTTP AT ALL\r\n\r\n"
+    );
+    assert_eq!(raw_answer(srv.addr(), "/flaky/1?key=s&stall=0"), b"");
+    assert_eq!(request(srv.addr(), "GET", "/garbagex", &[], "").status, 404);
+    // Behind another request on a kept-alive connection, hyper closes it without an answer.
+    let mut s = TcpStream::connect(srv.addr()).expect("connect");
+    let host = srv.addr();
+    let req = format!(
+        "GET /get HTTP/1.1\r\nHost: {host}\r\n\r\nGET /garbage HTTP/1.1\r\nHost: {host}\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).expect("write");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert_eq!(text.matches("HTTP/1.1 ").count(), 1, "{text}");
+}
+
+#[test]
+fn a_recording_server_tells_what_reached_it() {
+    let srv = TestServer::start_recording();
+    let a = srv.addr();
+    request(a, "GET", "/get?m=one", &[("X-Sig", "a")], "");
+    request(a, "POST", "/anything/one/end", &[], "");
+    request(a, "GET", "/get?m=two", &[], "");
+    let seen = request(a, "GET", "/__seen?marker=one", &[], "").json();
+    assert_eq!(seen.as_array().map(Vec::len), Some(2), "{seen}");
+    assert_eq!(seen[0]["method"], "GET");
+    assert_eq!(seen[0]["path"], "/get?m=one");
+    assert_eq!(seen[0]["headers"]["x-sig"], "a");
+    assert_eq!(seen[1]["path"], "/anything/one/end");
+    let all = request(a, "GET", "/__seen", &[], "").json();
+    assert_eq!(
+        all.as_array().map(Vec::len),
+        Some(3),
+        "the log leaves /__seen out"
+    );
+    let plain = TestServer::start();
+    assert_eq!(request(plain.addr(), "GET", "/__seen", &[], "").status, 404);
+}
