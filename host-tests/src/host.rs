@@ -483,12 +483,15 @@ enum PendingUpload {
     /// The adapter streams it.
     Streaming(Box<dyn Upload>),
     /// The harness collects it for [`HostAdapter::send`].
-    Collected {
-        adapter: String,
-        request: AdapterRequest,
-        settings: SendSettings,
-        body: Vec<u8>,
-    },
+    Collected(Box<Collected>),
+}
+
+/// An upload collected for [`HostAdapter::send`].
+struct Collected {
+    adapter: String,
+    request: AdapterRequest,
+    settings: SendSettings,
+    body: Vec<u8>,
 }
 
 /// The host's adapters by name (the `requests:http/host-adapters` import),
@@ -520,6 +523,16 @@ impl HostAdapters {
     /// How many response bodies and uploads the guest has not finished or discarded.
     pub fn open_handles(&self) -> usize {
         self.bodies.len() + self.uploads.len()
+    }
+
+    /// How many response bodies the guest has neither read to the end nor discarded.
+    pub fn open_bodies(&self) -> usize {
+        self.bodies.len()
+    }
+
+    /// How many uploads the guest has neither finished nor discarded.
+    pub fn open_uploads(&self) -> usize {
+        self.uploads.len()
     }
 
     fn handle(&mut self) -> u64 {
@@ -622,12 +635,12 @@ impl host_adapters::Host for HostAdapters {
             .await?
         {
             Some(upload) => PendingUpload::Streaming(upload),
-            None => PendingUpload::Collected {
+            None => PendingUpload::Collected(Box::new(Collected {
                 adapter,
                 request: head,
                 settings,
                 body: Vec::new(),
-            },
+            })),
         };
         let id = self.handle();
         self.uploads.insert(id, upload);
@@ -639,8 +652,8 @@ impl host_adapters::Host for HostAdapters {
         self.ops.push(format!("write {}", bytes.len()));
         match self.uploads.get_mut(&upload) {
             Some(PendingUpload::Streaming(up)) => up.write(bytes).await,
-            Some(PendingUpload::Collected { body, .. }) => {
-                body.extend_from_slice(&bytes);
+            Some(PendingUpload::Collected(collected)) => {
+                collected.body.extend_from_slice(&bytes);
                 Ok(())
             }
             None => Err(failure(
@@ -658,12 +671,13 @@ impl host_adapters::Host for HostAdapters {
         self.ops.push(format!("finish {max}"));
         let response = match self.uploads.remove(&upload) {
             Some(PendingUpload::Streaming(up)) => up.finish().await?,
-            Some(PendingUpload::Collected {
-                adapter,
-                mut request,
-                settings,
-                body,
-            }) => {
+            Some(PendingUpload::Collected(collected)) => {
+                let Collected {
+                    adapter,
+                    mut request,
+                    settings,
+                    body,
+                } = *collected;
                 request.body = Some(body);
                 self.adapter(&adapter)?.send(request, settings).await?
             }

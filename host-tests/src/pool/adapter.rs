@@ -156,6 +156,7 @@ impl HostAdapter for PoolAdapter {
             let upload: Box<dyn Upload> = Box::new(PoolUpload {
                 sender: Some(sender),
                 task,
+                done: None,
             });
             Ok(Some(upload))
         })
@@ -538,16 +539,31 @@ impl BodyStream for PoolBody {
 struct PoolUpload {
     sender: Option<tokio::sync::mpsc::Sender<Bytes>>,
     task: tokio::task::JoinHandle<Result<AdapterResponse, Failure>>,
+    /// The request's outcome, when it came while a piece was being written.
+    done: Option<Result<AdapterResponse, Failure>>,
 }
 
 impl Upload for PoolUpload {
     fn write(&mut self, bytes: Vec<u8>) -> AdapterFuture<'_, ()> {
         Box::pin(async move {
-            if let Some(sender) = &self.sender {
-                // A request that ended (the server answered early, or the
-                // connection failed) no longer takes pieces: `finish` says why.
-                if sender.send(Bytes::from(bytes)).await.is_err() {
+            let Some(sender) = self.sender.clone() else {
+                return Ok(());
+            };
+            // A request that ended (the server answered early, or the
+            // connection failed) no longer takes pieces: `finish` says why.
+            // A server that answers without reading the rest would leave the
+            // piece waiting for room forever: the answer ends the wait.
+            tokio::select! {
+                sent = sender.send(Bytes::from(bytes)) => {
+                    if sent.is_err() {
+                        self.sender = None;
+                    }
+                }
+                outcome = &mut self.task, if self.done.is_none() => {
                     self.sender = None;
+                    self.done = Some(outcome.unwrap_or_else(|err| {
+                        Err(failure(FailureKind::Other, format!("the upload's task failed: {err}")))
+                    }));
                 }
             }
             Ok(())
@@ -558,6 +574,9 @@ impl Upload for PoolUpload {
         Box::pin(async move {
             // Dropping the sender ends the body.
             self.sender = None;
+            if let Some(done) = self.done.take() {
+                return done;
+            }
             let task = &mut self.task;
             match task.await {
                 Ok(result) => result,

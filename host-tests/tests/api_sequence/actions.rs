@@ -26,6 +26,7 @@ pub(crate) enum Action {
     SetHooks,
     MountScripted,
     MountHttp,
+    MountHost,
     GetAdapter,
     CloseAdapter,
     RequestMock,
@@ -60,6 +61,7 @@ pub(crate) const ACTIONS: &[(Action, usize)] = &[
     (Action::SetHooks, 15),
     (Action::MountScripted, 40),
     (Action::MountHttp, 10),
+    (Action::MountHost, 25),
     (Action::GetAdapter, 15),
     (Action::CloseAdapter, 5),
     (Action::RequestMock, 90),
@@ -107,6 +109,7 @@ impl Driver {
             Action::SetHooks => self.set_hooks().await,
             Action::MountScripted => self.mount_scripted().await,
             Action::MountHttp => self.mount_http().await,
+            Action::MountHost => self.mount_host().await,
             Action::GetAdapter => self.get_adapter().await,
             Action::CloseAdapter => self.close_adapter().await,
             Action::RequestMock => {

@@ -4,7 +4,7 @@
 use std::fmt::Debug;
 
 use anyhow::{bail, ensure, Context as _, Result};
-use host_tests::host::{opts, Error};
+use host_tests::host::{Error, ErrorKind, ExpectKind as _};
 use wasmtime::component::ResourceAny;
 
 use crate::driver::{short, Driver};
@@ -21,10 +21,10 @@ impl Driver {
         // Sending through an adapter that was closed is `session-closed` too.
         let excused = closed || (what == "start-request" && self.adapter_closed);
         match out {
-            Err(Error::SessionClosed) if !excused => {
+            Err(e) if e.kind == ErrorKind::SessionClosed && !excused => {
                 bail!("{what} answered session-closed on an open session")
             }
-            Err(Error::SessionClosed) => Ok(()),
+            Err(e) if e.kind == ErrorKind::SessionClosed => Ok(()),
             other if closed => bail!(
                 "{what} on a closed session answered {}, not session-closed",
                 short(other)
@@ -54,7 +54,7 @@ impl Driver {
                 self.note(format!("  -> {status}"));
                 self.keep_response(r).await?;
             }
-            Err(Error::SessionClosed) => ensure!(
+            Err(e) if e.kind == ErrorKind::SessionClosed => ensure!(
                 closed || self.adapter_closed,
                 "{what} answered session-closed on an open session"
             ),
@@ -62,13 +62,26 @@ impl Driver {
                 "{what} on a closed session answered {}, not session-closed",
                 short(&e)
             ),
-            Err(Error::TooManyRedirects(e)) => self.keep_response(e.response).await?,
+            // These two carry the response they are about.
+            Err(e) if e.kind == ErrorKind::TooManyRedirects => ensure!(
+                e.response
+                    .as_ref()
+                    .is_some_and(|r| [301, 302, 303, 307, 308].contains(&r.status)),
+                "{what}: too-many-redirects without its redirect: {}",
+                short(&e)
+            ),
+            Err(e) if e.kind == ErrorKind::HttpStatus => ensure!(
+                e.response.as_ref().is_some_and(|r| r.status >= 400),
+                "{what}: http-status without its 4xx or 5xx: {}",
+                short(&e)
+            ),
             Err(_) => {}
         }
         Ok(())
     }
 
-    /// Calls a few methods of closed session `i`: each must answer `session-closed`.
+    /// Calls a few methods of closed session `i`: each setter and request must answer
+    /// `session-closed`, each getter still answers.
     pub(crate) async fn probe_closed(&mut self, i: usize) -> Result<()> {
         let s = self.sessions[i].handle;
         let url = self.server.url("/get");
@@ -77,24 +90,29 @@ impl Driver {
             self.note(format!("probe closed session {i} with call {which}"));
             let closed = |out: std::result::Result<(), Error>, what: &str| -> Result<()> {
                 ensure!(
-                    matches!(out, Err(Error::SessionClosed)),
+                    out.error_kind() == Some(ErrorKind::SessionClosed),
                     "{what} on a closed session answered {}",
                     short(&out)
                 );
                 Ok(())
             };
             match which {
-                0 => closed(session!(self, call_headers, s).map(drop), "headers")?,
+                0 => {
+                    let headers = session!(self, call_headers, s);
+                    let is_closed = session!(self, call_closed, s);
+                    ensure!(is_closed, "closed() is false after close");
+                    let _ = headers;
+                }
                 1 => closed(session!(self, call_set_header, s, "X", "1"), "set-header")?,
-                2 => closed(session!(self, call_cookies, s).map(drop), "cookies")?,
+                2 => drop(session!(self, call_cookies, s)),
                 3 => closed(session!(self, call_clear_cookies, s), "clear-cookies")?,
-                4 => closed(session!(self, call_get, s, &url, &opts()).map(drop), "get")?,
+                4 => closed(session!(self, call_get, s, &url, None).map(drop), "get")?,
                 5 => closed(
-                    session!(self, call_prepare_request, s, "GET", &url, &opts()).map(drop),
+                    session!(self, call_prepare_request, s, "GET", &url, None).map(drop),
                     "prepare-request",
                 )?,
                 6 => closed(
-                    session!(self, call_start_request, s, "PUT", &url, &opts(), None).map(drop),
+                    session!(self, call_start_request, s, "PUT", &url, None, None).map(drop),
                     "start-request",
                 )?,
                 7 => closed(
@@ -106,10 +124,11 @@ impl Driver {
                     session!(self, call_get_adapter, s, &url).map(drop),
                     "get-adapter",
                 )?,
-                10 => closed(
-                    session!(self, call_max_redirects, s).map(drop),
-                    "max-redirects",
-                )?,
+                10 => {
+                    let _ = session!(self, call_max_redirects, s);
+                    session!(self, call_set_max_redirects, s, 3)
+                        .expect_kind(ErrorKind::SessionClosed);
+                }
                 _ => closed(session!(self, call_set_timeout, s, None), "set-timeout")?,
             }
         }

@@ -6,7 +6,7 @@ use std::fmt::Debug;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use host_tests::host::{Error, Harness};
+use host_tests::host::{Error, ErrorKind, Harness};
 use host_tests::server::{HostileServer, TestServer};
 use wasmtime::component::ResourceAny;
 
@@ -33,32 +33,33 @@ pub(crate) fn short(value: &dyn Debug) -> String {
 }
 
 pub(crate) fn kind(e: &Error) -> &'static str {
-    match e {
-        Error::MissingSchema(_) => "missing-schema",
-        Error::InvalidSchema(_) => "invalid-schema",
-        Error::InvalidUrl(_) => "invalid-url",
-        Error::InvalidHeader(_) => "invalid-header",
-        Error::InvalidMethod(_) => "invalid-method",
-        Error::InvalidJson(_) => "invalid-json",
-        Error::InvalidCookie(_) => "invalid-cookie",
-        Error::InvalidOption(_) => "invalid-option",
-        Error::ConnectionRefused(_) => "connection-refused",
-        Error::Connection(_) => "connection",
-        Error::Dns(_) => "dns",
-        Error::Tls(_) => "tls",
-        Error::ConnectTimeout(_) => "connect-timeout",
-        Error::ReadTimeout(_) => "read-timeout",
-        Error::TooManyRedirects(_) => "too-many-redirects",
-        Error::HttpStatus(_) => "http-status",
-        Error::JsonDecode(_) => "json-decode",
-        Error::ContentDecoding(_) => "content-decoding",
-        Error::BodyTooLarge(_) => "body-too-large",
-        Error::Retry(_) => "retry",
-        Error::StreamConsumed(_) => "stream-consumed",
-        Error::Hook(_) => "hook",
-        Error::SessionClosed => "session-closed",
-        Error::Unsupported(_) => "unsupported",
-        Error::Transport(_) => "transport",
+    match e.kind {
+        ErrorKind::MissingSchema => "missing-schema",
+        ErrorKind::InvalidSchema => "invalid-schema",
+        ErrorKind::InvalidUrl => "invalid-url",
+        ErrorKind::InvalidHeader => "invalid-header",
+        ErrorKind::InvalidMethod => "invalid-method",
+        ErrorKind::InvalidJson => "invalid-json",
+        ErrorKind::InvalidCookie => "invalid-cookie",
+        ErrorKind::InvalidOption => "invalid-option",
+        ErrorKind::ConnectionRefused => "connection-refused",
+        ErrorKind::Connection => "connection",
+        ErrorKind::Dns => "dns",
+        ErrorKind::Tls => "tls",
+        ErrorKind::Proxy => "proxy",
+        ErrorKind::ConnectTimeout => "connect-timeout",
+        ErrorKind::ReadTimeout => "read-timeout",
+        ErrorKind::TooManyRedirects => "too-many-redirects",
+        ErrorKind::HttpStatus => "http-status",
+        ErrorKind::JsonDecode => "json-decode",
+        ErrorKind::ContentDecoding => "content-decoding",
+        ErrorKind::BodyTooLarge => "body-too-large",
+        ErrorKind::Retry => "retry",
+        ErrorKind::StreamConsumed => "stream-consumed",
+        ErrorKind::Hook => "hook",
+        ErrorKind::SessionClosed => "session-closed",
+        ErrorKind::Unsupported => "unsupported",
+        ErrorKind::Transport => "transport",
     }
 }
 
@@ -81,7 +82,8 @@ pub(crate) struct Driver {
     pub(crate) server: TestServer,
     pub(crate) hostile: HostileServer,
     pub(crate) h: Harness,
-    pub(crate) hooks_build: bool,
+    /// The instance runs world `client-with-host` (hooks and host adapters).
+    pub(crate) host_build: bool,
     pub(crate) sessions: Vec<Sess>,
     pub(crate) responses: Vec<ResourceAny>,
     pub(crate) adapters: Vec<ResourceAny>,
@@ -113,16 +115,16 @@ impl Driver {
 
     /// A fresh instance, alternating between the two builds.
     pub(crate) async fn recycle(&mut self) -> Result<()> {
-        self.hooks_build = !self.hooks_build;
-        self.h = harness(self.hooks_build).await?;
+        self.host_build = !self.host_build;
+        self.h = harness(self.host_build).await?;
         self.sessions.clear();
         self.responses.clear();
         self.adapters.clear();
         self.adapter_closed = false;
         self.note(format!(
             "new instance (world {})",
-            if self.hooks_build {
-                "client-with-hooks"
+            if self.host_build {
+                "client-with-host"
             } else {
                 "client"
             }
@@ -173,6 +175,25 @@ impl Driver {
             self.drop_handle(old).await?;
         }
         self.responses.push(r);
+        Ok(())
+    }
+
+    /// Host adapters leave nothing behind: after each step every upload was
+    /// finished or discarded, and every body handle the harness still holds
+    /// belongs to a response the driver keeps.
+    pub(crate) fn check_host_handles(&self) -> Result<()> {
+        let adapters = &self.h.store.data().adapters;
+        anyhow::ensure!(
+            adapters.open_uploads() == 0,
+            "{} host-adapter uploads left open after the call",
+            adapters.open_uploads()
+        );
+        anyhow::ensure!(
+            adapters.open_bodies() <= self.responses.len(),
+            "{} host-adapter bodies open for {} live responses",
+            adapters.open_bodies(),
+            self.responses.len()
+        );
         Ok(())
     }
 

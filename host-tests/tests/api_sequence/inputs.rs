@@ -2,8 +2,8 @@
 //! bodies, request and send options, methods and URLs (fixture, hostile, mock, broken).
 
 use host_tests::host::{
-    opts, Auth, AuthOverride, Body, Credentials, Part, RequestOptions, RetryPolicy, SendOptions,
-    Timeout,
+    opts, Auth, AuthOverride, Body, ClientCert, Credentials, Part, Pem, RequestOptions,
+    RetryPolicy, SendOptions, Timeout, Verify,
 };
 
 use crate::driver::Driver;
@@ -167,7 +167,11 @@ impl Driver {
         }
     }
 
-    pub(crate) fn options(&mut self) -> RequestOptions {
+    /// Request options, or (one time in five) none at all.
+    pub(crate) fn options(&mut self) -> Option<RequestOptions> {
+        if self.rng.chance(20) {
+            return None;
+        }
         let mut o = opts();
         if self.rng.chance(25) {
             o.params = Some(self.overrides(false));
@@ -187,39 +191,48 @@ impl Driver {
                 false => AuthOverride::Replace(self.auth()),
             });
         }
-        if self.rng.chance(15) {
-            o.timeout = Some(self.timeout());
-        }
-        if self.rng.chance(20) {
-            o.allow_redirects = Some(self.rng.chance(50));
-        }
-        if self.rng.chance(25) {
-            o.stream = Some(self.rng.chance(60));
-        }
-        if self.rng.chance(3) {
-            o.verify = Some(false);
-        }
-        if self.rng.chance(3) {
-            o.cert = Some("/client.pem".into());
-        }
-        if self.rng.chance(3) {
-            o.proxies = Some(vec![("http".into(), "http://127.0.0.1:9".into())]);
-        }
         if self.rng.chance(5) {
             o.hooks = Some(self.hook_set());
         }
-        o
+        o.send = self.send_options();
+        Some(o)
     }
 
-    pub(crate) fn send_options(&mut self) -> SendOptions {
-        SendOptions {
+    /// How to verify certificates.
+    pub(crate) fn verify(&mut self) -> Verify {
+        match self.rng.below(4) {
+            0 => Verify::Enabled,
+            1 => Verify::Disabled,
+            2 => Verify::CaBundle(Pem::Path("/etc/ssl/ca.pem".into())),
+            _ => Verify::CaBundle(Pem::Data("not a bundle".into())),
+        }
+    }
+
+    /// Send options, or (mostly) none.
+    pub(crate) fn send_options(&mut self) -> Option<SendOptions> {
+        if self.rng.chance(40) {
+            return None;
+        }
+        Some(SendOptions {
             timeout: self.rng.chance(15).then(|| self.timeout()),
             allow_redirects: self.rng.chance(20).then(|| self.rng.chance(50)),
             stream: self.rng.chance(25).then(|| self.rng.chance(60)),
-            verify: self.rng.chance(3).then_some(false),
-            cert: None,
-            proxies: None,
-        }
+            verify: self.rng.chance(5).then(|| self.verify()),
+            cert: self.rng.chance(3).then(|| ClientCert {
+                cert: Pem::Path("/client.pem".into()),
+                key: None,
+            }),
+            proxies: self.rng.chance(3).then(|| {
+                vec![(
+                    self.rng.string(&["http", "https", "all"]),
+                    self.rng.string(&[
+                        "http://127.0.0.1:9",
+                        "http://u:p@127.0.0.1:9",
+                        "socks5://x:1",
+                    ]),
+                )]
+            }),
+        })
     }
 
     pub(crate) fn method(&mut self) -> String {
@@ -321,8 +334,9 @@ impl Driver {
     }
 
     pub(crate) fn mock_url(&mut self) -> String {
-        match self.rng.below(4) {
+        match self.rng.below(6) {
             0 => self.server.url("/mock/x"),
+            1 => self.host_url(),
             _ => self.rng.string(&[
                 "mock://api.test/a",
                 "mock://api.test/b?x=1",
@@ -330,5 +344,22 @@ impl Driver {
                 "mock://other.test/",
             ]),
         }
+    }
+
+    /// A URL for the prefixes host adapters are mounted on (`host://`), with the paths the
+    /// echo adapter answers specially.
+    pub(crate) fn host_url(&mut self) -> String {
+        let path = self.rng.string(&[
+            "/",
+            "/redirect",
+            "/cookie",
+            "/big",
+            "/bad-gzip",
+            "/slow",
+            "/fail",
+            "/status/503",
+        ]);
+        let host = self.rng.string(&["echo.test", "api.test"]);
+        format!("host://{host}{path}")
     }
 }

@@ -4,15 +4,21 @@
 //! state, hooks, close), checking after every call that nothing trapped (a trap is the outer
 //! `Err` of a wasmtime call) and that the invariants hold:
 //!
-//! - after `close`, every session method answers `session-closed`, and before it none does
-//!   (except a request through an adapter that was closed);
+//! - after `close`, every setter and request answers `session-closed` while the getters still
+//!   read the settings, and before it none does (except a request through an adapter that was
+//!   closed);
 //! - a setting that was accepted reads back as set (a header, params, auth, a cookie is listed,
 //!   limits, flags, timeouts, hooks), and a refused `set-headers` changes nothing;
 //! - `export-state` gives JSON that `import-state` takes in a fresh session and that exports
 //!   again the same; a refused `import-state` (of mutated JSON) changes nothing;
 //! - a response's `ok`, `raise-for-status` and `is-redirect` agree with its status;
 //! - an invalid method is `invalid-method`; a streamed upload written past its length is
-//!   `invalid-option`.
+//!   `invalid-option`;
+//! - `adapter.host` is `unsupported` in world `client` and an adapter of kind `host` in
+//!   `client-with-host`, whose host adapters (the pooled hyper-util one, an echo that streams
+//!   uploads and bodies, one failing with every failure kind, and a name nobody registered)
+//!   are mounted on random prefixes; after every call no host-adapter upload is left open and
+//!   no response body handle outlives the responses kept.
 //!
 //! Environment:
 //!
@@ -22,7 +28,7 @@
 //! - `API_SEQUENCE_CALLS`: how many random calls to make (default 10,000). Each is followed by
 //!   the reads that check its invariants.
 //! - `API_SEQUENCE_PER_INSTANCE`: calls made on one instance before a fresh one is built
-//!   (default 1,000); instances alternate between world `client` and `client-with-hooks`.
+//!   (default 1,000); instances alternate between world `client` and `client-with-host`.
 //! - `API_SEQUENCE_HOSTILE`: `0` leaves out the inputs that push past the host's limits (a
 //!   200 KiB header or cookie, 5,000 request headers, the endpoints that flood the jar), to
 //!   look at everything else on its own. On by default.
@@ -44,6 +50,7 @@ mod config;
 mod cookies;
 mod driver;
 mod hooks;
+mod host_adapters;
 mod inputs;
 mod requests;
 mod settings;
@@ -77,7 +84,7 @@ async fn random_api_sequences_never_trap_and_keep_their_invariants() -> Result<(
         server: TestServer::start(),
         hostile: HostileServer::start(),
         h: harness(false).await?,
-        hooks_build: false,
+        host_build: false,
         sessions: Vec::new(),
         responses: Vec::new(),
         adapters: Vec::new(),
@@ -94,7 +101,8 @@ async fn random_api_sequences_never_trap_and_keep_their_invariants() -> Result<(
             if call > 0 && call % d.cfg.per_instance == 0 {
                 d.recycle().await?;
             }
-            d.step().await
+            d.step().await?;
+            d.check_host_handles()
         };
         let outcome = match tokio::time::timeout(HANG, outcome).await {
             Ok(outcome) => outcome,

@@ -1,7 +1,7 @@
 //! Requests (direct and prepared) and the reads of the responses they give.
 
 use anyhow::{ensure, Context as _, Result};
-use host_tests::host::Error;
+use host_tests::host::{ErrorKind, ExpectKind as _};
 use serde_json::Value;
 
 use crate::driver::{short, Driver};
@@ -15,13 +15,13 @@ impl Driver {
         self.note(format!("{method} {}  {}", short(&url), short(&o)));
         let verb = self.rng.below(4);
         let out = match verb {
-            0 if method == "GET" => session!(self, call_get, s, &url, &o),
-            1 if method == "POST" => session!(self, call_post, s, &url, &o),
-            2 if method == "HEAD" => session!(self, call_head, s, &url, &o),
-            _ => session!(self, call_request, s, &method, &url, &o),
+            0 if method == "GET" => session!(self, call_get, s, &url, o.as_ref()),
+            1 if method == "POST" => session!(self, call_post, s, &url, o.as_ref()),
+            2 if method == "HEAD" => session!(self, call_head, s, &url, o.as_ref()),
+            _ => session!(self, call_request, s, &method, &url, o.as_ref()),
         };
         if !self.sessions[i].closed
-            && !matches!(out, Err(Error::SessionClosed))
+            && out.error_kind() != Some(ErrorKind::SessionClosed)
             && !method
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
@@ -29,17 +29,19 @@ impl Driver {
             // Refused as input: the method itself, or another input or option checked before it.
             ensure!(
                 matches!(
-                    out,
-                    Err(Error::InvalidMethod(_)
-                        | Error::InvalidUrl(_)
-                        | Error::MissingSchema(_)
-                        | Error::InvalidSchema(_)
-                        | Error::InvalidHeader(_)
-                        | Error::InvalidJson(_)
-                        | Error::InvalidCookie(_)
-                        | Error::InvalidOption(_)
-                        | Error::Unsupported(_)
-                        | Error::Hook(_))
+                    out.error_kind(),
+                    Some(
+                        ErrorKind::InvalidMethod
+                            | ErrorKind::InvalidUrl
+                            | ErrorKind::MissingSchema
+                            | ErrorKind::InvalidSchema
+                            | ErrorKind::InvalidHeader
+                            | ErrorKind::InvalidJson
+                            | ErrorKind::InvalidCookie
+                            | ErrorKind::InvalidOption
+                            | ErrorKind::Unsupported
+                            | ErrorKind::Hook
+                    )
                 ),
                 "method {method:?} gave {}",
                 short(&out)
@@ -58,7 +60,7 @@ impl Driver {
         };
         let o = self.options();
         self.note(format!("prepare {method} {}  {}", short(&url), short(&o)));
-        let out = session!(self, call_prepare_request, s, &method, &url, &o);
+        let out = session!(self, call_prepare_request, s, &method, &url, o.as_ref());
         self.outcome("prepare-request", &out);
         self.check_closed(i, "prepare-request", &out)?;
         let Ok(p) = out else { return Ok(()) };
@@ -90,7 +92,7 @@ impl Driver {
             _ => {}
         }
         let so = self.send_options();
-        let out = session!(self, call_send, s, p, &so);
+        let out = session!(self, call_send, s, p, so.as_ref());
         self.handle_response(i, "send", out).await?;
         self.drop_handle(p).await
     }
@@ -187,7 +189,7 @@ impl Driver {
                     short(&raised)
                 );
                 if let Err(e) = &raised {
-                    ensure!(matches!(e, Error::HttpStatus(_)), "raise-for-status: {e:?}");
+                    ensure!(e.kind == ErrorKind::HttpStatus, "raise-for-status: {e:?}");
                 }
                 let redirect = response!(self, call_is_redirect, r);
                 let permanent = response!(self, call_is_permanent_redirect, r);

@@ -1,15 +1,15 @@
 //! Session settings: headers, params, auth, limits, timeouts, retries, base URL, flags and
 //! environment settings, each read back after it was accepted.
 
-use anyhow::{anyhow, bail, ensure, Context as _, Result};
-use host_tests::host::Error;
+use anyhow::{bail, ensure, Context as _, Result};
+use host_tests::host::{ClientCert, ErrorKind, Pem, Verify};
 use wasmtime::component::ResourceAny;
 
 use crate::driver::{short, Driver};
 
 impl Driver {
     pub(crate) async fn headers_of(&mut self, s: ResourceAny) -> Result<Vec<(String, String)>> {
-        session!(self, call_headers, s).map_err(|e| anyhow!("headers() failed: {e:?}"))
+        Ok(session!(self, call_headers, s))
     }
 
     pub(crate) async fn set_header(&mut self) -> Result<()> {
@@ -30,7 +30,7 @@ impl Driver {
                     "set-header {name:?} was accepted but headers() lacks it"
                 );
             }
-            Err(Error::InvalidHeader(_) | Error::SessionClosed) => {}
+            Err(e) if matches!(e.kind, ErrorKind::InvalidHeader | ErrorKind::SessionClosed) => {}
             Err(e) => bail!("set-header {name:?}: {}", short(&e)),
         }
         Ok(())
@@ -75,13 +75,10 @@ impl Driver {
                     );
                 }
             }
-            Err(Error::SessionClosed) => {}
-            Err(Error::InvalidHeader(_)) => {
+            Err(e) if e.kind == ErrorKind::SessionClosed => {}
+            Err(e) if e.kind == ErrorKind::InvalidHeader => {
                 let after = self.headers_of(s).await?;
-                ensure!(
-                    before.as_ref().ok() == Some(&after),
-                    "a refused set-headers changed the headers"
-                );
+                ensure!(before == after, "a refused set-headers changed the headers");
             }
             Err(e) => bail!("set-headers: {}", short(&e)),
         }
@@ -99,7 +96,7 @@ impl Driver {
         if out.is_ok() {
             let params = session!(self, call_params, s);
             ensure!(
-                params.as_ref().ok() == Some(&list),
+                params == list,
                 "params() read back {} after set-params {}",
                 short(&params),
                 short(&list)
@@ -119,7 +116,7 @@ impl Driver {
         if out.is_ok() {
             let read = session!(self, call_auth, s);
             ensure!(
-                format!("{:?}", read.as_ref().ok()) == format!("{:?}", Some(&auth)),
+                read == auth,
                 "auth() read back {} after set-auth {}",
                 short(&read),
                 short(&auth)
@@ -138,7 +135,7 @@ impl Driver {
         self.check_closed(i, "set-max-redirects", &out)?;
         if out.is_ok() {
             let read = session!(self, call_max_redirects, s);
-            ensure!(read.as_ref().ok() == Some(&max), "max-redirects() {read:?}");
+            ensure!(read == max, "max-redirects() {read:?}");
         }
         Ok(())
     }
@@ -154,7 +151,7 @@ impl Driver {
         if out.is_ok() {
             let read = session!(self, call_timeout, s);
             ensure!(
-                format!("{:?}", read.as_ref().ok()) == format!("{:?}", Some(timeout)),
+                read == timeout,
                 "timeout() read back {read:?} after {timeout:?}"
             );
         }
@@ -173,14 +170,13 @@ impl Driver {
             Ok(()) => {
                 let read = session!(self, call_retries, s);
                 ensure!(
-                    read.as_ref().ok().map(|p| p.as_ref().map(|p| p.total))
-                        == Some(policy.as_ref().map(|p| p.total)),
+                    read == policy,
                     "retries() read back {} after {}",
                     short(&read),
                     short(&policy)
                 );
             }
-            Err(Error::InvalidOption(_) | Error::SessionClosed) => {}
+            Err(e) if matches!(e.kind, ErrorKind::InvalidOption | ErrorKind::SessionClosed) => {}
             Err(e) => bail!("set-retries: {}", short(&e)),
         }
         Ok(())
@@ -205,7 +201,7 @@ impl Driver {
         if out.is_ok() {
             let read = session!(self, call_base_url, s);
             ensure!(
-                read.as_ref().is_ok_and(|r| r.is_some() == url.is_some()),
+                read.is_some() == url.is_some(),
                 "base-url() read back {read:?} after {url:?}"
             );
         }
@@ -224,10 +220,7 @@ impl Driver {
         self.check_closed(i, "set-max-body-size", &out)?;
         if out.is_ok() {
             let read = session!(self, call_max_body_size, s);
-            ensure!(
-                read.as_ref().ok() == Some(&size),
-                "max-body-size() {read:?}"
-            );
+            ensure!(read == size, "max-body-size() {read:?}");
         }
         Ok(())
     }
@@ -239,47 +232,58 @@ impl Driver {
         let which = self.rng.below(6);
         self.note(format!("set flag {which} to {on}"));
         let (out, read) = match which {
-            0 => (
-                session!(self, call_set_stream, s, on),
-                session!(self, call_stream, s).map(|v| format!("{v}")),
-            ),
-            1 => (
-                session!(self, call_set_trust_env, s, on),
-                session!(self, call_trust_env, s).map(|v| format!("{v}")),
-            ),
-            2 => (
-                session!(self, call_set_error_for_status, s, on),
-                session!(self, call_error_for_status, s).map(|v| format!("{v}")),
-            ),
-            3 => (
-                session!(self, call_set_verify, s, on),
-                session!(self, call_verify, s).map(|v| format!("{v}")),
-            ),
+            0 => {
+                let out = session!(self, call_set_stream, s, on);
+                (out, session!(self, call_stream, s) == on)
+            }
+            1 => {
+                let out = session!(self, call_set_trust_env, s, on);
+                (out, session!(self, call_trust_env, s) == on)
+            }
+            2 => {
+                let out = session!(self, call_set_error_for_status, s, on);
+                (out, session!(self, call_error_for_status, s) == on)
+            }
+            3 => {
+                let verify = match (on, self.rng.chance(50)) {
+                    (false, _) => Verify::Enabled,
+                    (true, true) => Verify::Disabled,
+                    (true, false) => Verify::CaBundle(Pem::Path("/etc/ssl/ca.pem".into())),
+                };
+                let out = session!(self, call_set_verify, s, &verify);
+                (out, session!(self, call_verify, s) == verify)
+            }
             4 => {
-                let cert = on.then_some("/client.pem");
-                (
-                    session!(self, call_set_cert, s, cert),
-                    session!(self, call_cert, s).map(|v| format!("{}", v.is_some())),
-                )
+                let cert = on.then(|| ClientCert {
+                    cert: Pem::Path("/client.pem".into()),
+                    key: self
+                        .rng
+                        .chance(50)
+                        .then(|| Pem::Data("-----BEGIN PRIVATE KEY-----\n".into())),
+                });
+                let out = session!(self, call_set_cert, s, cert.as_ref());
+                (out, session!(self, call_cert, s) == cert)
             }
             _ => {
                 let proxies = match on {
-                    true => vec![("http".to_string(), "http://127.0.0.1:9".to_string())],
+                    true => vec![(
+                        "http".to_string(),
+                        self.rng.string(&[
+                            "http://127.0.0.1:9",
+                            "http://user:pw@127.0.0.1:9",
+                            "socks5://127.0.0.1:9",
+                        ]),
+                    )],
                     false => vec![],
                 };
-                (
-                    session!(self, call_set_proxies, s, &proxies),
-                    session!(self, call_proxies, s).map(|v| format!("{}", !v.is_empty())),
-                )
+                let out = session!(self, call_set_proxies, s, &proxies);
+                (out, session!(self, call_proxies, s) == proxies)
             }
         };
         self.outcome("set flag", &out);
         self.check_closed(i, "a flag setter", &out)?;
         if out.is_ok() {
-            ensure!(
-                read.as_deref().ok() == Some(&on.to_string()),
-                "flag {which} read back {read:?} after setting {on}"
-            );
+            ensure!(read, "flag {which} does not read back as set to {on}");
         }
         Ok(())
     }
@@ -290,7 +294,7 @@ impl Driver {
         let url = self.network_url();
         let so = self.send_options();
         self.note(format!("merge-environment-settings {}", short(&url)));
-        let out = session!(self, call_merge_environment_settings, s, &url, &so);
+        let out = session!(self, call_merge_environment_settings, s, &url, so.as_ref());
         self.outcome("merge-environment-settings", &out);
         self.check_closed(i, "merge-environment-settings", &out)
     }
