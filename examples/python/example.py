@@ -102,7 +102,7 @@ def tour(base: str) -> None:
         s.retries = None
 
         for url, what in [(f"{base}/status/404", "raise_for_status"),
-                          (f"{base}/delay/3", "read timeout"),
+                          (f"{base}/delay/3000", "read timeout"),
                           ("example.com/no-scheme", "missing schema")]:
             try:
                 if what == "raise_for_status":

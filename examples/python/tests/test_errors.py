@@ -157,13 +157,13 @@ def test_too_many_redirects(s: Session, server, assert_usable) -> None:
 
 def test_read_timeout(s: Session, server, assert_usable) -> None:
     with pytest.raises(rw.ReadTimeout) as info:
-        s.get(server.url("/delay/2"), timeout=(None, 0.25))
+        s.get(server.url("/delay/2000"), timeout=(None, 0.25))
     e = info.value
     assert isinstance(e, rw.Timeout) and not isinstance(e, rw.ConnectionError)
     assert e.kind == "read-timeout"
-    assert server.url("/delay/2") in e.message and e.url == server.url("/delay/2")
+    assert server.url("/delay/2000") in e.message and e.url == server.url("/delay/2000")
     with pytest.raises(rw.Timeout):            # a plain number is both timeouts
-        s.get(server.url("/delay/2"), timeout=0.25)
+        s.get(server.url("/delay/2000"), timeout=0.25)
     assert_usable(s)
 
 

@@ -48,9 +48,9 @@ def test_ten_mib_download_and_upload(s: Session, server, assert_usable) -> None:
     assert sum(len(c) for c in r.iter_content(4 * MiB)) == n
     text = "a" * n
     report = s.post(server.url("/upload"), data=text).json()   # one `string`, replayable
-    assert report["length"] == n and report["sha256"] == sha256(text.encode())
+    assert report["body_len"] == n and report["sha256"] == sha256(text.encode())
     report = s.put(server.url("/upload"), json={"k": text}).json()
-    assert report["length"] == n + 9 and report["content_type"] == "application/json"
+    assert report["body_len"] == n + 9 and report["content_type"] == "application/json"
     assert_usable(s)
 
 
@@ -107,7 +107,7 @@ def test_binary_upload_and_files_go_in_pieces(s: Session, server, assert_usable)
     assert report["sha256"] == sha256(data)
     assert report["content_length"] == str(len(data)) and report["transfer_encoding"] is None
     report = s.post(server.url("/upload"), files={"f": ("f.bin", data)}).json()
-    assert report["length"] > len(data)
+    assert report["body_len"] > len(data)
     assert report["content_type"].startswith("multipart/form-data; boundary=")
     assert_usable(s)
 
@@ -171,7 +171,7 @@ def test_a_request_hook_that_adds_a_header_to_a_large_upload_keeps_the_body(
     }[body]
     report = s.post(server.url("/upload"), **payload).json()
     expected = OVER_LIST_LIFT + (9 if body == "json" else 0)
-    assert report["length"] == expected and report["headers"]["x-signed"] == "1"
+    assert report["body_len"] == expected and report["headers"]["x-signed"] == "1"
     assert seen == [None, None]
     assert_usable(s)
 
@@ -185,11 +185,11 @@ def test_a_large_text_body_with_hooks_is_replayed_and_sent_as_prepared(
     text = "t" * OVER_LIST_LIFT
     redirect = server.url("/redirect-to?url=/upload&status_code=307")
     report = s.post(redirect, data=text).json()
-    assert report["length"] == len(text) and report["method"] == "POST"
+    assert report["body_len"] == len(text) and report["method"] == "POST"
     assert seen == [None, None]                       # both hops; the hook is not shown it
     prepared = s.prepare_request(Request("PUT", server.url("/upload"), data=text,
                                          hooks={"response": lambda res: None}))
-    assert s.send(prepared).json()["length"] == len(text)
+    assert s.send(prepared).json()["body_len"] == len(text)
     with pytest.raises(rw.BodyTooLargeError):         # still not lifted out whole
         prepared.body
 
@@ -289,7 +289,7 @@ def test_large_binary_bodies_are_streamed_and_sent_once(s: Session, server,
     text = "é" * 1000
     report = s.post(redirect, data=text).json()
     assert report["sha256"] == sha256(text.encode()) and report["method"] == "POST"
-    assert s.post(redirect, data=text.encode()).json()["length"] == 2000
+    assert s.post(redirect, data=text.encode()).json()["body_len"] == 2000
 
 
 @pytest.mark.parametrize("payload", [b"\xff\x00binary", b"text only"])
@@ -315,7 +315,7 @@ def test_with_hooks_bodies_go_as_without_them(s: Session, server, assert_usable,
     s.hooks["request"].append(lambda req: seen.append(req.body))
     s.hooks["response"].append(lambda res: seen.append(res.content))
     redirect = server.url("/redirect-to?url=/upload&status_code=307")
-    assert s.post(redirect, data="x" * 100).json()["length"] == 100
+    assert s.post(redirect, data="x" * 100).json()["body_len"] == 100
     assert seen[0] == seen[2] == b"x" * 100           # each hop's request hook saw the body
     seen.clear()
     binary = bytes(range(256))
@@ -323,7 +323,7 @@ def test_with_hooks_bodies_go_as_without_them(s: Session, server, assert_usable,
     assert seen == [None, b""]
     seen.clear()
     prepared = s.prepare_request(Request("POST", server.url("/upload"), data="w" * 100))
-    assert s.send(prepared).json()["length"] == 100 and seen[0] == b"w" * 100
+    assert s.send(prepared).json()["body_len"] == 100 and seen[0] == b"w" * 100
     r = s.get(server.url("/stream-bytes/1000?gzip=1"))
     assert r.content == _pattern(1000) and seen[-1] == _pattern(1000)
     assert_usable(s)

@@ -137,9 +137,9 @@ def test_session_timeout_applies(s: Session, server) -> None:
     from requests_wasm import ReadTimeout
     s.timeout = (None, 0.2)
     with pytest.raises(ReadTimeout):
-        s.get(server.url("/delay/1"))
+        s.get(server.url("/delay/1000"))
     # a request's own timeout wins over the session's; (None, None) means no limit
-    assert s.get(server.url("/delay/0.4"), timeout=(None, None)).status_code == 200
+    assert s.get(server.url("/delay/400"), timeout=(None, None)).status_code == 200
 
 
 def test_cookie_jar_by_hand(s: Session, server) -> None:

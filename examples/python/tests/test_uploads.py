@@ -36,7 +36,7 @@ def test_generator_upload_arrives_whole_and_chunked(s: Session, server) -> None:
     assert report["transfer_encoding"] == "chunked"
     assert report["content_length"] is None
     assert report["content_type"] is None
-    assert report["length"] == len(body) and report["sha256"] == sha256(body)
+    assert report["body_len"] == len(body) and report["sha256"] == sha256(body)
     assert len(sent) == 5                       # the generator was consumed
 
 
@@ -44,7 +44,7 @@ def test_generator_with_other_verbs_and_request(s: Session, server) -> None:
     assert s.put(server.url("/upload"), data=iter([b"a", b"b"])).json()["method"] == "PUT"
     report = s.request("PATCH", server.url("/upload"), data=(c for c in [b"xyz"]),
                        params={"q": "1"}, stream=True).json()
-    assert report["method"] == "PATCH" and report["length"] == 3
+    assert report["method"] == "PATCH" and report["body_len"] == 3
 
 
 def test_generator_with_a_content_length_header_is_not_chunked(s: Session, server) -> None:
@@ -52,7 +52,7 @@ def test_generator_with_a_content_length_header_is_not_chunked(s: Session, serve
                     headers={"Content-Length": "8", "Transfer-Encoding": "chunked"}).json()
     assert report["content_length"] == "8"
     assert report["transfer_encoding"] is None
-    assert report["length"] == 8
+    assert report["body_len"] == 8
 
 
 def test_file_upload_sends_content_length(s: Session, server, tmp_path) -> None:
@@ -63,7 +63,7 @@ def test_file_upload_sends_content_length(s: Session, server, tmp_path) -> None:
         report = s.put(server.url("/upload"), data=fh).json()
     assert report["content_length"] == str(len(data))
     assert report["transfer_encoding"] is None
-    assert report["length"] == len(data) and report["sha256"] == sha256(data)
+    assert report["body_len"] == len(data) and report["sha256"] == sha256(data)
 
     with open(path, "rb") as fh:
         fh.seek(1000)                                   # only what is left is sent
@@ -78,7 +78,7 @@ def test_bytesio_and_text_file(s: Session, server, tmp_path) -> None:
 
     # An empty file is sent chunked, as requests does (a size of 0 is taken as unknown).
     report = s.post(server.url("/upload"), data=io.BytesIO(b"")).json()
-    assert report["transfer_encoding"] == "chunked" and report["length"] == 0
+    assert report["transfer_encoding"] == "chunked" and report["body_len"] == 0
 
     # A text-mode file is sent as UTF-8, chunked: its size on disk is not what is sent.
     path = tmp_path / "notes.txt"
@@ -95,7 +95,7 @@ def test_303_after_upload_is_followed_with_get(s: Session, server) -> None:
     assert [h.status_code for h in r.history] == [303]
     report = r.json()
     assert report["method"] == "GET"
-    assert report["length"] == 0 and report["content_length"] is None
+    assert report["body_len"] == 0 and report["content_length"] is None
     assert report["transfer_encoding"] is None
 
 
@@ -109,7 +109,7 @@ def test_307_after_upload_is_the_response(s: Session, server) -> None:
 def test_json_next_to_a_generator_is_ignored_as_in_requests(s: Session, server) -> None:
     # requests uses a non-empty `data` and drops `json` (a generator is always truthy).
     report = s.post(server.url("/upload"), data=iter([b"raw"]), json={"a": 1}).json()
-    assert report["length"] == 3 and report["content_type"] is None
+    assert report["body_len"] == 3 and report["content_type"] is None
 
 
 def test_bad_combinations_raise_as_in_requests(s: Session, server, assert_usable) -> None:
@@ -139,7 +139,7 @@ def test_failing_generator_abandons_the_request(s: Session, server, assert_usabl
     with pytest.raises(RuntimeError, match="the source broke"):
         s.post(server.url("/upload"), data=gen())
     assert_usable(s)
-    assert s.post(server.url("/upload"), data=iter([b"again"])).json()["length"] == 5
+    assert s.post(server.url("/upload"), data=iter([b"again"])).json()["body_len"] == 5
 
 
 def test_upload_through_a_scripted_adapter(s: Session) -> None:
