@@ -99,7 +99,7 @@ test('netrc credentials apply to their host unless the session has auth', () => 
   // Session auth wins, and netrc is not consulted at all.
   s.auth = { bearer: 'tok' };
   assert.equal(s.mergeEnvironmentSettings(url('/')).netrcAuth, false);
-  assert.equal(s.get(url('/headers')).json().headers.Authorization, 'Bearer tok');
+  assert.equal(s.get(url('/headers')).json().headers.authorization, 'Bearer tok');
 
   const untrusting = new Session();
   untrusting.trustEnv = false;

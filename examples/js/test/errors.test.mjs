@@ -115,16 +115,16 @@ test('a slow server gives a Timeout', () => {
   const s = new Session();
   // preview2-shim 0.26.1 passes connect-timeout to Node's socket idle timeout, which also
   // fires while waiting for the response head, and reports it as connection-timeout.
-  const e = throwsAndRecovers(s, () => s.get(url('/delay/2'), { timeout: 200 }), ConnectTimeout, 'connect-timeout');
+  const e = throwsAndRecovers(s, () => s.get(url('/delay/2000'), { timeout: 200 }), ConnectTimeout, 'connect-timeout');
   assert.ok(e instanceof Timeout && e instanceof ConnectionError);
-  assert.match(e.message, /\/delay\/2/);
+  assert.match(e.message, /\/delay\/2000\b/);
 });
 
 test('a read timeout alone stops a slow response', {
   todo: 'preview2-shim 0.26.1 arms first-byte-timeout only after the response head has arrived',
 }, () => {
   const s = new Session();
-  assert.throws(() => s.get(url('/delay/1'), { timeout: { readMs: 200 } }), ReadTimeout);
+  assert.throws(() => s.get(url('/delay/1000'), { timeout: { readMs: 200 } }), ReadTimeout);
 });
 
 test('a closed session answers SessionClosed to requests and setters; its settings stay readable', () => {

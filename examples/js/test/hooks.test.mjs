@@ -30,7 +30,7 @@ test('a request hook signs every redirect hop, and the server sees it', () => {
   const log = [];
   s.hooks.request.push(signer(log));
   const r = s.get(url('/redirect/2'));
-  assert.equal(r.json().headers['X-Signature'], 'GET /get');
+  assert.equal(r.json().headers['x-signature'], 'GET /get');
   assert.deepEqual(log, ['GET /redirect/2', 'GET /redirect/1', 'GET /get']);
   assert.deepEqual(s.raw.hooks().request.length, 1, 'the component knows one session hook');
 });
@@ -72,9 +72,9 @@ test("a request's own hooks replace the session's for that request only", () => 
   const log = [];
   s.hooks.request.push(signer(log));
   const tagged = s.get(url('/get'), { hooks: { request: [(request) => { request.headers.push(['X-Tag', 'mine']); }] } });
-  assert.equal(tagged.json().headers['X-Tag'], 'mine');
-  assert.equal(tagged.json().headers['X-Signature'], undefined);
-  assert.equal(s.get(url('/get')).json().headers['X-Signature'], 'GET /get');
+  assert.equal(tagged.json().headers['x-tag'], 'mine');
+  assert.equal(tagged.json().headers['x-signature'], undefined);
+  assert.equal(s.get(url('/get')).json().headers['x-signature'], 'GET /get');
   assert.deepEqual(log, ['GET /get']);
 });
 
@@ -153,7 +153,7 @@ test('a streamed response reaches hooks unread, and an upload runs its request h
   const up = s.startRequest('PUT', url('/anything'), { hooks: { request: signer(log) }, contentLength: 5 });
   up.write('hello');
   const echo = up.finish().json();
-  assert.equal(echo.headers['X-Signature'], 'PUT /anything');
+  assert.equal(echo.headers['x-signature'], 'PUT /anything');
   assert.equal(echo.data, 'hello');
   assert.deepEqual(log, ['PUT /anything']);
 });
@@ -178,7 +178,7 @@ test("a prepared request runs the hooks of the moment it was prepared, as in req
   const prepared = s.prepareRequest('GET', url('/get'));
   s.hooks.request = [];
   s.hooks.request.push(() => { log.push('later'); });
-  assert.equal(s.send(prepared).json().headers['X-Signature'], 'GET /get');
+  assert.equal(s.send(prepared).json().headers['x-signature'], 'GET /get');
   assert.deepEqual(log, ['GET /get']);
 });
 
@@ -194,6 +194,6 @@ test('saved state leaves the hooks out; an import keeps the session its own', ()
   other.importState(saved);
   other.get(url('/get'));
   s.importState(saved);
-  assert.equal(s.get(url('/get')).json().headers['X-Signature'], 'GET /get');
+  assert.equal(s.get(url('/get')).json().headers['x-signature'], 'GET /get');
   assert.deepEqual(log, ['GET /get', 'GET /get']);
 });

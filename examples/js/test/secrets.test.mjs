@@ -115,7 +115,7 @@ test('no wrapper type prints a secret', async () => {
 
   const r = s.get(userinfoUrl('/redirect/1'));
   assert.equal(r.status, 200);
-  assert.ok(r.json().headers.Authorization.startsWith('Basic '));
+  assert.ok(r.json().headers.authorization.startsWith('Basic '));
   add('Response', r);
   add('Response.url', r.url);
   add('Response.headers', r.headers);

@@ -82,7 +82,7 @@ test('every cookie of a multi-Set-Cookie response is stored, with its expiry', (
 
   // And all of them go back to the server; `scoped` only under /cookies.
   assert.deepEqual(s.get(url('/cookies')).json().cookies, { plain: '1', dated: '2', secret: '3', aged: '4', scoped: 'a=b' });
-  assert.equal(s.get(url('/headers')).json().headers.Cookie, 'plain=1; dated=2; secret=3; aged=4');
+  assert.equal(s.get(url('/headers')).json().headers.cookie, 'plain=1; dated=2; secret=3; aged=4');
 });
 
 test('an expiring Set-Cookie among others deletes only its cookie', () => {
