@@ -2,7 +2,8 @@
 // `requests:http/host-adapters` import): mock adapters with canned responses, mounted on a
 // session, for which the session does cookies, redirects, decoding and retries; the
 // settings they are handed (verify, cert, proxy, timeout, stream) exactly as set; bodies in
-// pieces (Latin-1 across the interface) both ways; failures. No network at all.
+// pieces (Latin-1 across the interface) both ways; chunked uploads; failures, each naming the
+// request's URL; response heads an HTTP parser would refuse. No network at all.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,16 +161,29 @@ test('large bodies cross in pieces, byte for byte, both ways', () => {
   assert.equal(openHandles(), 0);
 });
 
-test('a chunked upload reaches the adapter with Transfer-Encoding: chunked', {
-  todo: 'component: start-request without content-length sends the head without Transfer-Encoding (src/session/send.rs start_request)',
-}, () => {
+test('a chunked upload reaches the adapter with Transfer-Encoding: chunked', () => {
   const adapter = mock({ '/up': { status: 200 } });
   const s = session();
   s.mount('mock://', adapter);
   const up = s.startRequest('POST', 'mock://h/up');
   up.write('chunk');
+  up.write(Buffer.from(' two'));
   assert.equal(up.finish().status, 200);
-  assert.equal(adapter.received.at(-1).request.header('transfer-encoding'), 'chunked');
+  let sent = adapter.received.at(-1).request;
+  assert.equal(sent.header('transfer-encoding'), 'chunked');
+  assert.equal(sent.header('content-length'), null);
+  assert.equal(sent.body.toString(), 'chunk two', 'the adapter gets the pieces collected');
+
+  // An iterable given as data is an upload of unknown length too; a known length is not chunked.
+  s.put('mock://h/up', { data: ['a', 'b'] });
+  sent = adapter.received.at(-1).request;
+  assert.deepEqual([sent.header('transfer-encoding'), sent.header('content-length')], ['chunked', null]);
+  const known = s.startRequest('PUT', 'mock://h/up', { contentLength: 3 });
+  known.write('abc');
+  known.finish();
+  sent = adapter.received.at(-1).request;
+  assert.deepEqual([sent.header('transfer-encoding'), sent.header('content-length')], [null, '3']);
+  assert.equal(openHandles(), 0);
 });
 
 test('a body given as an iterable is pulled only as the session reads it', () => {
@@ -236,15 +250,35 @@ test('failures become the RequestsError of their kind, caused by what the adapte
   assert.match(e.message, /nobody listens.*mock:\/\/h\/refused/);
   e = failure('/proxy');
   assert.ok(e instanceof ProxyError && e instanceof ConnectionError && e.kind === 'proxy');
-  assert.ok(failure('/slow') instanceof ReadTimeout);
+  assert.equal(e.url, 'mock://h/proxy');
+  e = failure('/slow');
+  assert.ok(e instanceof ReadTimeout);
+  assert.equal(e.url, 'mock://h/slow');
   e = failure('/node');
   assert.ok(e instanceof ConnectionError && e.kind === 'connection-refused', 'a Node error code is told apart');
   assert.equal(e.cause, errors['/node']);
+  assert.equal(e.url, 'mock://h/node');
   e = failure('/bug');
   assert.ok(e instanceof TransportError);
   assert.equal(e.code, 'host-adapter');
   assert.match(e.message, /TypeError: undefined is not a function/);
   assert.equal(e.cause, errors['/bug']);
+  assert.equal(e.url, 'mock://h/bug', 'every failure names the URL, not only network ones');
+
+  // A body that fails while the session reads it: that failure names the URL too.
+  const cut = new AdapterError('connection', 'cut off');
+  s.mount('mock://cut/', mock({
+    '/midway': () => ({ status: 200, body: (function* () { yield 'first'; throw cut; })() }),
+  }));
+  const r = s.get('mock://cut/midway', { stream: true });
+  assert.equal(r.status, 200);
+  assert.throws(() => r.content(), (err) => {
+    assert.ok(err instanceof ConnectionError && err.kind === 'connection', String(err));
+    assert.equal(err.cause, cut);
+    assert.equal(err.url, 'mock://cut/midway');
+    return true;
+  });
+  assert.equal(openHandles(), 0);
   assert.throws(() => new AdapterError('nope', 'x'), TypeError);
 });
 
@@ -267,8 +301,76 @@ test('what an adapter returns is checked; the component decides the rest', () =>
     ['/promise', /returned a promise/],
     ['/nothing', /must return \{status, headers, body\}/],
   ]) {
-    assert.throws(() => s.get(`mock://h${path}`), (e) => e instanceof TransportError && message.test(e.message), path);
+    assert.throws(() => s.get(`mock://h${path}`), (e) => {
+      assert.ok(e instanceof TransportError && message.test(e.message), `${path}: ${e}`);
+      assert.equal(e.url, `mock://h${path}`, path);
+      return true;
+    }, path);
   }
+  assert.equal(openHandles(), 0);
+});
+
+test('a response head an HTTP parser would refuse is a transport error (HTTP-protocol-error) naming the URL', () => {
+  let body;
+  function* unread() {
+    yield 'never';
+    yield ' read';
+  }
+  const routes = {
+    '/low': { status: 42 },
+    '/high': { status: 1000 },
+    '/crlf': { status: 200, headers: [['X-Note', 'a\r\nSet-Cookie: injected=1; Path=/']] },
+    '/lf': { status: 200, headers: { 'X-Note': 'a\nb' } },
+    '/cr': { status: 200, headers: { 'X-Note': 'a\rb' } },
+    '/nul': { status: 200, headers: { 'X-Note': 'a\0b' } },
+    '/del': { status: 200, headers: { 'X-Note': 'a\x7fb' } },
+    '/space-name': { status: 200, headers: [['Bad Name', 'v']] },
+    '/colon-name': { status: 200, headers: [['X-A:B', 'v']] },
+    '/empty-name': { status: 200, headers: [['', 'v']] },
+    '/body-left': () => ({ status: 200, headers: [['X-Note', 'a\r\nb']], body: (body = unread()) }),
+    '/fine': { status: 999, headers: [['X-Note', 'tab\tand "quotes", ü']], body: 'ok' },
+    '/echo-bad': (request) => ({ status: 200, headers: [['X-Len', `${request.body.length}\r\n`]] }),
+    '/upload-bad': { status: 1000 },
+  };
+  const s = session();
+  s.mount('mock://', mock(routes));
+  const protocolError = (path, message) => (e) => {
+    assert.ok(e instanceof TransportError, `${path}: ${e}`);
+    assert.equal(e.kind, 'transport', path);
+    assert.equal(e.code, 'HTTP-protocol-error', path);
+    assert.match(e.message, message, path);
+    assert.equal(e.url, `mock://h${path}`, path);
+    return true;
+  };
+  for (const path of ['/low', '/high']) {
+    assert.throws(() => s.get(`mock://h${path}`), protocolError(path, /outside 100-999/), path);
+  }
+  for (const path of ['/crlf', '/lf', '/cr', '/nul', '/del', '/space-name', '/colon-name', '/empty-name']) {
+    assert.throws(() => s.get(`mock://h${path}`), protocolError(path, /invalid header/), path);
+  }
+  assert.deepEqual(s.cookies(), [], 'a header smuggled in by CR/LF is not taken as Set-Cookie');
+
+  // A body that came with the refused head is released (its iterator closed), streamed or not.
+  for (const stream of [false, true]) {
+    assert.throws(() => s.get('mock://h/body-left', { stream }), protocolError('/body-left', /invalid header/));
+    assert.deepEqual(body.next(), { value: undefined, done: true }, `stream: ${stream}`);
+    assert.equal(openHandles(), 0);
+  }
+
+  // The edges that are allowed: status 999, a tab, quotes and non-ASCII in a value.
+  const fine = s.get('mock://h/fine');
+  assert.equal(fine.status, 999);
+  assert.equal(fine.header('x-note'), 'tab\tand "quotes", ü');
+  assert.equal(fine.text(), 'ok');
+
+  // The head of an upload's response is checked too: a body over 1 MiB (start / write /
+  // finish) and a startRequest upload.
+  const big = Buffer.alloc(MiB + 1, 0x61);
+  assert.throws(() => s.post('mock://h/echo-bad', { data: big }), protocolError('/echo-bad', /invalid header/));
+  const up = s.startRequest('PUT', 'mock://h/upload-bad');
+  up.write('x');
+  assert.throws(() => up.finish(), protocolError('/upload-bad', /outside 100-999/));
+  assert.equal(s.get('mock://h/fine').status, 999, 'the session still works');
   assert.equal(openHandles(), 0);
 });
 
@@ -301,7 +403,7 @@ test('registerAdapter and hostAdapter name an adapter; an unregistered name fail
   assert.equal(s.get('named://x/').status, 201);
   assert.equal(unregisterAdapter('named'), true);
   assert.equal(unregisterAdapter('named'), false);
-  assert.throws(() => s.get('named://x/'), (e) => e instanceof TransportError && /no adapter is registered as "named"/.test(e.message));
+  assert.throws(() => s.get('named://x/'), (e) => e instanceof TransportError && /no adapter is registered as "named"/.test(e.message) && e.url === 'named://x/');
 
   assert.throws(() => hostAdapter(''), (e) => e instanceof InvalidRequest && e.kind === 'invalid-option', 'the component refuses an empty name');
   assert.throws(() => registerAdapter('x', {}), TypeError);
