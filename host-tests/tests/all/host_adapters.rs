@@ -346,6 +346,24 @@ async fn a_host_adapter_receives_the_environments_proxy_and_ca_bundle() -> Resul
     let got = h.adapters().calls.last().expect("a call").settings.clone();
     assert_eq!(got.proxy, None);
     assert_eq!(got.verify, host_adapters::Verify::Enabled);
+    // The default wasi:http adapter refuses the same requests by name.
+    let plain = h.session().await?;
+    let err = h
+        .get(plain, &https, None)
+        .await?
+        .expect_kind(ErrorKind::Unsupported);
+    assert!(
+        err.message.contains("REQUESTS_CA_BUNDLE") || err.message.contains("HTTPS_PROXY"),
+        "{err:?}"
+    );
+    let err = h
+        .get(plain, &server.url("/get"), None)
+        .await?
+        .expect_kind(ErrorKind::Unsupported);
+    assert!(
+        err.message.contains("http_proxy") || err.message.contains("HTTP_PROXY"),
+        "{err:?}"
+    );
     // The session reports the same merge.
     session!(h, call_set_trust_env, s, true)??;
     let merged = session!(h, call_merge_environment_settings, s, &https, None)??;
