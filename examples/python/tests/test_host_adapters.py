@@ -249,12 +249,126 @@ def test_a_failure_is_the_sessions_error_with_its_cause(s: Session, raised: Base
         s.get("https://api.test/x")
     e = info.value
     assert e.kind == kind and e.__cause__ is raised
-    if kind != "unsupported":   # (the component names the URL of network failures only)
-        assert e.url == "https://api.test/x"
-        assert "https://api.test/x" in e.message                   # the session adds the URL
+    # Every failure, of any kind, names the request's URL, at the end of the message.
+    assert e.url == "https://api.test/x"
+    assert e.message.endswith("(https://api.test/x)") and str(e).endswith("(https://api.test/x)")
     if kind == "transport":
         assert e.code == "host-adapter" and "RuntimeError: something else" in e.message
     assert s.get("https://api.test/y").json() == {"after": "failure"}   # the instance lives
+
+
+def test_a_failure_of_any_kind_names_the_url_without_its_userinfo(s: Session) -> None:
+    kinds = _host_adapters.FAILURE_KINDS
+    adapter = Mock(*[AdapterFailure(kind, f"failed: {kind}") for kind in kinds])
+    s.mount("https://api.test/", adapter)
+    for kind in kinds:
+        with pytest.raises(rw.RequestException) as info:
+            s.get("https://user:secret@api.test/k", params={"kind": kind})
+        e = info.value
+        url = f"https://api.test/k?kind={kind}"
+        assert e.kind == ("transport" if kind == "other" else kind)
+        assert isinstance(e.__cause__, AdapterFailure) and e.__cause__.kind == kind
+        assert e.url == url and e.message.endswith(f"({url})"), (kind, e.message)
+        assert f"failed: {kind}" in e.message and "secret" not in str(e)
+    assert len(adapter.requests) == len(kinds)
+
+
+def test_failures_after_the_head_name_the_url(s: Session) -> None:
+    def cut(request: AdapterRequest, settings: SendSettings) -> Any:
+        def body() -> Iterator[bytes]:
+            yield pattern(2 * MiB)                   # more than the first piece
+            raise AdapterFailure("connection", "the peer went away")
+        return 200, [], body()
+
+    s.mount("mock://", Mock(cut, cut, lambda request, settings: (201, [], b"stored"),
+                            AdapterFailure("unsupported", "no uploads today")))
+    with pytest.raises(rw.ConnectionError) as info:            # read by the session
+        s.get("mock://site/whole")
+    assert info.value.kind == "connection" and info.value.url == "mock://site/whole"
+    assert info.value.message.endswith("(mock://site/whole)")
+    r = s.get("mock://site/streamed", stream=True)              # read by the caller
+    with pytest.raises(rw.ConnectionError) as info:
+        for _ in r.iter_content(MiB):
+            pass
+    assert info.value.url == "mock://site/streamed"
+    assert "the peer went away" in info.value.message
+    assert info.value.message.endswith("(mock://site/streamed)")
+    assert s.post("mock://site/upload", data=iter([b"a", b"b"])).text == "stored"
+    with pytest.raises(rw.UnsupportedError) as info:            # a failing streamed upload
+        s.post("mock://site/upload2", data=iter([b"a", b"b"]))
+    assert info.value.url == "mock://site/upload2"
+    assert info.value.message.endswith("(mock://site/upload2)")
+    assert not _host_adapters._handles
+
+
+@pytest.mark.parametrize("status, headers", [
+    (200, [("X-Smuggle", "v\r\nSet-Cookie: evil=1")]),     # CR/LF: a header smuggled in
+    (200, [("X-Smuggle", "v\nSet-Cookie: evil=1")]),
+    (200, [("X-Cr", "a\rb")]),
+    (200, [("X-Nul", "a\x00b")]),
+    (200, [("X-Del", "a\x7fb")]),
+    (200, [("Bad Name", "v")]),                           # not a token
+    (200, [("X-Colon:", "v")]),
+    (200, [("", "v")]),
+    (200, [("Content-Type", "text/plain"), ("X-Ok", "fine"), ("X\r\nY", "v")]),
+    (42, []),                                             # a u16, outside 100-999
+    (99, []),
+    (1000, []),
+    (0, []),
+])
+def test_an_invalid_head_is_a_protocol_error(s: Session, status: int, headers: Any) -> None:
+    check_invalid_head(s, status, headers, "get")
+
+
+@pytest.mark.parametrize("how", ["upload", "large"])
+@pytest.mark.parametrize("status, headers", [(200, [("X-Smuggle", "v\r\nX-In: 1")]), (1000, [])])
+def test_an_invalid_head_after_an_upload_is_a_protocol_error(s: Session, status: int,
+                                                             headers: Any, how: str) -> None:
+    check_invalid_head(s, status, headers, how)
+
+
+def check_invalid_head(s: Session, status: int, headers: Any, how: str) -> None:
+    """The component checks the head a host adapter gives as an HTTP parser would: a
+    `TransportError` (kind `transport`, code `HTTP-protocol-error`) naming the URL; the body's
+    handle is discarded and the instance lives."""
+    closed: List[str] = []
+
+    def answer(request: AdapterRequest, settings: SendSettings) -> Any:
+        def body() -> Iterator[bytes]:
+            try:
+                yield pattern(2 * MiB)                    # a rest behind a handle: discarded
+            finally:
+                closed.append("body")
+        return status, headers, body()
+
+    adapter = Mock(answer, json_answer({"ok": True}))
+    s.mount("https://api.test/", adapter)
+    url = f"https://api.test/{how}?q=1"
+    with pytest.raises(rw.TransportError) as info:
+        if how == "get":
+            s.get(url)
+        elif how == "upload":                             # start, write, finish
+            s.post(url, data=iter([b"a", b"b"]))
+        else:                                             # a body sent in pieces
+            s.put(url, data=pattern(MiB + 1))
+    e = info.value
+    assert isinstance(e, rw.ConnectionError)
+    assert e.kind == "transport" and e.code == "HTTP-protocol-error"
+    assert e.url == url and e.message.endswith(f"({url})")
+    assert ("outside 100-999" in e.message if headers == [] else "invalid header" in e.message)
+    assert e.__cause__ is None                            # the adapter did not fail
+    assert closed == ["body"] and not _host_adapters._handles
+    assert "evil" not in s.cookies
+    assert s.get("https://api.test/after").json() == {"ok": True}     # the instance lives
+
+
+def test_a_valid_head_with_a_tab_and_obs_text_passes(s: Session) -> None:
+    s.mount("mock://", Mock((999, [("X-Tab", "a\tb"), ("X-Latin", "caf\u00e9"),
+                                   ("X!#$%&'*+-.^_`|~", "token chars")], b"")))
+    r = s.get("mock://site/")
+    assert r.status_code == 999
+    assert r.headers["x-tab"] == "a\tb" and r.headers["x!#$%&'*+-.^_`|~"] == "token chars"
+    assert r.headers["x-latin"] == "caf\u00e9"
 
 
 def test_a_failure_retried_away_is_no_cause(s: Session) -> None:
