@@ -570,15 +570,9 @@ async fn host_adapter_failures_map_to_error_kinds_and_the_session_keeps_working(
                 .contains(&format!("adapter failure {failure_kind:?}")),
             "{err:?}"
         );
-        // Network failures name the URL (in `url`, and at the end of the message).
-        let network = !matches!(
-            failure_kind,
-            FailureKind::Unsupported | FailureKind::InvalidHeader | FailureKind::InvalidUrl
-        );
-        if network {
-            assert_eq!(err.url.as_deref(), Some(url.as_str()), "{err:?}");
-            assert!(err.message.ends_with(&format!(" ({url})")), "{err:?}");
-        }
+        // Every failure names the URL (in `url`, and at the end of the message).
+        assert_eq!(err.url.as_deref(), Some(url.as_str()), "{err:?}");
+        assert!(err.message.ends_with(&format!(" ({url})")), "{err:?}");
         if *failure_kind == FailureKind::Other {
             assert_eq!(err.code.as_deref(), Some("host-adapter"), "{err:?}");
         }
@@ -600,6 +594,7 @@ async fn host_adapter_failures_map_to_error_kinds_and_the_session_keeps_working(
         .await?
         .expect_kind(ErrorKind::Transport);
     assert!(err.message.contains("ghost"), "{err:?}");
+    assert_eq!(err.url.as_deref(), Some("ghost://x/"), "{err:?}");
     // An empty name is refused up front.
     h.host_adapter("")
         .await?
