@@ -1,8 +1,10 @@
 """Shared pytest fixtures: one loopback server per test run, a fresh Session per test.
 
 This file owns the fixtures `server` (the httpbin-like `LoopbackServer` on 127.0.0.1), `s`
-(a `requests_wasm.Session` with an empty environment, closed after the test) and
-`assert_usable` (checks that a session still sends a request after an error).
+(a `requests_wasm.Session` with an empty environment, closed after the test),
+`assert_usable` (checks that a session still sends a request after an error) and
+`needs_hooks` (skips a test when the component is the build for world `client`, which has
+neither hooks nor Python adapters: `$REQUESTS_WASM_COMPONENT` may point at it).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Callable, Iterator
 import pytest
 
 from loopback_server import LoopbackServer
-from requests_wasm import Session
+from requests_wasm import Request, Session, UnsupportedError
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +29,25 @@ def s() -> Iterator[Session]:
     session = Session(env={})
     yield session
     session.close()
+
+
+@pytest.fixture(scope="session")
+def client_with_host() -> bool:
+    """Whether the component loaded is the build for world `client-with-host` (hooks and
+    Python adapters), rather than the one for world `client`."""
+    with Session(env={}) as probe:
+        probe.hooks["response"].append(print)
+        try:
+            probe.prepare_request(Request("GET", "http://127.0.0.1/")).close()
+        except UnsupportedError:
+            return False
+    return True
+
+
+@pytest.fixture
+def needs_hooks(client_with_host: bool) -> None:
+    if not client_with_host:
+        pytest.skip("the component is the build for world `client` (no hooks import)")
 
 
 @pytest.fixture

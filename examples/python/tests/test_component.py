@@ -7,11 +7,15 @@ import pytest
 
 import requests_wasm as rw
 from requests_wasm import DEFAULT_COMPONENT_PATH, Session, load_component
+from requests_wasm._component import resolve_component_path
 
 
 def test_component_compiled_once() -> None:
     assert load_component() is load_component()
-    assert load_component(DEFAULT_COMPONENT_PATH) is load_component()
+    # the default is `$REQUESTS_WASM_COMPONENT` when set (e.g. to the build for world `client`)
+    assert load_component(resolve_component_path()) is load_component()
+    if DEFAULT_COMPONENT_PATH.is_file():
+        assert load_component(DEFAULT_COMPONENT_PATH) is load_component(DEFAULT_COMPONENT_PATH)
     # the build for world `client-with-host`, as `cargo build -p host-tests` makes it
     assert DEFAULT_COMPONENT_PATH.parts[-4:-2] == ("component-host", "wasm32-wasip2")
 

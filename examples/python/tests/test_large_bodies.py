@@ -112,6 +112,7 @@ def test_binary_upload_and_files_go_in_pieces(s: Session, server, assert_usable)
     assert_usable(s)
 
 
+@pytest.mark.usefixtures("needs_hooks")
 def test_with_a_response_hook_a_large_download_goes_and_the_hook_sees_none(
         s: Session, server, assert_usable) -> None:
     seen: List[Any] = []
@@ -129,6 +130,7 @@ def test_with_a_response_hook_a_large_download_goes_and_the_hook_sees_none(
     assert_usable(s)
 
 
+@pytest.mark.usefixtures("needs_hooks")
 def test_a_response_hook_that_gives_no_body_keeps_one_it_was_not_shown(
         s: Session, server) -> None:
     def relabel(res: HookResponse) -> HookResponse:
@@ -153,6 +155,7 @@ def test_a_response_hook_that_gives_no_body_keeps_one_it_was_not_shown(
     assert r.content == b""
 
 
+@pytest.mark.usefixtures("needs_hooks")
 @pytest.mark.parametrize("body", ["text", "binary", "json"])
 def test_a_request_hook_that_adds_a_header_to_a_large_upload_keeps_the_body(
         s: Session, server, assert_usable, body: str) -> None:
@@ -176,6 +179,7 @@ def test_a_request_hook_that_adds_a_header_to_a_large_upload_keeps_the_body(
     assert_usable(s)
 
 
+@pytest.mark.usefixtures("needs_hooks")
 def test_a_large_text_body_with_hooks_is_replayed_and_sent_as_prepared(
         s: Session, server) -> None:
     """With hooks set, a large text body still goes whole (not streamed): a 307 re-sends it,
@@ -307,6 +311,7 @@ def test_large_multipart_bodies_match_the_components(s: Session, server, payload
         s.post(server.url("/post"), files={"f": ("bad\r\nname", payload * 10)})
 
 
+@pytest.mark.usefixtures("needs_hooks")
 def test_with_hooks_bodies_go_as_without_them(s: Session, server, assert_usable,
                                                small_limits) -> None:
     """Hooks no longer change how a body goes: text whole (replayed on a 307), binary over

@@ -89,8 +89,7 @@ def test_no_wrapper_type_prints_a_secret(s: Session, server) -> None:
 
     # requests, prepared requests, responses, history
     req = Request("POST", userinfo_url(server, "/post"), headers={"Authorization": MARKER},
-                  auth=("user", MARKER), data={"password": "x"}, params={"q": "1"},
-                  hooks={"response": lambda r: None})
+                  auth=("user", MARKER), data={"password": "x"}, params={"q": "1"})
     add("Request", req)
     prepared = s.prepare_request(req)
     add("PreparedRequest", prepared)
@@ -109,23 +108,7 @@ def test_no_wrapper_type_prints_a_secret(s: Session, server) -> None:
     add("Response.cookies", r.cookies)
     add("Response.links", r.links)
 
-    # what hooks see and give
-    seen: List[Any] = []
-
-    def request_hook(hook_request: HookRequest) -> None:
-        seen.extend([("HookRequest", hook_request), ("HookRequest.headers", hook_request.headers),
-                     ("HookRequest.url", hook_request.url)])
-
-    def response_hook(hook_response: HookResponse) -> None:
-        seen.extend([("HookResponse", hook_response),
-                     ("HookResponse.request", hook_response.request),
-                     ("HookResponse.request.headers", hook_response.request.headers)])
-
-    s.auth = ("user", MARKER)
-    assert s.get(server.url("/get"), hooks={"request": request_hook,
-                                            "response": response_hook}).ok
-    assert len(seen) == 6
-    objects.extend(seen)
+    # hook objects made by hand (what hooks are given: `test_what_hooks_see_prints_no_secret`)
     headers = [("Authorization", f"Bearer {MARKER}"), ("Proxy-Authorization", MARKER)]
     add("HookRequest(...)", HookRequest("GET", f"http://user:{MARKER}@h/", headers))
     add("HookResponse(...)", HookResponse(200, headers, b"", url=f"http://user:{MARKER}@h/"))
@@ -146,15 +129,7 @@ def test_no_wrapper_type_prints_a_secret(s: Session, server) -> None:
 
     # errors: messages and every attribute holding a URL, a request or a response
     errors: List[BaseException] = []
-
-    def catch(call: Any) -> None:
-        try:
-            call()
-        except BaseException as e:  # noqa: B036
-            errors.append(e)
-        else:
-            raise AssertionError("no error")
-
+    catch = catcher(errors)
     catch(lambda: s.get(USERINFO_URL.format(MARKER, closed_port(), "/"), timeout=2))
     catch(lambda: s.get(userinfo_url(server, "/status/404")).raise_for_status())
     catch(lambda: s.get(f"http://user:{MARKER}@/nohost"))
@@ -170,21 +145,73 @@ def test_no_wrapper_type_prints_a_secret(s: Session, server) -> None:
     s.max_redirects = 1
     catch(lambda: s.get(userinfo_url(server, "/redirect/3")))
     s.max_redirects = 30
-    catch(lambda: s.get(server.url("/get"),
-                        hooks={"response": lambda r: HookResponse(
-                            500, url=f"http://user:{MARKER}@h/").raise_for_status()}))
     assert [type(e).__name__ for e in errors] == [
         "ConnectionRefused", "HTTPError", "InvalidURL", "InvalidSchema", "TypeError",
-        "InvalidHeader", "HTTPError", "TooManyRedirects", "HookError"]
+        "InvalidHeader", "HTTPError", "TooManyRedirects"]
+    objects.extend(error_parts(errors))
+
+    assert_clean(objects)
+
+
+@pytest.mark.usefixtures("needs_hooks")
+def test_what_hooks_see_prints_no_secret(s: Session, server) -> None:
+    """The objects hooks are given, a request made with hooks, and a hook's failure."""
+    objects: List[Tuple[str, Any]] = []
+    req = Request("POST", userinfo_url(server, "/post"), headers={"Authorization": MARKER},
+                  auth=("user", MARKER), data={"password": "x"}, params={"q": "1"},
+                  hooks={"response": lambda r: None})
+    prepared = s.prepare_request(req)
+    objects += [("Request (hooks)", req), ("PreparedRequest (hooks)", prepared),
+                ("PreparedRequest.headers (hooks)", prepared.headers)]
+
+    def request_hook(hook_request: HookRequest) -> None:
+        objects.extend([("HookRequest", hook_request),
+                        ("HookRequest.headers", hook_request.headers),
+                        ("HookRequest.url", hook_request.url)])
+
+    def response_hook(hook_response: HookResponse) -> None:
+        objects.extend([("HookResponse", hook_response),
+                        ("HookResponse.request", hook_response.request),
+                        ("HookResponse.request.headers", hook_response.request.headers)])
+
+    s.auth = ("user", MARKER)
+    r = s.get(userinfo_url(server, "/get"), hooks={"request": request_hook,
+                                                   "response": response_hook})
+    assert r.ok and r.json()["headers"]["authorization"].startswith("Basic ")
+    assert len(objects) == 9
+
+    errors: List[BaseException] = []
+    catcher(errors)(lambda: s.get(server.url("/get"), hooks={"response": lambda r: HookResponse(
+        500, url=f"http://user:{MARKER}@h/").raise_for_status()}))
+    assert [type(e).__name__ for e in errors] == ["HookError"]
+    objects.extend(error_parts(errors))
+    assert_clean(objects)
+
+
+def catcher(errors: List[BaseException]) -> Any:
+    """`catch(call)`: `call()` must raise; what it raises is added to `errors`."""
+    def catch(call: Any) -> None:
+        try:
+            call()
+        except BaseException as e:  # noqa: B036
+            errors.append(e)
+        else:
+            raise AssertionError("no error")
+    return catch
+
+
+def error_parts(errors: List[BaseException]) -> List[Tuple[str, Any]]:
+    """Each error and every attribute of it holding a URL, a request or a response."""
+    parts: List[Tuple[str, Any]] = []
     for e in errors:
-        add(f"{type(e).__name__}", e)
+        parts.append((f"{type(e).__name__}", e))
         for name in ("url", "request", "response", "__cause__"):
             value = getattr(e, name, None)
             if value is not None:
-                add(f"{type(e).__name__}.{name}", value)
+                parts.append((f"{type(e).__name__}.{name}", value))
         response = getattr(e, "response", None)
         if isinstance(response, rw.Response):
-            add(f"{type(e).__name__}.response.url", response.url)
-            add(f"{type(e).__name__}.response.request.headers", response.request.headers)
-
-    assert_clean(objects)
+            parts.append((f"{type(e).__name__}.response.url", response.url))
+            parts.append((f"{type(e).__name__}.response.request.headers",
+                          response.request.headers))
+    return parts
