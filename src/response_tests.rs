@@ -290,6 +290,29 @@ fn an_oversized_plain_body_is_body_too_large() {
 }
 
 #[test]
+fn content_length_only_sizes_the_buffer_the_body_and_the_limit_decide() {
+    let body: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    // A length that is too small, too large, absurd, or not a number: the
+    // whole body is read either way.
+    for length in ["3", "100000", "18446744073709551615", "abc", "20000"] {
+        let mut r = response(200, &[("Content-Length", length)], &body);
+        assert_eq!(r.content().unwrap(), &body[..], "Content-Length {length}");
+    }
+    // A huge announced length does not reserve memory past the limit, and
+    // the limit still stops the read.
+    let mut r = response(200, &[("Content-Length", "99999999999")], &body);
+    r.set_max_body_size(1000);
+    assert!(matches!(r.content(), Err(Error::BodyTooLarge(_))));
+    // A gzip body's length is of the encoded bytes: no hint, same result.
+    let mut r = response(
+        200,
+        &[("Content-Encoding", "gzip"), ("Content-Length", "5")],
+        &gzip(&body),
+    );
+    assert_eq!(r.content().unwrap(), &body[..]);
+}
+
+#[test]
 fn brotli_and_zstd_bodies_decode() {
     let text = "déjà vu ".repeat(100);
     let mut br = Vec::new();

@@ -9,6 +9,7 @@ use crate::transport::{RecordedRequest, ScriptedTransport, SharedTransport, Tran
 use std::cell::RefCell;
 use std::rc::Rc;
 
+mod cost;
 mod history;
 mod hooks;
 mod retries;

@@ -9,6 +9,8 @@ use url::Url;
 
 /// Decoded bytes read per step while reading a body into memory.
 const READ_CHUNK: usize = 64 * 1024;
+/// The first buffer of a body of unknown size.
+const FIRST_BUFFER: usize = 8 * 1024;
 /// The most one streamed `read_chunk` returns, whatever it was given: a
 /// caller's `max` must not size a guest or host allocation.
 const MAX_READ: usize = 1024 * 1024;
@@ -54,7 +56,16 @@ impl Response {
         if *started {
             return Err(consumed());
         }
-        match read_to_limit(decoded, self.max_body_size, &self.request.url) {
+        // An unencoded body's `Content-Length` sizes the buffer (a hint only:
+        // the limit still decides, and a wrong length just grows it).
+        let hint = match decoded.content_encoding() {
+            Some(_) => None,
+            None => self
+                .headers
+                .get("content-length")
+                .and_then(|v| v.trim().parse::<u64>().ok()),
+        };
+        match read_to_limit(decoded, self.max_body_size, hint, &self.request.url) {
             Ok(data) => {
                 self.body = Body::Buffered { data, pos: 0 };
                 Ok(())
@@ -214,30 +225,48 @@ fn too_large(decoded: &DecodedBody, limit: u64, url: &Url) -> Error {
 /// Reads a whole body, stopping one byte past `limit`: that byte proves the
 /// limit passed without decoding any further. Growth is fallible and capped at
 /// the limit, so a large body is an error, never an out-of-memory trap.
-fn read_to_limit(decoded: &mut DecodedBody, limit: u64, url: &Url) -> Result<Vec<u8>> {
-    let mut data: Vec<u8> = Vec::new();
+///
+/// The buffer starts at `hint` (the `Content-Length` of an unencoded body,
+/// plus the byte that proves the end) or 8 KiB, and only the part a read may
+/// fill is zeroed: a small body costs a small buffer, not 64 KiB zeroed twice.
+fn read_to_limit(
+    decoded: &mut DecodedBody,
+    limit: u64,
+    hint: Option<u64>,
+    url: &Url,
+) -> Result<Vec<u8>> {
     let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+    let first = hint
+        .and_then(|h| usize::try_from(h.saturating_add(1)).ok())
+        .unwrap_or(FIRST_BUFFER)
+        .clamp(1, cap);
+    let encoded = decoded.content_encoding().is_some();
+    let mut data: Vec<u8> = Vec::new();
+    let grow = |data: &mut Vec<u8>, to: usize| {
+        let len = data.len();
+        data.try_reserve_exact(to.saturating_sub(len))
+            .map_err(|_| match encoded {
+                true => Error::ContentDecoding(format!(
+                    "the decoded body of {} does not fit in memory ({len} bytes so far)",
+                    crate::urls::redact_in_message(url)
+                )),
+                false => Error::BodyTooLarge(format!(
+                    "the body of {} does not fit in memory ({len} bytes so far)",
+                    crate::urls::redact_in_message(url)
+                )),
+            })
+    };
+    grow(&mut data, first)?;
     loop {
         let len = data.len();
-        let want = READ_CHUNK.min(cap.saturating_sub(len)).max(1);
-        let needed = len.saturating_add(want);
-        if needed > data.capacity() {
+        if len == data.capacity() {
             // Doubling as `Vec` would, but never past the limit: at 256 MiB a
             // plain doubling would reserve 512 MiB for one more byte.
-            let target = data.capacity().saturating_mul(2).min(cap).max(needed);
-            data.try_reserve_exact(target - len)
-                .map_err(|_| match decoded.content_encoding() {
-                    Some(_) => Error::ContentDecoding(format!(
-                        "the decoded body of {} does not fit in memory ({len} bytes so far)",
-                        crate::urls::redact_in_message(url)
-                    )),
-                    None => Error::BodyTooLarge(format!(
-                        "the body of {} does not fit in memory ({len} bytes so far)",
-                        crate::urls::redact_in_message(url)
-                    )),
-                })?;
+            let target = len.saturating_mul(2).min(cap).max(len.saturating_add(1));
+            grow(&mut data, target)?;
         }
-        data.resize(needed, 0);
+        let want = (data.capacity() - len).min(READ_CHUNK);
+        data.resize(len.saturating_add(want), 0);
         let n = decoded.read(data.get_mut(len..).unwrap_or_default())?;
         data.truncate(len.saturating_add(n));
         if n == 0 {
