@@ -402,6 +402,11 @@ impl CookieJar {
         self.snapshot(now)
     }
 
+    /// True when the jar holds no cookie at all.
+    pub fn is_empty(&self) -> bool {
+        self.index.len() == 0
+    }
+
     /// The `Cookie` header for a request to `url` (RFC 6265 §5.4): matching,
     /// unexpired cookies, longest path first, then oldest first. `extra` are
     /// request-only cookies; they replace jar cookies of the same name.

@@ -71,6 +71,9 @@ pub fn merge_plain(
 /// Picks the proxy for a URL as requests' `select_proxy` does: `scheme://host`,
 /// then `scheme`, then `all://host`, then `all`.
 pub fn select_proxy(url: &url::Url, proxies: &[(String, String)]) -> Option<String> {
+    if proxies.is_empty() {
+        return None;
+    }
     let host = url.host_str().unwrap_or("");
     let scheme = url.scheme();
     let keys = [

@@ -37,7 +37,7 @@ impl PreparedRequest {
     pub fn prepare(
         settings: &Settings,
         jar: &CookieJar,
-        now: i64,
+        now: &dyn Fn() -> i64,
         method: &str,
         url: &str,
         parts: RequestParts,
@@ -56,12 +56,19 @@ impl PreparedRequest {
         };
         urls::append_params(&mut url, &params);
 
-        // 3. Headers: merged case-insensitively, every one validated.
-        let merged = match &parts.headers {
-            Some(overrides) => merge_pairs(&settings.headers.to_pairs(), overrides, true),
-            None => settings.headers.to_pairs(),
+        // 3. Headers: merged case-insensitively. The session's were validated
+        //    when they were set; the request's are validated here.
+        let headers = match &parts.headers {
+            Some(overrides) => {
+                for (name, value) in overrides {
+                    if let Some(value) = value {
+                        headers::validate(name, value)?;
+                    }
+                }
+                Headers::from_trusted(merge_pairs(&settings.headers.to_pairs(), overrides, true))
+            }
+            None => settings.headers.clone(),
         };
-        let headers = Headers::from_pairs(merged)?;
 
         let mut request = PreparedRequest {
             method,
@@ -131,11 +138,13 @@ impl PreparedRequest {
 
     /// Sets `Cookie` from the jar and the request-only cookies, unless the
     /// request already has a `Cookie` header (requests' `prepare_cookies`).
-    pub fn set_cookie_header(&mut self, jar: &CookieJar, now: i64) {
-        if self.headers.contains("cookie") {
+    /// `now` is asked only when there are cookies to choose from (each ask
+    /// is a host call in the component).
+    pub fn set_cookie_header(&mut self, jar: &CookieJar, now: impl FnOnce() -> i64) {
+        if self.headers.contains("cookie") || (jar.is_empty() && self.request_cookies.is_empty()) {
             return;
         }
-        if let Some(value) = jar.header_for(&self.url, now, &self.request_cookies) {
+        if let Some(value) = jar.header_for(&self.url, now(), &self.request_cookies) {
             self.headers.set("Cookie", &value);
         }
     }
@@ -198,7 +207,7 @@ mod tests {
         PreparedRequest::prepare(
             settings,
             &CookieJar::new(),
-            NOW,
+            &|| NOW,
             method,
             url,
             parts,
@@ -328,7 +337,7 @@ mod tests {
             PreparedRequest::prepare(
                 settings,
                 &CookieJar::new(),
-                NOW,
+                &|| NOW,
                 "GET",
                 url,
                 RequestParts::default(),

@@ -158,7 +158,7 @@ impl Session {
         }
         let netrc = |host: &str| crate::netrc::netrc_auth(host);
         let jar = self.jar.borrow();
-        PreparedRequest::prepare(&self.settings, &jar, now(), method, url, parts, &netrc)
+        PreparedRequest::prepare(&self.settings, &jar, &now, method, url, parts, &netrc)
     }
 
     /// Prepares and sends a request (requests' `Session.request`).
@@ -244,10 +244,14 @@ impl Session {
     /// longest wins. `InvalidSchema` when none does.
     pub fn get_adapter(&self, url: &str) -> Result<SharedTransport> {
         self.open()?;
-        let lower = url.to_ascii_lowercase();
+        let starts_with = |prefix: &str| {
+            url.as_bytes()
+                .get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+        };
         self.adapters
             .iter()
-            .find(|(prefix, _)| lower.starts_with(&prefix.to_ascii_lowercase()))
+            .find(|(prefix, _)| starts_with(prefix))
             .map(|(_, adapter)| adapter.clone())
             .ok_or_else(|| {
                 Error::InvalidSchema(format!(

@@ -275,7 +275,7 @@ fn prepare(settings: &Settings, url: &str) -> Result<PreparedRequest> {
     PreparedRequest::prepare(
         settings,
         &CookieJar::new(),
-        1_800_000_000,
+        &|| 1_800_000_000,
         "GET",
         url,
         RequestParts::default(),

@@ -36,7 +36,15 @@ impl WasiHttpTransport {
 
 impl WasiHttpTransport {
     /// Sends the request head and returns the open body: steps 1-3 of a send.
-    fn begin(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<WasiUpload> {
+    /// `with_body` is false for a request without one: the body is then
+    /// never opened, and the host sends none (an opened, empty body goes out
+    /// chunked: `Transfer-Encoding: chunked` and a terminator on a GET).
+    fn begin(
+        &mut self,
+        request: &PreparedRequest,
+        options: &SendOptions,
+        with_body: bool,
+    ) -> Result<WasiUpload> {
         if self.closed {
             return Err(Error::SessionClosed);
         }
@@ -46,10 +54,13 @@ impl WasiHttpTransport {
         //    refuses hop-by-hop headers, and that refusal names the header.
         let outgoing = OutgoingRequest::new(to_fields(&request.headers)?);
         let url = &request.url;
-        let method = to_method(&request.method);
-        outgoing.set_method(&method).map_err(|()| {
-            Error::InvalidMethod(format!("the host refused the method {:?}", request.method))
-        })?;
+        // A new request's method is GET.
+        if request.method != "GET" {
+            let method = to_method(&request.method);
+            outgoing.set_method(&method).map_err(|()| {
+                Error::InvalidMethod(format!("the host refused the method {:?}", request.method))
+            })?;
+        }
         let scheme = match url.scheme() {
             "http" => Scheme::Http,
             "https" => Scheme::Https,
@@ -78,9 +89,14 @@ impl WasiHttpTransport {
         outgoing
             .set_path_with_query(Some(&path))
             .map_err(|()| invalid("path"))?;
-        let body = outgoing
-            .body()
-            .map_err(|()| transport_error("the request body was already taken"))?;
+        let body = match with_body {
+            true => Some(
+                outgoing
+                    .body()
+                    .map_err(|()| transport_error("the request body was already taken"))?,
+            ),
+            false => None,
+        };
 
         // 2. Timeouts: the request's (or session's), else the adapter's.
         let timeout = options.timeout.unwrap_or_default().or(self.default_timeout);
@@ -92,7 +108,7 @@ impl WasiHttpTransport {
             .map_err(|e| map_error_code(e).at(url))?;
         Ok(WasiUpload {
             stream: None,
-            body: Some(body),
+            body,
             early: None,
             future,
             url: url.clone(),
@@ -201,7 +217,7 @@ impl Transport for WasiHttpTransport {
     }
 
     fn send(&mut self, request: &PreparedRequest, options: &SendOptions) -> Result<RawResponse> {
-        let mut upload = self.begin(request, options)?;
+        let mut upload = self.begin(request, options, request.body.is_some())?;
         // A server may answer before reading the whole body (a redirect, a
         // 413) and close the connection: its answer stands and the failed
         // write does not matter. Without an answer, the response future holds
@@ -217,7 +233,7 @@ impl Transport for WasiHttpTransport {
         request: &PreparedRequest,
         options: &SendOptions,
     ) -> Result<Box<dyn BodySink>> {
-        Ok(Box::new(self.begin(request, options)?))
+        Ok(Box::new(self.begin(request, options, true)?))
     }
 
     fn close(&mut self) {
@@ -296,7 +312,16 @@ fn to_method(method: &str) -> Method {
     }
 }
 
+/// The headers as wasi:http fields, in one call; if the host refuses the
+/// list, they are added one by one to find which header it refuses.
 fn to_fields(headers: &Headers) -> Result<Fields> {
+    let entries: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
+        .collect();
+    if let Ok(fields) = Fields::from_list(&entries) {
+        return Ok(fields);
+    }
     let fields = Fields::new();
     for (name, value) in headers.iter() {
         fields.append(name, value.as_bytes()).map_err(|e| {

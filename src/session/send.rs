@@ -139,7 +139,7 @@ impl Session {
         send.validate()?;
         let stream = send.stream.unwrap_or(self.settings.stream);
         // Digest credentials go only to the origin the request was made to.
-        let digest_origin = request.url.origin();
+        let digest_origin = request.digest.is_some().then(|| request.url.origin());
         let mut digest_retries = digest::Retries::default();
         let mut history = History::default();
         // The bodies of the hops kept in history share one `max_body_size`.
@@ -153,7 +153,7 @@ impl Session {
             let digest_here = request
                 .digest
                 .clone()
-                .filter(|_| request.url.origin() == digest_origin);
+                .filter(|_| digest_origin == Some(request.url.origin()));
             if let Some((user, pass)) = &digest_here {
                 if !request.headers.contains("authorization") {
                     let uri = digest::request_target(&request.url);
@@ -178,7 +178,7 @@ impl Session {
                 }
                 _ => None,
             };
-            let digest_here = digest_here.filter(|_| request.url.origin() == digest_origin);
+            let digest_here = digest_here.filter(|_| digest_origin == Some(request.url.origin()));
 
             // 3. Send through the adapter and proxy for the URL the hooks left,
             //    retried by the session's or the adapter's policy; `elapsed`
@@ -207,11 +207,13 @@ impl Session {
             };
 
             // 5. Cookies from every response go into the jar, redirect hops and 401s included.
-            response.cookies = self.jar.borrow_mut().store_response_cookies(
-                &response.request.url,
-                response.headers.get_all("set-cookie"),
-                now(),
-            );
+            if response.headers.contains("set-cookie") {
+                response.cookies = self.jar.borrow_mut().store_response_cookies(
+                    &response.request.url,
+                    response.headers.get_all("set-cookie"),
+                    now(),
+                );
+            }
 
             // 6. A Digest challenge is answered once (twice when the nonce was stale);
             //    the 401 goes into history and its cookies go with the retry.
@@ -235,7 +237,7 @@ impl Session {
                 )?;
                 retry.headers.set("Authorization", &value);
                 retry.headers.remove("cookie");
-                retry.set_cookie_header(&self.jar.borrow(), now());
+                retry.set_cookie_header(&self.jar.borrow(), now);
                 push_hop(&mut history, response, &mut hop_budget);
                 request = retry;
                 continue;
@@ -299,7 +301,7 @@ impl Session {
                 digest: sent.digest.clone(),
                 hooks: sent.hooks.clone(),
             };
-            next_request.set_cookie_header(&self.jar.borrow(), now());
+            next_request.set_cookie_header(&self.jar.borrow(), now);
             push_hop(&mut history, response, &mut hop_budget);
             request = next_request;
         }
