@@ -14,6 +14,9 @@
 //!  "cert": {"cert": {"path": "client.pem"}, "key": {"pem": "..."} | null} | null,
 //!  "proxies": [["https", "http://proxy:3128"]],
 //!  "timeout": {"connect_ms": 1000, "read_ms": null} | null,
+//!  "base_url": "https://api.example.com/v1/" | null,
+//!  "error_for_status": false, "max_body_size": 268435456,
+//!  "retries": {"total": 3, "connect": null, ..., "retry_after_max_ms": 30000} | null,
 //!  "hooks": {"request": ["sign"], "response": ["log"]},
 //!  "cookies": [{"name": "a", "value": "1", "domain": "example.com", "host_only": true,
 //!               "path": "/", "secure": false, "http_only": false, "expires": null}]}
@@ -24,7 +27,7 @@
 //! `Proxy-Authorization` headers, the userinfo of proxy URLs, and a `cert`
 //! whose private key is given as data (not as a path); the document
 //! then says `"secrets": false`. Importing such a document keeps the session's
-//! own secrets: its auth (the key is absent), its `Authorization` and
+//! own secrets: its auth and a `cert` left out (the key is absent), its `Authorization` and
 //! `Proxy-Authorization` headers (unless the document has them), and a proxy's
 //! credentials when the document's URL is that proxy with them redacted.
 //!
