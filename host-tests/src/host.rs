@@ -811,6 +811,11 @@ pub fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| {
         let mut config = Config::new();
         config.wasm_component_model(true);
+        // `REQUESTS_PERFMAP=1` writes /tmp/perf-<pid>.map, so `perf report`
+        // names the guest's functions (of a component built without `strip`).
+        if std::env::var_os("REQUESTS_PERFMAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         Engine::new(&config).expect("the wasmtime engine configuration is valid")
     })
 }
