@@ -48,6 +48,30 @@ async fn the_pool_sends_n_gets_over_one_connection() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_response_kept_alive_does_not_hold_its_connection() -> Result<()> {
+    // A body read into memory is read to its end, which gives the pooled
+    // connection back while the caller still holds the response (as a
+    // Python or JS object may for as long as it likes). A read that stopped
+    // short of the end (at `Content-Length`, say) would hold it: this fails.
+    let (server, mut h, s) = pooled().await?;
+    let before = server.connections();
+    let mut kept = Vec::new();
+    for i in 0..N {
+        let r = h
+            .get(s, &server.url(&format!("/get?i={i}")), None)
+            .await??;
+        h.content(r).await?;
+        kept.push(r);
+    }
+    assert_eq!(server.connections() - before, 1);
+    for r in kept {
+        ensure!(h.status(r).await? == 200);
+        h.drop_resource(r).await?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_stock_transport_opens_a_connection_per_get() -> Result<()> {
     let opened = connections_for_n_gets(Harness::new().await?).await?;
     eprintln!("stock transport: {N} GETs, {opened} TCP connection(s)");
