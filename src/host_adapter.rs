@@ -261,7 +261,7 @@ impl BodyReader for HostBody {
         let max = max.clamp(1, PIECE);
         if self.at < self.first.len() {
             let end = (self.at + max).min(self.first.len());
-            let piece = self.first[self.at..end].to_vec();
+            let piece = self.first.get(self.at..end).unwrap_or_default().to_vec();
             self.at = end;
             if self.at == self.first.len() {
                 self.first = Vec::new();
