@@ -1,7 +1,7 @@
 //! Bytes carried as a string, one code point (U+0000-U+00FF) per byte: how
 //! bodies cross the `host-adapters` interface, because every host copies a
 //! `string` in one go where some (wasmtime-py) copy a `list<u8>` one element
-//! at a time.
+//! at a time. Also how ISO-8859-1 text and obs-text header values read.
 
 use crate::error::{Error, Result};
 

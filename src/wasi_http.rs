@@ -340,8 +340,8 @@ fn from_fields(fields: &Fields) -> Headers {
         .into_iter()
         .map(|(name, value)| {
             // Header values are bytes; obs-text (RFC 9110 §5.5) reads as latin-1.
-            let value = String::from_utf8(value)
-                .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect());
+            let value =
+                String::from_utf8(value).unwrap_or_else(|e| crate::latin1::encode(&e.into_bytes()));
             (name, value)
         })
         .collect();

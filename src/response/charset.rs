@@ -37,7 +37,7 @@ impl Charset {
     pub(super) fn decode(self, bytes: &[u8]) -> String {
         match self {
             Charset::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
-            Charset::Latin1 => bytes.iter().map(|&b| b as char).collect(),
+            Charset::Latin1 => crate::latin1::encode(bytes),
             Charset::Ascii => bytes
                 .iter()
                 .map(|&b| if b < 0x80 { b as char } else { '\u{FFFD}' })
