@@ -1,5 +1,5 @@
-//! The hook runner of world `client-with-hooks`: each hook is a call to the
-//! host's `requests:http/hooks` import, by name (feature `hooks`).
+//! The hook runner of world `client-with-host`: each hook is a call to the
+//! host's `requests:http/hooks` import, by name (feature `host`).
 
 use crate::bindings::requests::http::hooks as host;
 use crate::hooks::{HookRequest, HookResponse, HookRunner, RequestAction, ResponseAction};

@@ -1,4 +1,4 @@
-//! Request and response hooks through the component built for world `client-with-hooks`, the
+//! Request and response hooks through the component built for world `client-with-host`, the
 //! host's hooks being Rust closures in the harness; and their refusal by the world `client` build.
 
 use super::*;
