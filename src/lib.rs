@@ -32,6 +32,8 @@ pub(crate) mod response;
 pub(crate) mod retry;
 pub(crate) mod session;
 pub(crate) mod settings;
+#[cfg(feature = "sockets")]
+pub(crate) mod sockets;
 pub(crate) mod state;
 pub(crate) mod transport;
 pub(crate) mod urls;

@@ -41,15 +41,18 @@ pub enum AdapterKind {
     Scripted,
     /// An adapter the host implements (`requests:http/host-adapters`).
     Host,
+    /// HTTP/1.1 over `wasi:sockets` (or `std::net` natively), in the guest.
+    Sockets,
 }
 
 impl AdapterKind {
-    /// The name messages use: `wasi-http`, `scripted` or `host`.
+    /// The name messages use: `wasi-http`, `scripted`, `host` or `sockets`.
     pub fn name(self) -> &'static str {
         match self {
             AdapterKind::WasiHttp => "wasi-http",
             AdapterKind::Scripted => "scripted",
             AdapterKind::Host => "host",
+            AdapterKind::Sockets => "sockets",
         }
     }
 }

@@ -264,11 +264,37 @@ impl wit::GuestAdapter for AdapterHandle {
         }
     }
 
+    fn sockets(options: Option<wit::SocketsOptions>) -> WitResult<wit::Adapter> {
+        #[cfg(feature = "sockets")]
+        {
+            let options = options.map(|o| crate::sockets::PoolOptions {
+                timeout: o.timeout.map(from_wit_timeout),
+                max_idle_per_host: o.max_idle_per_host,
+                max_idle: o.max_idle,
+                idle_timeout_ms: o.idle_timeout_ms,
+            });
+            let adapter = crate::sockets::SocketsTransport::new(options.unwrap_or_default());
+            Ok(wit::Adapter::new(AdapterHandle(Rc::new(RefCell::new(
+                adapter,
+            )))))
+        }
+        #[cfg(not(feature = "sockets"))]
+        {
+            let _ = options;
+            Err(to_wit_error(Error::Unsupported(
+                "the sockets adapter needs the component built for world `client-with-sockets` \
+                 (cargo feature `sockets`): this build does not import wasi:sockets"
+                    .into(),
+            )))
+        }
+    }
+
     fn kind(&self) -> wit::AdapterKind {
         match self.0.borrow().kind() {
             AdapterKind::WasiHttp => wit::AdapterKind::WasiHttp,
             AdapterKind::Scripted => wit::AdapterKind::Scripted,
             AdapterKind::Host => wit::AdapterKind::Host,
+            AdapterKind::Sockets => wit::AdapterKind::Sockets,
         }
     }
 

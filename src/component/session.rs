@@ -400,6 +400,14 @@ impl wit_session::GuestSession for SessionHandle {
         self.with(|s| s.mount(&prefix, transport))
     }
 
+    fn mount_http(&self, adapter: wit::AdapterBorrow<'_>) -> WitResult<()> {
+        let transport = adapter.get::<AdapterHandle>().0.clone();
+        self.with(|s| {
+            s.mount("https://", transport.clone())?;
+            s.mount("http://", transport)
+        })
+    }
+
     fn get_adapter(&self, url: String) -> WitResult<wit::Adapter> {
         let transport = self.with(|s| s.get_adapter(&url))?;
         Ok(wit::Adapter::new(AdapterHandle(transport)))

@@ -1,0 +1,1 @@
+//! Native tests of the sockets adapter against loopback servers.
