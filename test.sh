@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 
 echo "== Rust: cargo test --workspace (builds the component through host-tests/build.rs)"
 cargo test --workspace --locked
+echo "== Rust: the sockets adapter natively (feature sockets), against loopback servers"
+cargo test -p requests-component --lib --features sockets --locked sockets::
 
 echo "== JavaScript host: examples/js"
 (
