@@ -1,12 +1,14 @@
-//! Builds the `requests-component` guest for `wasm32-wasip2`, twice, and hands the paths to the harness:
-//! world `client` (`REQUESTS_COMPONENT_WASM`) and, with the `host` feature, world
-//! `client-with-host` (`REQUESTS_COMPONENT_HOST_WASM`).
+//! Builds the `requests-component` guest for `wasm32-wasip2`, three times, and hands the paths to
+//! the harness: world `client` (`REQUESTS_COMPONENT_WASM`), with the `host` feature world
+//! `client-with-host` (`REQUESTS_COMPONENT_HOST_WASM`), and with the `sockets` feature world
+//! `client-with-sockets` (`REQUESTS_COMPONENT_SOCKETS_WASM`).
 //!
 //! Each guest is built by a nested `cargo build` in its own target directory
-//! (`<workspace>/target/component` and `target/component-host`: the two builds
-//! differ only in a feature of the root crate, and one directory would rebuild it
+//! (`<workspace>/target/component`, `target/component-host` and `target/component-sockets`:
+//! the builds differ only in a feature of the root crate, and one directory would rebuild it
 //! at every switch), so it never contends for the outer build's lock and is shared
-//! by every profile of the host tests. Environment that the outer cargo sets for
+//! by every profile of the host tests. The sockets build compiles ring's C code, so it gets a
+//! clang (`build/clang.rs`). Environment that the outer cargo sets for
 //! build scripts (rustflags, target dir, jobserver, wrappers) is removed so it
 //! cannot leak into the guest build.
 //!
@@ -14,10 +16,12 @@
 //! session component into it (`COMPOSE_CONSUMER_WASM`, `COMPOSE_COMPOSED_WASM`).
 
 use std::env;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "build/clang.rs"]
+mod clang;
 #[path = "build/compose.rs"]
 mod compose;
 
@@ -62,18 +66,29 @@ fn main() {
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = workspace.join("Cargo.toml");
-    let guest = |target_dir: &Path, features: &[&str], what: &str| {
-        let wasm = build_wasm(&cargo, &manifest, target_dir, features, what);
+    let guest = |target_dir: &Path, features: &[&str], env: &[(&str, OsString)], what: &str| {
+        let wasm = build_wasm_with_env(&cargo, &manifest, target_dir, features, env, what);
         wasm.join("requests_component.wasm")
     };
     let plain_dir = workspace.join("target").join("component");
-    let plain = guest(&plain_dir, &[], "the guest component");
+    let plain = guest(&plain_dir, &[], &[], "the guest component");
     let host = guest(
         &workspace.join("target").join("component-host"),
         &["--features", "host"],
+        &[],
         "the guest component calling back into its host",
     );
-    for wasm in [&plain, &host] {
+    let sockets = if env::var_os("TEMP_DEV_SKIP_SOCKETS").is_some() {
+        plain.clone()
+    } else {
+        guest(
+            &workspace.join("target").join("component-sockets"),
+            &["--features", "sockets"],
+            &clang::wasm_c_toolchain(),
+            "the guest component with the sockets adapter",
+        )
+    }; // TEMP-DEV
+    for wasm in [&plain, &host, &sockets] {
         if !wasm.is_file() {
             fail(&format!(
                 "the guest build succeeded but {} is missing; is the root crate's lib a cdylib \
@@ -90,6 +105,10 @@ fn main() {
         "cargo:rustc-env=REQUESTS_COMPONENT_HOST_WASM={}",
         host.display()
     );
+    println!(
+        "cargo:rustc-env=REQUESTS_COMPONENT_SOCKETS_WASM={}",
+        sockets.display()
+    );
 
     compose::run(&workspace, &plain_dir, &cargo, &plain);
 }
@@ -102,6 +121,19 @@ pub fn build_wasm(
     manifest: &Path,
     target_dir: &Path,
     args: &[&str],
+    what: &str,
+) -> PathBuf {
+    build_wasm_with_env(cargo, manifest, target_dir, args, &[], what)
+}
+
+/// [`build_wasm`] with these variables set for the nested build (after the outer build's
+/// are removed).
+pub fn build_wasm_with_env(
+    cargo: &OsStr,
+    manifest: &Path,
+    target_dir: &Path,
+    args: &[&str],
+    env: &[(&str, OsString)],
     what: &str,
 ) -> PathBuf {
     let crate_dir = manifest.parent().expect("a manifest is in a directory");
@@ -122,6 +154,7 @@ pub fn build_wasm(
         cmd.env_remove(name);
     }
     cmd.env("CARGO_TARGET_DIR", target_dir);
+    cmd.envs(env.iter().map(|(name, value)| (name, value)));
 
     let output = cmd.output().unwrap_or_else(|err| {
         fail(&format!(
@@ -143,6 +176,21 @@ pub fn build_wasm(
             "\nhint: `failed to encode component` means the guest does not (yet) implement every \
              export of its world in wit/world.wit."
                 .to_string()
+        } else if stderr.contains("failed to run custom build command for `ring") {
+            format!(
+                "\nhint: the C compiler for wasm32-wasip2 failed (ring needs clang with the \
+                 wasm backend; Debian: `apt-get install clang-19`); it was {}.",
+                env.iter()
+                    .map(|(n, v)| format!("{n}={}", v.to_string_lossy()))
+                    .chain(
+                        ["CC_wasm32_wasip2", "AR_wasm32_wasip2"]
+                            .into_iter()
+                            .filter_map(|n| std::env::var_os(n)
+                                .map(|v| format!("{n}={} (given)", v.to_string_lossy())))
+                    )
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         } else if stderr.contains("--locked") {
             format!(
                 "\nhint: the Cargo.lock beside {} is out of date: run `cargo update -w \

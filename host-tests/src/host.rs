@@ -4,8 +4,10 @@
 //! [`Component`] and the linked, type-checked [`ClientPre`] are built lazily
 //! and shared, so each test only creates a [`Store`] and instantiates.
 //!
-//! The guest reaches the network only through `wasi:http/outgoing-handler`
-//! and, in world `client-with-host`, the host's adapters. How the host sends
+//! The guest reaches the network only through `wasi:http/outgoing-handler`,
+//! in world `client-with-host` the host's adapters, and in world
+//! `client-with-sockets` `wasi:sockets`, restricted to loopback addresses
+//! ([`HarnessBuilder::sockets`]). How the host sends
 //! wasi:http requests is the [`WasiHttpHooks`] held by [`HostState`]
 //! ([`StockTransport`], wasmtime's `default_send_request`, unless
 //! [`HarnessBuilder::transport`] installs another); the `requests:http/host-adapters`
@@ -46,17 +48,19 @@ pub use harness::{Harness, HarnessBuilder};
 pub use hooks::{Hooks, RequestHook, ResponseHook};
 pub use options::{opts, send_opts, with_send, ExpectKind};
 pub use state::{
-    client_pre, component, engine, linker, Build, HostState, COMPONENT_PATH, HOOKS_COMPONENT_PATH,
-    HOST_COMPONENT_PATH,
+    client_pre, component, engine, linker, Build, HostState, RefusedAddresses, COMPONENT_PATH,
+    HOOKS_COMPONENT_PATH, HOST_COMPONENT_PATH, SOCKETS_COMPONENT_PATH,
 };
 
 use wasmtime_wasi_http::WasiHttpHooks;
 
 /// Bindings generated from world `client-with-host` in `wit/world.wit`.
 ///
-/// They serve both builds of the component: world `client` exports the same
-/// interfaces and imports a subset (everything but `requests:http/hooks` and
-/// `requests:http/host-adapters`, which the linker defines anyway). Every
+/// They serve every build of the component: worlds `client` and
+/// `client-with-sockets` export the same interfaces and import a subset
+/// (`requests:http/hooks` and `requests:http/host-adapters` aside, which the
+/// linker defines anyway) or `wasi:sockets` besides, which the linker's WASI p2
+/// has (the bindings only check the exports). Every
 /// `wasi:*` import maps to the types `wasmtime-wasi` and `wasmtime-wasi-http`
 /// already generate, so the host implementations of those crates serve this
 /// world directly. Exports are async because the wasi:http host functions
@@ -82,7 +86,8 @@ pub use bindings::exports::requests::http::session::Guest as SessionApi;
 pub use bindings::exports::requests::http::types::{
     AdapterKind, AdapterOptions, Auth, AuthOverride, Body, CannedResponse, ClientCert, Cookie,
     Credentials, Error, ErrorKind, Guest as TypesApi, HookSet, Link, NewCookie, Part, Pem,
-    RecordedRequest, RequestOptions, ResponseHead, RetryPolicy, SendOptions, Timeout, Verify,
+    RecordedRequest, RequestOptions, ResponseHead, RetryPolicy, SendOptions, SocketsOptions,
+    Timeout, Verify,
 };
 pub use bindings::requests::http::hooks::{
     HookRequest, HookResponse, RequestAction, ResponseAction,

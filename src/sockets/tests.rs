@@ -518,10 +518,8 @@ mod tls {
                             Ok(n) if n > 0 => {}
                             _ => return,
                         }
-                        if line == "\r\n" {
-                            if tls.get_mut().write_all(&ok("secure")).is_err() {
-                                return;
-                            }
+                        if line == "\r\n" && tls.get_mut().write_all(&ok("secure")).is_err() {
+                            return;
                         }
                     }
                 });

@@ -1,16 +1,22 @@
 //! The test [`Harness`]: its builder, and shortcuts for the session and response calls tests make most.
 
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+
 use anyhow::{Context as _, Result};
 use wasmtime::component::ResourceTable;
 use wasmtime::Store;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi::sockets::SocketAddrUse;
+use wasmtime_wasi::{FsPerms, WasiCtx};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpHooks};
 
 use super::{
     client_pre, engine, Build, Client, Error, HookRequest, HookResponse, Hooks, HostAdapter,
-    HostAdapters, HostState, RequestAction, RequestOptions, ResourceAny, ResponseAction,
-    SendOptions, StockTransport,
+    HostAdapters, HostState, RefusedAddresses, RequestAction, RequestOptions, ResourceAny,
+    ResponseAction, SendOptions, SocketsOptions, StockTransport,
 };
 
 /// Capacity of each captured guest output stream. Writing past it traps the
@@ -25,9 +31,39 @@ pub struct HarnessBuilder {
     build: Build,
     hooks: Hooks,
     adapters: HostAdapters,
+    loopback_network: bool,
+    preopens: Vec<(PathBuf, String)>,
 }
 
 impl HarnessBuilder {
+    /// Runs the build for world `client-with-sockets` (`adapter.sockets`), and lets
+    /// the guest use TCP and name lookup with loopback addresses only (see
+    /// [`HarnessBuilder::loopback_network`]).
+    pub fn sockets(mut self) -> Self {
+        self.build = Build::Sockets;
+        self.loopback_network()
+    }
+
+    /// Grants the guest `wasi:sockets` TCP and `ip-name-lookup`, restricted to
+    /// loopback: it may connect to 127.0.0.0/8 and ::1 only (binding the
+    /// wildcard or a loopback address, which every connect does implicitly, is
+    /// allowed; listening, accepting and UDP are not). Every refused address is
+    /// recorded in [`HostState::refused_addresses`]. Without this the guest's
+    /// context has no network at all.
+    pub fn loopback_network(mut self) -> Self {
+        self.loopback_network = true;
+        self
+    }
+
+    /// Makes the host directory `host_dir` readable by the guest at `guest_path`
+    /// (a preopen), e.g. for a CA bundle given to the guest as a `pem.path`.
+    /// Giving the host path as `guest_path` lets the same absolute path work on both sides.
+    pub fn preopened_dir(mut self, host_dir: impl Into<PathBuf>, guest_path: &str) -> Self {
+        self.preopens
+            .push((host_dir.into(), guest_path.to_string()));
+        self
+    }
+
     /// Runs the build for world `client-with-host` (also chosen by adding a hook or a host adapter).
     pub fn host_build(mut self) -> Self {
         self.build = Build::Host;
@@ -103,11 +139,24 @@ impl HarnessBuilder {
     pub async fn build(self) -> Result<Harness> {
         let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
         let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
-        let wasi = WasiCtx::builder()
-            .stdout(stdout.clone())
+        let refused_addresses = RefusedAddresses::default();
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(stdout.clone())
             .stderr(stderr.clone())
-            .envs(&self.env)
-            .build();
+            .envs(&self.env);
+        if self.loopback_network {
+            let log = refused_addresses.clone();
+            wasi.allow_tcp(true)
+                .allow_udp(false)
+                .allow_ip_name_lookup(true)
+                .socket_addr_check(move |addr, what| loopback_only(addr, what, &log));
+        }
+        for (host_dir, guest_path) in &self.preopens {
+            wasi.preopened_dir(host_dir, guest_path, FsPerms::ReadOnly)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("preopening {}", host_dir.display()))?;
+        }
+        let wasi = wasi.build();
         let mut limits = wasmtime::StoreLimitsBuilder::new();
         if let Some(bytes) = self.memory_limit {
             limits = limits.memory_size(bytes);
@@ -118,6 +167,7 @@ impl HarnessBuilder {
             table: ResourceTable::new(),
             transport: self.transport,
             limits: limits.build(),
+            refused_addresses,
             hooks: self.hooks,
             adapters: self.adapters,
             stdout,
@@ -174,7 +224,15 @@ impl Harness {
             build: Build::Plain,
             hooks: Hooks::default(),
             adapters: HostAdapters::default(),
+            loopback_network: false,
+            preopens: Vec::new(),
         }
+    }
+
+    /// The socket addresses the guest was refused so far (see
+    /// [`HarnessBuilder::loopback_network`]).
+    pub fn refused_addresses(&self) -> Vec<(SocketAddr, String)> {
+        self.store.data().refused_addresses.all()
     }
 
     /// What the guest wrote to stdout and stderr so far.
@@ -242,6 +300,18 @@ impl Harness {
             .await?)
     }
 
+    /// `session.mount-http(adapter)`: `adapter` for `http://` and `https://`.
+    pub async fn mount_http(
+        &mut self,
+        session: ResourceAny,
+        adapter: ResourceAny,
+    ) -> Result<Result<(), Error>> {
+        let api = self.client.requests_http_session().session();
+        Ok(api
+            .call_mount_http(&mut self.store, session, adapter)
+            .await?)
+    }
+
     /// `session.close()`.
     pub async fn close(&mut self, session: ResourceAny) -> Result<()> {
         let api = self.client.requests_http_session().session();
@@ -254,6 +324,28 @@ impl Harness {
     pub async fn host_adapter(&mut self, name: &str) -> Result<Result<ResourceAny, Error>> {
         let api = self.client.requests_http_types().adapter();
         Ok(api.call_host(&mut self.store, name).await?)
+    }
+
+    /// `adapter.sockets(options)`: the guest's own HTTP/1.1 client over
+    /// `wasi:sockets` (world `client-with-sockets`; `unsupported` in the others).
+    pub async fn sockets_adapter(
+        &mut self,
+        options: Option<SocketsOptions>,
+    ) -> Result<Result<ResourceAny, Error>> {
+        let api = self.client.requests_http_types().adapter();
+        Ok(api.call_sockets(&mut self.store, options).await?)
+    }
+
+    /// `adapter.sockets(options)` mounted on `http://` and `https://` of
+    /// `session` with `mount-http`.
+    pub async fn mount_sockets_adapter(
+        &mut self,
+        session: ResourceAny,
+        options: Option<SocketsOptions>,
+    ) -> Result<ResourceAny> {
+        let adapter = self.sockets_adapter(options).await??;
+        self.mount_http(session, adapter).await??;
+        Ok(adapter)
     }
 
     /// `adapter.host(name)` mounted on `prefix` of `session`.
@@ -368,4 +460,25 @@ impl Harness {
         let text = api.call_json(&mut self.store, response).await??;
         serde_json::from_str(&text).with_context(|| format!("response.json() returned {text:?}"))
     }
+}
+
+/// The socket policy of [`HarnessBuilder::loopback_network`]: connect to
+/// loopback addresses only; bind (explicitly, or implicitly on connect, which
+/// wasmtime checks as the wildcard address) the wildcard or loopback; nothing
+/// else. Refusals are logged.
+fn loopback_only(
+    addr: SocketAddr,
+    what: SocketAddrUse,
+    log: &RefusedAddresses,
+) -> Pin<Box<dyn Future<Output = bool> + Send + Sync>> {
+    let ip = addr.ip().to_canonical();
+    let allowed = match what {
+        SocketAddrUse::TcpConnect => ip.is_loopback(),
+        SocketAddrUse::TcpBind => ip.is_loopback() || ip.is_unspecified(),
+        _ => false,
+    };
+    if !allowed {
+        log.push(addr, format!("{what:?}"));
+    }
+    Box::pin(std::future::ready(allowed))
 }

@@ -4,7 +4,8 @@
 //! [`StockTransport`]: super::StockTransport
 //! [`HarnessBuilder::memory_limit`]: super::HarnessBuilder::memory_limit
 
-use std::sync::OnceLock;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{anyhow, Context as _, Result};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
@@ -30,6 +31,9 @@ pub struct HostState {
     pub transport: Box<dyn WasiHttpHooks>,
     /// Caps on the guest's memory (none unless [`HarnessBuilder::memory_limit`]).
     pub limits: wasmtime::StoreLimits,
+    /// The socket addresses the guest was refused (world `client-with-sockets`):
+    /// anything but loopback.
+    pub refused_addresses: RefusedAddresses,
     /// The hooks `requests:http/hooks` runs (world `client-with-host` only).
     pub hooks: Hooks,
     /// The adapters `requests:http/host-adapters` dispatches to (world `client-with-host` only).
@@ -86,6 +90,29 @@ impl WasiHttpView for HostState {
     }
 }
 
+/// The socket addresses (and what for) that the loopback-only policy of
+/// [`HarnessBuilder::sockets`] refused the guest, in order. Shared with the
+/// policy's closure, so a clone sees what the store's context refused.
+///
+/// [`HarnessBuilder::sockets`]: super::HarnessBuilder::sockets
+#[derive(Debug, Clone, Default)]
+pub struct RefusedAddresses(Arc<Mutex<Vec<(SocketAddr, String)>>>);
+
+impl RefusedAddresses {
+    /// Records one refusal (`what` is wasmtime's `SocketAddrUse`, as `Debug` prints it).
+    pub fn push(&self, addr: SocketAddr, what: String) {
+        self.0
+            .lock()
+            .expect("the refused-address log")
+            .push((addr, what));
+    }
+
+    /// Everything refused so far.
+    pub fn all(&self) -> Vec<(SocketAddr, String)> {
+        self.0.lock().expect("the refused-address log").clone()
+    }
+}
+
 /// The shared engine. Async host calls need no engine setting in wasmtime 48
 /// (`Config::async_support` is deprecated and has no effect).
 pub fn engine() -> &'static Engine {
@@ -106,6 +133,8 @@ pub fn engine() -> &'static Engine {
 pub const COMPONENT_PATH: &str = env!("REQUESTS_COMPONENT_WASM");
 /// Path of the guest component built for world `client-with-host`.
 pub const HOST_COMPONENT_PATH: &str = env!("REQUESTS_COMPONENT_HOST_WASM");
+/// Path of the guest component built for world `client-with-sockets` (feature `sockets`).
+pub const SOCKETS_COMPONENT_PATH: &str = env!("REQUESTS_COMPONENT_SOCKETS_WASM");
 /// The former name of [`HOST_COMPONENT_PATH`] (the build with hooks is the build with host adapters).
 pub const HOOKS_COMPONENT_PATH: &str = HOST_COMPONENT_PATH;
 
@@ -116,6 +145,9 @@ pub enum Build {
     Plain,
     /// World `client-with-host`: hooks and host adapters.
     Host,
+    /// World `client-with-sockets`: `adapter.sockets`, HTTP/1.1 over `wasi:sockets` in the
+    /// guest. Its exports are world `client`'s, so the same bindings serve it.
+    Sockets,
 }
 
 impl Build {
@@ -124,6 +156,7 @@ impl Build {
         match self {
             Build::Plain => COMPONENT_PATH,
             Build::Host => HOST_COMPONENT_PATH,
+            Build::Sockets => SOCKETS_COMPONENT_PATH,
         }
     }
 }
@@ -143,9 +176,11 @@ fn cached<T>(
 pub fn component(build: Build) -> Result<&'static Component> {
     static PLAIN: OnceLock<Result<Component, String>> = OnceLock::new();
     static HOST: OnceLock<Result<Component, String>> = OnceLock::new();
+    static SOCKETS: OnceLock<Result<Component, String>> = OnceLock::new();
     let cell = match build {
         Build::Plain => &PLAIN,
         Build::Host => &HOST,
+        Build::Sockets => &SOCKETS,
     };
     cached(cell, || {
         let path = build.path();
@@ -156,9 +191,13 @@ pub fn component(build: Build) -> Result<&'static Component> {
 }
 
 /// The linker: all of WASI p2 (the guest's std imports `wasi:cli`,
-/// `wasi:filesystem`, ...) plus `wasi:http`, and the hooks and host-adapters
+/// `wasi:filesystem`, ...; `wasi:sockets` is part of it, for world
+/// `client-with-sockets`) plus `wasi:http`, and the hooks and host-adapters
 /// imports (unused by world `client`). The http-only proxy linker is not
-/// enough for a Rust guest.
+/// enough for a Rust guest. What the guest may reach through `wasi:sockets` is
+/// the [`WasiCtx`]'s to say: nothing, unless [`HarnessBuilder::sockets`] (loopback only).
+///
+/// [`HarnessBuilder::sockets`]: super::HarnessBuilder::sockets
 pub fn linker() -> Result<&'static Linker<HostState>> {
     static LINKER: OnceLock<Result<Linker<HostState>, String>> = OnceLock::new();
     cached(&LINKER, || {
@@ -181,9 +220,11 @@ pub fn linker() -> Result<&'static Linker<HostState>> {
 pub fn client_pre(build: Build) -> Result<&'static ClientPre<HostState>> {
     static PLAIN: OnceLock<Result<ClientPre<HostState>, String>> = OnceLock::new();
     static HOST: OnceLock<Result<ClientPre<HostState>, String>> = OnceLock::new();
+    static SOCKETS: OnceLock<Result<ClientPre<HostState>, String>> = OnceLock::new();
     let cell = match build {
         Build::Plain => &PLAIN,
         Build::Host => &HOST,
+        Build::Sockets => &SOCKETS,
     };
     cached(cell, || {
         let pre = linker()?
