@@ -95,6 +95,8 @@ impl Transport for SocketsTransport {
                 Some(stream) => (stream, true),
                 None => (conn::open(&target)?, false),
             };
+            // A pooled connection keeps the timeout of the request that opened it.
+            stream.set_timeout(target.read_timeout)?;
             match exchange::send(stream, &target, request, body, &self.pool) {
                 Ok(response) => return Ok(response),
                 Err(Failure { error, unanswered }) => {
@@ -125,6 +127,7 @@ impl Transport for SocketsTransport {
             Some(stream) => stream,
             None => conn::open(&target)?,
         };
+        stream.set_timeout(target.read_timeout)?;
         let upload = exchange::start(stream, target, request, &self.pool)?;
         Ok(Box::new(upload))
     }

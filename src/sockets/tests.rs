@@ -391,6 +391,30 @@ fn a_server_that_never_answers_is_a_read_timeout_and_a_closed_port_is_refused() 
 }
 
 #[test]
+fn a_pooled_connection_takes_the_timeout_of_each_request() {
+    let server = serve(|seen| {
+        if seen.line.starts_with("GET /hang") {
+            Reply::Hang
+        } else {
+            Reply::Keep(ok("ok"))
+        }
+    });
+    let (_, shared) = adapter(PoolOptions::default());
+    let mut s = session(&shared);
+    get(&mut s, &server.url("/")).unwrap();
+    let send = SendOverrides {
+        timeout: Some(Timeout {
+            connect_ms: None,
+            read_ms: Some(200),
+        }),
+        ..SendOverrides::default()
+    };
+    let error = request(&mut s, "GET", &server.url("/hang"), None, send).unwrap_err();
+    assert!(matches!(error.inner(), Error::ReadTimeout(_)), "{error:?}");
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
 fn an_early_answer_to_an_upload_is_the_response() {
     // The server answers 413 to the head and closes without reading the body.
     let server = serve_with(false, |_| {
