@@ -30,6 +30,36 @@ impl Stream {
         }
     }
 
+    /// Whether the server closed this idle connection (or sent something
+    /// unasked, which makes it unusable too), seen without waiting: urllib3's
+    /// `is_connection_dropped`. If the socket cannot be made non-blocking,
+    /// it is taken as open; a failure then is retried as a stale connection.
+    pub fn peer_closed(&mut self) -> bool {
+        if self.tcp().set_nonblocking(true).is_err() {
+            return false;
+        }
+        let closed = match self {
+            Stream::Plain(tcp) => match tcp.read(&mut [0u8; 1]) {
+                Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+                Ok(_) => true,
+            },
+            Stream::Tls(tls) => {
+                let StreamOwned { conn, sock } = &mut **tls;
+                match conn.read_tls(sock) {
+                    Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+                    Ok(0) => true,
+                    // TLS 1.3 session tickets come after the handshake; a
+                    // close_notify or application data makes it unusable.
+                    Ok(_) => match conn.process_new_packets() {
+                        Ok(state) => state.peer_has_closed() || state.plaintext_bytes_to_read() > 0,
+                        Err(_) => true,
+                    },
+                }
+            }
+        };
+        self.tcp().set_nonblocking(false).is_err() || closed
+    }
+
     /// Sets the read and write timeouts of every later operation.
     pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()> {
         set_timeouts(self.tcp(), timeout)

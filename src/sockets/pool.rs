@@ -52,13 +52,14 @@ impl Pool {
         }
     }
 
-    /// The most recently used idle connection to `key` that is not too old.
+    /// The most recently used idle connection to `key` that is neither too
+    /// old nor closed by the server.
     pub fn take(&mut self, key: &Key) -> Option<Stream> {
         let list = self.idle.get_mut(key)?;
         let mut found = None;
-        while let Some(idle) = list.pop() {
+        while let Some(mut idle) = list.pop() {
             self.count -= 1;
-            if idle.since.elapsed() < self.idle_timeout {
+            if idle.since.elapsed() < self.idle_timeout && !idle.stream.peer_closed() {
                 found = Some(idle.stream);
                 break;
             }

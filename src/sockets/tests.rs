@@ -24,6 +24,8 @@ struct Seen {
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     connection: usize,
+    /// 1 for the first request on its connection, 2 for the next, ...
+    index: usize,
 }
 
 impl Seen {
@@ -104,7 +106,9 @@ fn handle(
 ) {
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
+    let mut index = 0;
     loop {
+        index += 1;
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
@@ -127,6 +131,7 @@ fn handle(
             headers,
             body: Vec::new(),
             connection,
+            index,
         };
         if read_body {
             if let Some(len) = seen.header("content-length") {
@@ -329,6 +334,47 @@ fn a_pooled_connection_the_server_closed_is_replaced_for_a_get() {
     }
     assert_eq!(server.connections(), 3);
     assert_eq!(server.seen().len(), 3);
+}
+
+#[test]
+fn a_connection_the_server_closed_while_idle_is_not_used_even_for_a_post() {
+    let server = serve(|_| Reply::Close(ok("fresh")));
+    let (_, shared) = adapter(PoolOptions::default());
+    let mut s = session(&shared);
+    get(&mut s, &server.url("/")).unwrap();
+    // Give the server's FIN time to arrive (not a timing assertion: the
+    // outcome is the same however long this takes).
+    thread::sleep(std::time::Duration::from_millis(100));
+    let (status, _) = request(
+        &mut s,
+        "POST",
+        &server.url("/p"),
+        Some("once"),
+        SendOverrides::default(),
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(server.connections(), 2);
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
+fn a_get_the_server_dropped_unanswered_on_a_reused_connection_is_sent_once_more() {
+    // The second request on every connection is read and dropped unanswered.
+    let server = serve(|seen| {
+        if seen.index == 2 {
+            Reply::Drop
+        } else {
+            Reply::Keep(ok("answered"))
+        }
+    });
+    let (_, shared) = adapter(PoolOptions::default());
+    let mut s = session(&shared);
+    get(&mut s, &server.url("/")).unwrap();
+    assert_eq!(get(&mut s, &server.url("/")).unwrap().1, "answered");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3);
+    assert_eq!((seen[2].connection, seen[2].index), (2, 1));
 }
 
 #[test]
