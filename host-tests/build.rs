@@ -78,16 +78,12 @@ fn main() {
         &[],
         "the guest component calling back into its host",
     );
-    let sockets = if env::var_os("TEMP_DEV_SKIP_SOCKETS").is_some() {
-        plain.clone()
-    } else {
-        guest(
-            &workspace.join("target").join("component-sockets"),
-            &["--features", "sockets"],
-            &clang::wasm_c_toolchain(),
-            "the guest component with the sockets adapter",
-        )
-    }; // TEMP-DEV
+    let sockets = guest(
+        &workspace.join("target").join("component-sockets"),
+        &["--features", "sockets"],
+        &clang::wasm_c_toolchain(),
+        "the guest component with the sockets adapter",
+    );
     for wasm in [&plain, &host, &sockets] {
         if !wasm.is_file() {
             fail(&format!(
