@@ -50,6 +50,7 @@ mod host_adapters;
 mod hostile;
 mod redirects;
 mod requests_extras;
+mod sockets;
 mod tls;
 
 /// A server, an instance and a session with the default settings.
