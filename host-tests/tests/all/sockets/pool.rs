@@ -129,7 +129,7 @@ async fn a_get_after_the_server_closed_an_idle_connection_succeeds() -> Result<(
     let (mut h, s, _adapter) = sockets_session(None).await?;
     get_ok(&mut h, s, &server.url("/first"), None).await?;
     // The server closes the pooled connection while it is idle.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    server.wait_for_idle_closes(1);
     let json = get_ok(&mut h, s, &server.url("/second"), None).await?;
     assert_eq!(json["conn"], 2, "{json}");
     assert_eq!(server.connections(), 2);
@@ -203,7 +203,7 @@ async fn a_post_after_the_server_closed_an_idle_connection_is_sent_at_most_once(
     };
     let r = h.post(s, &server.url("/post-1"), post("first")).await??;
     assert_eq!(h.status(r).await?, 200);
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    server.wait_for_idle_closes(1);
     let result = h.post(s, &server.url("/post-2"), post("second")).await?;
     let seen = server.seen_with("/post-2");
     match result {

@@ -89,6 +89,8 @@ struct Shared {
     tls: bool,
     stop: AtomicBool,
     connections: AtomicUsize,
+    /// Connections closed by `idle_close`.
+    idle_closes: AtomicUsize,
     seen: Mutex<Vec<Seen>>,
     /// Connections that ended in an error (a TLS handshake the client refused, ...).
     errors: Mutex<Vec<String>>,
@@ -126,6 +128,7 @@ impl RawServer {
             tls: tls.is_some(),
             stop: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
+            idle_closes: AtomicUsize::new(0),
             seen: Mutex::new(Vec::new()),
             errors: Mutex::new(Vec::new()),
         });
@@ -150,6 +153,19 @@ impl RawServer {
     /// TCP connections accepted so far.
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Waits (up to 10 s) until `n` connections in all have been closed for being idle
+    /// ([`Mode::KeepAlive`]'s `idle_close`), so a test knows the close happened.
+    pub fn wait_for_idle_closes(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.shared.idle_closes.load(Ordering::SeqCst) < n {
+            assert!(
+                Instant::now() < deadline,
+                "the server did not close {n} idle connection(s) within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Every request read so far, in order.
@@ -382,7 +398,11 @@ impl Connection {
             };
             match self.fill_or_end(deadline)? {
                 Ok(()) => {}
-                Err(Ended::Closed | Ended::Idle) if self.buf.is_empty() => return Ok(None),
+                Err(Ended::Idle) if self.buf.is_empty() => {
+                    self.shared.idle_closes.fetch_add(1, Ordering::SeqCst);
+                    return Ok(None);
+                }
+                Err(Ended::Closed) if self.buf.is_empty() => return Ok(None),
                 Err(_) => return Err(io::Error::other("the connection ended inside a head")),
             }
         };
