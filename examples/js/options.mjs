@@ -1,6 +1,6 @@
 // Owns the conversion of the wrapper's JS-friendly options into the WIT values jco
 // expects (request and send options, bodies and uploads, auth, timeouts, verify and
-// cert, retry policies, cookies, links) and back. The checks shared with hooks.mjs are in convert.mjs.
+// cert, retry policies, cookies, links, the sockets adapter's options) and back. The checks shared with hooks.mjs are in convert.mjs.
 
 import { frozenHeaders, isPlainObject, toBytes, toPairs, u16, utf8 } from './convert.mjs';
 import { REDACTED, redacted, withRedactedPassword, withRedactedUrls } from './redact.mjs';
@@ -66,6 +66,28 @@ export function toTimeout(timeout) {
   throw new TypeError('timeout: expected milliseconds or {connectMs, readMs}');
 }
 
+
+const SOCKETS_KEYS = new Set(['timeout', 'maxIdlePerHost', 'maxIdle', 'idleTimeoutMs']);
+
+/**
+ * The `sockets` option of `new Session` -> the WIT `sockets-options` of `adapter.sockets`:
+ * `true` (undefined: the component's defaults) or `{timeout, maxIdlePerHost, maxIdle,
+ * idleTimeoutMs}`, each optional (`timeout` as `toTimeout` takes it, the others u32s).
+ */
+export function toSocketsOptions(sockets) {
+  if (sockets === true) return undefined;
+  if (!isPlainObject(sockets)) {
+    throw new TypeError('sockets: expected true or {timeout, maxIdlePerHost, maxIdle, idleTimeoutMs}');
+  }
+  checkKeys(sockets, SOCKETS_KEYS, 'sockets');
+  const count = (key) => (sockets[key] == null ? undefined : u32(sockets[key], `sockets.${key}`));
+  return {
+    timeout: sockets.timeout == null ? undefined : toTimeout(sockets.timeout),
+    maxIdlePerHost: count('maxIdlePerHost'),
+    maxIdle: count('maxIdle'),
+    idleTimeoutMs: count('idleTimeoutMs'),
+  };
+}
 
 /** A part's content: a string (UTF-8) or bytes (Uint8Array, Buffer, any view, ArrayBuffer). */
 export function partData(value, what) {

@@ -436,8 +436,30 @@ export declare class Upload implements Disposable {
   [Symbol.dispose](): void;
 }
 
+/**
+ * The sockets adapter's settings (WIT `sockets-options`); each omitted one is the
+ * component's default (no timeout, 10 idle connections per origin, 100 in all, 90 s idle).
+ */
+export interface SocketsOptions {
+  /** Used when neither the request nor the session sets a timeout. */
+  timeout?: TimeoutInit | null;
+  maxIdlePerHost?: number | null;
+  maxIdle?: number | null;
+  idleTimeoutMs?: number | null;
+}
+
+export interface SessionInit {
+  /**
+   * Run the session on the world `client-with-sockets` build (generated-sockets/) with
+   * `adapter.sockets(options)` mounted for http:// and https://: the component's own
+   * HTTP/1.1 client over wasi:sockets (keep-alive pool, TLS, proxies). That build has no
+   * hooks or JS adapters (`unsupported`).
+   */
+  sockets?: boolean | SocketsOptions;
+}
+
 export declare class Session implements Disposable {
-  constructor();
+  constructor(options?: SessionInit);
   readonly raw: Generated.session.Session;
   /**
    * The session's hooks (`s.hooks.response.push(fn)`): request hooks run before every

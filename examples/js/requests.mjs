@@ -1,7 +1,8 @@
 // Owns the hand-written, requests-style JavaScript API over the jco-transpiled
 // component (generated/requests.js): Session, Response, PreparedRequest, Upload, and
-// turning the component's errors into the classes of errors.mjs. It only converts
-// values (options.mjs) and errors; all HTTP behaviour (merging, cookies, redirects,
+// turning the component's errors into the classes of errors.mjs (a session created with
+// `{sockets}` runs on the world `client-with-sockets` build, generated-sockets/). It only
+// converts values (options.mjs) and errors; all HTTP behaviour (merging, cookies, redirects,
 // auth, decoding, retries and their defaults, error messages) is the component's.
 // Adapters written in JS are host-adapters.mjs. Types: requests.d.ts.
 //
@@ -25,7 +26,7 @@ import {
   toAuth, fromAuth, u32, toTimeout, toRetryPolicy, fromRetryPolicy, REQUEST_OPTIONS, VERB_OPTIONS,
   BODY_OPTIONS, UPLOAD_OPTIONS, checkKeys, toRequestOptions, toHookLists, toSendOptions, toChunk,
   chunkSource, toContentLength, fromCookie, toSeconds, frozenPairs, frozenHeaders, frozenProxies,
-  u64, fromU64, fromLink, toVerify, fromVerify, toCert, fromCert,
+  u64, fromU64, fromLink, toVerify, fromVerify, toCert, fromCert, toSocketsOptions,
 } from './options.mjs';
 import { redactPairs, redactUrl, withRedactedHeaders, redacted } from './redact.mjs';
 
@@ -54,15 +55,25 @@ try {
 /** The transpiled component as jco exports it: `raw.session.Session`, `raw.types.Response`, ... */
 export const raw = { session: generated.session, types: generated.types };
 
+// The world `client-with-sockets` build (its own HTTP/1.1 client over wasi:sockets), for
+// sessions created with `{sockets}`; optional: without it only those fail.
+let socketsBuild = null;
+try {
+  socketsBuild = await import('./generated-sockets/requests.js');
+} catch (e) {
+  if (!(e?.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('generated-sockets/requests.js'))) throw e;
+}
+
 /**
  * The component's adapter resource, unwrapped: `Adapter.http({})`, `Adapter.scripted([...])`.
  * The requests a scripted adapter `received()` carry their credentials as sent (an
  * `Authorization` header): they print with them redacted (see redact.mjs).
  */
 export const Adapter = generated.types.Adapter;
-const receivedRaw = Adapter.prototype.received;
-if (typeof receivedRaw === 'function') {
-  Object.defineProperty(Adapter.prototype, 'received', {
+for (const AdapterClass of [Adapter, socketsBuild?.types.Adapter]) {
+  const receivedRaw = AdapterClass?.prototype.received;
+  if (typeof receivedRaw !== 'function') continue;
+  Object.defineProperty(AdapterClass.prototype, 'received', {
     value: function received() {
       return receivedRaw.call(this).map((record) => {
         if (Array.isArray(record.headers)) withRedactedHeaders(record.headers);
@@ -130,6 +141,9 @@ export function setAdapterRetries(adapter, policy) {
 }
 
 let sessionCount = 0;
+
+/** What `new Session(options)` takes. */
+const SESSION_OPTIONS = new Set(['sockets']);
 
 /**
  * A saved state without its `hooks`: the names there are the ones this module made up
@@ -269,11 +283,14 @@ export class Upload {
   #written = 0n;
   #contentLength;
   #hooksPrefix;
-  constructor(rawWriter, contentLength, hooksPrefix = undefined) {
+  /** The build's `BodyWriter` class (its static `finish`). */
+  #BodyWriter;
+  constructor(rawWriter, contentLength, hooksPrefix = undefined, BodyWriter = raw.session.BodyWriter) {
     /** The jco `BodyWriter` resource; null once finished or disposed. */
     this.raw = rawWriter;
     this.#contentLength = contentLength;
     this.#hooksPrefix = hooksPrefix;
+    this.#BodyWriter = BodyWriter;
   }
   /** The upload's own hooks can no longer run. */
   #release() {
@@ -307,7 +324,7 @@ export class Upload {
     this.#written = writer.written();
     this.raw = null;
     try {
-      return new Response(call(() => raw.session.BodyWriter.finish(writer)));
+      return new Response(call(() => this.#BodyWriter.finish(writer)));
     } finally {
       this.#release();
     }
@@ -331,10 +348,39 @@ export class Session {
   #synced = '0,0';
   /** Requests with hooks of their own so far (their registry prefixes are numbered). */
   #calls = 0;
+  /** The transpiled build the session runs on (generated/, or generated-sockets/). */
+  #build = generated;
 
-  constructor() {
-    /** The jco `Session` resource. */
-    this.raw = new raw.session.Session();
+  /**
+   * A session on the build with hooks and JS adapters (generated/), or with `{sockets}`
+   * (`true`, or `{timeout, maxIdlePerHost, maxIdle, idleTimeoutMs}`: the WIT
+   * `sockets-options`) one on the world `client-with-sockets` build (generated-sockets/)
+   * with `Adapter.sockets(options)` mounted for http:// and https:// (`mount-http`): the
+   * component's own HTTP/1.1 client over wasi:sockets, with a keep-alive pool. That build
+   * has no hooks or JS adapters (`unsupported`).
+   */
+  constructor(options = {}) {
+    checkKeys(options, SESSION_OPTIONS, 'Session options');
+    if (options.sockets === undefined || options.sockets === false) {
+      /** The jco `Session` resource. */
+      this.raw = new raw.session.Session();
+      return;
+    }
+    const socketsOptions = toSocketsOptions(options.sockets);
+    if (socketsBuild === null) {
+      throw new Error(
+        'examples/js/generated-sockets/requests.js is missing: build the component with the sockets feature '
+        + '(npm run build:component), then run `npm run build`',
+      );
+    }
+    this.#build = socketsBuild;
+    this.raw = new socketsBuild.session.Session();
+    const adapter = call(() => socketsBuild.types.Adapter.sockets(socketsOptions));
+    try {
+      call(() => this.raw.mountHttp(adapter));
+    } finally {
+      adapter[Symbol.dispose]();
+    }
   }
 
   /**
@@ -464,7 +510,7 @@ export class Session {
    * narrows them). Out of retries on a status: RetryError; on an error: that error.
    */
   set retries(policy) {
-    const wit = policy == null ? undefined : toRetryPolicy(policy, policyFor);
+    const wit = policy == null ? undefined : toRetryPolicy(policy, (total) => this.#build.types.retryPolicyFor(total));
     call(() => this.raw.setRetries(wit));
   }
 
@@ -541,7 +587,8 @@ export class Session {
     const hooks = this.#requestHooks(rest.hooks);
     try {
       const opts = toRequestOptions(rest, hooks.names);
-      return new Upload(call(() => this.raw.startRequest(method, url, opts, length)), length, hooks.prefix);
+      const writer = call(() => this.raw.startRequest(method, url, opts, length));
+      return new Upload(writer, length, hooks.prefix, this.#build.session.BodyWriter);
     } catch (e) {
       if (hooks.prefix) unregisterHooks(hooks.prefix);
       throw e;
@@ -636,7 +683,9 @@ export class Session {
    * under a name of its own. Returns the mounted `Adapter`.
    */
   mount(prefix, adapter) {
-    const mounted = adapter instanceof Adapter ? adapter : hostAdapter(adapterName(adapter));
+    // An adapter of this session's build, or a JS adapter (the sockets build says `unsupported`).
+    const BuildAdapter = this.#build.types.Adapter;
+    const mounted = adapter instanceof BuildAdapter ? adapter : call(() => BuildAdapter.host(adapterName(adapter)));
     call(() => this.raw.mount(prefix, mounted));
     return mounted;
   }

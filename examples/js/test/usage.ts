@@ -7,7 +7,7 @@ import {
   type Chunk, type UploadOptions, HookRequest, HookResponse, HookError, type RequestHook, type HooksInit,
   ResponseHead, ProxyError, type Verify, type Cert, type VerifyInit, type CertInit, type ErrorKind,
   AdapterError, AdapterRequest, type AdapterSettings, type AdapterResponse, type JsAdapter, registerAdapter,
-  unregisterAdapter, hostAdapter, FAILURE_KINDS, type FailureKind,
+  unregisterAdapter, hostAdapter, FAILURE_KINDS, type FailureKind, type SessionInit,
 } from 'requests-component';
 
 const log = (..._values: unknown[]): void => undefined;
@@ -262,4 +262,13 @@ export function useAdapters(): void {
   s.mount('bad://', { sned: () => ({ status: 200 }) });
   void [mounted.kind(), removed, kinds];
   s.close();
+}
+
+export function useSockets(base: string): void {
+  const init: SessionInit = { sockets: { timeout: { connectMs: 1000 }, maxIdlePerHost: 2, idleTimeoutMs: 30000 } };
+  const s = new Session(init);
+  const r = new Session({ sockets: true }).get(`${base}/get`);
+  // @ts-expect-error the sockets options are counts and a timeout
+  new Session({ sockets: { maxIdle: '2' } });
+  void [s, r.status];
 }
