@@ -113,6 +113,8 @@ pub struct Target {
     pub read_timeout: Option<Duration>,
     /// The request URL without userinfo, for messages.
     pub url: String,
+    /// The request URL, for `Error::at`.
+    pub request_url: Url,
 }
 
 impl Target {
@@ -165,6 +167,7 @@ impl Target {
             connect_timeout: ms(timeout.connect_ms),
             read_timeout: ms(timeout.read_ms),
             url: crate::urls::redact_in_message(url),
+            request_url: url.clone(),
         })
     }
 
@@ -217,7 +220,12 @@ pub fn open(target: &Target) -> Result<Stream> {
         Some(proxy) => (&proxy.host, proxy.port),
         None => (&target.host, target.port),
     };
-    let mut tcp = connect(host, port, target)?;
+    let mut tcp = connect(host, port, target).map_err(|e| match &target.proxy {
+        // requests' ProxyError: the proxy itself could not be reached.
+        // (The message names the proxy already.)
+        Some(_) => Error::Proxy(e.inner().to_string()),
+        None => e,
+    })?;
     if let (Some(proxy), true) = (&target.proxy, target.https) {
         tunnel(&mut tcp, proxy, target)?;
     }
@@ -273,6 +281,9 @@ fn connect_error(e: &io::Error, via: &str) -> Error {
         }
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::ConnectTimeout(format!(
             "connecting to {via} took longer than the connect timeout"
+        )),
+        io::ErrorKind::PermissionDenied => Error::Connection(format!(
+            "the host does not let the component connect to {via} (permission denied)"
         )),
         _ => Error::Connection(format!("connecting to {via} failed: {e}")),
     }

@@ -429,7 +429,7 @@ fn receive(
             input,
             pool: pool.clone(),
             key,
-            url: target.url.clone(),
+            url: target.request_url.clone(),
         }),
         Some(RecvResponseResult::Redirect(call)) => {
             keep(
@@ -528,7 +528,8 @@ struct SocketBody {
     input: Input,
     pool: Weak<RefCell<Pool>>,
     key: Key,
-    url: String,
+    /// The request URL: a failure names it, as the session does for a head.
+    url: url::Url,
 }
 
 impl SocketBody {
@@ -552,6 +553,12 @@ impl SocketBody {
 
 impl BodyReader for SocketBody {
     fn read(&mut self, max: usize) -> Result<Option<Vec<u8>>> {
+        self.read_body(max).map_err(|e| e.at(&self.url))
+    }
+}
+
+impl SocketBody {
+    fn read_body(&mut self, max: usize) -> Result<Option<Vec<u8>>> {
         let mut out = vec![0u8; max.clamp(1, READ_SIZE)];
         loop {
             let (Some(call), Some(stream)) = (self.call.as_mut(), self.stream.as_mut()) else {
@@ -560,7 +567,7 @@ impl BodyReader for SocketBody {
             let close_delimited = call.body_mode() == ureq_proto::BodyMode::CloseDelimited;
             if !self.input.is_empty() {
                 let (used, n) = call.read(self.input.data(), &mut out).map_err(|e| {
-                    Error::Connection(format!("the response body from {}: {e}", self.url))
+                    Error::Connection(format!("the response body is malformed: {e}"))
                 })?;
                 self.input.consume(used);
                 if n > 0 {
@@ -582,20 +589,18 @@ impl BodyReader for SocketBody {
                 Ok(0) => {
                     self.call = None;
                     self.stream = None;
-                    return Err(Error::Connection(format!(
-                        "{} closed the connection before the end of the body",
-                        self.url
-                    )));
+                    return Err(Error::Connection(
+                        "the server closed the connection before the end of the body".into(),
+                    ));
                 }
                 Ok(_) => {}
                 Err(e) => {
                     self.call = None;
                     self.stream = None;
                     return Err(if is_timeout(&e) {
-                        Error::ReadTimeout(format!(
-                            "{} sent nothing within the read timeout",
-                            self.url
-                        ))
+                        Error::ReadTimeout(
+                            "the body stopped: nothing more came within the read timeout".into(),
+                        )
                     } else {
                         io_error(&e, "reading the response body")
                     });

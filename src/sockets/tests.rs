@@ -513,6 +513,47 @@ fn an_http_url_goes_to_the_proxy_in_absolute_form_with_its_credentials() {
 }
 
 #[test]
+fn a_proxy_that_cannot_be_reached_is_a_proxy_error() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (_, shared) = adapter(PoolOptions::default());
+    let mut s = session(&shared);
+    let send = SendOverrides {
+        proxies: Some(vec![("http".into(), format!("http://{closed}"))]),
+        ..SendOverrides::default()
+    };
+    let error = request(&mut s, "GET", "http://origin.test/", None, send).unwrap_err();
+    assert!(
+        matches!(error.inner(), Error::Proxy(m) if m.contains("refused")),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_body_that_stops_is_a_read_timeout_naming_the_url() {
+    let server =
+        serve(|_| Reply::Keep(b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\nfour".to_vec()));
+    let (_, shared) = adapter(PoolOptions::default());
+    let mut s = session(&shared);
+    let send = SendOverrides {
+        timeout: Some(Timeout {
+            connect_ms: None,
+            read_ms: Some(200),
+        }),
+        ..SendOverrides::default()
+    };
+    let url = server.url("/stall");
+    let error = request(&mut s, "GET", &url, None, send).unwrap_err();
+    assert!(matches!(error.inner(), Error::ReadTimeout(_)), "{error:?}");
+    assert!(
+        matches!(&error, Error::At { url: u, .. } if *u == url),
+        "{error:?}"
+    );
+}
+
+#[test]
 fn a_closed_adapter_sends_nothing() {
     let server = serve(|_| Reply::Keep(ok("x")));
     let (transport, shared) = adapter(PoolOptions::default());
