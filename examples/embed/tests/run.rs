@@ -100,3 +100,16 @@ fn the_host_embedding_signs_every_hop_logs_every_response_and_serves_fixtures() 
     );
     assert_eq!(lines[at + 3], r#"{"beta":true,"dark-mode":false}"#, "{out}");
 }
+
+#[test]
+fn the_sockets_embedding_keeps_one_connection_and_is_kept_to_loopback() {
+    let cache = fresh_cache("sockets");
+    let out = run(env!("CARGO_BIN_EXE_embed-sockets"), &cache);
+    assert_eq!(out.matches("-> 200").count(), 3, "{out}");
+    assert!(
+        out.contains("3 requests, 1 TCP connection(s) accepted by the server"),
+        "{out}"
+    );
+    // The host's address check refuses what is not loopback.
+    assert!(out.contains("GET http://192.0.2.1/ -> "), "{out}");
+}
