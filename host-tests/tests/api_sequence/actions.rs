@@ -27,6 +27,7 @@ pub(crate) enum Action {
     MountScripted,
     MountHttp,
     MountHost,
+    MountSockets,
     GetAdapter,
     CloseAdapter,
     RequestMock,
@@ -62,6 +63,7 @@ pub(crate) const ACTIONS: &[(Action, usize)] = &[
     (Action::MountScripted, 40),
     (Action::MountHttp, 10),
     (Action::MountHost, 25),
+    (Action::MountSockets, 15),
     (Action::GetAdapter, 15),
     (Action::CloseAdapter, 5),
     (Action::RequestMock, 90),
@@ -110,6 +112,7 @@ impl Driver {
             Action::MountScripted => self.mount_scripted().await,
             Action::MountHttp => self.mount_http().await,
             Action::MountHost => self.mount_host().await,
+            Action::MountSockets => self.mount_sockets().await,
             Action::GetAdapter => self.get_adapter().await,
             Action::CloseAdapter => self.close_adapter().await,
             Action::RequestMock => {

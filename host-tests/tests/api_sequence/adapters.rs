@@ -1,9 +1,9 @@
 //! Adapters: scripted ones with canned responses, wasi:http ones, looked up and closed.
 
-use anyhow::{ensure, Context as _, Result};
-use host_tests::host::{AdapterKind, AdapterOptions, CannedResponse};
+use anyhow::{bail, ensure, Context as _, Result};
+use host_tests::host::{AdapterKind, AdapterOptions, CannedResponse, ErrorKind, SocketsOptions};
 
-use crate::driver::Driver;
+use crate::driver::{short, Driver};
 
 impl Driver {
     pub(crate) fn canned(&mut self) -> CannedResponse {
@@ -122,6 +122,51 @@ impl Driver {
         self.keep_adapter(a).await
     }
 
+    /// `adapter.sockets` with random pool options: `unsupported` but in world
+    /// `client-with-sockets`, where it is mounted with `mount-http` or on a prefix.
+    pub(crate) async fn mount_sockets(&mut self) -> Result<()> {
+        let i = self.session_index().await?;
+        let s = self.sessions[i].handle;
+        let options = self.rng.chance(70).then(|| SocketsOptions {
+            timeout: self.rng.chance(50).then(|| self.timeout()),
+            max_idle_per_host: self.rng.pick(&[None, Some(0), Some(1), Some(10)]),
+            max_idle: self.rng.pick(&[None, Some(0), Some(2), Some(100)]),
+            idle_timeout_ms: self.rng.pick(&[None, Some(0), Some(1), Some(90_000)]),
+        });
+        self.note(format!("mount sockets {options:?}"));
+        let made = adapter!(self, call_sockets, options);
+        self.outcome("adapter.sockets", &made);
+        let a = match (made, self.sockets_build) {
+            (Ok(a), true) => a,
+            (Ok(_), false) => bail!("adapter.sockets worked without wasi:sockets"),
+            (Err(e), false) => {
+                ensure!(
+                    e.kind == ErrorKind::Unsupported,
+                    "adapter.sockets without wasi:sockets: {}",
+                    short(&e)
+                );
+                return Ok(());
+            }
+            (Err(e), true) => bail!("adapter.sockets in client-with-sockets: {}", short(&e)),
+        };
+        let kind = adapter!(self, call_kind, a);
+        ensure!(
+            kind == AdapterKind::Sockets,
+            "adapter.sockets made a {kind:?}"
+        );
+        let out = if self.rng.chance(60) {
+            self.note("mount-http".into());
+            session!(self, call_mount_http, s, a)
+        } else {
+            let prefix = self.server.url("/");
+            self.note(format!("mount {prefix:?}"));
+            session!(self, call_mount, s, &prefix, a)
+        };
+        self.outcome("mount", &out);
+        self.check_closed(i, "mount", &out)?;
+        self.keep_adapter(a).await
+    }
+
     pub(crate) async fn get_adapter(&mut self) -> Result<()> {
         let i = self.session_index().await?;
         let s = self.sessions[i].handle;
@@ -138,6 +183,10 @@ impl Driver {
             ensure!(
                 kind != AdapterKind::Host || self.host_build,
                 "adapter kind {kind:?} in world client"
+            );
+            ensure!(
+                kind != AdapterKind::Sockets || self.sockets_build,
+                "adapter kind {kind:?} without wasi:sockets"
             );
             let _ = adapter!(self, call_received, a);
             let _ = adapter!(self, call_retries, a);

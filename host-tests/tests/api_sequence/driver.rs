@@ -84,6 +84,10 @@ pub(crate) struct Driver {
     pub(crate) h: Harness,
     /// The instance runs world `client-with-host` (hooks and host adapters).
     pub(crate) host_build: bool,
+    /// The instance runs world `client-with-sockets` (`adapter.sockets`).
+    pub(crate) sockets_build: bool,
+    /// Instances made so far: they take the three builds in turn.
+    pub(crate) instances: usize,
     pub(crate) sessions: Vec<Sess>,
     pub(crate) responses: Vec<ResourceAny>,
     pub(crate) adapters: Vec<ResourceAny>,
@@ -113,20 +117,22 @@ impl Driver {
         }
     }
 
-    /// A fresh instance, alternating between the two builds.
+    /// A fresh instance, taking the three builds in turn.
     pub(crate) async fn recycle(&mut self) -> Result<()> {
-        self.host_build = !self.host_build;
-        self.h = harness(self.host_build).await?;
+        self.instances += 1;
+        self.host_build = self.instances % 3 == 1;
+        self.sockets_build = self.instances % 3 == 2;
+        self.h = harness(self.host_build, self.sockets_build).await?;
         self.sessions.clear();
         self.responses.clear();
         self.adapters.clear();
         self.adapter_closed = false;
         self.note(format!(
             "new instance (world {})",
-            if self.host_build {
-                "client-with-host"
-            } else {
-                "client"
+            match (self.host_build, self.sockets_build) {
+                (true, _) => "client-with-host",
+                (_, true) => "client-with-sockets",
+                _ => "client",
             }
         ));
         Ok(())

@@ -6,9 +6,13 @@ use host_tests::host::{ErrorKind, Harness, HookResponse, HookSet, RequestAction,
 
 use crate::driver::{short, Driver};
 
-/// An instance of world `client`, or of `client-with-host` with the hooks below and the host
-/// adapters of [`crate::host_adapters::register`].
-pub(crate) async fn harness(host: bool) -> Result<Harness> {
+/// An instance of world `client`, of `client-with-sockets` (loopback only), or of
+/// `client-with-host` with the hooks below and the host adapters of
+/// [`crate::host_adapters::register`].
+pub(crate) async fn harness(host: bool, sockets: bool) -> Result<Harness> {
+    if sockets {
+        return Harness::builder().sockets().build().await;
+    }
     if !host {
         return Harness::new().await;
     }

@@ -18,7 +18,11 @@
 //!   `client-with-host`, whose host adapters (the pooled hyper-util one, an echo that streams
 //!   uploads and bodies, one failing with every failure kind, and a name nobody registered)
 //!   are mounted on random prefixes; after every call no host-adapter upload is left open and
-//!   no response body handle outlives the responses kept.
+//!   no response body handle outlives the responses kept;
+//! - `adapter.sockets` is `unsupported` except in `client-with-sockets`, where it makes an
+//!   adapter of kind `sockets` (random pool options) mounted with `mount-http` or on a random
+//!   prefix, so requests to the loopback fixture and the hostile server go through the
+//!   component's own HTTP/1.1 client, pool and all.
 //!
 //! Environment:
 //!
@@ -28,7 +32,8 @@
 //! - `API_SEQUENCE_CALLS`: how many random calls to make (default 10,000). Each is followed by
 //!   the reads that check its invariants.
 //! - `API_SEQUENCE_PER_INSTANCE`: calls made on one instance before a fresh one is built
-//!   (default 1,000); instances alternate between world `client` and `client-with-host`.
+//!   (default 1,000); instances take world `client`, `client-with-host` and
+//!   `client-with-sockets` in turn.
 //! - `API_SEQUENCE_HOSTILE`: `0` leaves out the inputs that push past the host's limits (a
 //!   200 KiB header or cookie, 5,000 request headers, the endpoints that flood the jar), to
 //!   look at everything else on its own. On by default.
@@ -83,8 +88,10 @@ async fn random_api_sequences_never_trap_and_keep_their_invariants() -> Result<(
         rng: Rng::new(cfg.seed),
         server: TestServer::start(),
         hostile: HostileServer::start(),
-        h: harness(false).await?,
+        h: harness(false, false).await?,
         host_build: false,
+        sockets_build: false,
+        instances: 0,
         sessions: Vec::new(),
         responses: Vec::new(),
         adapters: Vec::new(),
