@@ -1,8 +1,8 @@
 //! The sockets adapter (`adapter.sockets`, world `client-with-sockets`): the guest's own
 //! HTTP/1.1 client over `wasi:sockets`, run in wasmtime with a network restricted to loopback,
 //! against real loopback servers: connection pooling ([`pool`]), TLS with certificates made at
-//! run time ([`tls`]), a real forward proxy, tinyproxy ([`proxy`]), and timeouts and connection
-//! errors ([`errors`]).
+//! run time ([`tls`]), a real forward proxy, tinyproxy ([`proxy`]), what `trust-env` reads
+//! ([`env`]), and timeouts and connection errors ([`errors`]).
 //!
 //! Nothing here asserts a duration: timeouts are short so the tests are quick, and every
 //! assertion is about what happened (a kind of error, connections counted by the server,
@@ -14,6 +14,7 @@ use super::*;
 use host_tests::host::{with_send, AdapterKind, SocketsOptions, Timeout};
 
 mod certs;
+mod env;
 mod errors;
 mod pool;
 mod proxy;
