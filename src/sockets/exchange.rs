@@ -25,8 +25,10 @@ use super::tls;
 /// A response head may not pass this (requests' urllib3 allows 64 KiB lines
 /// and 100 fields; ureq-proto parses at most 128 fields).
 const MAX_HEAD: usize = 64 * 1024;
-/// What one read from the socket asks for.
+/// What one read from the socket asks for, at most.
 const READ_SIZE: usize = 64 * 1024;
+/// What the first read of an exchange asks for.
+const FIRST_READ: usize = 16 * 1024;
 /// A body up to this size leaves in the same write as the head: wasi:sockets
 /// in wasmtime 48 ignores `TCP_NODELAY`, and a second small write would wait
 /// on Nagle's algorithm for the server's delayed ACK (about 40 ms).
@@ -281,7 +283,7 @@ fn send_body(
 ) -> std::result::Result<Call<RecvResponse>, Failure> {
     let mut first = !pending.is_empty();
     let mut rest = body;
-    let mut out = vec![0u8; WITH_HEAD + 64];
+    let mut out = vec![0u8; body.len().min(WITH_HEAD) + 64];
     while !(rest.is_empty() && call.can_proceed()) {
         // With `rest` empty, a chunked body gets its last chunk.
         let (used, n) = call
@@ -430,6 +432,7 @@ fn receive(
             pool: pool.clone(),
             key,
             url: target.request_url.clone(),
+            scratch: Vec::new(),
         }),
         Some(RecvResponseResult::Redirect(call)) => {
             keep(
@@ -504,16 +507,25 @@ impl Input {
             self.end -= self.start;
             self.start = 0;
         }
-        if self.buf.len() < self.end + READ_SIZE {
-            self.buf.resize(self.end + READ_SIZE, 0);
+        // 16 KiB to start with (most answers fit), growing while reads fill
+        // it, up to 64 KiB free: wasmtime reads at most 64 KiB a call.
+        if self.buf.is_empty() {
+            self.buf.resize(FIRST_READ, 0);
+        } else if self.end == self.buf.len() {
+            let more = self.buf.len().min(READ_SIZE);
+            self.buf.resize(self.buf.len() + more, 0);
         }
         let spare = self.buf.get_mut(self.end..).unwrap_or_default();
+        let asked = spare.len();
         let n = loop {
             match stream.read(spare) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => break other?,
             }
         };
+        if n == asked && self.buf.len() < READ_SIZE {
+            self.buf.resize(READ_SIZE, 0);
+        }
         self.end += n;
         self.received += n;
         Ok(n)
@@ -530,6 +542,9 @@ struct SocketBody {
     key: Key,
     /// The request URL: a failure names it, as the session does for a head.
     url: url::Url,
+    /// Where ureq-proto decodes the body, kept between reads (zeroing a
+    /// fresh buffer for every read cost more than copying what it holds).
+    scratch: Vec<u8>,
 }
 
 impl SocketBody {
@@ -559,20 +574,23 @@ impl BodyReader for SocketBody {
 
 impl SocketBody {
     fn read_body(&mut self, max: usize) -> Result<Option<Vec<u8>>> {
-        let mut out = vec![0u8; max.clamp(1, READ_SIZE)];
+        let want = max.clamp(1, READ_SIZE);
+        if self.scratch.len() < want {
+            self.scratch.resize(want, 0);
+        }
         loop {
             let (Some(call), Some(stream)) = (self.call.as_mut(), self.stream.as_mut()) else {
                 return Ok(None);
             };
             let close_delimited = call.body_mode() == ureq_proto::BodyMode::CloseDelimited;
             if !self.input.is_empty() {
-                let (used, n) = call.read(self.input.data(), &mut out).map_err(|e| {
+                let out = self.scratch.get_mut(..want).unwrap_or_default();
+                let (used, n) = call.read(self.input.data(), out).map_err(|e| {
                     Error::Connection(format!("the response body is malformed: {e}"))
                 })?;
                 self.input.consume(used);
                 if n > 0 {
-                    out.truncate(n);
-                    return Ok(Some(out));
+                    return Ok(Some(out.get(..n).unwrap_or_default().to_vec()));
                 }
             }
             if call.can_proceed() && !close_delimited {
