@@ -26,6 +26,8 @@ struct Seen {
     connection: usize,
     /// 1 for the first request on its connection, 2 for the next, ...
     index: usize,
+    /// With `Expect: 100-continue`: body bytes came before `100 Continue`.
+    early_body: bool,
 }
 
 impl Seen {
@@ -132,8 +134,23 @@ fn handle(
             body: Vec::new(),
             connection,
             index,
+            early_body: false,
         };
         if read_body {
+            if seen.header("expect") == Some("100-continue") {
+                // Has the client sent the body without waiting? (It waits up to 1 s.)
+                thread::sleep(std::time::Duration::from_millis(100));
+                seen.early_body = !reader.buffer().is_empty() || {
+                    let tcp = reader.get_ref();
+                    tcp.set_nonblocking(true).unwrap();
+                    let early = matches!(tcp.peek(&mut [0u8; 1]), Ok(n) if n > 0);
+                    tcp.set_nonblocking(false).unwrap();
+                    early
+                };
+                if writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").is_err() {
+                    return;
+                }
+            }
             if let Some(len) = seen.header("content-length") {
                 let mut body = vec![0; len.parse().unwrap()];
                 if reader.read_exact(&mut body).is_err() {
@@ -551,6 +568,58 @@ fn a_body_that_stops_is_a_read_timeout_naming_the_url() {
         matches!(&error, Error::At { url: u, .. } if *u == url),
         "{error:?}"
     );
+}
+
+fn expecting_continue() -> RequestParts {
+    RequestParts {
+        body: Some(Body::Text("the body".into())),
+        headers: Some(vec![("Expect".into(), Some("100-continue".into()))]),
+        ..RequestParts::default()
+    }
+}
+
+#[test]
+fn a_body_expecting_100_continue_goes_after_it() {
+    let server = serve(|seen| Reply::Keep(ok(&String::from_utf8_lossy(&seen.body))));
+    let (_, shared) = adapter(PoolOptions::default());
+    let mut s = session(&shared);
+    let mut r = s
+        .request(
+            "PUT",
+            &server.url("/c"),
+            expecting_continue(),
+            SendOverrides::default(),
+        )
+        .unwrap();
+    assert_eq!((r.status, r.text().unwrap().as_str()), (200, "the body"));
+    assert!(
+        !server.seen()[0].early_body,
+        "the body went before 100 Continue"
+    );
+    // The connection stays usable.
+    assert_eq!(get(&mut s, &server.url("/")).unwrap().0, 200);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
+fn a_refusal_instead_of_100_continue_is_the_response() {
+    let server = serve_with(false, |_| {
+        Reply::Close(
+            b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno"
+                .to_vec(),
+        )
+    });
+    let (_, shared) = adapter(PoolOptions::default());
+    let mut s = session(&shared);
+    let mut r = s
+        .request(
+            "PUT",
+            &server.url("/c"),
+            expecting_continue(),
+            SendOverrides::default(),
+        )
+        .unwrap();
+    assert_eq!((r.status, r.text().unwrap().as_str()), (417, "no"));
 }
 
 #[test]
