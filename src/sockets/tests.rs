@@ -270,6 +270,41 @@ fn no_idle_connections_kept_means_a_connection_per_request() {
 }
 
 #[test]
+fn an_idle_connection_is_kept_no_longer_than_the_idle_timeout() {
+    let server = serve(|_| Reply::Keep(ok("x")));
+    let (_, shared) = adapter(PoolOptions {
+        idle_timeout_ms: Some(20),
+        ..PoolOptions::default()
+    });
+    let mut s = session(&shared);
+    get(&mut s, &server.url("/")).unwrap();
+    get(&mut s, &server.url("/")).unwrap();
+    assert_eq!(server.connections(), 1);
+    // Idle for longer than the timeout: the next request opens a new one.
+    thread::sleep(std::time::Duration::from_millis(100));
+    get(&mut s, &server.url("/")).unwrap();
+    assert_eq!(server.connections(), 2);
+}
+
+#[test]
+fn max_idle_bounds_the_connections_kept_across_origins() {
+    let a = serve(|_| Reply::Keep(ok("a")));
+    let b = serve(|_| Reply::Keep(ok("b")));
+    let (transport, shared) = adapter(PoolOptions {
+        max_idle: Some(1),
+        ..PoolOptions::default()
+    });
+    let mut s = session(&shared);
+    get(&mut s, &a.url("/")).unwrap();
+    get(&mut s, &b.url("/")).unwrap();
+    // Only the most recent idle connection (b's) was kept.
+    assert_eq!(transport.borrow().pool.borrow().len(), 1);
+    get(&mut s, &b.url("/")).unwrap();
+    get(&mut s, &a.url("/")).unwrap();
+    assert_eq!((a.connections(), b.connections()), (2, 1));
+}
+
+#[test]
 fn chunked_and_close_delimited_bodies_are_read_whole() {
     let server = serve(|seen| {
         match seen.line.as_str() {
