@@ -42,6 +42,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from wasmtime import Engine, Store, WasiConfig
 from wasmtime.component import Component, Func, Linker, Record, ResourceAny, ResultType
 
+from . import _witcache
 from .exceptions import RequestException, exception_from_wit
 
 __all__ = ["DEFAULT_COMPONENT_PATH", "COMPONENT_ENV_VAR", "CALL_LOCK", "Instance", "Handle", "rec",
@@ -95,13 +96,14 @@ def _runtime() -> Tuple[Engine, Linker]:
             from .hooks import on_request, on_response
             from . import _host_adapters as host
             # The handles must be closed (the `with` does it), or the linker stays locked.
+            # (`_witcache.add_func`: wasmtime-py's `add_func`, the types read once)
             with linker.root() as root:
                 with root.add_instance(HOOKS) as iface:
-                    iface.add_func("on-request", on_request)
-                    iface.add_func("on-response", on_response)
+                    _witcache.add_func(iface, "on-request", on_request)
+                    _witcache.add_func(iface, "on-response", on_response)
                 with root.add_instance(HOST_ADAPTERS) as iface:
                     for name, func in host.IMPORTS.items():
-                        iface.add_func(name, func)
+                        _witcache.add_func(iface, name, func)
             _engine, _linker = engine, linker
         return _engine, _linker
 
@@ -182,7 +184,7 @@ class Instance:
             f = self._instance.get_func(self.store, index) if index is not None else None
             if f is None:
                 raise AttributeError(f"the component exports no function {interface}#{name}")
-            result = f.type(self.store).result
+            result = _witcache.cache_func_type(f, self.store).result
             # wasmtime-py's own rule (`VariantLikeType._tagged`): tagged when the ok and err
             # payloads can lift to the same Python class.
             tagged = result._tagged() if isinstance(result, ResultType) else None

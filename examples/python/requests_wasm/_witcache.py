@@ -1,0 +1,280 @@
+"""WIT type information read once: wasmtime-py's conversions without per-call reflection.
+
+wasmtime-py 50 converts every value between Python and the component by walking its type,
+and reads each part of that type from the C API again on every call: a record's `fields`,
+a list's `element`, an option's `payload`, a result's `ok` and `err`, a variant's `cases`, and
+whether a variant-like value is tagged (which asks the classes of every case) are properties
+that make new type objects each time. An export call also asks the function's type
+(`Func.type`), and the trampoline of a host function (an import the linker defines) asks its
+type again on each call. For one small GET through a Python adapter that was some 90 type
+objects made and dropped: about a third of the wrapper's time.
+
+This module keeps what those properties return, without changing any conversion:
+
+* `freeze(ty)` turns a type object, and every type inside it, into an instance of a subclass
+  of its own class (`__class__` is swapped in place) whose reflective properties are plain
+  attributes read once, whose `_tagged()` / `_cases()` are computed once, and whose variant
+  lowering tests the case classes computed once (not wasmtime-py's module-global
+  `case_test_cache`, which two threads could share). The conversions themselves
+  (`convert_to_c`, `convert_from_c`, `_lift`) are wasmtime-py's own.
+* `cache_func_type(func, store)` gives an exported `Func` its type frozen once, so
+  `Func.__call__` (wasmtime-py's) no longer asks for it.
+* `add_func(linker_instance, name, func)` defines a host function like
+  `LinkerInstance.add_func`, through a trampoline that freezes the function's parameter and
+  result types on its first call and reuses them.
+
+Everything here is an optimisation over wasmtime-py's internals (its `_ffi` module, the
+`FUNCTIONS` slab and `catch_exceptions` of its linker), checked against wasmtime-py 50.0.1,
+the version `requirements.txt` pins. `ENABLED` is False when they are not as expected (another
+wasmtime-py), and then every function here falls back to wasmtime-py's own code path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from wasmtime.component import (FuncType, ListType, OptionType, RecordType, ResultType,
+                                TupleType, U8, ValType, Variant, VariantType)
+
+try:  # wasmtime-py's internals (see the module docstring)
+    from wasmtime import WasmtimeError
+    from wasmtime import _ffi as ffi
+    from wasmtime.component import _linker as _wl
+    from wasmtime.component._types import VariantLikeType
+
+    ENABLED = all(hasattr(ffi, name) for name in (
+        "wasmtime_component_val_t", "wasmtime_component_val_new",
+        "wasmtime_component_func_callback_t", "wasmtime_component_linker_instance_add_func",
+    )) and all(hasattr(_wl, name) for name in ("FUNCTIONS", "func_finalize",
+                                                "catch_exceptions"))
+except ImportError:  # pragma: no cover - another wasmtime-py
+    ENABLED = False
+
+__all__ = ["ENABLED", "freeze", "cache_func_type", "add_func"]
+
+
+def _case_classes(ty: Optional[ValType]) -> Tuple[type, ...]:
+    classes: set = set()
+    if ty is None:
+        classes.add(object)
+    else:
+        ty.add_classes(classes)
+    return tuple(classes)
+
+
+# What every frozen variant-like type (variant, option, result) shares: `_cases`, `_tagged`
+# and `add_classes` answered from what was read once, and `_lower` as wasmtime-py's, with the
+# case classes computed once. (Functions put in each class, not a mixin base: a frozen class
+# must keep its base's layout, so that `__class__` can be swapped.)
+
+def _fv_cases(self: Any) -> List[Tuple[str, Optional[ValType]]]:
+    return self._rw_cases
+
+
+def _fv_tagged(self: Any) -> bool:
+    return self._rw_tagged
+
+
+def _fv_add_classes(self: Any, s: set) -> None:
+    s.update(self._rw_classes)
+
+
+def _fv_lower(self: Any, store: Any, val: Any) -> Tuple[str, Any]:
+    # wasmtime-py's `VariantLikeType._lower`, with `_rw_tests` in place of the classes it asks
+    # each case for on every call.
+    tagged = self._rw_tagged
+    if tagged and not isinstance(val, Variant):
+        raise TypeError("expected Variant type")
+    for name, ty, classes in self._rw_tests:
+        if tagged:
+            if name != val.tag:
+                continue
+        elif ty is None:
+            if val is not None:
+                continue
+        elif not isinstance(val, classes):
+            continue
+        if ty is None:
+            return (name, None)
+        raw = ffi.wasmtime_component_val_t()
+        ty.convert_to_c(store, val.payload if tagged else val, ctypes.pointer(raw))
+        return (name, ffi.wasmtime_component_val_new(ctypes.byref(raw)))
+    raise ValueError('value not valid for this variant')
+
+
+class _FrozenList(ListType):
+    _rw_frozen = True
+    element = None  # read once (an instance attribute), in place of ListType's property
+    _rw_bytes = False
+
+    def _is_bytes(self) -> bool:
+        return self._rw_bytes
+
+
+class _FrozenRecord(RecordType):
+    _rw_frozen = True
+    fields = None
+
+
+class _FrozenTuple(TupleType):
+    _rw_frozen = True
+    elements = None
+
+
+class _FrozenVariant(VariantType):
+    _rw_frozen = True
+    _cases, _tagged, add_classes, _lower = _fv_cases, _fv_tagged, _fv_add_classes, _fv_lower
+    cases = None
+
+
+class _FrozenOption(OptionType):
+    _rw_frozen = True
+    _cases, _tagged, add_classes, _lower = _fv_cases, _fv_tagged, _fv_add_classes, _fv_lower
+    payload = None
+
+
+class _FrozenResult(ResultType):
+    _rw_frozen = True
+    _cases, _tagged, add_classes, _lower = _fv_cases, _fv_tagged, _fv_add_classes, _fv_lower
+    ok = None
+    err = None
+
+
+class _FrozenFuncType(FuncType):
+    _rw_frozen = True
+    params = None
+    result = None
+
+
+def _freeze_variant_like(ty: Any, cases: List[Tuple[str, Optional[ValType]]]) -> None:
+    ty.__dict__["_rw_cases"] = cases
+    ty.__dict__["_rw_tests"] = [(name, case, _case_classes(case)) for name, case in cases]
+    seen: set = set()
+    tagged = False
+    for _, case in cases:  # wasmtime-py's `VariantLikeType._tagged`
+        classes = set(_case_classes(case))
+        if classes & seen:
+            tagged = True
+            break
+        seen |= classes
+    ty.__dict__["_rw_tagged"] = tagged
+    if tagged:
+        ty.__dict__["_rw_classes"] = (Variant,)
+    else:
+        every: set = set()
+        for _, case in cases:
+            every.update(_case_classes(case))
+        ty.__dict__["_rw_classes"] = tuple(every)
+
+
+def freeze(ty: Any) -> Any:
+    """`ty` (a wasmtime-py type object, or None) with its reflection read once, in place;
+    see the module. Types with nothing to read (numbers, strings, enums, resources) are
+    left as they are."""
+    if ty is None or not ENABLED or getattr(ty, "_rw_frozen", False):
+        return ty
+    cls = type(ty)
+    if cls is ListType:
+        element = freeze(ty.element)
+        ty.__class__ = _FrozenList
+        ty.__dict__["element"] = element
+        ty.__dict__["_rw_bytes"] = isinstance(element, U8)
+    elif cls is RecordType:
+        fields = [(name, freeze(t)) for name, t in ty.fields]
+        ty.__class__ = _FrozenRecord
+        ty.__dict__["fields"] = fields
+    elif cls is TupleType:
+        elements = [freeze(t) for t in ty.elements]
+        ty.__class__ = _FrozenTuple
+        ty.__dict__["elements"] = elements
+    elif cls is VariantType:
+        cases = [(name, freeze(t)) for name, t in ty.cases]
+        ty.__class__ = _FrozenVariant
+        ty.__dict__["cases"] = cases
+        _freeze_variant_like(ty, cases)
+    elif cls is OptionType:
+        payload = freeze(ty.payload)
+        ty.__class__ = _FrozenOption
+        ty.__dict__["payload"] = payload
+        _freeze_variant_like(ty, [("none", None), ("some", payload)])
+    elif cls is ResultType:
+        ok, err = freeze(ty.ok), freeze(ty.err)
+        ty.__class__ = _FrozenResult
+        ty.__dict__["ok"] = ok
+        ty.__dict__["err"] = err
+        _freeze_variant_like(ty, [("ok", ok), ("err", err)])
+    elif cls is FuncType:
+        params = [(name, freeze(t)) for name, t in ty.params]
+        result = freeze(ty.result)
+        ty.__class__ = _FrozenFuncType
+        ty.__dict__["params"] = params
+        ty.__dict__["result"] = result
+    return ty
+
+
+def cache_func_type(func: Any, store: Any) -> FuncType:
+    """The type of an exported function, frozen, and kept by the `Func` so that calling it
+    (wasmtime-py's `Func.__call__` asks `self.type(store)` each time) reads no type again."""
+    fty = func.type(store)
+    if not ENABLED:
+        return fty
+    fty = freeze(fty)
+    func.type = lambda _store, _fty=fty: _fty  # an instance attribute: shadows the method
+    return fty
+
+
+class _Import:
+    """A host function with its frozen parameter and result types (read on its first call)."""
+
+    __slots__ = ("func", "params", "result", "ready")
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.params: List[ValType] = []
+        self.result: Optional[ValType] = None
+        self.ready = False
+
+
+if ENABLED:
+    @ffi.wasmtime_component_func_callback_t
+    def _trampoline(idx, context, ty_raw, args, nargs, results, nresults):  # type: ignore
+        # wasmtime-py's `_linker.func_impl`, with the types frozen once per function.
+        def run(store: Any) -> None:
+            entry = _wl.FUNCTIONS.get(idx or 0)
+            if not entry.ready:
+                with FuncType._from_ptr(ty_raw, owner=store) as fty:
+                    entry.params = [freeze(t) for _, t in fty.params]
+                    entry.result = freeze(fty.result)
+                entry.ready = True
+            params, result_ty = entry.params, entry.result
+            assert len(params) == nargs
+            pyargs = [ty.convert_from_c(args[i]) for i, ty in enumerate(params)]
+            result = entry.func(store, *pyargs)
+            if result_ty is None:
+                assert result is None
+            else:
+                result_ty.convert_to_c(store, result, results)
+        return _wl.catch_exceptions(context, run)
+
+
+def add_func(iface: Any, name: str, func: Callable[..., Any]) -> None:
+    """`iface.add_func(name, func)`, through the caching trampoline (see the module)."""
+    if not ENABLED:
+        iface.add_func(name, func)
+        return
+    iface._assert_not_locked()
+    name_bytes = name.encode("utf-8")
+    name_buf = ctypes.create_string_buffer(name_bytes)
+    idx = _wl.FUNCTIONS.allocate(_Import(func))
+    err = ffi.wasmtime_component_linker_instance_add_func(iface.ptr(), name_buf, len(name_bytes),
+                                                          _trampoline, idx, _wl.func_finalize)
+    if err:
+        raise WasmtimeError._from_ptr(err)
+
+
+#: (for tests) the frozen classes, by the class they stand in for.
+FROZEN: Dict[type, type] = {ListType: _FrozenList, RecordType: _FrozenRecord,
+                            TupleType: _FrozenTuple, VariantType: _FrozenVariant,
+                            OptionType: _FrozenOption, ResultType: _FrozenResult,
+                            FuncType: _FrozenFuncType}
