@@ -38,7 +38,8 @@ from .hooks import HookRequest, HookResponse
 from .models import BearerAuth, HTTPBasicAuth, HTTPDigestAuth, PreparedRequest, Request, Response
 from .options import PemData
 from .retries import COMPONENT_DEFAULT, Retry
-from .sessions import PROXY_ENV_VARS, Session, session
+from ._urllib3_adapter import Urllib3Adapter
+from .sessions import PROXY_ENV_VARS, TRANSPORTS, Session, session
 from .structures import (CaseInsensitiveDict, Cookie, Cookies, MutableHeaders, ResponseHead,
                          ResponseHeaders)
 
@@ -48,6 +49,7 @@ __all__ = [
     "Session", "session", "Response", "Request", "PreparedRequest", "HTTPBasicAuth",
     "HTTPDigestAuth", "BearerAuth", "Retry", "COMPONENT_DEFAULT", "HookRequest", "HookResponse",
     "MutableHeaders", "Adapter", "CannedResponse", "RecordedRequest", "BaseAdapter",
+    "Urllib3Adapter", "TRANSPORTS",
     "AdapterRequest", "AdapterResponse", "AdapterFailure", "SendSettings", "PemData",
     "CaseInsensitiveDict", "ResponseHeaders", "ResponseHead", "Cookie", "Cookies",
     "load_component", "DEFAULT_COMPONENT_PATH", "COMPONENT_ENV_VAR", "PROXY_ENV_VARS",

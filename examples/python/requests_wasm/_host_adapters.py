@@ -320,13 +320,17 @@ def _status(status: Any) -> int:
 
 class _Body:
     """A response body being handed over in pieces: from `bytes`, an iterable of chunks, or a
-    file object."""
+    file object (read with `read` to fill a piece, and with `read1`, when it has one, to give
+    what has arrived without waiting for more)."""
+
+    __slots__ = ("_data", "_at", "_source", "_file", "_read1")
 
     def __init__(self, body: Any) -> None:
         self._data = b""
         self._at = 0
         self._source: Any = None      # an iterator, or a file object
         self._file = False
+        self._read1: Any = None
         if body is None:
             pass
         elif isinstance(body, (bytes, bytearray, memoryview)):
@@ -335,6 +339,7 @@ class _Body:
             self._data = body.encode("utf-8")
         elif hasattr(body, "read"):
             self._source, self._file = body, True
+            self._read1 = getattr(body, "read1", None)
         elif hasattr(body, "__iter__"):
             self._source = iter(body)
         else:
@@ -345,40 +350,53 @@ class _Body:
     def done(self) -> bool:
         return self._source is None and self._at >= len(self._data)
 
-    def _pull(self) -> bool:
-        """Read one more chunk from the source into the buffer; False at its end."""
-        while self._source is not None:
+    def _next(self, want: int, fill: bool) -> Optional[bytes]:
+        """The next chunk from the source (a file gives at most `want` bytes); None at its
+        end, where the source is closed."""
+        source = self._source
+        while source is not None:
             if self._file:
-                chunk = self._source.read(1 << 20)
+                read = source.read if fill or self._read1 is None else self._read1
+                chunk = read(want)
             else:
-                chunk = next(self._source, None)
+                chunk = next(source, None)
             if not chunk:
                 if chunk is None or self._file:
                     self.close()
-                    return False
+                    return None
                 continue  # an empty chunk of an iterator: skip it
             if isinstance(chunk, str):
-                chunk = chunk.encode("utf-8")
-            elif not isinstance(chunk, (bytes, bytearray, memoryview)):
+                return chunk.encode("utf-8")
+            if not isinstance(chunk, (bytes, bytearray, memoryview)):
                 raise TypeError(f"the adapter's body gave a {type(chunk).__name__} chunk, "
                                 "not bytes")
-            self._data = self._data[self._at:] + bytes(chunk)
-            self._at = 0
-            return True
-        return False
+            return bytes(chunk)
+        return None
 
     def take(self, limit: int, fill: bool) -> bytes:
         """Up to `limit` bytes: as many as are there (at least one chunk, unless at the end),
         or with `fill` as many as the source gives up to `limit`."""
         if limit <= 0:
             return b""
-        while len(self._data) - self._at < (limit if fill else 1) and self._pull():
-            pass
-        piece = self._data[self._at:self._at + limit]
-        self._at += len(piece)
-        if self._at >= len(self._data):
-            self._data, self._at = b"", 0
-        return piece
+        pieces = []
+        size = 0
+        if self._at < len(self._data):   # left over from a chunk larger than asked
+            piece = self._data[self._at:self._at + limit]
+            self._at += len(piece)
+            if self._at >= len(self._data):
+                self._data, self._at = b"", 0
+            pieces.append(piece)
+            size = len(piece)
+        while self._source is not None and (size < limit if fill else size == 0):
+            chunk = self._next(limit - size, fill)
+            if chunk is None:
+                break
+            if len(chunk) > limit - size:  # (an iterator's chunk): keep the rest for later
+                self._data, self._at = chunk, limit - size
+                chunk = chunk[:limit - size]
+            pieces.append(chunk)
+            size += len(chunk)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def close(self) -> None:
         source, self._source = self._source, None

@@ -32,10 +32,17 @@ from .options import (_U64_MAX, AuthValue, BodyPlan, CertValue, TimeoutArg, Veri
                       _param_pairs, _request_options, _send_options, _stream_chunks,
                       _stream_length, _timeout_from_wit, _timeout_record, _verify,
                       _verify_from_wit, with_hooks)
+from ._urllib3_adapter import Urllib3Adapter
+from .exceptions import UnsupportedError
 from .retries import Retry
 from .structures import CaseInsensitiveDict, Cookie, Cookies
 
-__all__ = ["Session", "session", "PROXY_ENV_VARS"]
+__all__ = ["Session", "session", "PROXY_ENV_VARS", "TRANSPORTS"]
+
+#: The names `Session(transport=...)` takes: ``"urllib3"`` (a `Urllib3Adapter`, the default
+#: when the component has host adapters) and ``"wasi-http"`` (the component's own adapter over
+#: wasmtime's wasi:http: a new connection per request, no `verify`/`cert`/proxies).
+TRANSPORTS = ("urllib3", "wasi-http")
 
 #: The environment variables the component reads when `trust_env` is on; by default a session
 #: gets these (and only these) from `os.environ`.
@@ -225,12 +232,29 @@ class Session:
     or Python adapters). `env` is the environment the component sees (it reads proxy and
     CA-bundle variables when `trust_env` is on); by default the `PROXY_ENV_VARS` present in
     `os.environ`.
+
+    `transport` is what carries the requests to ``http://`` and ``https://`` URLs:
+
+    * None (the default): ``"urllib3"`` when the component has host adapters (the build for
+      world `client-with-host`), else ``"wasi-http"``;
+    * ``"urllib3"``: a `Urllib3Adapter` (pooled keep-alive connections; `verify`, `cert`,
+      proxies and timeouts honoured), closed with the session;
+    * ``"wasi-http"``: the component's own adapter, over wasmtime-py's wasi:http (a new
+      connection for every request; no `verify` other than True, no `cert`, no proxies);
+    * a Python adapter (`BaseAdapter`) or an `Adapter`, mounted on both prefixes.
+
+    `Session.transport` tells which was mounted. `mount` can still put another adapter on any
+    prefix (``s.mount("http://", Adapter.http())`` goes back to wasi:http for http URLs).
     """
 
     def __init__(self, component_path: Optional[Union[str, os.PathLike]] = None, *,
-                 env: Optional[Mapping[str, str]] = None) -> None:
+                 env: Optional[Mapping[str, str]] = None, transport: Any = None) -> None:
         if env is None:
             env = {k: os.environ[k] for k in PROXY_ENV_VARS if k in os.environ}
+        if not (transport is None or transport in TRANSPORTS or hasattr(transport, "send")
+                or isinstance(transport, Adapter)):
+            raise ValueError(f"transport must be one of {', '.join(map(repr, TRANSPORTS))}, an "
+                             f"Adapter or a Python adapter, not {transport!r}")
         self._hooks = _hooks.SessionHooks()
         self._instance = Instance(component_path, env.items())
         self._handle = Handle(self._instance, self._instance.call(SESSION, "[constructor]session"))
@@ -244,6 +268,44 @@ class Session:
         weakref.finalize(self, _forget, self._hooks.prefix, self._host_adapter_names)
         #: The adapters mounted through this object, by prefix (the component keeps the truth).
         self.adapters: Dict[str, Any] = {}
+        try:
+            self._mount_transport(transport)
+        except BaseException:
+            self.close()
+            raise
+
+    def _mount_transport(self, transport: Any) -> None:
+        """Mount the transport on ``http://`` and ``https://`` (see `transport`)."""
+        if transport == "wasi-http":
+            self.transport = "wasi-http"
+            return
+        if transport is None or transport == "urllib3":
+            adapter: Any = Urllib3Adapter()
+            try:
+                self._mount_http(adapter)
+            except UnsupportedError:
+                if transport is not None:
+                    raise
+                # the build for world `client` has no host adapters: wasi:http it is
+                self.transport = "wasi-http"
+                return
+            self.transport = "urllib3"
+            return
+        self._mount_http(transport)
+        self.transport = transport
+
+    def _mount_http(self, adapter: Any) -> None:
+        """`mount` on ``http://`` and ``https://`` at once (the component's `mount-http`)."""
+        if isinstance(adapter, Adapter):
+            self._call_ok("mount-http", adapter._bind(self._instance).resource)
+        else:
+            handle = self._host_adapter(adapter)
+            try:
+                self._call_ok("mount-http", handle.resource)
+            finally:
+                handle.drop()  # the session keeps the adapter it mounted
+            self._keep_python_adapter(adapter)
+        self.adapters["http://"] = self.adapters["https://"] = adapter
 
     def _call(self, name: str, *args: Any) -> Any:
         return self._handle.call(SESSION, f"[method]session.{name}", *args)
@@ -500,9 +562,10 @@ class Session:
     @classmethod
     def from_state(cls, state: Union[str, bytes, Mapping[str, Any]],
                    component_path: Optional[Union[str, os.PathLike]] = None, *,
-                   env: Optional[Mapping[str, str]] = None) -> "Session":
+                   env: Optional[Mapping[str, str]] = None,
+                   transport: Any = None) -> "Session":
         """A new `Session` (arguments as for `Session()`) with `import_state(state)` applied."""
-        session = cls(component_path, env=env)
+        session = cls(component_path, env=env, transport=transport)
         try:
             session.import_state(state)
         except BaseException:
@@ -738,17 +801,23 @@ class Session:
         if isinstance(adapter, Adapter):
             self._call_ok("mount", prefix, adapter._bind(self._instance).resource)
         else:
-            name = _host_adapters.register(self._hooks.prefix, adapter)
-            self._host_adapter_names.append(name)
-            handle = Handle(self._instance,
-                            self._instance.call_ok(TYPES, "[static]adapter.host", name))
+            handle = self._host_adapter(adapter)
             try:
                 self._call_ok("mount", prefix, handle.resource)
             finally:
                 handle.drop()  # the session keeps the adapter it mounted
-            if all(a is not adapter for a in self._python_adapters):
-                self._python_adapters.append(adapter)
+            self._keep_python_adapter(adapter)
         self.adapters[prefix] = adapter
+
+    def _host_adapter(self, adapter: Any) -> Handle:
+        """The component's `adapter.host` for a Python adapter, registered here by name."""
+        name = _host_adapters.register(self._hooks.prefix, adapter)
+        self._host_adapter_names.append(name)
+        return Handle(self._instance, self._instance.call_ok(TYPES, "[static]adapter.host", name))
+
+    def _keep_python_adapter(self, adapter: Any) -> None:
+        if all(a is not adapter for a in self._python_adapters):
+            self._python_adapters.append(adapter)
 
     def get_adapter(self, url: str) -> Adapter:
         """The adapter for `url` (`InvalidSchema` if no prefix matches), as an `Adapter`: its

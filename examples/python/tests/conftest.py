@@ -1,7 +1,8 @@
 """Shared pytest fixtures: one loopback server per test run, a fresh Session per test.
 
 This file owns the fixtures `server` (the httpbin-like `LoopbackServer` on 127.0.0.1), `s`
-(a `requests_wasm.Session` with an empty environment, closed after the test),
+(a `requests_wasm.Session` with an empty environment, closed after the test; its transport is
+the default, urllib3), `wasi` (the same on ``transport="wasi-http"``),
 `assert_usable` (checks that a session still sends a request after an error) and
 `needs_hooks` (skips a test when the component is the build for world `client`, which has
 neither hooks nor Python adapters: `$REQUESTS_WASM_COMPONENT` may point at it).
@@ -27,6 +28,15 @@ def server() -> Iterator[LoopbackServer]:
 def s() -> Iterator[Session]:
     # An empty environment: the machine's proxy / CA-bundle variables must not change results.
     session = Session(env={})
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def wasi() -> Iterator[Session]:
+    """A session on the component's own wasi:http adapter (``transport="wasi-http"``), for what
+    only that transport does (or refuses)."""
+    session = Session(env={}, transport="wasi-http")
     yield session
     session.close()
 

@@ -51,6 +51,8 @@ def test_default_env_passes_proxy_variables(monkeypatch, server) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:3128")
     monkeypatch.setenv("UNRELATED_SECRET", "not passed")
-    with Session() as s:                        # env=None: the proxy variables of os.environ
+    # env=None: the proxy variables of os.environ (wasi:http refuses a proxy, and says where
+    # it came from)
+    with Session(transport="wasi-http") as s:
         with pytest.raises(rw.UnsupportedError, match="HTTP_PROXY"):
             s.get(server.url("/get"))

@@ -76,12 +76,22 @@ def test_missing_schema_message(s: Session) -> None:
     {"X-Bad": "a\r\nb"},
     {"X-Bad": "a\nInjected: 1"},
     {"Bad\r\nName": "v"},
-    {"Connection": "close"},          # forbidden by the wasi:http host
 ])
 def test_invalid_header(s: Session, server, assert_usable, headers) -> None:
     with pytest.raises(rw.InvalidHeader) as info:
         s.get(server.url("/get"), headers=headers)
     assert info.value.kind == "invalid-header"
+    assert_usable(s)
+
+
+def test_header_forbidden_by_wasi_http(wasi: Session, s: Session, server, assert_usable) -> None:
+    with pytest.raises(rw.InvalidHeader) as info:
+        wasi.get(server.url("/get"), headers={"Connection": "close"})
+    assert info.value.kind == "invalid-header"
+    assert_usable(wasi)
+    # urllib3 sends it, as requests does
+    r = s.get(server.url("/get"), headers={"Connection": "close"})
+    assert r.json()["headers"]["connection"] == "close"
     assert_usable(s)
 
 
@@ -177,13 +187,22 @@ def test_content_decoding_error(s: Session, server, assert_usable) -> None:
     assert_usable(s)
 
 
-def test_protocol_error_is_transport(s: Session, server, assert_usable) -> None:
+def test_protocol_error_is_transport(wasi: Session, server, assert_usable) -> None:
     with pytest.raises(rw.TransportError) as info:
-        s.get(server.url("/garbage"))
+        wasi.get(server.url("/garbage"))
     e = info.value
     assert isinstance(e, rw.ConnectionError)
     assert e.kind == "transport" and e.code == "HTTP-protocol-error"
     assert e.url == server.url("/garbage") and e.message.startswith("HTTP-protocol-error")
+    assert_usable(wasi)
+
+
+def test_protocol_error_through_urllib3(s: Session, server, assert_usable) -> None:
+    with pytest.raises(rw.ConnectionError) as info:     # as requests: a ConnectionError
+        s.get(server.url("/garbage"))
+    e = info.value
+    assert e.kind == "connection" and e.url == server.url("/garbage")
+    assert server.url("/garbage") in e.message
     assert_usable(s)
 
 
@@ -200,13 +219,13 @@ def test_tls_error_against_plain_http(s: Session, server, assert_usable) -> None
     {"cert": ("/path/client.pem", "/path/client.key")},
     {"verify": "/path/ca.pem"},
 ])
-def test_unsupported_tls_settings(s: Session, assert_usable, kwargs) -> None:
-    # The wrapper passes every `verify` and `cert` on; the default wasi:http adapter is what
-    # cannot honour them (a Python adapter can: test_host_adapters.py).
+def test_unsupported_tls_settings(wasi: Session, assert_usable, kwargs) -> None:
+    # The wrapper passes every `verify` and `cert` on; the component's wasi:http adapter is what
+    # cannot honour them (a Python adapter can: test_host_adapters.py, test_urllib3.py).
     with pytest.raises(rw.UnsupportedError) as info:
-        s.get(f"https://127.0.0.1:{closed_port()}/", **kwargs)
+        wasi.get(f"https://127.0.0.1:{closed_port()}/", **kwargs)
     assert info.value.kind == "unsupported"
-    assert_usable(s)
+    assert_usable(wasi)
 
 
 def test_invalid_tls_settings_are_the_components_to_refuse(s: Session, assert_usable) -> None:
@@ -220,23 +239,30 @@ def test_invalid_tls_settings_are_the_components_to_refuse(s: Session, assert_us
     assert_usable(s)
 
 
-def test_unsupported_proxy(s: Session, server, assert_usable) -> None:
+def test_unsupported_proxy(wasi: Session, server, assert_usable) -> None:
     with pytest.raises(rw.UnsupportedError, match="proxy"):
-        s.get(server.url("/get"), proxies={"http": "http://127.0.0.1:3128"})
-    s.proxies = {"all": "http://127.0.0.1:3128"}
+        wasi.get(server.url("/get"), proxies={"http": "http://127.0.0.1:3128"})
+    wasi.proxies = {"all": "http://127.0.0.1:3128"}
     with pytest.raises(rw.UnsupportedError):
-        s.get(server.url("/get"))
-    s.proxies = {}
-    assert_usable(s)
+        wasi.get(server.url("/get"))
+    wasi.proxies = {}
+    assert_usable(wasi)
 
 
 def test_proxy_from_environment(server) -> None:
-    with Session(env={"http_proxy": "http://127.0.0.1:3128"}) as s:
+    env = {"http_proxy": "http://127.0.0.1:3128"}
+    with Session(env=env, transport="wasi-http") as s:
         with pytest.raises(rw.UnsupportedError, match="http_proxy"):
             s.get(server.url("/get"))
         s.trust_env = False
         assert s.get(server.url("/get")).ok
-    with Session(env={"http_proxy": "http://127.0.0.1:3128", "NO_PROXY": "127.0.0.1"}) as s:
+    with Session(env={**env, "NO_PROXY": "127.0.0.1"}, transport="wasi-http") as s:
+        assert s.get(server.url("/get")).ok
+    # urllib3 goes through the proxy the environment names (nothing listens there)
+    with Session(env={"http_proxy": f"http://127.0.0.1:{closed_port()}"}) as s:
+        with pytest.raises(rw.ProxyError):
+            s.get(server.url("/get"))
+        s.trust_env = False
         assert s.get(server.url("/get")).ok
 
 

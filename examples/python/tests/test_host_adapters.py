@@ -99,7 +99,9 @@ def test_the_session_does_cookies_and_redirects_for_it(s: Session) -> None:
     assert post.headers["content-type"] == "application/x-www-form-urlencoded"
     assert get.method == "GET" and adapter.bodies[3] == b"" and get.body is None
     assert s.get_adapter("https://API.test/x").kind == "host"
-    assert s.get_adapter("https://other.test/").kind == "wasi-http"
+    # the default transport: urllib3, a Python adapter too (`Session(transport=...)`)
+    assert s.get_adapter("https://other.test/").kind == "host"
+    assert isinstance(s.adapters["https://"], rw.Urllib3Adapter)
 
 
 def test_auth_retries_decoding_and_hooks_are_the_sessions(s: Session) -> None:
@@ -427,7 +429,7 @@ def test_calling_back_into_its_own_session_fails_and_other_sessions_work(s: Sess
 
 def test_close_closes_it_and_forgets_it() -> None:
     adapter = Mock(json_answer({}))
-    session = Session(env={})
+    session = Session(env={}, transport="wasi-http")   # (no urllib3 adapter of its own)
     session.mount("mock://", adapter)
     session.mount("other://", adapter)                 # one adapter on two prefixes
     names = list(session._host_adapter_names)

@@ -77,7 +77,7 @@ def test_mount_scripted_adapter(s: Session) -> None:
     assert received[1].json() == {"name": "n"}
     assert received[1].header("content-type") == "application/json"
     assert s.get_adapter("MOCK://api/x").kind == "scripted"   # prefixes are case-insensitive
-    assert s.get_adapter("http://example.com/").kind == "wasi-http"
+    assert s.get_adapter("http://example.com/").kind == "host"   # the default: urllib3
 
     with pytest.raises(rw.ConnectionError):   # no canned response left
         s.get("mock://api/more")
