@@ -277,6 +277,15 @@ class Response:
         #: one-call reads (`text`, `json`, `content` through ISO-8859-1), ``pieces`` the reads
         #: in `READ_PIECE` pieces (`_read_pieces`).
         self._reads: Dict[str, int] = {"string": 0, "pieces": 0}
+        #: `body-size` once it is known (a body held in memory keeps its size).
+        self._size: Optional[int] = None
+        #: `encoding` as the component answered it, or None until asked (or after a change).
+        self._encoding: Optional[str] = None
+        #: The charset the component holds when this wrapper switched it (to ISO-8859-1, for a
+        #: byte-exact `text` or `read-line`) away from `_encoding`; None when it holds that.
+        #: Left switched between calls (one `set-encoding`, not two per read); every call whose
+        #: answer depends on it (`text`, `read-line`) sets what it needs first (`_charset`).
+        self._switched: Optional[str] = None
 
     @classmethod
     def _wrap(cls, instance: Instance, resource: ResourceAny,
@@ -296,7 +305,14 @@ class Response:
         """Whether the body was left unread when the response came (the request was streamed,
         as the component decided from the request's and the session's `stream`): a body it
         does not hold in memory has no `body-size` yet. Asked before the first read."""
-        return self._call("body-size") is None
+        return self._body_size() is None
+
+    def _body_size(self) -> Optional[int]:
+        """The component's `body-size`, asked until it is known (then it cannot change)."""
+        size = self._size
+        if size is None:
+            size = self._size = self._call("body-size")
+        return size
 
     @cached_property
     def status_code(self) -> int:
@@ -347,12 +363,28 @@ class Response:
     @property
     def encoding(self) -> str:
         """The charset `text` decodes with; settable (`utf-8`, `iso-8859-1`, `us-ascii`, ...)."""
-        return self._call("encoding")
+        encoding = self._encoding
+        if encoding is None:
+            # (never asked while switched: `_charset` reads it before it switches)
+            encoding = self._encoding = self._call("encoding")
+        return encoding
 
     @encoding.setter
     def encoding(self, encoding: str) -> None:
         self._call_ok("set-encoding", encoding)
+        self._encoding = self._switched = None   # the component's own spelling, read when asked
         self._text = None
+
+    def _charset(self, name: Optional[str]) -> None:
+        """Have the component hold charset `name` (None: the response's `encoding`) for the
+        next `text` or `read-line`; a call only when it holds another. Under the instance lock,
+        with that call."""
+        encoding = self.encoding
+        current = self._switched or encoding
+        wanted = name or encoding
+        if current != wanted:
+            self._call_ok("set-encoding", wanted)
+            self._switched = None if wanted == encoding else wanted
 
     # ---- body ------------------------------------------------------------------------------
 
@@ -370,7 +402,7 @@ class Response:
         body still streaming, the session's `max_body_size` when the request was made (reading
         it whole stops there) and `Content-Length` when no `Content-Encoding` changes the size
         (the transport ends the body there)."""
-        size = self._call("body-size")
+        size = self._body_size()
         if size is not None:
             return size
         bound = self._max_body_size
@@ -400,13 +432,9 @@ class Response:
         other body is read in bounded pieces (`_read_pieces`)."""
         if self._whole_in_component() and self._fits_in_string():
             with self._handle.instance.lock:
-                original = self.encoding
-                if original in _RESTORABLE_ENCODINGS:
-                    self._call_ok("set-encoding", "iso-8859-1")
-                    try:
-                        text = self._call_ok("text")
-                    finally:
-                        self._call_ok("set-encoding", original)
+                if self.encoding in _RESTORABLE_ENCODINGS:
+                    self._charset("iso-8859-1")       # (left so: see `_switched`)
+                    text = self._call_ok("text")
                     self._reads["string"] += 1
                     return text.encode("latin-1")
         return self._read_pieces()
@@ -424,7 +452,7 @@ class Response:
                 "the content of this response is gone: an earlier read of it failed")
         if self._streamed and self._started:
             raise StreamConsumedError("the content of this response was already consumed")
-        in_memory = self._call("body-size") is not None
+        in_memory = self._body_size() is not None
         limit = self._max_body_size if self._streamed and not in_memory else None
         self._reads["pieces"] += 1
         pieces: List[bytes] = []
@@ -471,10 +499,12 @@ class Response:
         """The body as text in `encoding`; invalid bytes become U+FFFD."""
         encoding = self.encoding
         if self._text is None or self._text[0] != encoding:
-            if self._whole_in_component() and self._fits_in_string():
-                text = self._call_ok("text")
+            if self._content is None and self._whole_in_component() and self._fits_in_string():
+                with self._handle.instance.lock:
+                    self._charset(None)
+                    text = self._call_ok("text")
                 self._reads["string"] += 1
-            else:
+            else:  # (the body read already: decoded here, as the component decodes it)
                 text = decode_like_component(self.content, encoding)
             self._text = (encoding, text)
         return self._text[1]
@@ -574,21 +604,14 @@ class Response:
         return self._split_lines(self.iter_content(chunk_size, decode_unicode), delimiter)
 
     def _read_lines(self, decode_unicode: bool) -> Iterator[Union[str, bytes]]:
-        """Lines from `read-line`. It decodes in `encoding`; for `bytes` the encoding is switched
-        to ISO-8859-1 around each call (every byte maps to the same code point, so encoding the
-        line back to latin-1 gives its bytes exactly), under the lock so no other call sees it."""
+        """Lines from `read-line`. It decodes in `encoding`; for `bytes` the component is
+        switched to ISO-8859-1 (every byte maps to the same code point, so encoding the line
+        back to latin-1 gives its bytes exactly) once, and left so (`_charset`)."""
         self._started = True
         while True:
-            if decode_unicode:
+            with self._handle.instance.lock:
+                self._charset(None if decode_unicode else "iso-8859-1")
                 line = self._call_ok("read-line")
-            else:
-                with self._handle.instance.lock:
-                    original = self.encoding
-                    self._call_ok("set-encoding", "iso-8859-1")
-                    try:
-                        line = self._call_ok("read-line")
-                    finally:
-                        self._call_ok("set-encoding", original)
             if line is None:
                 return
             yield line if decode_unicode else line.encode("latin-1")
