@@ -5,7 +5,8 @@ This module owns everything that touches `wasmtime` directly:
 * one `Engine` and one `Linker` per process: WASI p2, wasi:http, and the two interfaces the host
   implements for world `client-with-host`: `requests:http/hooks` (`hooks.py`) and
   `requests:http/host-adapters` (`_host_adapters.py`); and a cache of compiled `Component`s
-  keyed by file (so the ~0.5 s Cranelift compile happens once per process);
+  keyed by file (so the ~0.5 s Cranelift compile happens once per process, and once per
+  machine with the disk cache of `_diskcache`);
 * `CALL_LOCK`, the one process-wide re-entrant lock held around every call into any instance
   (see its comment for why it is process-wide);
 * `Instance`: one `Store` + one instantiation of the component, a cache of exported
@@ -42,7 +43,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from wasmtime import Engine, Store, WasiConfig
 from wasmtime.component import Component, Func, Linker, Record, ResourceAny, ResultType
 
-from . import _witcache
+from . import _diskcache, _witcache
 from .exceptions import RequestException, exception_from_wit
 
 __all__ = ["DEFAULT_COMPONENT_PATH", "COMPONENT_ENV_VAR", "CALL_LOCK", "Instance", "Handle", "rec",
@@ -122,7 +123,8 @@ def resolve_component_path(path: Optional[os.PathLike | str] = None) -> Path:
 
 
 def load_component(path: Optional[os.PathLike | str] = None) -> Component:
-    """Compile the component once per process (re-compiled only if the file changes)."""
+    """Compile the component once per process (re-compiled only if the file changes), or load
+    what an earlier process compiled from the disk cache (`_diskcache`)."""
     engine, _ = _runtime()
     resolved = resolve_component_path(path)
     st = resolved.stat()
@@ -130,7 +132,7 @@ def load_component(path: Optional[os.PathLike | str] = None) -> Component:
     with _runtime_lock:
         component = _components.get(key)
         if component is None:
-            component = Component.from_file(engine, resolved)
+            component = _diskcache.load(engine, resolved)
             _components[key] = component
         return component
 
