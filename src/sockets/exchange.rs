@@ -597,6 +597,16 @@ impl SocketBody {
                 self.finish();
                 return Ok(None);
             }
+            // Framing that never ends (a chunk-size line or trailers without
+            // their CRLF) would have the buffer grow for ever.
+            if self.input.len() >= MAX_HEAD {
+                self.call = None;
+                self.stream = None;
+                return Err(Error::Connection(format!(
+                    "the response body's chunked framing ran over {MAX_HEAD} bytes without a \
+                     complete chunk header or trailer"
+                )));
+            }
             match self.input.fill(stream) {
                 Ok(0) if close_delimited => {
                     // The end of the connection is the end of the body.

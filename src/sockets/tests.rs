@@ -658,6 +658,22 @@ fn a_refusal_instead_of_100_continue_is_the_response() {
 }
 
 #[test]
+fn chunked_framing_that_never_ends_is_an_error_not_a_growing_buffer() {
+    let server = serve(|_| {
+        let mut reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;".to_vec();
+        reply.extend(std::iter::repeat_n(b'x', 1 << 20));
+        Reply::Keep(reply)
+    });
+    let (_, shared) = adapter(PoolOptions::default());
+    let mut s = session(&shared);
+    let error = get(&mut s, &server.url("/")).unwrap_err();
+    assert!(
+        matches!(error.inner(), Error::Connection(m) if m.contains("chunked framing")),
+        "{error:?}"
+    );
+}
+
+#[test]
 fn a_closed_adapter_sends_nothing() {
     let server = serve(|_| Reply::Keep(ok("x")));
     let (transport, shared) = adapter(PoolOptions::default());
