@@ -50,6 +50,7 @@ from urllib3 import exceptions as ue
 from urllib3.util import SKIP_HEADER, Timeout, make_headers, parse_url
 
 from ._host_adapters import AdapterFailure, AdapterRequest, BaseAdapter, SendSettings
+from .options import PemData
 
 __all__ = ["Urllib3Adapter"]
 
@@ -78,6 +79,19 @@ class Urllib3Adapter(BaseAdapter):
         self._pem_dir: Optional[str] = None
         self._pem_cleanup: Optional[weakref.finalize] = None
         self._closed = False
+        #: What a request needs that does not change between requests to the same place, so
+        #: that a request does not work it out again: URL -> (scheme, host, port, target);
+        #: (scheme, host, port, proxy, TLS settings) -> the pool; (connect, read) -> Timeout.
+        #: `_pools` is emptied when it holds `pool_connections` entries: all it holds were
+        #: then looked up in the manager since it was last emptied, so none of them can have
+        #: been dropped from the manager's own bounded store (which drops its least recently
+        #: looked up pool past `pool_connections`).
+        self._urls: Dict[str, Tuple[str, str, Optional[int], str]] = {}
+        self._pools: Dict[Any, Any] = {}
+        self._timeouts: Dict[Any, Timeout] = {}
+        #: Every pool handed out, to close with the adapter (urllib3 2 drops the pools it no
+        #: longer keeps, and those `PoolManager.clear` forgets, without closing them).
+        self._every_pool: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
     # ---- managers ------------------------------------------------------------------------
 
@@ -119,7 +133,6 @@ class Urllib3Adapter(BaseAdapter):
 
     def _pem_file(self, pem: Any) -> str:
         """A path holding `pem`: the path itself, or PEM data written to a private file."""
-        from .options import PemData
         if not isinstance(pem, PemData):
             return os.fspath(pem)
         data = str(pem)
@@ -142,7 +155,6 @@ class Urllib3Adapter(BaseAdapter):
     def _tls(self, settings: SendSettings) -> Dict[str, Any]:
         """urllib3's pool keywords for an https request with these settings (as requests'
         `HTTPAdapter.build_connection_pool_key_attributes`)."""
-        from .options import PemData
         verify, cert = settings.verify, settings.cert
         kw: Dict[str, Any] = {}
         if verify is False:
@@ -175,34 +187,65 @@ class Urllib3Adapter(BaseAdapter):
 
     # ---- sending ---------------------------------------------------------------------------
 
+    def _url(self, url: str) -> Tuple[str, str, Optional[int], str]:
+        """(scheme, host, port, request target) of a URL."""
+        parts = self._urls.get(url)
+        if parts is None:
+            try:
+                parsed = parse_url(url)
+            except ue.LocationParseError as e:
+                raise AdapterFailure("invalid-url", str(e)) from e
+            if parsed.scheme not in ("http", "https") or not parsed.host:
+                raise AdapterFailure("invalid-url", f"the urllib3 adapter sends http and https "
+                                                    f"URLs only: {url}")
+            parts = (parsed.scheme, parsed.host, parsed.port, parsed.request_uri)
+            if len(self._urls) >= _CACHED:
+                self._urls.clear()
+            self._urls[url] = parts
+        return parts
+
+    def _pool(self, scheme: str, host: str, port: Optional[int],
+              settings: SendSettings) -> Tuple[Any, bool]:
+        """The connection pool for a request, and whether it goes through an http proxy in
+        absolute-form."""
+        tls = (_key(settings.verify), _key(settings.cert)) if scheme == "https" else None
+        key = (scheme, host, port, settings.proxy, tls)
+        entry = self._pools.get(key)
+        if entry is None or entry[0].pool is None:   # (a pool's `pool` is None once closed)
+            pool_kwargs = self._tls(settings) if scheme == "https" else None
+            absolute = False
+            if settings.proxy:
+                manager, absolute = self._proxied(settings.proxy)
+                absolute = absolute and scheme == "http"
+            else:
+                manager = self._direct()
+            if len(self._pools) >= self._pool_kw["num_pools"]:
+                self._pools.clear()
+            entry = (manager.connection_from_host(host, port, scheme, pool_kwargs=pool_kwargs),
+                     absolute)
+            self._every_pool.add(entry[0])
+            self._pools[key] = entry
+        return entry
+
     def send(self, request: AdapterRequest, settings: SendSettings) -> Any:
         if self._closed:
             raise AdapterFailure("other", "the urllib3 adapter was closed")
-        try:
-            url = parse_url(request.url)
-        except ue.LocationParseError as e:
-            raise AdapterFailure("invalid-url", str(e)) from e
-        scheme = url.scheme
-        if scheme not in ("http", "https") or not url.host:
-            raise AdapterFailure("invalid-url", f"the urllib3 adapter sends http and https "
-                                                f"URLs only: {request.url}")
-        pool_kwargs = self._tls(settings) if scheme == "https" else None
-        target = url.request_uri
-        if settings.proxy:
-            manager, absolute = self._proxied(settings.proxy)
-            if scheme == "http" and absolute:
-                target = request.url         # absolute-form, through the proxy
-        else:
-            manager = self._direct()
+        scheme, host, port, target = self._url(request.url)
+        timeout = self._timeouts.get(settings.timeout)
+        if timeout is None:
+            connect, read = settings.timeout
+            timeout = self._timeouts[settings.timeout] = Timeout(connect=connect, read=read)
         headers = _headers(request.headers.pairs())
-        connect, read = settings.timeout
         try:
-            pool = manager.connection_from_host(url.host, url.port, scheme,
-                                                pool_kwargs=pool_kwargs)
+            pool, absolute = self._pool(scheme, host, port, settings)
+            if absolute:
+                target = request.url         # absolute-form, through an http proxy
             response = pool.urlopen(request.method, target, body=request.body, headers=headers,
                                     retries=False, redirect=False, assert_same_host=False,
-                                    timeout=Timeout(connect=connect, read=read),
-                                    preload_content=False, decode_content=False)
+                                    timeout=timeout, preload_content=False,
+                                    decode_content=False)
+        except AdapterFailure:
+            raise
         except Exception as e:  # noqa: BLE001 - mapped to a failure kind, or raised as it is
             raise _failure(e) from e
         return response.status, list(response.headers.iteritems()), _ResponseFile(response)
@@ -215,14 +258,28 @@ class Urllib3Adapter(BaseAdapter):
             self._manager = None
             self._proxy_managers = {}
             self._pem_files = {}
+            self._pools = {}
         for manager in managers:
             if manager is not None:
                 manager.clear()
+        for pool in list(self._every_pool):
+            pool.close()
         if self._pem_cleanup is not None:
             self._pem_cleanup()
 
     def __repr__(self) -> str:
         return f"<Urllib3Adapter pools={len(self._direct().pools) if self._manager else 0}>"
+
+
+#: How many URLs an adapter remembers before it starts again.
+_CACHED = 256
+
+
+def _key(value: Any) -> Any:
+    """A `verify` or `cert` value as a dict key that tells PEM data from a path."""
+    if isinstance(value, tuple):
+        return tuple(_key(v) for v in value)
+    return (True, str(value)) if isinstance(value, PemData) else value
 
 
 def _headers(pairs: Any) -> Any:

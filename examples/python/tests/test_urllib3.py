@@ -398,3 +398,11 @@ def test_closed_adapter_refuses(plain: CountingServer) -> None:
     with Session(env={}, transport=adapter) as again:
         with pytest.raises(rw.ConnectionError, match="closed"):
             again.get(plain.url("/get"))
+
+
+def test_pools_closed_by_the_manager_are_looked_up_again(plain: CountingServer) -> None:
+    adapter = Urllib3Adapter(pool_connections=1)      # one pool kept: each origin evicts it
+    with CountingServer() as other, Session(env={}, transport=adapter) as s:
+        for _ in range(3):
+            assert s.get(plain.url("/get")).ok and s.get(other.url("/get")).ok
+        assert plain.connections == 3 and other.connections == 3
