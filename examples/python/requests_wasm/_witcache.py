@@ -129,6 +129,12 @@ if ENABLED:
     _byte_vec_new = _fb._wasm_byte_vec_new
     _byte_vec_delete = _fb._wasm_byte_vec_delete
     _BYTES = ctypes.POINTER(ctypes.c_uint8)
+    # A `list<u8>` is an array of `wasmtime_component_val_t`, one per byte (kind `U8`, the
+    # byte in the union): it is written and read in bulk, through a bytearray laid out so.
+    _VAL_SIZE = ctypes.sizeof(ffi.wasmtime_component_val_t)
+    _U8_AT = ffi.wasmtime_component_val_t.of.offset + type(
+        ffi.wasmtime_component_val_t().of).u8.offset
+    _U8_KIND = bytes([ffi.WASMTIME_COMPONENT_U8.value])
 
 
 def _lower_bytes(vec: Any, data: bytes) -> None:
@@ -170,6 +176,8 @@ class _FrozenList(ListType):
         if self._rw_bytes:
             if not isinstance(val, bytes):
                 raise TypeError("expected bytes value")
+            self._lower_bytes(val, ptr)
+            return
         elif not isinstance(val, list):
             raise TypeError("expected list value")
         raw = ffi.wasmtime_component_vallist_t()
@@ -193,9 +201,34 @@ class _FrozenList(ListType):
                     data[j].of.boolean = False
                 ffi.wasmtime_component_vallist_delete(ctypes.byref(raw))
 
+    @staticmethod
+    def _lower_bytes(val: bytes, ptr: Any) -> None:
+        """A `list<u8>` written in one copy: the values' array laid out in a bytearray (each
+        value's kind `U8` and its byte; the rest zero), copied over the uninitialised list."""
+        n = len(val)
+        raw = ffi.wasmtime_component_vallist_t()
+        ffi.wasmtime_component_vallist_new_uninit(raw, n)
+        if n:
+            size = n * _VAL_SIZE
+            layout = bytearray(size)
+            layout[0::_VAL_SIZE] = _U8_KIND * n
+            layout[_U8_AT::_VAL_SIZE] = val
+            ctypes.memmove(raw.data, (ctypes.c_char * size).from_buffer(layout), size)
+        contents = ptr.contents
+        contents.kind = _LIST
+        contents.of.list = raw
+
     def convert_from_c(self, c: Any) -> Any:
         assert c.kind == _LIST.value
         items = c.of.tuple
+        if self._rw_bytes:   # read in one copy: every value is a `U8`, which owns nothing
+            try:
+                n = c.of.record.size
+                if not n:
+                    return b""
+                return ctypes.string_at(items.data, n * _VAL_SIZE)[_U8_AT::_VAL_SIZE]
+            finally:
+                ffi.wasmtime_component_valtuple_delete(ctypes.byref(items))
         try:
             element = self.element
             data = items.data
