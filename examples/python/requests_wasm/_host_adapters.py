@@ -49,7 +49,8 @@ The contract. An adapter is any object with ``send(request, settings)`` (and opt
 
 Bodies cross as Latin-1 strings (each code point U+0000-U+00FF is one byte:
 ``bytes.decode("latin-1")`` / ``str.encode("latin-1")``): wasmtime-py copies a `string` in one
-go but a `list<u8>` one element at a time. A body is handed over in pieces of at most what the
+go, where its C API holds a `list<u8>` as one 32-byte value per byte (see `_witcache`). A body
+is handed over in pieces of at most what the
 component asks for (1 MiB), so no call lifts more than wasmtime-py can (see `_limits`).
 
 Like a hook, an adapter should not call back into the session that is running it (the

@@ -283,8 +283,8 @@ def _guess_filename(obj: Any) -> Optional[str]:
 
 def _part(name: str, filename: Optional[str], content_type: Optional[str], headers: Any,
           value: Any) -> PartValues:
-    """One part, for a WIT `part`. Its `data` is a `list<u8>`, which wasmtime-py lowers byte by
-    byte (3 to 4 us and some 70 bytes of memory per byte): fine for forms and small files;
+    """One part, for a WIT `part`. Its `data` is a `list<u8>`, which crosses as one 32-byte C
+    value per byte (64 bytes of memory per byte while it is converted): fine for forms and files;
     past `LIST_BODY_LIMIT` in all, the body is encoded here instead (`encode_multipart`)."""
     if hasattr(value, "read"):
         value = value.read()
@@ -387,7 +387,8 @@ def _body_plan(data: Any, files: Any) -> Optional[BodyPlan]:
 
     The usual way hands the component the body as it is: text as one `string` (any size: a
     value lowered into the guest costs no fuel, and a `string` goes in one copy), bytes as a
-    `list<u8>` (one element at a time, ~70 bytes of memory per byte), multipart parts as
+    `list<u8>` (one 32-byte C value per byte, 64 bytes of memory per byte while it is
+    converted), multipart parts as
     `list<u8>`s. That is kept, since the component can then replay the body (a 307/308
     redirect, a Digest challenge, a retry), except for:
 
@@ -419,8 +420,8 @@ def _body_plan(data: Any, files: Any) -> Optional[BodyPlan]:
 
 def _bytes_body(data: bytes) -> Variant:
     """`body.bytes` and `body.text` are sent alike (as they are, no Content-Type added), and
-    wasmtime-py lowers a `string` in one copy but a `list<u8>` byte by byte (~0.7 s per MB), so
-    bytes that are valid UTF-8 travel as `text`."""
+    a `string` is lowered in one copy but a `list<u8>` as one C value per byte (~0.1 s per MB,
+    see `_witcache`), so bytes that are valid UTF-8 travel as `text`."""
     try:
         return Variant("text", data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -429,11 +430,10 @@ def _bytes_body(data: bytes) -> Variant:
 
 # ---- streaming uploads -----------------------------------------------------------------------
 
-#: The most bytes one `body-writer.write` call carries. wasmtime-py lowers a `list<u8>` one
-#: byte at a time in Python (0.7 to 1.2 s per MB, about 80 ms per 64 KiB write measured on
-#: the test machine, and a C value of some 30 bytes per byte while it does), so a big chunk
-#: from the caller is cut into pieces of at most this size: the time is per byte either way,
-#: but the transient memory stays bounded.
+#: The most bytes one `body-writer.write` call carries. A `list<u8>` is lowered as one
+#: 32-byte C value per byte (about 0.1 s per MB, and 64 bytes of memory per byte while it
+#: is converted: see `_witcache`), so a big chunk from the caller is cut into pieces of at
+#: most this size: the time is per byte either way, but the transient memory stays bounded.
 UPLOAD_CHUNK_SIZE = 64 * 1024
 
 

@@ -508,8 +508,8 @@ class Session:
         For a streamed response it also tells `content`, `text` and `json` how large the body
         can be: at most 32 MiB (``s.max_body_size = 32 << 20``) lets them take any streamed
         body in one fast call; above it, a streamed body without a `Content-Length`
-        (compressed or chunked) is read in 1 MiB pieces, which wasmtime-py lifts about 50 times
-        slower (see `requests_wasm._limits`). A body not streamed needs no such help: the
+        (compressed or chunked) is read in 1 MiB pieces, which cross some 4 times slower
+        (see `requests_wasm._limits`). A body not streamed needs no such help: the
         component tells its size (`body-size`), and any body up to 32 MiB is one fast call."""
         self._max_body_size = self._call("max-body-size")
         return self._max_body_size
@@ -680,10 +680,10 @@ class Session:
         server that answers before the body is all sent (a 413, a redirect) has that answer
         returned; the rest of the iterator is still consumed and discarded.
 
-        Cost: wasmtime-py turns each chunk's `bytes` into a `list<u8>` one byte at a time in
-        Python, 0.7 to 1.2 s per MB (about 80 ms per 64 KiB write), so this suits bodies too
-        big for memory more than fast bulk transfer (a whole `bytes` or `str` body that is
-        valid UTF-8 goes as a `string`, in one copy); chunks larger than `UPLOAD_CHUNK_SIZE`
+        Cost: each chunk's `bytes` crosses as a `list<u8>`, one 32-byte C value per byte
+        (about 0.1 s per MB: see `_witcache`), so this suits bodies too big for memory more
+        than fast bulk transfer (a whole `bytes` or `str` body that is valid UTF-8 goes as a
+        `string`, in one copy); chunks larger than `UPLOAD_CHUNK_SIZE`
         (64 KiB) are cut to keep that conversion's memory bounded, smaller ones are sent as
         they come (each is one call into the component, and one HTTP chunk when chunked).
 
@@ -753,7 +753,7 @@ class Session:
 
         The body is held whole by the prepared request (it can be sent again): a large text
         or multipart body that is UTF-8 goes as one `string`; a binary one as a `list<u8>`,
-        at some 70 bytes of memory per byte while it is handed over (stream large binary
+        at some 64 bytes of memory per byte while it is handed over (stream large binary
         bodies with `Session.request` instead)."""
         kwargs = dict(data=request.data, json=request.json, files=request.files,
                       headers=request.headers)
