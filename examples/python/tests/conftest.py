@@ -3,9 +3,10 @@
 This file owns the fixtures `server` (the httpbin-like `LoopbackServer` on 127.0.0.1), `s`
 (a `requests_wasm.Session` with an empty environment, closed after the test; its transport is
 the default, urllib3), `wasi` (the same on ``transport="wasi-http"``),
-`assert_usable` (checks that a session still sends a request after an error) and
+`assert_usable` (checks that a session still sends a request after an error),
 `needs_hooks` (skips a test when the component is the build for world `client`, which has
-neither hooks nor Python adapters: `$REQUESTS_WASM_COMPONENT` may point at it).
+neither hooks nor Python adapters: `$REQUESTS_WASM_COMPONENT` may point at it) and
+`needs_urllib3` (the same, for tests of the default transport, urllib3).
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ def client_with_host() -> bool:
 def needs_hooks(client_with_host: bool) -> None:
     if not client_with_host:
         pytest.skip("the component is the build for world `client` (no hooks import)")
+
+
+@pytest.fixture
+def needs_urllib3(client_with_host: bool) -> None:
+    """Skip where the default transport is not urllib3 (the build for world `client` has no
+    host adapters: its sessions send over wasi:http)."""
+    if not client_with_host:
+        pytest.skip("the component is the build for world `client`: no urllib3 transport")
 
 
 @pytest.fixture
