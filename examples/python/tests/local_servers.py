@@ -44,6 +44,7 @@ def pattern(n: int) -> bytes:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # (the head and the body are written apart)
     server: "_HTTPServer"
 
     def setup(self) -> None:
