@@ -369,8 +369,8 @@ def _message(error: BaseException) -> str:
         return f"{error.args[0]}: {_message(inner) if isinstance(inner, BaseException) else inner}"
     if isinstance(error, ue.NewConnectionError):
         return str(getattr(error, "_message", error))
-    if isinstance(error, ue.ConnectTimeoutError) and error.args:
-        return str(error.args[-1])
+    if isinstance(error, (ue.ConnectTimeoutError, ue.ReadTimeoutError)) and error.args:
+        return str(error.args[-1])    # (without the repr of the pool or connection)
     if isinstance(error, ue.ProtocolError) and len(error.args) > 1:
         return f"{error.args[0]} ({error.args[1]!r})"
     return str(error)
