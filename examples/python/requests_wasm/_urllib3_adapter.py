@@ -244,11 +244,18 @@ class Urllib3Adapter(BaseAdapter):
                                     retries=False, redirect=False, assert_same_host=False,
                                     timeout=timeout, preload_content=False,
                                     decode_content=False)
+            body: Any = _ResponseFile(response)
+            if not settings.stream:
+                remaining = response.length_remaining
+                if remaining is not None and remaining <= _WHOLE:
+                    # A small body of known length, read now in one call (and the
+                    # connection back in the pool): no file to read it from piece by piece.
+                    body = response.read(decode_content=False)
         except AdapterFailure:
             raise
         except Exception as e:  # noqa: BLE001 - mapped to a failure kind, or raised as it is
             raise _failure(e) from e
-        return response.status, list(response.headers.iteritems()), _ResponseFile(response)
+        return response.status, list(response.headers.iteritems()), body
 
     def close(self) -> None:
         """Close every pooled connection and remove the files written for PEM data."""
@@ -273,6 +280,9 @@ class Urllib3Adapter(BaseAdapter):
 
 #: How many URLs an adapter remembers before it starts again.
 _CACHED = 256
+#: A body of known length up to this is read whole when the response comes (the component
+#: takes the first 1 MiB with the head, the rest in pieces).
+_WHOLE = 1 << 20
 
 
 def _key(value: Any) -> Any:
