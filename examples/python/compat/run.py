@@ -310,12 +310,25 @@ def short_test(nodeid: str) -> str:
         "tests/test_lowlevel.py::", "test_lowlevel::")
 
 
+def exception_line(message: str) -> str:
+    """The crash message without pytest's diff lines: the first line and its `where`s."""
+    lines = str(message).strip().splitlines()
+    keep = lines[:1] + [ln for ln in lines[1:] if ln.strip().startswith(("+  where", "+    where"))]
+    return " ".join(keep)
+
+
 def md_cell(text: str, limit: int = 160) -> str:
     """One table cell: one line, no run-to-run noise (ports, addresses, random bytes)."""
     text = " ".join(str(text).split())
     text = re.sub(r"\b(localhost|127\.0\.0\.1):\d+", r"\1:PORT", text)
+    text = re.sub(r"(?<=[\d.]):\d{4,5}(?=[/)'\s])", ":PORT", text)  # a port after a cut host
+    text = re.sub(r"\.\.\.[0-9a-f]{6,}\b", "...<hex>", text)
     text = re.sub(r" at 0x[0-9a-f]+", "", text)
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    text = re.sub(r"Skipping \d+ identical", "Skipping N identical", text)
+    text = re.sub(r"\b[0-9a-f]{16,}\b", "<hex>", text)  # Digest nonces, cnonces
+    text = "".join(ch if ch.isprintable() and ord(ch) < 0x7f else "?" for ch in text)
+    text = re.sub(r"\?[^ ']*\?", "<bytes>", text)  # random bytes (httpbin's /bytes/N)
+    text = re.sub(r"'[^' ]*<bytes>[^' ]*'", "'<bytes>'", text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text.replace("|", "\\|")
@@ -406,7 +419,7 @@ def write_report(sides: Dict[str, Dict[str, Any]], version: str, seconds: float,
         rec = failing[t]
         cat, why = classified[t]
         add(f"| `{short_test(t)}` | {rec['outcome']} | {cat}: {md_cell(why, 120)} "
-            f"| {md_cell(rec.get('message', ''), 200)} |")
+            f"| {md_cell(exception_line(rec.get('message', '')), 200)} |")
     add("")
 
     # what requests itself fails, and the deselected tests
@@ -415,7 +428,8 @@ def write_report(sides: Dict[str, Dict[str, Any]], version: str, seconds: float,
     add("")
     if rfail:
         for t, rec in sorted(rfail.items()):
-            add(f"- `{short_test(t)}`: {rec['outcome']}: {md_cell(rec.get('message', ''), 200)}")
+            add(f"- `{short_test(t)}`: {rec['outcome']}: "
+                f"{md_cell(exception_line(rec.get('message', '')), 200)}")
     else:
         add(f"All {cr['passed']} pass; the xfail-marked ones: "
             + ", ".join(f"`{short_test(t)}`" for t, rec in sorted(r["tests"].items())
@@ -475,8 +489,8 @@ def main() -> int:
                          "work tree")
     ap.add_argument("--no-netns", action="store_true",
                     help="run without a network namespace when one cannot be made")
-    ap.add_argument("pytest_args", nargs="*", help="more pytest arguments (e.g. -k name)")
-    args = ap.parse_args()
+    ap.epilog = "Other arguments go to pytest (e.g. -k digest); RESULTS.md is then not written."
+    args, args.pytest_args = ap.parse_known_args()
 
     if not COMPONENT.exists() and not os.environ.get("REQUESTS_WASM_COMPONENT"):
         sys.exit(f"{COMPONENT} is missing: build it with `cargo build -p host-tests --locked`")
@@ -509,13 +523,20 @@ def main() -> int:
     for th in threads:
         th.join()
     seconds = time.time() - start
+    partial = bool(args.only or args.pytest_args)
     for t in targets:
         c = counts(sides[t])
-        log(f"{t}: {c['passed']} passed, {c['failed']} failed, {c['xfail']} xfail-marked of "
-            f"{c['n']} selected, in {len(sides[t]['rounds'])} process(es)")
-    if args.only or args.pytest_args:
-        c = counts(sides[targets[0]])
-        print(f"{targets[0]}: {c['passed']} passed / {c['failed']} failed of {c['n']} selected")
+        if partial:  # pytest's own -k/-m may have left some of the selection out
+            tests = sides[t]["tests"].values()
+            ran = len(tests)
+            passed = sum(1 for r in tests if r["outcome"] == "passed")
+            xfail = sum(1 for r in tests if r["outcome"] in EXPECTED_FAIL)
+            print(f"{t}: {passed} passed / {ran - passed - xfail} failed of {ran} run "
+                  f"({xfail} xfail-marked; {c['n']} in the whole selection)")
+        else:
+            log(f"{t}: {c['passed']} passed, {c['failed']} failed, {c['xfail']} xfail-marked of "
+                f"{c['n']} selected, in {len(sides[t]['rounds'])} process(es)")
+    if partial:
         return 0
     summary = write_report(sides, version, seconds, netns, args.test_timeout, measured)
     print(summary)
