@@ -317,9 +317,18 @@ def exception_line(message: str) -> str:
     return " ".join(keep)
 
 
-def md_cell(text: str, limit: int = 160) -> str:
-    """One table cell: one line, no run-to-run noise (ports, addresses, random bytes)."""
+def md_cell(text: str, limit: int = 160, quiet: bool = False) -> str:
+    """One table cell, on one line; `quiet`: without run-to-run noise (ports, addresses,
+    nonces, random bytes), for what a test printed."""
     text = " ".join(str(text).split())
+    if quiet:
+        text = _quiet(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("|", "\\|")
+
+
+def _quiet(text: str) -> str:
     text = re.sub(r"\b(localhost|127\.0\.0\.1):\d+", r"\1:PORT", text)
     text = re.sub(r"(?<=[\d.]):\d{4,5}(?=[/)'\s])", ":PORT", text)  # a port after a cut host
     text = re.sub(r"\.\.\.[0-9a-f]{6,}\b", "...<hex>", text)
@@ -329,9 +338,7 @@ def md_cell(text: str, limit: int = 160) -> str:
     text = "".join(ch if ch.isprintable() and ord(ch) < 0x7f else "?" for ch in text)
     text = re.sub(r"\?[^ ']*\?", "<bytes>", text)  # random bytes (httpbin's /bytes/N)
     text = re.sub(r"'[^' ]*<bytes>[^' ]*'", "'<bytes>'", text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text.replace("|", "\\|")
+    return text
 
 
 def write_report(sides: Dict[str, Dict[str, Any]], version: str, seconds: float,
@@ -419,7 +426,7 @@ def write_report(sides: Dict[str, Dict[str, Any]], version: str, seconds: float,
         rec = failing[t]
         cat, why = classified[t]
         add(f"| `{short_test(t)}` | {rec['outcome']} | {cat}: {md_cell(why, 120)} "
-            f"| {md_cell(exception_line(rec.get('message', '')), 200)} |")
+            f"| {md_cell(exception_line(rec.get('message', '')), 200, quiet=True)} |")
     add("")
 
     # what requests itself fails, and the deselected tests
@@ -429,7 +436,7 @@ def write_report(sides: Dict[str, Dict[str, Any]], version: str, seconds: float,
     if rfail:
         for t, rec in sorted(rfail.items()):
             add(f"- `{short_test(t)}`: {rec['outcome']}: "
-                f"{md_cell(exception_line(rec.get('message', '')), 200)}")
+                f"{md_cell(exception_line(rec.get('message', '')), 200, quiet=True)}")
     else:
         add(f"All {cr['passed']} pass; the xfail-marked ones: "
             + ", ".join(f"`{short_test(t)}`" for t, rec in sorted(r["tests"].items())
