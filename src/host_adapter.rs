@@ -211,7 +211,13 @@ fn from_incoming(incoming: host::Incoming, url: &url::Url) -> Result<RawResponse
     };
     Ok(RawResponse {
         status: incoming.status,
-        headers: Headers::from_trusted(incoming.headers),
+        headers: Headers::from_trusted(
+            incoming
+                .headers
+                .into_iter()
+                .map(|(name, value)| (name, crate::latin1::header_value(value)))
+                .collect(),
+        ),
         body: Box::new(HostBody {
             first,
             at: 0,

@@ -32,9 +32,38 @@ pub fn decode(text: String) -> Result<Vec<u8>> {
         })
 }
 
+/// A header value a host gave as Latin-1 (the raw bytes, one code point
+/// each, as Python's http.client and Node's http give them): UTF-8 in those
+/// bytes reads as UTF-8, as requests reads a `Location` (`/%C5%A1`, not
+/// `/%C3%85%C2%A1`); anything else stays as given.
+pub fn header_value(value: String) -> String {
+    if value.is_ascii() {
+        return value;
+    }
+    let Some(bytes) = value
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect::<Option<Vec<u8>>>()
+    else {
+        return value;
+    };
+    String::from_utf8(bytes).unwrap_or(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_value_given_as_latin1_reads_utf8_as_utf8() {
+        // "/š" sent as UTF-8, read by the host as Latin-1.
+        assert_eq!(header_value("/\u{c5}\u{a1}".into()), "/š");
+        // Latin-1 that is not UTF-8 stays (a genuine "café" in ISO-8859-1).
+        assert_eq!(header_value("caf\u{e9}".into()), "café");
+        // A host that gave Unicode already: unchanged.
+        assert_eq!(header_value("€uro".into()), "€uro");
+        assert_eq!(header_value("plain".into()), "plain");
+    }
     use proptest::prelude::*;
 
     #[test]
