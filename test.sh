@@ -28,3 +28,51 @@ if [ ! -x "$venv/bin/python" ] || [ examples/python/requirements.txt -nt "$venv/
   touch "$venv/.installed"
 fi
 "$venv/bin/python" -m pytest examples/python/tests
+
+echo "== Python host: the wheel (examples/python/build_wheel.py), installed in a fresh venv outside the repository"
+wheel_tmp=$(mktemp -d)
+trap 'rm -rf "$wheel_tmp"' EXIT
+"$venv/bin/python" examples/python/build_wheel.py --out "$wheel_tmp/dist" >/dev/null
+python3 -m venv "$wheel_tmp/venv"
+# the wheel's own dependency ranges, resolved to requirements.txt's exact pins (pytest too)
+"$wheel_tmp/venv/bin/pip" install --quiet --disable-pip-version-check \
+  -c examples/python/requirements.txt "$wheel_tmp"/dist/requests_wasm-*.whl pytest
+repo=$PWD
+(
+  cd "$wheel_tmp"
+  # smoke test: imported from site-packages, the shipped components, a GET to a loopback server
+  env -u REQUESTS_WASM_COMPONENT "$wheel_tmp/venv/bin/python" - <<'PY'
+import http.server, importlib.resources, pathlib, sys, threading
+import requests_wasm
+from requests_wasm._component import builtin_component_path
+
+pkg = pathlib.Path(requests_wasm.__file__).resolve().parent
+assert pkg.parent.name == "site-packages" and pkg.is_relative_to(pathlib.Path(sys.prefix).resolve()), pkg
+shipped = pathlib.Path(str(importlib.resources.files("requests_wasm") / "components"))
+assert requests_wasm.DEFAULT_COMPONENT_PATH == (shipped / "client-with-host.wasm").resolve()
+assert builtin_component_path("client") == (shipped / "client.wasm").resolve()
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = f"hello {self.path}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+url = f"http://127.0.0.1:{srv.server_address[1]}/smoke"
+for path in (None, builtin_component_path("client")):
+    with requests_wasm.Session(component_path=path, env={}) as s:
+        r = s.get(url, params={"q": "1"})
+        assert r.status_code == 200 and r.text == "hello /smoke?q=1", (r.status_code, r.text)
+srv.shutdown()
+print(f"smoke: requests_wasm {pkg}, component {requests_wasm.DEFAULT_COMPONENT_PATH}: ok")
+PY
+  # the suite against the installed package (conftest keeps examples/python off the front of sys.path)
+  REQUESTS_WASM_TEST_INSTALLED=1 env -u REQUESTS_WASM_COMPONENT \
+    "$wheel_tmp/venv/bin/python" -m pytest -q "$repo/examples/python/tests"
+)

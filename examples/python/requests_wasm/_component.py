@@ -35,8 +35,10 @@ then hooks and host adapters are `UnsupportedError`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from importlib import resources
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -46,15 +48,40 @@ from wasmtime.component import Component, Func, Linker, Record, ResourceAny, Res
 from . import _diskcache, _witcache
 from .exceptions import RequestException, exception_from_wit
 
-__all__ = ["DEFAULT_COMPONENT_PATH", "COMPONENT_ENV_VAR", "CALL_LOCK", "Instance", "Handle", "rec",
+__all__ = ["DEFAULT_COMPONENT_PATH", "COMPONENT_ENV_VAR", "builtin_component_path", "CALL_LOCK", "Instance", "Handle", "rec",
            "field", "load_component", "shared_instance", "TYPES", "SESSION", "HOOKS",
            "HOST_ADAPTERS"]
 
-#: `examples/python/requests_wasm/` -> the repository root -> the release build of the component
-#: for world `client-with-host` (`cargo build -p host-tests` builds it into
-#: `target/component-host` with `--features host`).
-DEFAULT_COMPONENT_PATH = (Path(__file__).resolve().parents[3] / "target" / "component-host"
-                          / "wasm32-wasip2" / "release" / "requests_component.wasm")
+#: The builds shipped in an installed wheel (`examples/python/build_wheel.py` puts them there):
+#: ``requests_wasm/components/<world>.wasm``, found with `importlib.resources`.
+PACKAGED_COMPONENTS = "components"
+#: The repository's release builds, for a development checkout (the package run from
+#: `examples/python`, nothing copied into it): `cargo build -p host-tests` builds world
+#: `client-with-host` into `target/component-host` (`--features host`), world `client` into
+#: `target/component`.
+_REPOSITORY_TARGET = Path(__file__).resolve().parents[3] / "target"
+_REPOSITORY_BUILDS = {"client-with-host": "component-host", "client": "component"}
+_resource_files = contextlib.ExitStack()   # files extracted from a zipped install, kept open
+
+
+def builtin_component_path(world: str = "client-with-host") -> Path:
+    """The build of `world` (``client-with-host`` or ``client``) that comes with the package:
+    the one shipped inside it (`importlib.resources`), else the repository's release build."""
+    try:
+        resource = resources.files(__package__) / PACKAGED_COMPONENTS / f"{world}.wasm"
+        if resource.is_file():
+            if isinstance(resource, Path):    # a regular install: the file itself
+                return resource.resolve()
+            return Path(_resource_files.enter_context(resources.as_file(resource)))
+    except (ImportError, OSError, TypeError):   # no resource reader: the repository's build
+        pass
+    return (_REPOSITORY_TARGET / _REPOSITORY_BUILDS[world] / "wasm32-wasip2" / "release"
+            / "requests_component.wasm")
+
+
+#: The default component: the build for world `client-with-host` shipped in the package, else
+#: the repository's (`target/component-host/wasm32-wasip2/release/requests_component.wasm`).
+DEFAULT_COMPONENT_PATH = builtin_component_path()
 #: Overrides the default component path when set.
 COMPONENT_ENV_VAR = "REQUESTS_WASM_COMPONENT"
 
@@ -110,7 +137,8 @@ def _runtime() -> Tuple[Engine, Linker]:
 
 
 def resolve_component_path(path: Optional[os.PathLike | str] = None) -> Path:
-    """The component file to use: `path`, else `$REQUESTS_WASM_COMPONENT`, else the built one."""
+    """The component file to use: `path`, else `$REQUESTS_WASM_COMPONENT`, else the one shipped
+    in the package, else the repository's build (`DEFAULT_COMPONENT_PATH`)."""
     if path is None:
         path = os.environ.get(COMPONENT_ENV_VAR) or DEFAULT_COMPONENT_PATH
     resolved = Path(path).resolve()
@@ -118,7 +146,8 @@ def resolve_component_path(path: Optional[os.PathLike | str] = None) -> Path:
         raise FileNotFoundError(
             f"component not found: {resolved} (build it from the repository root with "
             f"`cargo build -p host-tests --locked`, which builds it into "
-            f"target/component-host; or pass component_path=)")
+            f"target/component-host; or install the wheel built by "
+            f"examples/python/build_wheel.py; or pass component_path=)")
     return resolved
 
 

@@ -227,9 +227,9 @@ class Session:
     """A requests-style session; see the module docstring and README for what maps to what.
 
     ``Session(component_path=None, env=None)``: `component_path` defaults to
-    `$REQUESTS_WASM_COMPONENT`, else the release build for world `client-with-host` in the
-    repository's `target/component-host` (a build for world `client` works too, without hooks
-    or Python adapters). `env` is the environment the component sees (it reads proxy and
+    `$REQUESTS_WASM_COMPONENT`, else the build for world `client-with-host` shipped in the
+    installed package, else the release build in the repository's `target/component-host` (a
+    build for world `client` works too, without hooks or Python adapters). `env` is the environment the component sees (it reads proxy and
     CA-bundle variables when `trust_env` is on); by default the `PROXY_ENV_VARS` present in
     `os.environ`.
 

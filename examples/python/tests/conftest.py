@@ -7,16 +7,32 @@ the default, urllib3), `wasi` (the same on ``transport="wasi-http"``),
 `needs_hooks` (skips a test when the component is the build for world `client`, which has
 neither hooks nor Python adapters: `$REQUESTS_WASM_COMPONENT` may point at it) and
 `needs_urllib3` (the same, for tests of the default transport, urllib3).
+With `REQUESTS_WASM_TEST_INSTALLED=1` the tests import the installed `requests_wasm` (below).
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
 
-from loopback_server import LoopbackServer
-from requests_wasm import Request, Session, UnsupportedError
+#: `REQUESTS_WASM_TEST_INSTALLED=1`: test the installed package (the wheel), not the source tree.
+#: pytest.ini's ``pythonpath = .`` put `examples/python` first on `sys.path`; it goes last
+#: instead, so `requests_wasm` comes from site-packages and only `loopback_server` from here.
+_SOURCE_DIR = Path(__file__).resolve().parents[1]
+if os.environ.get("REQUESTS_WASM_TEST_INSTALLED") == "1":
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _SOURCE_DIR]
+    sys.path.append(str(_SOURCE_DIR))
+    import requests_wasm as _installed
+    assert not Path(_installed.__file__).resolve().is_relative_to(_SOURCE_DIR), _installed.__file__
+    # and its default component is the one shipped in it
+    assert _installed.DEFAULT_COMPONENT_PATH.parent.parent == Path(_installed.__file__).resolve().parent
+
+from loopback_server import LoopbackServer  # noqa: E402
+from requests_wasm import Request, Session, UnsupportedError  # noqa: E402
 
 
 @pytest.fixture(scope="session")

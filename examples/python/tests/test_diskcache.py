@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Dict, List
 
@@ -19,6 +20,10 @@ from requests_wasm import _diskcache
 from requests_wasm._component import resolve_component_path
 
 HERE = Path(__file__).resolve().parents[1]          # examples/python
+#: The fresh processes import the package the tests import: the source tree's (run in
+#: examples/python), or the installed one with `REQUESTS_WASM_TEST_INSTALLED=1` (see conftest).
+PROBE_CWD = (tempfile.gettempdir() if os.environ.get("REQUESTS_WASM_TEST_INSTALLED") == "1"
+             else HERE)
 
 PROBE = """
 import json, sys
@@ -36,7 +41,7 @@ def run(cache: object, extra_env: Dict[str, str] = {}) -> List[List[str]]:
     if cache is not None:
         env[_diskcache.CACHE_ENV_VAR] = str(cache)
     env.update(extra_env)
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=HERE, env=env, check=True,
+    out = subprocess.run([sys.executable, "-c", PROBE], cwd=PROBE_CWD, env=env, check=True,
                          capture_output=True, text=True, timeout=300)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -82,7 +87,7 @@ def test_processes_starting_at_once(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     env = {k: v for k, v in os.environ.items() if k != _diskcache.CACHE_ENV_VAR}
     env[_diskcache.CACHE_ENV_VAR] = str(cache)
-    procs = [subprocess.Popen([sys.executable, "-c", PROBE], cwd=HERE, env=env,
+    procs = [subprocess.Popen([sys.executable, "-c", PROBE], cwd=PROBE_CWD, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     for proc in procs:

@@ -18,10 +18,10 @@ import requests_wasm as rw
 from requests_wasm import (DEFAULT_COMPONENT_PATH, HookError, HookRequest, HookResponse, Request,
                            Session)
 from requests_wasm import hooks as hooks_module
+from requests_wasm._component import builtin_component_path
 
 #: The build for world `client` (no hooks import), next to the default `client-with-host` one.
-CLIENT_COMPONENT_PATH = (DEFAULT_COMPONENT_PATH.parents[3] / "component" / "wasm32-wasip2"
-                         / "release" / DEFAULT_COMPONENT_PATH.name)
+CLIENT_COMPONENT_PATH = builtin_component_path("client")   # shipped in the package, or target/
 
 _markers = itertools.count(1)
 

@@ -18,12 +18,12 @@ import requests_wasm as rw
 from requests_wasm import (AdapterFailure, AdapterRequest, BaseAdapter, DEFAULT_COMPONENT_PATH,
                            PemData, Request, Retry, SendSettings, Session)
 from requests_wasm import _host_adapters
+from requests_wasm._component import builtin_component_path
 
 MiB = 1 << 20
 #: Past what one call can lift as a `list<u8>` (2,796,202 bytes): the body must go in pieces.
 LARGE = 3 * MiB
-CLIENT_COMPONENT_PATH = (DEFAULT_COMPONENT_PATH.parents[3] / "component" / "wasm32-wasip2"
-                         / "release" / DEFAULT_COMPONENT_PATH.name)
+CLIENT_COMPONENT_PATH = builtin_component_path("client")   # shipped in the package, or target/
 FAST = dict(backoff_factor=0.001, backoff_jitter=0)
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
