@@ -81,6 +81,24 @@ def wrapper_from_rev(rev):
     return tmp
 
 
+def component_note():
+    """The component file requests_wasm loads, with its size and build time."""
+    try:
+        import clients
+        clients.import_wrapper()
+        from requests_wasm import _component
+        path = Path(_component.resolve_component_path())
+        st = path.stat()
+        try:
+            shown = path.relative_to(REPO)
+        except ValueError:
+            shown = path
+        return (f"{shown} ({st.st_size:,} bytes, built "
+                f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(st.st_mtime))})")
+    except Exception as e:  # the wrapper of another commit may have no such function
+        return f"{os.environ.get('REQUESTS_WASM_COMPONENT', 'its default')} ({type(e).__name__})"
+
+
 def git(*args):
     try:
         return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
@@ -508,6 +526,65 @@ def section_profile(base, n, what="small GET", op="get_json", size=100, top=15):
                  sorted(per_pkg.items(), key=lambda kv: -kv[1]) if v / total >= 0.005])
 
 
+def section_canned(rounds, per_round):
+    """The small GET's layers without the network: each library with an adapter of its own
+    that answers the 100-byte JSON from memory, interleaved as the cases are. What is left is
+    the library's own cost per request (for requests_wasm: the wrapper, the crossings and the
+    guest, plus one call of a Python adapter)."""
+    import requests
+    import clients
+    from requests.structures import CaseInsensitiveDict
+    rw = clients.import_wrapper()
+    body = json.dumps(EXPECTED_JSON).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+
+    class CannedWasm(rw.BaseAdapter):
+        def send(self, request, settings):
+            return 200, headers, body
+
+    class CannedRequests(requests.adapters.BaseAdapter):
+        def send(self, request, **kwargs):
+            r = requests.models.Response()
+            r.status_code, r.reason, r.url, r.request = 200, "OK", request.url, request
+            r.headers = CaseInsensitiveDict(headers)
+            r._content, r.encoding = body, None
+            return r
+
+        def close(self):
+            pass
+
+    url = "http://canned.test/json"
+    wasm = rw.Session()
+    wasm.mount("http://canned.test/", CannedWasm())
+    req = requests.Session()
+    req.mount("http://canned.test/", CannedRequests())
+    rows = {"requests_wasm + a Python adapter answering from memory":
+            lambda: wasm.get(url).json(),
+            "requests.Session + a requests adapter answering from memory":
+            lambda: req.get(url).json()}
+    for f in rows.values():
+        assert f() == EXPECTED_JSON
+    per, times = {}, {k: [] for k in rows}
+    for name, f in rows.items():
+        t0 = time.perf_counter()
+        for _ in range(200):
+            f()
+        per[name] = max(1, round(per_round / ((time.perf_counter() - t0) / 200)))
+    for r in range(rounds):
+        for name in (list(rows) if r % 2 == 0 else list(rows)[::-1]):
+            f, n = rows[name], per[name]
+            t0 = time.perf_counter()
+            for _ in range(n):
+                f()
+            times[name].append((time.perf_counter() - t0) / n)
+    wasm.close()
+    req.close()
+    print("## The small GET without the network (median of round means)\n")
+    print_table(["what", "us/op", "round means"],
+                [[name, fmt_us(statistics.median(ts)), f"{fmt_us(min(ts))}-{fmt_us(max(ts))}"]
+                 for name, ts in times.items()])
+
+
 def section_goals(results, streams, size, clients_alive):
     if not results and not streams:
         return
@@ -572,7 +649,7 @@ def main():
                    help="seconds before a streamed transfer is stopped and reported incomplete")
     p.add_argument("--start-runs", type=int, default=3)
     p.add_argument("--profile-gets", type=int, default=400)
-    p.add_argument("--skip", default="", help="comma-separated: start,cases,streams,profile")
+    p.add_argument("--skip", default="", help="comma-separated: start,cases,streams,canned,profile")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--client", help=argparse.SUPPRESS)
     p.add_argument("--url", help=argparse.SUPPRESS)
@@ -596,12 +673,14 @@ def main():
     import wasmtime  # noqa: F401
     from importlib.metadata import version
     skip = set(filter(None, args.skip.split(",")))
-    wrapper = (f"requests_wasm at commit {git('rev-parse', '--short', args.rev)}" if args.rev else
+    wrapper = (f"requests_wasm as committed at {git('rev-parse', '--short', args.rev)} (its last "
+               f"change: {git('log', '-1', '--format=%h', args.rev, '--', 'examples/python/requests_wasm')})"
+               if args.rev else
                f"requests_wasm from the working tree (last commit "
                f"{git('log', '-1', '--format=%h', '--', 'examples/python/requests_wasm')}"
                f"{', with uncommitted changes' if git('status', '--porcelain', '--', 'examples/python/requests_wasm') else ''})")
     print(f"# requests_wasm benchmark, {time.strftime('%Y-%m-%d %H:%M')}\n")
-    print(f"- {wrapper}; component {os.environ.get('REQUESTS_WASM_COMPONENT', 'default build')}")
+    print(f"- {wrapper}; component {component_note()}")
     print(f"- Python {platform.python_version()}, wasmtime {version('wasmtime')}, requests "
           f"{requests.__version__}, httpx {httpx.__version__}, urllib3 {urllib3.__version__}; "
           f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}")
@@ -646,6 +725,8 @@ def main():
         if "streams" not in skip:
             streams = section_streams(server.base, wasm_variants + ["requests"], size,
                                       args.stream_deadline)
+        if "canned" not in skip:
+            section_canned(max(3, round(7 * args.scale)), 0.2 * args.scale)
         if "profile" not in skip:
             section_profile(server.base, args.profile_gets)
             section_profile(server.base, 3, "10 MiB download", "download", 10 * MiB, top=8)
