@@ -106,6 +106,8 @@ pub struct DecodedBody {
 }
 
 enum State {
+    /// No `Content-Encoding`: the transport's bytes as they come.
+    Plain(Wire),
     Reading(Box<dyn Read>),
     /// A `Content-Encoding` this component cannot undo: reported on the first
     /// read, not when the head arrives, since the head is still useful.
@@ -133,7 +135,14 @@ impl DecodedBody {
                 }
             }
         };
-        let encoding = (!list.is_empty()).then(|| content_encoding.unwrap_or_default().to_string());
+        if list.is_empty() {
+            return DecodedBody {
+                state: State::Plain(wire),
+                slot,
+                encoding: None,
+            };
+        }
+        let encoding = Some(content_encoding.unwrap_or_default().to_string());
         let mut chain: Box<dyn Read> = Box::new(wire);
         for coding in list {
             chain = Box::new(Stage {
@@ -154,14 +163,36 @@ impl DecodedBody {
         self.encoding.as_deref()
     }
 
+    /// The host's handle for a body without `Content-Encoding` that a host
+    /// adapter keeps for its caller, none of it read yet (`BodyReader::kept_by_host`).
+    pub fn kept_by_host(&self) -> Option<u64> {
+        match &self.state {
+            State::Plain(wire) if wire.untouched() => wire.reader.kept_by_host(),
+            _ => None,
+        }
+    }
+
+    /// Hands such a body over to the host: this one then reads as ended.
+    pub fn release_to_host(&mut self) -> Option<u64> {
+        match &mut self.state {
+            State::Plain(wire) if wire.untouched() => {
+                let id = wire.reader.release_to_host()?;
+                wire.ended = true;
+                Some(id)
+            }
+            _ => None,
+        }
+    }
+
     /// Decodes into `buf`, returning how many bytes were written (at most
     /// `buf.len()`); `0` at the end of the body.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
-        let chain = match &mut self.state {
-            State::Reading(chain) => chain,
+        let chain: &mut dyn Read = match &mut self.state {
+            State::Plain(wire) => wire,
+            State::Reading(chain) => chain.as_mut(),
             State::Undecodable(e) => {
                 return match e.take() {
                     Some(e) => Err(e),
@@ -202,6 +233,13 @@ struct Wire {
     pos: usize,
     ended: bool,
     slot: ErrorSlot,
+}
+
+impl Wire {
+    /// Nothing asked of the transport yet.
+    fn untouched(&self) -> bool {
+        !self.ended && self.buf.is_empty() && self.pos == 0
+    }
 }
 
 /// What the decoders see of a transport error; the error itself is in the slot.

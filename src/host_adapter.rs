@@ -222,6 +222,7 @@ fn from_incoming(incoming: host::Incoming, url: &url::Url) -> Result<RawResponse
             first,
             at: 0,
             rest: incoming.rest,
+            keeps: incoming.keeps_rest,
             url: url.clone(),
         }),
     })
@@ -258,12 +259,26 @@ struct HostBody {
     at: usize,
     /// The host's handle for the rest; `None` once it has all been read.
     rest: Option<u64>,
+    /// The host would rather keep the rest for its caller (`keeps-rest`).
+    keeps: bool,
     /// Named by read failures.
     url: url::Url,
 }
 
 impl BodyReader for HostBody {
+    fn kept_by_host(&self) -> Option<u64> {
+        self.kept()
+    }
+
+    fn release_to_host(&mut self) -> Option<u64> {
+        let id = self.kept()?;
+        self.rest = None;
+        Some(id)
+    }
+
     fn read(&mut self, max: usize) -> Result<Option<Vec<u8>>> {
+        // Read here once, the body is no longer the host's to take.
+        self.keeps = false;
         let max = max.clamp(1, PIECE);
         if self.at < self.first.len() {
             let end = (self.at + max).min(self.first.len());
@@ -294,6 +309,15 @@ impl BodyReader for HostBody {
             }
             .at(&self.url)),
         }
+    }
+}
+
+impl HostBody {
+    /// The rest's handle while the host keeps it and nothing was read here
+    /// (the first piece is empty: a host that keeps a body sends none of it).
+    fn kept(&self) -> Option<u64> {
+        self.rest
+            .filter(|_| self.keeps && self.first.is_empty() && self.at == 0)
     }
 }
 
@@ -332,6 +356,10 @@ impl BodySink for HostUpload {
             .ok_or_else(|| Error::StreamConsumed("the upload was already finished".into()))?;
         let incoming = host::finish(id, self.max).map_err(failed_at(&self.url))?;
         from_incoming(incoming, &self.url)
+    }
+
+    fn host_upload(&self) -> Option<u64> {
+        self.id
     }
 }
 

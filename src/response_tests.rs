@@ -481,3 +481,69 @@ fn body_size_is_known_once_the_body_is_in_memory() {
     r.read_all().unwrap();
     assert_eq!(r.body_size(), Some(5));
 }
+
+/// A body a host adapter keeps (`incoming.keeps-rest`), as `host_adapter::HostBody`
+/// reports it: its handle, until read here or handed over.
+struct Kept {
+    id: Option<u64>,
+    data: BytesBody,
+}
+
+impl BodyReader for Kept {
+    fn read(&mut self, max: usize) -> Result<Option<Vec<u8>>> {
+        self.id = None;
+        self.data.read(max)
+    }
+    fn kept_by_host(&self) -> Option<u64> {
+        self.id
+    }
+    fn release_to_host(&mut self) -> Option<u64> {
+        self.id.take()
+    }
+}
+
+fn kept(headers: &[(&str, &str)]) -> Response {
+    let base = response(200, headers, b"");
+    let raw = RawResponse {
+        status: 200,
+        headers: base.headers.clone(),
+        body: Box::new(Kept {
+            id: Some(7),
+            data: BytesBody::new(b"hello".to_vec()),
+        }),
+    };
+    Response::new(raw, base.request, Duration::ZERO, vec![])
+}
+
+#[test]
+fn a_body_the_host_keeps_is_handed_over_once_and_only_unread_and_unencoded() {
+    let mut r = kept(&[]);
+    assert_eq!(r.kept_by_host(), Some(7));
+    assert_eq!(r.take_host_body(), Some(7));
+    assert_eq!((r.kept_by_host(), r.take_host_body()), (None, None));
+    for result in [
+        r.content().map(<[u8]>::to_vec),
+        r.read_chunk(10).map(|_| vec![]),
+    ] {
+        assert!(
+            matches!(&result, Err(Error::StreamConsumed(m)) if m.contains("handed to the host")),
+            "{:?}",
+            result.err()
+        );
+    }
+
+    // Read here first (even one byte): it stays the session's.
+    let mut r = kept(&[]);
+    assert_eq!(r.read_chunk(1).unwrap(), Some(b"h".to_vec()));
+    assert_eq!(r.take_host_body(), None);
+    assert_eq!(r.read_chunk(10).unwrap(), Some(b"ello".to_vec()));
+
+    // Not taken: read through the response as any other body.
+    let mut r = kept(&[]);
+    assert_eq!(r.content().unwrap(), b"hello");
+    assert_eq!(r.take_host_body(), None);
+
+    // A body to decode is never handed over: the session decodes it.
+    let mut r = kept(&[("Content-Encoding", "gzip")]);
+    assert_eq!((r.kept_by_host(), r.take_host_body()), (None, None));
+}

@@ -22,6 +22,16 @@ pub struct RawResponse {
 pub trait BodyReader {
     /// Up to `max` bytes of the (still encoded) body; `None` at its end.
     fn read(&mut self, max: usize) -> Result<Option<Vec<u8>>>;
+    /// The host's handle for this body, when a host adapter keeps it for its
+    /// caller (`incoming.keeps-rest`) and none of it has been read here.
+    fn kept_by_host(&self) -> Option<u64> {
+        None
+    }
+    /// Hands a body the host keeps (`kept_by_host`) over to it: from then on
+    /// this reader gives nothing and releases nothing when dropped.
+    fn release_to_host(&mut self) -> Option<u64> {
+        None
+    }
 }
 
 /// A request body being sent in pieces (a streaming upload).
@@ -30,6 +40,11 @@ pub trait BodySink {
     fn write(&mut self, bytes: &[u8]) -> Result<()>;
     /// Ends the body and waits for the response head.
     fn finish(self: Box<Self>) -> Result<RawResponse>;
+    /// The host's handle for the upload, when a host adapter carries it: the
+    /// host may then write the body to its own adapter directly.
+    fn host_upload(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// What carries an adapter's requests.

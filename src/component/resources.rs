@@ -34,6 +34,13 @@ impl wit_session::GuestBodyWriter for BodyWriterHandle {
         self.upload.borrow().as_ref().map_or(0, |u| u.written())
     }
 
+    fn host_upload(&self) -> Option<u64> {
+        self.upload
+            .borrow_mut()
+            .as_mut()
+            .and_then(|u| u.host_upload())
+    }
+
     fn finish(writer: wit_session::BodyWriter) -> WitResult<wit::Response> {
         let handle = writer.into_inner::<BodyWriterHandle>();
         let upload = handle.upload.into_inner().ok_or_else(finished)?;
@@ -205,6 +212,10 @@ impl wit::GuestResponse for ResponseHandle {
 
     fn body_size(&self) -> Option<u64> {
         self.0.borrow().body_size()
+    }
+
+    fn take_host_body(&self) -> Option<u64> {
+        self.0.borrow_mut().take_host_body()
     }
 
     fn read_line(&self) -> WitResult<Option<String>> {

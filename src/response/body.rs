@@ -35,6 +35,8 @@ pub(super) enum Body {
     Consumed,
     /// A read failed (transport, decoding or size limit); what was read is gone.
     Failed,
+    /// Handed over to the host adapter that keeps it (`take_host_body`).
+    Handed,
 }
 
 impl Response {
@@ -50,6 +52,7 @@ impl Response {
             return match self.body {
                 Body::Buffered { .. } => Ok(()),
                 Body::Failed => Err(failed()),
+                Body::Handed => Err(handed()),
                 _ => Err(consumed()),
             };
         };
@@ -77,6 +80,34 @@ impl Response {
         }
     }
 
+    /// The host's handle for a body that a host adapter keeps for its caller
+    /// (`incoming.keeps-rest`): no `Content-Encoding` to undo, and nothing
+    /// read from it here. The session leaves such a body unread.
+    pub fn kept_by_host(&self) -> Option<u64> {
+        match &self.body {
+            Body::Streaming {
+                decoded,
+                started: false,
+                pending,
+                ..
+            } if pending.is_empty() => decoded.kept_by_host(),
+            _ => None,
+        }
+    }
+
+    /// Hands a body the host keeps (`kept_by_host`) over to it, for the
+    /// host to read from its own adapter: reads here then give
+    /// `StreamConsumed`. `None` (and nothing changes) for any other body.
+    pub fn take_host_body(&mut self) -> Option<u64> {
+        self.kept_by_host()?;
+        let Body::Streaming { decoded, .. } = &mut self.body else {
+            return None;
+        };
+        let id = decoded.release_to_host()?;
+        self.body = Body::Handed;
+        Some(id)
+    }
+
     /// The decoded size of a body held in memory; `None` while streaming or
     /// once a read failed.
     pub fn body_size(&self) -> Option<u64> {
@@ -92,6 +123,7 @@ impl Response {
         match &self.body {
             Body::Buffered { data, .. } => Ok(data),
             Body::Failed => Err(failed()),
+            Body::Handed => Err(handed()),
             _ => Err(consumed()),
         }
     }
@@ -112,6 +144,7 @@ impl Response {
             }
             Body::Consumed => return Err(consumed()),
             Body::Failed => return Err(failed()),
+            Body::Handed => return Err(handed()),
             Body::Streaming {
                 decoded,
                 started,
@@ -157,6 +190,7 @@ impl Response {
         let line = match &mut self.body {
             Body::Consumed => return Err(consumed()),
             Body::Failed => return Err(failed()),
+            Body::Handed => return Err(handed()),
             Body::Buffered { data, pos } => {
                 let rest = data.get(*pos..).unwrap_or_default();
                 if rest.is_empty() {
@@ -200,6 +234,12 @@ impl Response {
 
 fn consumed() -> Error {
     Error::StreamConsumed("the content of this response was already consumed".into())
+}
+
+fn handed() -> Error {
+    Error::StreamConsumed(
+        "the content of this response was handed to the host adapter that received it".into(),
+    )
 }
 
 fn failed() -> Error {

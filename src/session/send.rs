@@ -25,12 +25,19 @@ pub struct Upload {
     /// A write failed: `finish` gives the sink's own answer (the server's
     /// early response, or why the connection failed), not a length mismatch.
     write_failed: bool,
+    /// The host writes the body to its adapter itself (`host_upload`).
+    handed: bool,
 }
 
 impl Upload {
     /// Sends the next piece of the body. Writing past an announced
     /// `Content-Length` is refused before anything is sent.
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.handed {
+            return Err(Error::InvalidOption(
+                "the upload was handed to the host adapter: write its body there".into(),
+            ));
+        }
         let written = self.written.saturating_add(bytes.len() as u64);
         if let Some(length) = self.length.filter(|l| written > *l) {
             return Err(Error::InvalidOption(format!(
@@ -48,6 +55,19 @@ impl Upload {
     /// Bytes written so far.
     pub fn written(&self) -> u64 {
         self.written
+    }
+
+    /// The host adapter's handle for the upload, when a host adapter carries
+    /// it and nothing was written here: the host then writes the body to its
+    /// adapter directly (no copy through the guest), keeps to the announced
+    /// `Content-Length` itself, and `write` here is refused.
+    pub fn host_upload(&mut self) -> Option<u64> {
+        if self.written > 0 || self.write_failed {
+            return None;
+        }
+        let id = self.sink.host_upload()?;
+        self.handed = true;
+        Some(id)
     }
 }
 
@@ -99,6 +119,7 @@ impl Session {
             written: 0,
             length: content_length,
             write_failed: false,
+            handed: false,
         })
     }
 
@@ -115,8 +136,9 @@ impl Session {
             written,
             length,
             write_failed,
+            handed,
         } = upload;
-        if let Some(length) = length.filter(|l| *l != written && !write_failed) {
+        if let Some(length) = length.filter(|l| *l != written && !write_failed && !handed) {
             return Err(Error::InvalidOption(format!(
                 "the upload announced Content-Length {length} but {written} bytes were written"
             )));
@@ -251,7 +273,9 @@ impl Session {
                 if let Some(error) = unread {
                     return Err(error);
                 }
-                if !stream {
+                // A body its host adapter keeps is the host's to read (and to
+                // bound by `max_body_size`): it never crosses into the guest.
+                if !stream && response.kept_by_host().is_none() {
                     response.read_all()?;
                 }
                 if self.settings.error_for_status {

@@ -140,6 +140,7 @@ impl HostAdapters {
             headers,
             body: to_bytes(&body),
             rest,
+            keeps_rest: false,
         }
     }
 

@@ -427,7 +427,8 @@ def _incoming(result: Any, limit: int) -> Record:
     if not source.done:
         rest = next(_handle_ids)
         _handles[rest] = source
-    return _record(status=status, headers=headers, body=first.decode("latin-1"), rest=rest)
+    return _record(status=status, headers=headers, body=first.decode("latin-1"), rest=rest,
+                   keeps_rest=False)
 
 
 def _send(adapter: Any, request: AdapterRequest, settings: SendSettings, limit: int) -> Record:

@@ -295,6 +295,10 @@ pub struct HostAdapters {
     /// Every call of the interface, in order: `send <adapter>`, `start <adapter>`,
     /// `write <bytes>`, `finish <max>`, `read <max> -> <bytes>[ end]`, `discard <handle>`.
     pub ops: Vec<String>,
+    /// Keep every response body on the host (`incoming.keeps-rest`): none of it
+    /// goes with the head, and the host takes it with `response.take-host-body`
+    /// and [`HostAdapters::take_kept`], as a Python or JavaScript host does.
+    pub keep_rest: bool,
 }
 
 impl HostAdapters {
@@ -311,6 +315,39 @@ impl HostAdapters {
     /// How many response bodies and uploads the guest has not finished or discarded.
     pub fn open_handles(&self) -> usize {
         self.bodies.len() + self.uploads.len()
+    }
+
+    /// The whole of a body the guest handed over (`response.take-host-body`),
+    /// read here, on the host, without crossing into the guest.
+    pub async fn take_kept(&mut self, handle: u64) -> std::result::Result<Vec<u8>, Failure> {
+        let mut pending = self.bodies.remove(&handle).ok_or_else(|| {
+            failure(
+                FailureKind::Other,
+                format!("no body has the handle {handle}"),
+            )
+        })?;
+        pending.fill(usize::MAX).await?;
+        Ok(pending.take(usize::MAX))
+    }
+
+    /// Writes the next piece of an upload the guest handed over
+    /// (`body-writer.host-upload`), on the host, without crossing into the guest.
+    pub async fn write_upload(
+        &mut self,
+        handle: u64,
+        bytes: Vec<u8>,
+    ) -> std::result::Result<(), Failure> {
+        match self.uploads.get_mut(&handle) {
+            Some(PendingUpload::Streaming(up)) => up.write(bytes).await,
+            Some(PendingUpload::Collected(collected)) => {
+                collected.body.extend_from_slice(&bytes);
+                Ok(())
+            }
+            None => Err(failure(
+                FailureKind::Other,
+                format!("no upload has the handle {handle}"),
+            )),
+        }
     }
 
     /// How many response bodies the guest has neither read to the end nor discarded.
@@ -364,8 +401,10 @@ impl HostAdapters {
         max: u32,
     ) -> std::result::Result<host_adapters::Incoming, Failure> {
         let mut body = PendingBody::new(response.body);
-        body.fill(max as usize).await?;
-        let first = body.take(max as usize);
+        let keep = self.keep_rest;
+        let max = if keep { 0 } else { max as usize };
+        body.fill(max.max(usize::from(keep))).await?;
+        let first = body.take(max);
         let rest = if body.ended() {
             None
         } else {
@@ -378,6 +417,7 @@ impl HostAdapters {
             headers: response.headers,
             body: latin1_encode(&first),
             rest,
+            keeps_rest: keep,
         })
     }
 }
@@ -438,17 +478,7 @@ impl host_adapters::Host for HostAdapters {
     async fn write(&mut self, upload: u64, bytes: String) -> std::result::Result<(), Failure> {
         let bytes = latin1_decode(&bytes)?;
         self.ops.push(format!("write {}", bytes.len()));
-        match self.uploads.get_mut(&upload) {
-            Some(PendingUpload::Streaming(up)) => up.write(bytes).await,
-            Some(PendingUpload::Collected(collected)) => {
-                collected.body.extend_from_slice(&bytes);
-                Ok(())
-            }
-            None => Err(failure(
-                FailureKind::Other,
-                format!("write to an unknown upload {upload}"),
-            )),
-        }
+        self.write_upload(upload, bytes).await
     }
 
     async fn finish(

@@ -729,6 +729,173 @@ async fn bodies_over_one_mebibyte_cross_a_host_adapter_both_ways() -> Result<()>
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn bodies_the_host_keeps_never_cross_into_the_guest() -> Result<()> {
+    let (server, mut h, s) = pool_setup().await?;
+    h.adapters().keep_rest = true;
+    let size = 3 * (1 << 20) + 17;
+    let reads = |h: &mut Harness| {
+        let ops = &h.adapters().ops;
+        ops.iter().filter(|o| o.starts_with("read ")).count()
+    };
+
+    // Not streamed, no Content-Encoding: the session leaves the body with the
+    // host, which takes it whole from its adapter; the guest never read it.
+    h.adapters().ops.clear();
+    let url = server.url(&format!("/bytes/{size}"));
+    let r = h.get(s, &url, None).await??;
+    assert_eq!(reads(&mut h), 0, "{:?}", h.adapters().ops);
+    assert_eq!(response!(h, call_body_size, r)?, None);
+    let id = response!(h, call_take_host_body, r)?.expect("a kept body is handed over");
+    let body = h
+        .adapters()
+        .take_kept(id)
+        .await
+        .map_err(|f| anyhow::anyhow!("{f:?}"))?;
+    assert!(
+        body == pattern(size),
+        "the host read the body byte for byte"
+    );
+    assert_eq!(reads(&mut h), 0, "{:?}", h.adapters().ops);
+    assert_eq!(
+        response!(h, call_take_host_body, r)?,
+        None,
+        "handed over once"
+    );
+    let err = response!(h, call_content, r)?.expect_kind(ErrorKind::StreamConsumed);
+    assert!(err.message.contains("handed to the host"), "{err:?}");
+    h.drop_resource(r).await?;
+    assert_eq!(h.adapters().open_handles(), 0);
+
+    // A host that does not take it still gets it through the response (by reads).
+    let r = h.get(s, &url, None).await??;
+    let body = h.content(r).await?;
+    assert!(body == pattern(size), "read through the guest instead");
+    assert!(reads(&mut h) >= 3, "{:?}", h.adapters().ops);
+    assert_eq!(
+        response!(h, call_take_host_body, r)?,
+        None,
+        "already read here"
+    );
+    h.drop_resource(r).await?;
+
+    // A body to decode is the session's to read, as before: nothing to take.
+    let r = h.get(s, &server.url("/gzip?pad=100000"), None).await??;
+    assert_eq!(response!(h, call_take_host_body, r)?, None);
+    assert_eq!(h.json(r).await?["gzipped"], true);
+    h.drop_resource(r).await?;
+
+    // Streamed: handed over too, before any read.
+    let o = send(SendOptions {
+        stream: Some(true),
+        ..send_opts()
+    });
+    let r = h.get(s, &url, o).await??;
+    let id = response!(h, call_take_host_body, r)?.expect("a streamed kept body");
+    let body = h
+        .adapters()
+        .take_kept(id)
+        .await
+        .map_err(|f| anyhow::anyhow!("{f:?}"))?;
+    assert_eq!(body.len(), size);
+    h.drop_resource(r).await?;
+    assert_eq!(h.adapters().open_handles(), 0);
+
+    // An upload the host writes to its adapter itself: the announced length is
+    // the host's to keep; writing through the guest is refused.
+    let upload = pattern(size);
+    let length = Some(upload.len() as u64);
+    let w = h
+        .client
+        .requests_http_session()
+        .session()
+        .call_start_request(&mut h.store, s, "PUT", &server.url("/upload"), None, length)
+        .await??;
+    let id = h
+        .client
+        .requests_http_session()
+        .body_writer()
+        .call_host_upload(&mut h.store, w)
+        .await?
+        .expect("a host adapter's upload is handed over");
+    h.client
+        .requests_http_session()
+        .body_writer()
+        .call_write(&mut h.store, w, b"x")
+        .await?
+        .expect_kind(ErrorKind::InvalidOption);
+    for piece in upload.chunks(1 << 20) {
+        h.adapters()
+            .write_upload(id, piece.to_vec())
+            .await
+            .map_err(|f| anyhow::anyhow!("{f:?}"))?;
+    }
+    h.adapters().ops.clear();
+    let r = h
+        .client
+        .requests_http_session()
+        .body_writer()
+        .call_finish(&mut h.store, w)
+        .await??;
+    assert!(
+        !h.adapters().ops.iter().any(|o| o.starts_with("write ")),
+        "{:?}",
+        h.adapters().ops
+    );
+    let id = response!(h, call_take_host_body, r)?;
+    // (the echo is small: it may come whole with the head, or be kept)
+    let echo: serde_json::Value = match id {
+        Some(id) => serde_json::from_slice(
+            &h.adapters()
+                .take_kept(id)
+                .await
+                .map_err(|f| anyhow::anyhow!("{f:?}"))?,
+        )?,
+        None => h.json(r).await?,
+    };
+    assert_eq!(echo["body_len"], size);
+    assert_eq!(echo["sha256"], sha256_hex(&upload));
+
+    // Once written to through the guest, an upload stays the guest's.
+    let w = h
+        .client
+        .requests_http_session()
+        .session()
+        .call_start_request(&mut h.store, s, "PUT", &server.url("/upload"), None, None)
+        .await??;
+    h.client
+        .requests_http_session()
+        .body_writer()
+        .call_write(&mut h.store, w, b"abc")
+        .await??;
+    assert_eq!(
+        h.client
+            .requests_http_session()
+            .body_writer()
+            .call_host_upload(&mut h.store, w)
+            .await?,
+        None
+    );
+    let r = h
+        .client
+        .requests_http_session()
+        .body_writer()
+        .call_finish(&mut h.store, w)
+        .await??;
+    let id = response!(h, call_take_host_body, r)?;
+    let echo: serde_json::Value = match id {
+        Some(id) => serde_json::from_slice(
+            &h.adapters()
+                .take_kept(id)
+                .await
+                .map_err(|f| anyhow::anyhow!("{f:?}"))?,
+        )?,
+        None => h.json(r).await?,
+    };
+    assert_eq!(echo["body_len"], 3);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn adapter_host_is_unsupported_in_world_client() -> Result<()> {
     let (_server, mut h, s) = setup().await?;
     let err = h
