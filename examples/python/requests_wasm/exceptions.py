@@ -25,7 +25,7 @@ from .structures import ResponseHead
 
 __all__ = [
     "RequestException", "HTTPError", "ConnectionError", "ConnectionRefused", "NameResolutionError",
-    "ProxyError", "SSLError", "Timeout", "ConnectTimeout", "ReadTimeout", "TransportError",
+    "ProxyError", "InvalidProxyURL", "ChunkedEncodingError", "SSLError", "Timeout", "ConnectTimeout", "ReadTimeout", "TransportError",
     "URLRequired", "TooManyRedirects", "MissingSchema", "InvalidSchema", "InvalidURL",
     "InvalidHeader", "InvalidMethod", "InvalidJSONError", "JSONDecodeError", "InvalidCookie",
     "InvalidOption", "ContentDecodingError", "BodyTooLargeError", "RetryError",
@@ -102,6 +102,14 @@ class ProxyError(ConnectionError):
     default_kind = "proxy"
 
 
+class ChunkedEncodingError(ConnectionError):
+    """The body broke off while it was read (urllib3's "Connection broken: ...", e.g. a chunked
+    body cut short: `IncompleteRead`), as requests' `ChunkedEncodingError`; a
+    `ConnectionError` too (the component's `error.connection`)."""
+
+    default_kind = "connection"
+
+
 class SSLError(ConnectionError):
     """TLS failed: certificate, protocol or alert (`error.tls`)."""
 
@@ -158,6 +166,11 @@ class InvalidURL(RequestException, ValueError):
     """The URL cannot be parsed or has no host (`error.invalid-url`)."""
 
     default_kind = "invalid-url"
+
+
+class InvalidProxyURL(InvalidURL):
+    """A proxy URL (`proxies=`, `Session.proxies`, the environment's) cannot be parsed or has
+    no host, as requests' `InvalidProxyURL` (checked here before the request is sent)."""
 
 
 class InvalidHeader(RequestException, ValueError):
@@ -303,6 +316,8 @@ def exception_from_wit(error: Any) -> RequestException:
     fields: Dict[str, Any] = dict(kind=kind, response=response, url=getattr(error, "url"),
                                   code=getattr(error, "code"))
     cls = ERROR_CLASSES.get(kind, RequestException)  # a newer kind: the base class
+    if cls is ConnectionError and message.startswith("Connection broken:"):
+        cls = ChunkedEncodingError  # urllib3's words for a body that broke off while read
     if cls is HTTPError and response is not None:
         return HTTPError(message, status_code=response.status_code, reason=response.reason,
                          **fields)

@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import http.cookiejar
 import json as _json
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field as dc_field
 from functools import cached_property
 from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from wasmtime.component import ResourceAny
 
-from ._component import TYPES, Handle, Instance, field
+from ._component import CALL_LOCK, TYPES, Handle, Instance, field, rec
 from . import _limits  # read at call time: tests may lower the limits
-from .exceptions import (BodyTooLargeError, ContentDecodingError, HTTPError, JSONDecodeError,
+from .exceptions import (BodyTooLargeError, ChunkedEncodingError, ConnectionError,
+                         ContentDecodingError, HTTPError, JSONDecodeError, SSLError,
                          StreamConsumedError)
-from .structures import Cookie, Cookies, ResponseHeaders
+from .hooks import EVENTS
+from .structures import CaseInsensitiveDict, Cookie, Cookies, ResponseHeaders
 
 __all__ = ["HTTPBasicAuth", "HTTPDigestAuth", "BearerAuth", "Request", "PreparedRequest",
            "Response"]
@@ -151,17 +156,314 @@ class Request:
     def __repr__(self) -> str:
         return f"<Request [{self.method}]>"
 
+    def prepare(self) -> "PreparedRequest":
+        """This request alone as a `PreparedRequest` (plain data, no session's settings), as
+        requests' `Request.prepare()`; any `Session.send` sends it."""
+        p = PreparedRequest()
+        p.prepare(method=self.method, url=self.url, headers=self.headers, files=self.files,
+                  data=self.data, params=self.params, auth=self.auth, cookies=self.cookies,
+                  hooks=self.hooks, json=self.json)
+        return p
+
+
+def default_hooks() -> Dict[str, List[Callable[..., Any]]]:
+    """requests' `hooks.default_hooks`, with this package's events (`hooks.EVENTS`): an empty
+    list per event."""
+    return {event: [] for event in EVENTS}
+
+
+#: The guest session that `PreparedRequest.prepare` encodes with (in the shared instance):
+#: no default headers, params, cookies or auth, `trust_env` off, so that what it prepares is
+#: the request alone. Made on first use.
+_preparer: Optional[Handle] = None
+
+
+def _component_prepare(method: str, url: str, options: Any
+                       ) -> Tuple[str, List[Tuple[str, str]], Optional[bytes]]:
+    """The component's `prepare-request` of a request alone (no session's settings): its URL,
+    headers and body. The component encodes URLs and params, forms, JSON, multipart bodies,
+    cookies and Basic/Bearer auth; `PreparedRequest` takes each piece from here."""
+    global _preparer
+    from ._component import SESSION, shared_instance
+    with CALL_LOCK:
+        if _preparer is None or not _preparer.alive:
+            instance = shared_instance()
+            handle = Handle(instance, instance.call(SESSION, "[constructor]session"))
+            handle.call_ok(SESSION, "[method]session.set-headers", [])
+            handle.call_ok(SESSION, "[method]session.set-trust-env", False)
+            _preparer = handle
+        resource = _preparer.call_ok(SESSION, "[method]session.prepare-request", method, url,
+                                     options)
+        guest = _BoundPreparedRequest(Handle(_preparer.instance, resource))
+        try:
+            return guest.url, guest.headers.pairs(), guest.body
+        finally:
+            guest.close()
+
+
+def _native(value: Any) -> str:
+    """requests' `to_native_string` for names: `bytes` as ASCII (Latin-1 here: never fails)."""
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
 
 class PreparedRequest:
-    """A request merged with the session's settings (WIT `prepared-request`).
+    """requests' `PreparedRequest`: the exact method, URL, headers and body to send, as plain
+    Python data (``Request(...).prepare()``, or ``PreparedRequest()`` then `prepare(...)`).
 
-    `method`, `url`, `body` are settable; `headers` is a snapshot, change it with
-    `set_header(name, value)` (``None`` removes). `Session.send(prepared)` sends it as it is,
-    with the hooks it was prepared with (kept registered until `close()` or collection).
+    `headers` is a `CaseInsensitiveDict` (values as given: `str` or `bytes`), `body` is None,
+    `str` (a `str` or form `data`), `bytes` (JSON, multipart, `bytes` data) or, for a streamed
+    body, the file or iterator given (framed by `Content-Length` when its size is known, else
+    ``Transfer-Encoding: chunked``), `hooks` a dict of event -> list of callables. It belongs
+    to no session: `Session.send` of any session sends it as it is (the session's default
+    headers, params and auth are not added; its environment settings, adapters and cookie jar
+    are used). The encoding is the component's: `prepare_url`, `prepare_body`, `prepare_auth`
+    and `prepare_cookies` ask it (a guest session of no settings, in a shared instance) for
+    their piece.
+
+    A prepared request made by `Session.prepare_request` (or a response's `request`) is a
+    `PreparedRequest` too, held by that session's component (see `_BoundPreparedRequest`);
+    sent by another session, or pickled, it is taken as plain data.
     """
 
-    def __init__(self, handle: Handle) -> None:
+    def __init__(self) -> None:
+        self.method: Optional[str] = None
+        self.url: Optional[str] = None
+        self.headers: Optional[CaseInsensitiveDict] = None
+        self._cookies: Any = None
+        self.body: Any = None
+        self.hooks: Dict[str, List[Callable[..., Any]]] = default_hooks()
+        self._body_position: Optional[int] = None
+        #: Auth the component applies when the request is sent: `HTTPDigestAuth` (it answers
+        #: the server's 401, which no header made in advance can do).
+        self._auth: Any = None
+        #: The `Authorization` the URL's userinfo gave (`prepare_url`), for `prepare_auth`.
+        self._url_auth: Optional[str] = None
+
+    def prepare(self, method: Any = None, url: Any = None, headers: Any = None,
+                files: Any = None, data: Any = None, params: Any = None, auth: Any = None,
+                cookies: Any = None, hooks: Any = None, json: Any = None) -> None:
+        """Prepare the whole request, in requests' order (auth last: it may sign the body)."""
+        self.prepare_method(method)
+        self.prepare_url(url, params)
+        self.prepare_headers(headers)
+        self.prepare_cookies(cookies)
+        self.prepare_body(data, files, json)
+        self.prepare_auth(auth, url)
+        self.prepare_hooks(hooks)
+
+    def prepare_method(self, method: Any) -> None:
+        """The method, upper-case (`bytes` are decoded)."""
+        self.method = None if method is None else _native(method).upper()
+
+    def prepare_url(self, url: Any, params: Any) -> None:
+        """The URL with `params` appended, as the component encodes it (IDNA host, quoted path
+        and query; `MissingSchema` / `InvalidURL` / `InvalidSchema` as it finds them). Userinfo
+        is taken out of the URL and becomes the Basic `Authorization` that `prepare_auth` uses
+        when no `auth` is given. A URL of a scheme other than http(s) with no `//` (``mailto:``,
+        ``data:``) is kept as it is, as requests does."""
+        from .options import _request_options
+        url = url.decode("utf-8") if isinstance(url, bytes) else str(url)
+        url = url.strip()
+        if ":" in url and not url.lower().startswith("http") and "//" not in url:
+            self.url = url
+            return
+        self.url, headers, _ = _component_prepare("GET", url, _request_options(params=params))
+        self._url_auth = next((v for k, v in headers if k.lower() == "authorization"), None)
+
+    def prepare_headers(self, headers: Any) -> None:
+        """The request's headers (a name given as `bytes` becomes `str`; values stay as given,
+        `str` or `bytes`; any other value raises `InvalidHeader`)."""
+        from .options import _header_text, _items
+        self.headers = CaseInsensitiveDict()
+        for name, value in _items(headers or {}):
+            _header_text(name, value)  # the type check, with requests' message
+            self.headers[_native(name)] = value
+
+    def prepare_body(self, data: Any, files: Any, json: Any = None) -> None:
+        """The body and its `Content-Type` / `Content-Length` (a type is added only when the
+        headers name none). A file or iterator is kept as the body (see the class)."""
+        from .options import (_body, _body_plan, _form_pairs, _is_stream, _multipart_body,
+                              _stream_length)
+        if self.headers is None:
+            self.headers = CaseInsensitiveDict()
+        if _is_stream(data):
+            if files:
+                raise NotImplementedError("Streamed bodies and files are mutually exclusive.")
+            self.body = data
+            try:
+                self._body_position = data.tell()
+            except (AttributeError, OSError):
+                self._body_position = None
+            length = _stream_length(data)
+            if length:
+                self.headers["Content-Length"] = str(length)
+            else:
+                self.headers["Transfer-Encoding"] = "chunked"
+            return
+        content_type: Optional[str] = None
+        body: Any = None
+        plan = _body_plan(data, files)
+        if plan is not None and plan[0] in ("text", "stream"):
+            # a large multipart body, encoded here (as the component would), or large bytes
+            _, body, content_type = plan
+            body = body.encode("utf-8") if isinstance(body, str) else body
+        else:
+            value = _multipart_body(plan[1], data) if plan is not None else \
+                _multipart_body(files, data) if files else _body(data, json)
+            if value is not None and value.tag in ("text", "bytes"):
+                body = value.payload
+            elif value is not None:  # json, form, multipart: the component encodes them
+                _, headers, body = _component_prepare("POST", "http://localhost/",
+                                                      _with_body_value(value))
+                content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+        if isinstance(data, str) and not files and data:
+            body = data                       # requests keeps a `str` body as it is
+        elif isinstance(body, (bytes, str)) and not files and _form_pairs(data) is not None:
+            body = body.decode("utf-8") if isinstance(body, bytes) else body   # a form: `str`
+        elif isinstance(body, str):
+            body = body.encode("utf-8")
+        self.body = body
+        if content_type and "content-type" not in self.headers:
+            self.headers["Content-Type"] = content_type
+        self.prepare_content_length(body)
+
+    def prepare_content_length(self, body: Any) -> None:
+        """`Content-Length` for `body` (its size in bytes); for no body, ``0`` unless the
+        method is GET or HEAD or a `Content-Length` was given (requests' rule)."""
+        from .options import _stream_length
+        if self.headers is None:
+            self.headers = CaseInsensitiveDict()
+        if body is not None:
+            if isinstance(body, str):
+                length: Optional[int] = len(body.encode("utf-8"))
+            elif isinstance(body, (bytes, bytearray, memoryview)):
+                length = len(body)
+            else:
+                length = _stream_length(body)
+            if length:
+                self.headers["Content-Length"] = str(length)
+        elif self.method not in ("GET", "HEAD") and self.headers.get("Content-Length") is None:
+            self.headers["Content-Length"] = "0"
+
+    def prepare_auth(self, auth: Any, url: Any = "") -> None:
+        """Apply `auth`: Basic (a pair, `HTTPBasicAuth`) and Bearer become `Authorization` (made
+        by the component); `HTTPDigestAuth` is kept for the session that sends it (the
+        component answers the 401); any other callable is requests' `AuthBase`: called with
+        this request, which it may change or replace. Without `auth`, the URL's userinfo."""
+        from .options import _request_options
+        if self.headers is None:
+            self.headers = CaseInsensitiveDict()
+        if auth is None:
+            if self._url_auth is not None:
+                self.headers["Authorization"] = self._url_auth
+            return
+        if isinstance(auth, HTTPDigestAuth):
+            self._auth = auth
+            return
+        if isinstance(auth, (tuple, list, BearerAuth)):
+            _, headers, _ = _component_prepare("GET", "http://localhost/",
+                                               _request_options(auth=auth))
+            for name, value in headers:
+                if name.lower() == "authorization":
+                    self.headers["Authorization"] = value
+            return
+        if not callable(auth):
+            _request_options(auth=auth)  # raises the TypeError naming what auth may be
+        prepared = auth(self)
+        if prepared is not None and prepared is not self:
+            self.__dict__.update(prepared.__dict__)
+        self.prepare_content_length(self.body)
+
+    def prepare_cookies(self, cookies: Any) -> None:
+        """A `Cookie` header from `cookies` (a dict, pairs, or an `http.cookiejar.CookieJar`,
+        whose cookies for this URL the standard library picks), unless one is set already."""
+        from .options import _pairs, _request_options
+        self._cookies = cookies
+        if cookies is None or self.headers is None or "Cookie" in self.headers:
+            return
+        if isinstance(cookies, http.cookiejar.CookieJar):
+            probe = urllib.request.Request(self.url or "http://localhost/")
+            cookies.add_cookie_header(probe)
+            header = probe.get_header("Cookie")
+        else:
+            _, headers, _ = _component_prepare("GET", "http://localhost/",
+                                               _request_options(cookies=_pairs(cookies)))
+            header = next((v for k, v in headers if k.lower() == "cookie"), None)
+        if header:
+            self.headers["Cookie"] = header
+
+    def prepare_hooks(self, hooks: Any) -> None:
+        """Add the hooks of each event given (`register_hook`)."""
+        for event, hook in dict(hooks or {}).items():
+            self.register_hook(event, hook)
+
+    def register_hook(self, event: str, hook: Any) -> None:
+        """Add a hook (or each callable of a list of them) for `event`."""
+        if event not in self.hooks:
+            raise ValueError(f'Unsupported event specified, with event name "{event}"')
+        if callable(hook):
+            self.hooks[event].append(hook)
+        elif hasattr(hook, "__iter__"):
+            self.hooks[event].extend(h for h in hook if callable(h))
+
+    def deregister_hook(self, event: str, hook: Any) -> bool:
+        """Remove a hook; whether it was there."""
+        try:
+            self.hooks[event].remove(hook)
+            return True
+        except ValueError:
+            return False
+
+    def copy(self) -> "PreparedRequest":
+        """A copy (of plain data), with its own headers and hook lists."""
+        p = PreparedRequest()
+        p.method = self.method
+        p.url = self.url
+        p.headers = None if self.headers is None else CaseInsensitiveDict(self.headers.items())
+        p._cookies = self._cookies
+        p.body = self.body
+        p.hooks = {event: list(hooks) for event, hooks in self.hooks.items()}
+        p._body_position = self._body_position
+        p._auth = self._auth
+        p._url_auth = self._url_auth
+        return p
+
+    @property
+    def path_url(self) -> str:
+        """The path and query of `url` (``/`` for none), as sent on the request line."""
+        parts = urllib.parse.urlsplit(self.url or "")
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+    def __repr__(self) -> str:
+        return f"<PreparedRequest [{self.method}]>"
+
+
+def _with_body_value(value: Any) -> Any:
+    """`request-options` holding only the body `value` (a WIT `body`)."""
+    from wasmtime.component import Variant
+    return rec(params=None, headers=None, cookies=None, body=value, auth=Variant("none"),
+               hooks=None, send=None)
+
+
+class _BoundPreparedRequest(PreparedRequest):
+    """A `PreparedRequest` held by a session's component (WIT `prepared-request`): what
+    `Session.prepare_request` and `Response.request` give.
+
+    `method`, `url`, `body` are settable; `headers` is a snapshot, change it with
+    `set_header(name, value)` (``None`` removes). `Session.send(prepared)` of its own session
+    sends it as it is, with the hooks it was prepared with (kept registered until `close()` or
+    collection; `hooks` lists them). Another session sends it as plain data (`_plain`), and
+    pickling keeps that plain data.
+    """
+
+    def __init__(self, handle: Handle, hooks: Optional[Dict[str, List[Any]]] = None) -> None:
         self._handle = handle
+        #: The hooks it was prepared with (the request's, else the session's per event).
+        self.hooks = hooks if hooks is not None else default_hooks()
+        self._cookies = None
+        self._body_position = None
+        self._auth = None
+        self._url_auth = None
         #: Unregisters the hooks it was prepared with (set by `Session.prepare_request`).
         self._release_hooks: Optional[Callable[[], Any]] = None
         #: The body last given to the `body` setter (the component holds the same bytes).
@@ -239,6 +541,29 @@ class PreparedRequest:
             return "<PreparedRequest (closed)>"
         return f"<PreparedRequest [{self.method}]>"
 
+    def _plain(self) -> PreparedRequest:
+        """This request as plain data (method, URL, headers, body, hooks): what another
+        session sends, and what pickling keeps. (`body` raises `BodyTooLargeError` over 1 MiB.)"""
+        p = PreparedRequest()
+        p.method = self.method
+        p.url = self.url
+        p.headers = CaseInsensitiveDict(self.headers.items())
+        p.body = self.body
+        p.hooks = {event: list(hooks) for event, hooks in self.hooks.items()}
+        return p
+
+    def copy(self) -> PreparedRequest:
+        return self._plain()
+
+    def __reduce__(self) -> Any:
+        return (_unpickle_prepared, (self._plain().__dict__,))
+
+
+def _unpickle_prepared(state: Dict[str, Any]) -> PreparedRequest:
+    p = PreparedRequest()
+    p.__dict__.update(state)
+    return p
+
 
 class Response:
     """A response (WIT `response`), with requests' attribute names.
@@ -259,8 +584,15 @@ class Response:
     from it exactly as the component decodes them.
     """
 
-    def __init__(self, handle: Handle, max_body_size: Optional[int] = None) -> None:
+    def __init__(self, handle: Optional[Handle] = None,
+                 max_body_size: Optional[int] = None) -> None:
+        #: The component's response; None for a response of plain data (`Response()` made by
+        #: hand, as requests' tests and mocks do, or one unpickled): see `_init_plain`.
         self._handle = handle
+        #: What `raw` gives when set by hand (else a `RawBody` over `iter_content`).
+        self._raw: Any = None
+        #: `_content_consumed` as set by hand (requests' internal flag), else None.
+        self._consumed_override: Optional[bool] = None
         #: The session's `max_body_size` when the request was made (None: not known).
         self._max_body_size = max_body_size
         self._content: Optional[bytes] = None
@@ -286,6 +618,22 @@ class Response:
         #: Left switched between calls (one `set-encoding`, not two per read); every call whose
         #: answer depends on it (`text`, `read-line`) sets what it needs first (`_charset`).
         self._switched: Optional[str] = None
+        if handle is None:
+            self._init_plain()
+
+    def _init_plain(self) -> None:
+        """The attributes of requests' `Response()`: no status, no headers, no body (`content`
+        is None until `raw` is given: then it is read from `raw.stream`, as requests reads
+        urllib3's response). Every attribute may be set; nothing asks a component."""
+        self.__dict__.update(status_code=None, reason=None, url=None,
+                             headers=CaseInsensitiveDict(), history=[],
+                             elapsed=datetime.timedelta(0), cookies=Cookies(), request=None)
+        self._plain_encoding: Optional[str] = None
+
+    @property
+    def _plain(self) -> bool:
+        """Whether this response is plain data (no component response behind it)."""
+        return self._handle is None
 
     @classmethod
     def _wrap(cls, instance: Instance, resource: ResourceAny,
@@ -293,10 +641,16 @@ class Response:
         return cls(Handle(instance, resource), max_body_size)
 
     def _call(self, name: str, *args: Any) -> Any:
-        return self._handle.call(TYPES, f"[method]response.{name}", *args)
+        return self._component().call(TYPES, f"[method]response.{name}", *args)
 
     def _call_ok(self, name: str, *args: Any) -> Any:
-        return self._handle.call_ok(TYPES, f"[method]response.{name}", *args)
+        return self._component().call_ok(TYPES, f"[method]response.{name}", *args)
+
+    def _component(self) -> Handle:
+        if self._handle is None:
+            raise AttributeError("this Response is plain data (made by hand or unpickled): it "
+                                 "has no component response to ask")
+        return self._handle
 
     # ---- metadata (cached: it cannot change) ---------------------------------------------
 
@@ -332,8 +686,13 @@ class Response:
 
     @cached_property
     def history(self) -> List["Response"]:
-        return [Response._wrap(self._handle.instance, r, max_body_size=self._max_body_size)
+        """The redirect responses (and a Digest 401) before this one, oldest first. Each one's
+        own `history` is the hops before it, as the same objects (as requests keeps them)."""
+        hops = [Response._wrap(self._handle.instance, r, max_body_size=self._max_body_size)
                 for r in self._call("history")]
+        for i, hop in enumerate(hops):
+            hop.__dict__["history"] = hops[:i]
+        return hops
 
     @cached_property
     def elapsed(self) -> datetime.timedelta:
@@ -346,23 +705,31 @@ class Response:
 
     @cached_property
     def ok(self) -> bool:
+        if self._plain:
+            return self.status_code is None or self.status_code < 400
         return self._call("ok")
 
     @cached_property
     def is_redirect(self) -> bool:
+        if self._plain:
+            return "location" in self.headers and self.status_code in _REDIRECT_STATUSES
         return self._call("is-redirect")
 
     @cached_property
     def is_permanent_redirect(self) -> bool:
+        if self._plain:
+            return "location" in self.headers and self.status_code in (301, 308)
         return self._call("is-permanent-redirect")
 
     @cached_property
     def request(self) -> PreparedRequest:
-        return PreparedRequest(Handle(self._handle.instance, self._call("request")))
+        return _BoundPreparedRequest(Handle(self._handle.instance, self._call("request")))
 
     @property
     def encoding(self) -> str:
         """The charset `text` decodes with; settable (`utf-8`, `iso-8859-1`, `us-ascii`, ...)."""
+        if self._plain:
+            return self._plain_encoding  # type: ignore[return-value]
         encoding = self._encoding
         if encoding is None:
             # (never asked while switched: `_charset` reads it before it switches)
@@ -371,6 +738,10 @@ class Response:
 
     @encoding.setter
     def encoding(self, encoding: str) -> None:
+        if self._plain:
+            self._plain_encoding = encoding
+            self._text = None
+            return
         self._call_ok("set-encoding", encoding)
         self._encoding = self._switched = None   # the component's own spelling, read when asked
         self._text = None
@@ -391,6 +762,10 @@ class Response:
     @property
     def content(self) -> bytes:
         """The decoded body (gzip/deflate undone). For a streamed response, reads the rest."""
+        if self._plain:
+            if self._content is None and self._raw is not None:
+                self._content = b"".join(self.iter_content(_limits.READ_PIECE))
+            return self._content  # type: ignore[return-value]
         if self._content is None:
             self._content = self._fetch_content()
         return self._content
@@ -498,6 +873,9 @@ class Response:
     def text(self) -> str:
         """The body as text in `encoding`; invalid bytes become U+FFFD."""
         encoding = self.encoding
+        if self._plain:
+            content = self.content
+            return "" if not content else decode_like_component(content, encoding or "utf-8")
         if self._text is None or self._text[0] != encoding:
             if self._content is None and self._whole_in_component() and self._fits_in_string():
                 with self._handle.instance.lock:
@@ -511,6 +889,8 @@ class Response:
 
     def json(self, **kwargs: Any) -> Any:
         """The body parsed with `json.loads` (`JSONDecodeError` if it is not JSON)."""
+        if self._plain:
+            return json_like_component(self.content or b"", **kwargs)
         if self._whole_in_component() and self._fits_in_string():
             text = self._call_ok("json")
             self._reads["string"] += 1
@@ -519,6 +899,14 @@ class Response:
 
     def raise_for_status(self) -> None:
         """Raise `HTTPError` (with `.response` set to this response) for a 4xx or 5xx status."""
+        if self._plain:
+            status = self.status_code or 0
+            if 400 <= status < 600:
+                side = "Client" if status < 500 else "Server"
+                raise HTTPError(f"{status} {side} Error: {self.reason} for url: {self.url}",
+                                status_code=status, reason=self.reason or "", url=self.url,
+                                response=self)
+            return
         try:
             self._call_ok("raise-for-status")
         except HTTPError as e:
@@ -536,6 +924,9 @@ class Response:
         """
         if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
             raise TypeError(f"chunk_size must be a positive int or None, not {chunk_size!r}")
+        if self._plain:
+            chunks = self._plain_chunks(chunk_size)
+            return self._decode(chunks) if decode_unicode else chunks
 
         def raw_chunks() -> Iterator[bytes]:
             if self._streamed and self._content is None:
@@ -566,6 +957,60 @@ class Response:
             return raw_chunks()
         return self._decode(raw_chunks())
 
+    def _plain_chunks(self, chunk_size: Optional[int]) -> Iterator[bytes]:
+        """The chunks of a plain response: its `content` sliced, else read from `raw` (its
+        `stream(n, decode_content=True)`, else `read(n)`), with urllib3's errors raised as
+        requests raises them (`ChunkedEncodingError`, `ContentDecodingError`,
+        `ConnectionError`, `SSLError`)."""
+        if self._content is not None or self._raw is None:
+            content = self._content or b""
+            step = chunk_size or max(len(content), 1)
+            for i in range(0, len(content), step):
+                yield content[i:i + step]
+            return
+        from urllib3 import exceptions as u3
+        raw = self._raw
+        try:
+            if hasattr(raw, "stream"):
+                yield from raw.stream(chunk_size, decode_content=True)
+            else:
+                while True:
+                    chunk = raw.read(chunk_size)
+                    if not chunk:
+                        break
+                    yield chunk
+        except u3.ProtocolError as e:
+            raise ChunkedEncodingError(str(e)) from e
+        except u3.DecodeError as e:
+            raise ContentDecodingError(str(e)) from e
+        except u3.ReadTimeoutError as e:
+            raise ConnectionError(str(e)) from e
+        except u3.SSLError as e:
+            raise SSLError(str(e)) from e
+
+    @property
+    def raw(self) -> Any:
+        """The body as a binary file object (`RawBody`: `read(n)`, `stream(n)`, `closed`),
+        read through `iter_content`, so it shares its position; or what was set by hand."""
+        if self._raw is None and not self._plain:
+            self._raw = RawBody(self)
+        return self._raw
+
+    @raw.setter
+    def raw(self, value: Any) -> None:
+        self._raw = value
+
+    @property
+    def _content_consumed(self) -> bool:
+        """requests' internal flag: whether the body was read (whole, or from a stream)."""
+        if self._consumed_override is not None:
+            return self._consumed_override
+        return self._content is not None or self._started
+
+    @_content_consumed.setter
+    def _content_consumed(self, value: bool) -> None:
+        self._consumed_override = bool(value)
+
     def _decode(self, chunks: Iterator[bytes]) -> Iterator[str]:
         decoder = codecs.getincrementaldecoder(self.encoding or "utf-8")(errors="replace")
         for chunk in chunks:
@@ -595,6 +1040,8 @@ class Response:
         only matters when the split happens in Python: with a `delimiter` (the body is split on
         exactly that) or with an `encoding` the component does not decode (e.g. ``shift_jis``).
         """
+        if self._plain:
+            return self._split_lines(self.iter_content(chunk_size, decode_unicode), delimiter)
         if delimiter is None and self._content is None and self.encoding in _RESTORABLE_ENCODINGS:
             if self._streamed:
                 if self._fits_in_string():
@@ -700,6 +1147,11 @@ class Response:
 
     def close(self) -> None:
         """Release the guest resource now (a later uncached attribute raises `ValueError`)."""
+        if self._plain:
+            close = getattr(self._raw, "close", None)
+            if callable(close):
+                close()
+            return
         for response in self.__dict__.get("history", []):
             response.close()
         self._handle.drop()
@@ -717,3 +1169,90 @@ class Response:
         if "status_code" not in self.__dict__ and not self._handle.alive:
             return "<Response (closed)>"
         return f"<Response [{self.status_code}]>"
+
+    def __reduce__(self) -> Any:
+        """Pickled as plain data (the body read whole, the request as a plain
+        `PreparedRequest`, the history likewise): unpickled, it asks no component."""
+        content = self.content
+        state = {"status_code": self.status_code, "reason": self.reason, "url": self.url,
+                 "headers": CaseInsensitiveDict(self.headers.items()),
+                 "history": list(self.history), "elapsed": self.elapsed,
+                 "cookies": self.cookies, "request": self.request,
+                 "_plain_encoding": self.encoding, "_content": content}
+        return (_unpickle_response, (state,))
+
+
+_REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+def _unpickle_response(state: Dict[str, Any]) -> Response:
+    response = Response()
+    response.__dict__.update(state)
+    return response
+
+
+class RawBody:
+    """`Response.raw`: the body as a binary file object, read through the response's
+    `iter_content` (so `raw` and `iter_content` share one position, and a streamed body is
+    read once). `read(n)` gives up to `n` bytes (all that is left without `n`), `stream(n)`
+    yields chunks of up to `n`, `closed` is true once the response is closed or the body is
+    read to its end. Decoding (`Content-Encoding`) is already undone: `decode_content` is
+    accepted and ignored."""
+
+    def __init__(self, response: Response) -> None:
+        self._response = response
+        self._chunks: Optional[Iterator[bytes]] = None
+        self._buffer = b""
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_chunk(self, size: int) -> bytes:
+        if self._chunks is None:
+            self._chunks = self._response.iter_content(size)  # type: ignore[assignment]
+        for chunk in self._chunks:  # type: ignore[union-attr]
+            if chunk:
+                return chunk
+        self._ended = True
+        return b""
+
+    def read(self, amt: Optional[int] = None, decode_content: Any = None,
+             cache_content: bool = False) -> bytes:
+        """Up to `amt` bytes (fewer only at the end), or all that is left."""
+        if self.closed:
+            return b""
+        if amt is None or amt < 0:
+            parts = [self._buffer]
+            self._buffer = b""
+            while not self._ended:
+                parts.append(self._next_chunk(_limits.READ_PIECE))
+            return b"".join(parts)
+        while len(self._buffer) < amt and not self._ended:
+            self._buffer += self._next_chunk(max(amt - len(self._buffer), 1))
+        out, self._buffer = self._buffer[:amt], self._buffer[amt:]
+        return out
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def stream(self, amt: int = 2 ** 16, decode_content: Any = None) -> Iterator[bytes]:
+        """The rest of the body in chunks of up to `amt` bytes."""
+        while True:
+            data = self.read(amt)
+            if not data:
+                return
+            yield data
+
+    @property
+    def closed(self) -> bool:  # type: ignore[override]
+        handle = self._response._handle
+        return (self._ended and not self._buffer) or handle is None or not handle.alive
+
+    def close(self) -> None:
+        self._response.close()
+
+    def release_conn(self) -> None:
+        """urllib3's name; the component keeps its own connections: nothing to do."""

@@ -172,11 +172,23 @@ def _auth_value(auth: Any) -> Optional[Variant]:
     if isinstance(auth, HTTPDigestAuth):
         return Variant("digest", rec(username=str(auth.username), password=str(auth.password)))
     if isinstance(auth, (tuple, list)) and len(auth) == 2:
-        return Variant("basic", rec(username=str(auth[0]), password=str(auth[1])))
+        return Variant("basic", rec(username=_credential(auth[0]), password=_credential(auth[1])))
     # Only the type is named: the value may hold the password.
     raise TypeError("auth must be None, a (user, password) tuple, HTTPBasicAuth, HTTPDigestAuth "
                     f"or BearerAuth; callable auth handlers are not supported: "
                     f"{type(auth).__name__}")
+
+
+def _credential(value: Any) -> str:
+    """A Basic credential as the component takes it (a `str`, sent as UTF-8): `bytes` are
+    decoded as UTF-8 (so UTF-8 bytes go out as given; other bytes as Latin-1, which then go
+    out re-encoded), anything else is `str(value)` (requests' deprecated behaviour)."""
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return bytes(value).decode("latin-1")
+    return str(value)
 
 
 def _auth_from_wit(value: Optional[Variant]) -> AuthValue:

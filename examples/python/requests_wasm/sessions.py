@@ -25,7 +25,7 @@ from . import options as _options
 from ._component import CALL_LOCK, SESSION, TYPES, Handle, Instance, field, rec
 from ._redact import RedactedDict, redact_mapping
 from .adapters import Adapter
-from .models import PreparedRequest, Request, Response
+from .models import PreparedRequest, Request, Response, _BoundPreparedRequest
 from .options import (_U64_MAX, AuthValue, BodyPlan, CertValue, TimeoutArg, VerifyValue,
                       _announced_length, _auth_from_wit, _auth_value, _body_plan, _cert,
                       _cert_from_wit, _header_pairs, _header_text, _is_stream, _items, _pairs,
@@ -769,7 +769,11 @@ class Session:
             lambda names: ("prepare-request", request.method, request.url,
                            with_hooks(options, names)),
             kind="prepared", keep=True)
-        prepared = PreparedRequest(Handle(self._instance, resource))
+        merged = _hooks.normalize_hooks(request.hooks, "hooks")
+        own = _hooks.normalize_hooks(self.hooks, "Session.hooks")
+        prepared = _BoundPreparedRequest(Handle(self._instance, resource),
+                                         {event: merged[event] or own[event]
+                                          for event in _hooks.EVENTS})
         if scope is not None:
             prepared._release_hooks = weakref.finalize(prepared, _hooks.release, scope)
         return prepared
@@ -782,10 +786,36 @@ class Session:
 
         A body of any size goes with hooks set: they are shown it only up to 1 MiB (a larger
         one reaches them as ``body=None`` and is sent as it is)."""
+        if isinstance(request, Request):
+            raise ValueError("You can only send PreparedRequests.")
+        if not isinstance(request, _BoundPreparedRequest) or \
+                request._handle.instance is not self._instance:
+            return self._send_plain(request, kwargs)
         options = _send_options(**kwargs)
         resource, _ = self._hooked(None, self._call_ok,
                                    lambda names: ("send", request._handle.resource, options))
         return self._response(resource)
+
+    def _send_plain(self, request: PreparedRequest, kwargs: Dict[str, Any]) -> Response:
+        """Send a `PreparedRequest` of plain data (`Request.prepare()`, unpickled, or held by
+        another session's component) as it is: a request whose options override every default
+        of this session (each default header and param not in it removed, auth off, unless it
+        holds `HTTPDigestAuth` for the component to answer a 401 with), with its own hooks. The
+        component still merges the environment settings and the `kwargs` (`timeout`,
+        `allow_redirects`, `stream`, `verify`, `cert`, `proxies`), adds the jar's cookies when
+        it has no `Cookie` header, and follows redirects."""
+        if isinstance(request, _BoundPreparedRequest):
+            request = request._plain()
+        if request.method is None or request.url is None:
+            raise ValueError("the PreparedRequest has no method or URL: prepare it first")
+        headers = list((request.headers or {}).items())
+        given = {str(name).lower() for name, _ in headers}
+        headers += [(name, None) for name in self.headers if name.lower() not in given]
+        params = [(name, None) for name in self.params]
+        auth = request._auth if request._auth is not None else False
+        return self._dispatch(request.method, None, request.url,
+                              dict(kwargs, data=request.body, headers=headers, params=params,
+                                   auth=auth, hooks=request.hooks))
 
     # ---- transport -------------------------------------------------------------------------
 
