@@ -8,7 +8,7 @@ import {
   ResponseHead, ProxyError, type Verify, type Cert, type VerifyInit, type CertInit, type ErrorKind,
   AdapterError, AdapterRequest, type AdapterSettings, type AdapterResponse, type JsAdapter, registerAdapter,
   unregisterAdapter, hostAdapter, FAILURE_KINDS, type FailureKind, type SessionInit,
-} from 'requests-component';
+} from 'requests-component/sync';
 
 const log = (..._values: unknown[]): void => undefined;
 

@@ -1,0 +1,677 @@
+// Owns the Promise API (the package's main entry, `requests-component`): the same session as
+// requests.mjs, but every request is `await`ed and never blocks the event loop. The component
+// runs in a worker thread (worker.mjs), which owns the instance and drives it through the
+// synchronous wrapper; this module sends it one message per call and rebuilds what comes back
+// (responses, errors). Hooks and adapters are functions and objects of this thread: the worker
+// calls them through `#serve` (each call one message each way; the worker waits on a shared
+// word meanwhile), so they may be async. The default transport is transport.mjs (Node's own
+// http/https with keep-alive agents), an adapter of this thread like any other.
+// Types: index.d.ts.
+
+import { Worker } from 'node:worker_threads';
+import { Buffer } from 'node:buffer';
+import * as errors from './errors.mjs';
+import { HookRequest, HookResponse } from './hooks.mjs';
+import { AdapterError, AdapterRequest, FAILURE_KINDS } from './host-adapters.mjs';
+import { headerOf, toBytes, toPairs, u16, utf8 } from './convert.mjs';
+import { frozenHeaders, toChunk, toHookLists } from './options.mjs';
+import { nodeTransport } from './transport.mjs';
+
+export * from './errors.mjs';
+export { HookRequest, HookResponse, AdapterError, AdapterRequest, FAILURE_KINDS, nodeTransport };
+
+/** The most bytes one response piece crosses with (the component reads at most 1 MiB at a time). */
+export const READ_PIECE = 1 << 20;
+
+/** Node's network error codes an adapter's error may carry (host-adapters.mjs maps them). */
+const NODE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
+
+/** An error sent by the worker (worker.mjs `toWire`) -> the error to throw here. */
+function fromWire(wire, thrown, response) {
+  const cause = wire.mainRef !== undefined && thrown.has(wire.mainRef) ? thrown.get(wire.mainRef) : undefined;
+  if (wire.requests) {
+    const Class = errors[wire.requests] ?? errors.RequestsError;
+    const error = new Class(wire.payload, cause === undefined ? {} : { cause });
+    if (wire.responseIsSelf && response) error.response = response;
+    return error;
+  }
+  if (cause !== undefined) return cause;
+  const Class = { TypeError, RangeError, SyntaxError }[wire.name] ?? Error;
+  const error = new Class(wire.message);
+  if (wire.name && Class === Error) error.name = wire.name;
+  if (wire.stack) error.stack = `${error.name}: ${wire.message}\n    at (worker) ${wire.stack.split('\n').slice(1).join('\n')}`;
+  if (wire.code !== undefined) error.code = wire.code;
+  return error;
+}
+
+/** A copy of some bytes in a buffer of their own (safe to transfer: never Node's Buffer pool). */
+function ownBytes(chunks, size) {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/**
+ * A response body an adapter of this thread returned, read as the worker asks: an object
+ * with `read(max)` (a Promise of bytes or null at the end: transport.mjs), an async or
+ * sync iterable of chunks, a string or bytes.
+ */
+class PullSource {
+  #read;
+  #iterator;
+  #held = [];
+  #close;
+  constructor(body) {
+    if (typeof body.read === 'function' && typeof body.close === 'function') {
+      this.#read = (max) => body.read(max);
+      this.#close = () => body.close();
+      return;
+    }
+    const iterator = typeof body[Symbol.asyncIterator] === 'function' ? body[Symbol.asyncIterator]()
+      : typeof body[Symbol.iterator] === 'function' ? body[Symbol.iterator]() : null;
+    if (iterator === null) throw new TypeError(`response body: expected a string, bytes, null or an iterable of chunks, got ${typeof body}`);
+    this.#iterator = iterator;
+    let pulled = 0;
+    this.#read = async (max) => {
+      if (!this.#held.length) {
+        const next = await iterator.next();
+        if (next.done) return null;
+        const value = next.value;
+        const bytes = typeof value === 'string' ? utf8.encode(value) : toBytes(value);
+        if (!bytes) throw new TypeError(`response body chunk ${pulled}: expected a string or bytes`);
+        pulled++;
+        this.#held.push(bytes);
+      }
+      const head = this.#held.shift();
+      if (head.length > max) this.#held.unshift(head.subarray(max));
+      return head.subarray(0, max);
+    };
+    this.#close = () => iterator.return?.();
+  }
+  /** Up to `max` bytes: as many as come before the end when `fill`, else the next piece. */
+  async take(max, fill) {
+    const chunks = [];
+    let size = 0;
+    let ended = false;
+    while (size < max) {
+      const chunk = await this.#read(max - size);
+      if (chunk === null) {
+        ended = true;
+        break;
+      }
+      if (chunk.length) {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (!fill) break;
+      }
+    }
+    return { bytes: ownBytes(chunks, size), ended };
+  }
+  close() {
+    try {
+      const closing = this.#close();
+      closing?.catch?.(() => {});
+    } catch {
+      // The body is given up either way.
+    }
+  }
+}
+
+/**
+ * One worker thread with a component instance: sends it ops (`call`), serves its calls
+ * back into this thread (hooks, adapters), and keeps the process alive only while an op
+ * is in flight.
+ */
+class WorkerHost {
+  #worker;
+  #pending = new Map();
+  #nextId = 0;
+  #word;
+  #replies;
+  /** The values hooks and adapters threw during the op in flight, by number. */
+  #thrown = new Map();
+  #nextRef = 0;
+  /** Hook snapshots by call number (see Session.#hooksFor). */
+  calls = new Map();
+  /** Adapters of this thread by number (Session.mount). */
+  adapters = new Map();
+  /** Response bodies of those adapters being read by the worker, by handle. */
+  #bodies = new Map();
+  #nextHandle = 0;
+
+  constructor() {
+    const signal = new SharedArrayBuffer(4);
+    this.#word = new Int32Array(signal);
+    const { port1, port2 } = new MessageChannel();
+    this.#replies = port1;
+    this.#worker = new Worker(new URL('./worker.mjs', import.meta.url), {
+      workerData: { port: port2, signal },
+      transferList: [port2],
+    });
+    this.#worker.on('message', (message) => {
+      if (message.call !== undefined) this.#serve(message);
+      else this.#settle(message);
+    });
+    this.#worker.on('error', (error) => {
+      for (const { reject } of this.#pending.values()) reject(error);
+      this.#pending.clear();
+    });
+    this.#worker.unref();
+  }
+
+  /** Sends op `op` with `fields`; resolves to its result (`describe` results rebuilt by the caller). */
+  call(op, fields = {}, transfer = []) {
+    const id = ++this.#nextId;
+    if (this.#pending.size === 0) this.#worker.ref();
+    const promise = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    this.#worker.postMessage({ id, op, ...fields }, transfer);
+    return promise;
+  }
+  /** Sends an op whose answer nobody waits for (drops). */
+  post(op, fields) { this.#worker.postMessage({ id: 0, op, ...fields }); }
+
+  /** Rebuilds an error of the op just answered (with what this thread's code threw as its cause). */
+  error(wire, response = undefined) { return fromWire(wire, this.#thrown, response); }
+
+  #settle({ id, ok, error }) {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker.unref();
+    if (error === undefined) pending.resolve(ok);
+    else pending.reject(this.error(error));
+    // Ops run one at a time: what was thrown during this one is no longer needed.
+    queueMicrotask(() => this.#thrown.clear());
+  }
+
+  /** Answers a call from the worker, which waits for it (worker.mjs `callMain`). */
+  async #serve({ call, args }) {
+    const transfer = [];
+    let answer;
+    try {
+      answer = { ok: await this.#handle(call, args, transfer) };
+    } catch (e) {
+      const ref = ++this.#nextRef;
+      this.#thrown.set(ref, e);
+      const described = { ref, name: e?.name ?? 'Error', message: e instanceof Error ? e.message : String(e) };
+      if (e instanceof AdapterError) described.kind = e.kind;
+      else if (typeof e?.code === 'string' && NODE_CODES.has(e.code)) described.code = e.code;
+      answer = { error: described };
+    }
+    try {
+      this.#replies.postMessage(answer, transfer);
+    } catch (e) {
+      this.#replies.postMessage({ error: { ref: 0, name: e.name, message: e.message } });
+    }
+    Atomics.store(this.#word, 0, 1);
+    Atomics.notify(this.#word, 0);
+  }
+
+  async #handle(call, args, transfer) {
+    switch (call) {
+      case 'hook': return this.#hook(args);
+      case 'adapter.send': return this.#adapterSend(args, transfer);
+      case 'adapter.read': {
+        const body = this.#bodies.get(args.handle);
+        if (!body) throw new AdapterError('other', `no response body has the handle ${args.handle}`);
+        try {
+          const { bytes, ended } = await body.source.take(READ_PIECE, !body.stream);
+          if (ended) this.#bodies.delete(args.handle);
+          if (bytes.length === 0 && ended) return null;
+          transfer.push(bytes.buffer);
+          return bytes;
+        } catch (e) {
+          this.#bodies.delete(args.handle);
+          body.source.close();
+          throw e;
+        }
+      }
+      case 'adapter.discard': {
+        this.#bodies.get(args.handle)?.source.close();
+        this.#bodies.delete(args.handle);
+        return undefined;
+      }
+      default: throw new TypeError(`unknown call ${call}`);
+    }
+  }
+
+  async #hook({ call, list, event, index, value }) {
+    const hook = this.calls.get(call)?.[list]?.[event]?.[index];
+    if (typeof hook !== 'function') throw new TypeError(`the ${event} hook ${index} is gone`);
+    if (event === 'request') {
+      const request = new HookRequest(value);
+      const result = await hook(request);
+      if (result === undefined || result === null || result === request) {
+        return { request: { method: request.method, url: request.url, headers: toPairs(request.headers, 'request.headers'), body: request.body } };
+      }
+      if (result instanceof HookRequest) {
+        return { request: { method: result.method, url: result.url, headers: toPairs(result.headers, 'request.headers'), body: result.body } };
+      }
+      return { response: plainResponse(result) };
+    }
+    const response = new HookResponse({ ...value, request: new HookRequest(value.request) });
+    const result = await hook(response);
+    return result === undefined || result === null ? {} : { response: plainResponse(result) };
+  }
+
+  async #adapterSend({ adapter: id, request, settings }, transfer) {
+    const adapter = this.adapters.get(id);
+    if (!adapter) throw new AdapterError('other', `adapter ${id} is gone`);
+    const body = request.body ? Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength) : null;
+    const response = await adapter.send(new AdapterRequest(request, body), settings);
+    if (response === null || typeof response !== 'object') {
+      throw new TypeError(`an adapter's send must return {status, headers, body}, got ${response === null ? 'null' : typeof response}`);
+    }
+    const status = u16(response.status, 'response.status');
+    const headers = toPairs(response.headers ?? [], 'response.headers');
+    const given = response.body;
+    if (given === null || given === undefined) return { status, headers, first: new Uint8Array() };
+    if (typeof given === 'string' || toBytes(given)) {
+      const bytes = typeof given === 'string' ? utf8.encode(given) : ownBytes([toBytes(given)], toBytes(given).length);
+      transfer.push(bytes.buffer);
+      return { status, headers, first: bytes };
+    }
+    const source = new PullSource(given);
+    // The head and, unless streamed, the first MiB in one answer (a small body: all of it).
+    let first;
+    try {
+      first = settings.stream ? { bytes: new Uint8Array(), ended: false } : await source.take(READ_PIECE, true);
+    } catch (e) {
+      source.close();
+      throw e;
+    }
+    transfer.push(first.bytes.buffer);
+    if (first.ended) return { status, headers, first: first.bytes };
+    const handle = ++this.#nextHandle;
+    this.#bodies.set(handle, { source, stream: settings.stream });
+    return { status, headers, first: first.bytes, rest: handle };
+  }
+}
+
+/** A hook's response (a HookResponse or `{status, headers, body}`) as plain values. */
+function plainResponse(result) {
+  if (typeof result !== 'object') throw new TypeError(`a hook must return a HookResponse (or {status, headers, body}), got ${typeof result}`);
+  return { status: result.status, headers: toPairs(result.headers ?? [], 'response.headers'), body: result.body ?? null };
+}
+
+let sharedHost;
+/** The worker every session shares unless created with `{worker: 'own'}`. */
+function sharedWorker() {
+  sharedHost ??= new WorkerHost();
+  return sharedHost;
+}
+
+/** Drops worker-side objects once their handles here are garbage-collected. */
+const drops = new FinalizationRegistry(({ host, kind, id, call }) => {
+  if (call !== undefined) host.calls.delete(call);
+  if (id !== undefined) host.post('drop', { kind, id });
+});
+
+let callCount = 0;
+let adapterCount = 0;
+
+/** `data` that is read here and written to the worker piece by piece: async iterables, iterators, streams. */
+const isUploadSource = (data) => data !== null && typeof data === 'object'
+  && (typeof data[Symbol.asyncIterator] === 'function' || (typeof data[Symbol.iterator] === 'function' && typeof data.next === 'function'));
+
+/** What `new Session(options)` takes. */
+const SESSION_OPTIONS = new Set(['transport', 'sockets', 'worker']);
+
+/**
+ * A requests-style session whose requests return Promises. Its component instance lives
+ * in a worker thread (shared by the sessions of this process, or its own with
+ * `{worker: 'own'}`); requests of one worker run one at a time there.
+ */
+export class Session {
+  #host;
+  #ready;
+  #hooks = { request: [], response: [] };
+  #id;
+  #transport;
+
+  /**
+   * `transport`: `'node'` (the default: transport.mjs, Node's http/https with keep-alive
+   * agents, mounted for http:// and https://), `'wasi-http'` (the component's own
+   * adapter over preview2-shim's wasi:http), or an adapter object (`send(request,
+   * settings)`, see host-adapters.mjs) to mount for both. `sockets`: the world
+   * `client-with-sockets` build with its own HTTP/1.1 client (as requests.mjs takes it).
+   */
+  constructor(options = {}) {
+    for (const key of Object.keys(options ?? {})) {
+      if (!SESSION_OPTIONS.has(key)) throw new TypeError(`Session options: unknown option ${JSON.stringify(key)}`);
+    }
+    const { transport = 'node', sockets, worker = 'shared' } = options ?? {};
+    if (worker !== 'shared' && worker !== 'own') throw new TypeError("Session options: worker must be 'shared' or 'own'");
+    this.#host = worker === 'own' ? new WorkerHost() : sharedWorker();
+    const created = this.#host.call('session.new', { options: sockets === undefined ? {} : { sockets } });
+    const steps = [created.then((id) => { this.#id = id; })];
+    this.#transport = sockets ? null : transport === 'node' ? nodeTransport() : transport === 'wasi-http' ? null : transport;
+    if (this.#transport !== null && (typeof this.#transport !== 'object' || typeof this.#transport.send !== 'function')) {
+      throw new TypeError("Session options: transport must be 'node', 'wasi-http' or an adapter object");
+    }
+    this.#ready = Promise.all(steps).then(async () => {
+      if (this.#transport) {
+        await this.#mount('http://', this.#transport);
+        await this.#mount('https://', this.#transport);
+      }
+    });
+    this.#ready.catch(() => {});
+    drops.register(this, { host: this.#host, kind: 'session', id: undefined });
+  }
+
+  async #op(op, fields = {}, transfer = []) {
+    await this.#ready;
+    return this.#host.call(op, { session: this.#id, ...fields }, transfer);
+  }
+
+  /**
+   * The session's hooks: `{request: [], response: []}`, arrays of functions (sync or
+   * async) to push onto; they run on this thread. See requests.mjs `Session.hooks`.
+   */
+  get hooks() { return this.#hooks; }
+  set hooks(hooks) { this.#hooks = toHookLists(hooks, 'hooks'); }
+
+  /**
+   * The hooks a call runs, snapshotted now and kept under a call number while the worker
+   * may call them: the session's, and the call's own (`perRequest`).
+   */
+  #hooksFor(perRequest) {
+    const session = toHookLists(this.#hooks, 'session.hooks');
+    const request = perRequest === undefined ? undefined : toHookLists(perRequest, 'hooks');
+    const counts = (lists) => ({ request: lists.request.length, response: lists.response.length });
+    const none = (lists) => lists.request.length === 0 && lists.response.length === 0;
+    if (none(session) && (request === undefined || none(request))) return { wire: undefined, call: undefined };
+    const call = ++callCount;
+    this.#host.calls.set(call, { session: { request: [...session.request], response: [...session.response] }, request });
+    return { wire: { call, session: counts(session), request: request && counts(request) }, call };
+  }
+
+  /** A Response (or its worker-side description) for a description from the worker. */
+  #response(description) { return new Response(this.#host, description); }
+
+  /**
+   * Send a request, merged with the session's settings, following redirects. `data` may
+   * be an async iterable (a Node stream, an async generator) or an iterator of chunks
+   * (strings or bytes): they are streamed, chunked unless `contentLength` is given.
+   */
+  async request(method, url, options = {}) { return this.#request(method, url, options, undefined); }
+  get(url, options) { return this.#request('GET', url, options, 'get'); }
+  /** Does not follow redirects unless `allowRedirects: true`. */
+  head(url, options) { return this.#request('HEAD', url, options, 'head'); }
+  post(url, options) { return this.#request('POST', url, options, 'post'); }
+  put(url, options) { return this.#request('PUT', url, options, 'put'); }
+  patch(url, options) { return this.#request('PATCH', url, options, 'patch'); }
+  delete(url, options) { return this.#request('DELETE', url, options, 'delete'); }
+  options(url, options) { return this.#request('OPTIONS', url, options, 'options'); }
+
+  async #request(method, url, options = {}, verb) {
+    if (options === null || typeof options !== 'object') throw new TypeError('request options: expected an object');
+    const { hooks, data, contentLength, ...rest } = options;
+    if (isUploadSource(data)) {
+      const upload = await this.startRequest(method, url, { ...rest, hooks, contentLength });
+      try {
+        let i = 0;
+        for await (const chunk of data) await upload.write(toChunk(chunk, `data chunk ${i++}`));
+      } catch (e) {
+        upload.abort();
+        throw e;
+      }
+      return upload.finish();
+    }
+    const { wire, call } = this.#hooksFor(hooks);
+    const opts = { ...rest };
+    if (data !== undefined) opts.data = data;
+    if (contentLength !== undefined) opts.contentLength = contentLength;
+    try {
+      return this.#response(await this.#op('session.request', { method, url: String(url?.href ?? url), options: opts, hooks: wire, verb }));
+    } finally {
+      if (call !== undefined) this.#host.calls.delete(call);
+    }
+  }
+
+  /**
+   * Start a request whose body is written through the returned Upload (`await
+   * up.write(chunk)`, then `await up.finish()` for the response).
+   */
+  async startRequest(method, url, options = {}) {
+    const { hooks, ...rest } = options ?? {};
+    const { wire, call } = this.#hooksFor(hooks);
+    try {
+      const id = await this.#op('session.startRequest', { method, url: String(url?.href ?? url), options: rest, hooks: wire });
+      return new Upload(this.#host, id, call, rest.contentLength ?? null);
+    } catch (e) {
+      if (call !== undefined) this.#host.calls.delete(call);
+      throw e;
+    }
+  }
+
+  /** Merge a request with the session's settings without sending it. */
+  async prepareRequest(method, url, options = {}) {
+    const { hooks, ...rest } = options ?? {};
+    const { wire, call } = this.#hooksFor(hooks ?? {});
+    try {
+      const description = await this.#op('session.prepareRequest', { method, url: String(url?.href ?? url), options: rest, hooks: wire });
+      return new PreparedRequest(this.#host, description, call);
+    } catch (e) {
+      if (call !== undefined) this.#host.calls.delete(call);
+      throw e;
+    }
+  }
+  /** Send a prepared request as it is. */
+  async send(request, options) {
+    const { wire, call } = this.#hooksFor(undefined);
+    try {
+      return this.#response(await this.#op('session.send', { request: request.id, options, hooks: wire }));
+    } finally {
+      if (call !== undefined) this.#host.calls.delete(call);
+    }
+  }
+
+  /**
+   * Use `adapter` (an object with `send(request, settings)`, which may return a Promise;
+   * see host-adapters.mjs for what it gets and returns) for URLs starting with `prefix`.
+   * It runs on this thread.
+   */
+  async mount(prefix, adapter) {
+    if (adapter === null || typeof adapter !== 'object' || typeof adapter.send !== 'function') {
+      throw new TypeError('mount: expected an object with a send(request, settings) method');
+    }
+    await this.#ready;
+    await this.#mount(prefix, adapter);
+  }
+  #mount(prefix, adapter) {
+    const id = ++adapterCount;
+    this.#host.adapters.set(id, adapter);
+    return this.#host.call('session.mount', { session: this.#id, prefix, adapter: id });
+  }
+
+  /**
+   * Change settings: `{headers, params, auth, maxRedirects, trustEnv, stream, verify, cert,
+   * proxies, timeout, retries, baseUrl, errorForStatus, maxBodySize}`, each as requests.mjs's
+   * setter of that name takes it; applied in order, stopping at the first that fails.
+   */
+  async configure(values) {
+    const plain = { ...values };
+    if (plain.baseUrl !== null && typeof plain.baseUrl === 'object' && typeof plain.baseUrl.href === 'string') plain.baseUrl = plain.baseUrl.href;
+    await this.#op('session.set', { values: plain });
+  }
+  /** Every setting, as requests.mjs's getters give them: `{headers, params, auth, ...}`. */
+  settings() { return this.#op('session.settings'); }
+  #method(method, ...args) { return this.#op('session.call', { method, args }); }
+  setHeader(name, value) { return this.#method('setHeader', name, String(value)); }
+  removeHeader(name) { return this.#method('removeHeader', name); }
+  cookies() { return this.#method('cookies'); }
+  setCookie(cookie) { return this.#method('setCookie', cookie); }
+  removeCookie(name, where) { return this.#method('removeCookie', name, where); }
+  clearCookies() { return this.#method('clearCookies'); }
+  exportState(options) { return this.#method('exportState', options); }
+  importState(state) { return this.#method('importState', state); }
+  mergeEnvironmentSettings(url, options) { return this.#method('mergeEnvironmentSettings', url, options); }
+  /** Close the session: later requests throw SessionClosed. */
+  close() { return this.#method('close'); }
+  async [Symbol.asyncDispose]() {
+    try {
+      await this.close();
+    } finally {
+      this.#host.post('drop', { kind: 'session', id: this.#id });
+    }
+  }
+}
+
+/** A response. Its body has already crossed to this thread unless the request was streamed. */
+export class Response {
+  #host;
+  #content;
+  #statusError;
+  #description;
+  constructor(host, description) {
+    this.#host = host;
+    this.#description = description;
+    /** The worker's number for this response. */
+    this.id = description.id;
+    this.status = description.status;
+    this.reason = description.reason;
+    this.url = description.url;
+    this.ok = description.ok;
+    /** The headers in order, as `[name, value]` pairs (printed with credential values as `***`). */
+    this.headers = frozenHeaders(description.headers);
+    this.elapsedMs = description.elapsedMs;
+    this.encoding = description.encoding;
+    this.isRedirect = description.isRedirect;
+    this.isPermanentRedirect = description.isPermanentRedirect;
+    /** The decoded size of a body held whole (not streamed), else null. */
+    this.bodySize = description.bodySize;
+    this.#content = description.content;
+    this.#statusError = description.statusError;
+    drops.register(this, { host, kind: 'response', id: this.id }, this);
+  }
+  #call(method, ...args) { return this.#host.call('response.call', { response: this.id, method, args }); }
+  /** A header by case-insensitive name (repeats joined with `, `), or null. */
+  header(name) { return headerOf(this.headers, name); }
+  headerAll(name) {
+    const lower = String(name).toLowerCase();
+    return this.headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
+  }
+  /** The decoded body bytes. */
+  async content() { return this.#content ?? this.#call('content'); }
+  /** The body decoded in `encoding` (as the component decodes it). */
+  async text() {
+    if (this.#content !== undefined && this.encoding?.toLowerCase() === 'utf-8') {
+      return new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.#content);
+    }
+    return this.#call('text');
+  }
+  /** The body parsed as JSON (JSONDecodeError, with the component's message, if it is not JSON). */
+  async json() {
+    if (this.#content !== undefined && this.encoding?.toLowerCase() === 'utf-8') {
+      try {
+        return JSON.parse(new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.#content));
+      } catch {
+        // The component says why (JSONDecodeError).
+      }
+    }
+    return this.#call('json');
+  }
+  /** Set the encoding `text()` decodes with. */
+  async setEncoding(encoding) { this.encoding = await this.#call('setEncoding', encoding); }
+  /** Throws HTTPError (with `.response`, this) for a 4xx or 5xx status; returns this otherwise. */
+  raiseForStatus() {
+    if (this.#statusError === undefined) return this;
+    const error = this.#host.error(this.#statusError, this);
+    error.response = this;
+    throw error;
+  }
+  /** The redirect responses that led here, oldest first. */
+  async history() {
+    if (this.#description.historyLength === 0) return [];
+    return (await this.#call('history')).map((d) => new Response(this.#host, d));
+  }
+  /** The cookies this response set (they are in the session's jar already). */
+  cookies() { return this.#call('cookies'); }
+  /** The `Link` headers keyed by rel (see requests.mjs `Response.links`). */
+  links() { return this.#call('links'); }
+  /** The request as it was sent (for the last hop). */
+  async request() { return new PreparedRequest(this.#host, await this.#call('request')); }
+  /** Up to `max` (at most 1 MiB) decoded bytes of the body, or null at the end. */
+  async readChunk(max = 65536) { return this.#call('readChunk', max); }
+  /** Iterates over the body (streamed or not) in chunks of at most `chunkSize` bytes. */
+  async *iterContent(chunkSize = 65536) {
+    for (let chunk; (chunk = await this.readChunk(chunkSize)) !== null;) yield chunk;
+  }
+  /** The next line of the body, or null at the end. */
+  readLine() { return this.#call('readLine'); }
+  async *iterLines() {
+    for (let line; (line = await this.readLine()) !== null;) yield line;
+  }
+  /** Frees the worker's response now (else when this is garbage-collected). */
+  [Symbol.dispose]() {
+    drops.unregister(this);
+    this.#host.post('drop', { kind: 'response', id: this.id });
+  }
+}
+
+/** A request whose body is written in pieces (`session.startRequest`). */
+export class Upload {
+  #host;
+  #call;
+  #done = false;
+  constructor(host, id, call, contentLength) {
+    this.#host = host;
+    this.id = id;
+    this.#call = call;
+    /** The announced length, or null for a chunked upload. */
+    this.contentLength = contentLength;
+  }
+  /** Send the next chunk: a string (UTF-8) or bytes. */
+  async write(chunk) {
+    if (this.#done) throw new TypeError('write: the upload is already finished or abandoned');
+    const bytes = toChunk(chunk);
+    await this.#host.call('upload.write', { upload: this.id, chunk: bytes });
+  }
+  /** The bytes written so far. */
+  written() { return this.#host.call('upload.written', { upload: this.id }); }
+  /** End the body and get the response. */
+  async finish() {
+    if (this.#done) throw new TypeError('finish: the upload is already finished or abandoned');
+    this.#done = true;
+    try {
+      return new Response(this.#host, await this.#host.call('upload.finish', { upload: this.id }));
+    } finally {
+      if (this.#call !== undefined) this.#host.calls.delete(this.#call);
+    }
+  }
+  /** Abandon an unfinished upload. */
+  abort() {
+    if (this.#done) return;
+    this.#done = true;
+    this.#host.post('drop', { kind: 'upload', id: this.id });
+    if (this.#call !== undefined) this.#host.calls.delete(this.#call);
+  }
+  [Symbol.dispose]() { this.abort(); }
+}
+
+/** A request merged with the session's settings (`prepareRequest`, `response.request()`). */
+export class PreparedRequest {
+  #host;
+  constructor(host, description, call = undefined) {
+    this.#host = host;
+    this.id = description.id;
+    this.#update(description);
+    drops.register(this, { host, kind: 'prepared', id: this.id, call });
+  }
+  #update({ method, url, headers, body }) {
+    this.method = method;
+    this.url = url;
+    this.headers = frozenHeaders(headers);
+    this.body = body;
+  }
+  header(name) { return headerOf(this.headers, name); }
+  /** Change `method`, `url` or `body` (a string, bytes or null). */
+  async update(values) { this.#update(await this.#host.call('prepared.set', { request: this.id, values })); }
+  /** Set a header, or remove it with `null`. */
+  async setHeader(name, value) { this.#update(await this.#host.call('prepared.set', { request: this.id, values: { header: [name, value] } })); }
+}

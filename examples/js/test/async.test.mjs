@@ -1,0 +1,258 @@
+// Owns the tests of the Promise API (index.mjs: the component in a worker thread) against the
+// loopback fixture server (server.mjs, a child process) with the default transport
+// (transport.mjs, Node's http) and with wasi:http: the event loop keeps running during a
+// request, bodies, streaming both ways, hooks and adapters on this thread, errors.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { startServer } from '../server.mjs';
+import {
+  Session, HookResponse, HookError, ConnectionError, HTTPError, ReadTimeout, AdapterError, JSONDecodeError,
+  TooManyRedirects, SSLError,
+} from '../index.mjs';
+
+let server;
+let url;
+before(async () => {
+  server = await startServer();
+  url = (path) => server.url + path;
+});
+after(() => server.close());
+
+for (const transport of ['node', 'wasi-http']) {
+  test(`${transport}: the event loop keeps running while a slow request is in flight`, async () => {
+    const s = new Session({ transport });
+    await (await s.get(url('/get'))).json(); // the worker and the connection are up
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    delay.enable();
+    try {
+      const r = await s.get(url('/delay/300'));
+      assert.equal(r.status, 200);
+    } finally {
+      clearInterval(timer);
+      delay.disable();
+    }
+    // The server answers after 300 ms: a blocked event loop would have run the timer at most once.
+    assert.ok(ticks >= 5, `the interval ran ${ticks} times during the request`);
+    test.diagnostic?.(`event-loop delay during the request: max ${(delay.max / 1e6).toFixed(1)} ms, mean ${(delay.mean / 1e6).toFixed(2)} ms`);
+  });
+
+  test(`${transport}: GET with params, headers, auth; JSON; cookies across a redirect`, async () => {
+    const s = new Session({ transport });
+    await s.setHeader('X-Demo', 1);
+    await s.configure({ auth: ['demo', 's3cret'] });
+    const r = await s.get(url('/basic-auth/demo/s3cret'));
+    assert.equal(r.status, 200);
+    assert.deepEqual(await r.json(), { authenticated: true, user: 'demo' });
+    const echo = await (await s.get(url('/get'), { params: { q: 'a b' }, headers: { 'X-Call': 'c' } })).json();
+    assert.equal(echo.args.q, 'a b');
+    assert.equal(echo.headers['x-demo'], '1');
+    assert.equal(echo.headers['x-call'], 'c');
+    const jar = await s.get(url('/cookies/set?k=v'));
+    assert.equal(jar.url, url('/cookies'));
+    assert.deepEqual((await jar.json()).cookies, { k: 'v' });
+    assert.equal((await jar.history()).length, 1);
+    assert.deepEqual((await s.cookies()).map((c) => [c.name, c.value]), [['k', 'v']]);
+    const settings = await s.settings();
+    assert.deepEqual(settings.auth, { username: 'demo', password: 's3cret' });
+  });
+
+  test(`${transport}: POST JSON and form; text, content and errors of the body`, async () => {
+    const s = new Session({ transport });
+    const echo = await (await s.post(url('/post'), { json: { a: [1, 'é'] } })).json();
+    assert.deepEqual(echo.json, { a: [1, 'é'] });
+    const form = await (await s.post(url('/post'), { data: { x: '1', y: '2' } })).json();
+    assert.deepEqual(form.form, [['x', '1'], ['y', '2']]);
+    const bytes = await (await s.get(url('/bytes/1000'))).content();
+    assert.equal(bytes.length, 1000);
+    assert.equal(bytes[300], 300 % 251);
+    const notJson = await s.get(url('/not-json'));
+    await assert.rejects(notJson.json(), JSONDecodeError);
+    assert.equal(typeof await notJson.text(), 'string');
+  });
+
+  test(`${transport}: streamed bodies by chunks and by lines`, async () => {
+    const s = new Session({ transport });
+    const r = await s.get(url('/stream-bytes/300000?chunk_size=7000'), { stream: true });
+    assert.equal(r.bodySize, null);
+    let size = 0;
+    let max = 0;
+    for await (const chunk of r.iterContent(65536)) {
+      size += chunk.length;
+      max = Math.max(max, chunk.length);
+    }
+    assert.equal(size, 300000);
+    assert.ok(max <= 65536);
+    const lines = [];
+    for await (const line of (await s.get(url('/lines'), { stream: true })).iterLines()) lines.push(line);
+    assert.deepEqual(lines, ['alpha', 'beta', '', 'gamma café', 'last']);
+  });
+
+  test(`${transport}: uploads from an async generator, a Node stream and startRequest`, async () => {
+    const s = new Session({ transport });
+    const pieces = Array.from({ length: 20 }, (_, i) => Buffer.alloc(10000, i));
+    const sha = createHash('sha256').update(Buffer.concat(pieces)).digest('hex');
+    async function* generate() {
+      for (const piece of pieces) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield piece;
+      }
+    }
+    const chunked = await (await s.put(url('/upload'), { data: generate() })).json();
+    assert.equal(chunked.body_len, 200000);
+    assert.equal(chunked.sha256, sha);
+    assert.equal(chunked.transfer_encoding, 'chunked');
+    const streamed = await (await s.post(url('/upload'), { data: Readable.from(pieces), contentLength: 200000 })).json();
+    assert.equal(streamed.sha256, sha);
+    assert.equal(streamed.content_length, '200000');
+    const up = await s.startRequest('POST', url('/upload'), { contentLength: 5 });
+    await up.write('he');
+    await up.write(new Uint8Array([108, 108, 111]));
+    const done = await (await up.finish()).json();
+    assert.equal(done.sha256, createHash('sha256').update('hello').digest('hex'));
+  });
+
+  test(`${transport}: hooks are functions of this thread, sync or async`, async () => {
+    const s = new Session({ transport });
+    const seen = [];
+    s.hooks.request.push(async (req) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      req.setHeader('X-Signed', `sig:${req.method}`);
+    });
+    s.hooks.response.push((res) => { seen.push(res.status); });
+    const echo = await (await s.get(url('/redirect/1'))).json();
+    assert.equal(echo.headers['x-signed'], 'sig:GET');
+    assert.deepEqual(seen, [302, 200]);
+    const cached = await s.get(url('/get'), { hooks: { request: () => new HookResponse({ status: 203, body: 'cached' }) } });
+    assert.equal(cached.status, 203);
+    assert.equal(await cached.text(), 'cached');
+    const boom = new Error('no signature');
+    const error = await s.get(url('/get'), { hooks: { request: () => { throw boom; } } }).catch((e) => e);
+    assert.ok(error instanceof HookError, String(error));
+    assert.equal(error.cause, boom);
+  });
+
+  test(`${transport}: errors are RequestsError subclasses`, async () => {
+    const s = new Session({ transport });
+    const refused = await s.get('http://127.0.0.1:9/').catch((e) => e);
+    assert.ok(refused instanceof ConnectionError, String(refused));
+    assert.equal(refused.kind, 'connection-refused');
+    const r = await s.get(url('/status/418'));
+    assert.throws(() => r.raiseForStatus(), (e) => e instanceof HTTPError && e.response === r && e.status === 418);
+    await s.configure({ maxRedirects: 2 });
+    await assert.rejects(s.get(url('/redirect/5')), TooManyRedirects);
+    // The session keeps working.
+    assert.equal((await s.get(url('/get'))).status, 200);
+  });
+}
+
+test('node transport: repeated response headers stay apart; the read timeout holds before the head', async () => {
+  const s = new Session();
+  const r = await s.get(url('/set-cookie-multi'), { allowRedirects: false });
+  assert.equal(r.headerAll('set-cookie').length, 3);
+  const slow = await s.get(url('/delay/2000'), { timeout: { connectMs: 5000, readMs: 200 } }).catch((e) => e);
+  assert.ok(slow instanceof ReadTimeout, String(slow));
+});
+
+test('an adapter of this thread may be async; its AdapterError is the cause', async () => {
+  const s = new Session();
+  const down = new AdapterError('connection-refused', 'down for maintenance');
+  await s.mount('mock://', {
+    async send(request) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (request.url.endsWith('/down')) throw down;
+      async function* body() { yield '{"mock": '; yield 'true}'; }
+      return { status: 200, headers: { 'Content-Type': 'application/json' }, body: body() };
+    },
+  });
+  assert.deepEqual(await (await s.get('mock://x/')).json(), { mock: true });
+  const error = await s.get('mock://x/down').catch((e) => e);
+  assert.ok(error instanceof ConnectionError);
+  assert.equal(error.cause, down);
+});
+
+test('node transport: an http proxy on this thread gets absolute-form requests with its credentials', async () => {
+  const seen = [];
+  const proxy = http.createServer((req, res) => {
+    seen.push([req.url, req.headers['proxy-authorization']]);
+    const target = new URL(req.url);
+    const upstream = http.request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode, up.rawHeaders);
+      up.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  try {
+    const s = new Session();
+    await s.configure({ proxies: { http: `http://user:pw@127.0.0.1:${proxy.address().port}` }, trustEnv: false });
+    const r = await s.get(url('/get?via=proxy'));
+    assert.equal((await r.json()).args.via, 'proxy');
+    assert.equal(seen[0][0], url('/get?via=proxy'));
+    assert.equal(seen[0][1], `Basic ${Buffer.from('user:pw').toString('base64')}`);
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
+  }
+});
+
+test('node transport: https with verify (a CA bundle, or false), a client certificate, and a CONNECT tunnel', async () => {
+  const tlsDir = new URL('../../../host-tests/tests/fixtures/tls/', import.meta.url);
+  const read = (name) => readFileSync(new URL(name, tlsDir), 'utf8');
+  const origin = https.createServer({
+    cert: read('server.pem'), key: read('server.key'), ca: read('ca.pem'), requestCert: true, rejectUnauthorized: false,
+  }, (req, res) => {
+    const peer = req.socket.getPeerCertificate();
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify({ client: peer?.subject?.CN ?? null, authorized: req.socket.authorized }));
+  });
+  const tunnels = [];
+  const proxy = http.createServer();
+  const open = new Set();
+  proxy.on('connect', (req, socket, head) => {
+    tunnels.push(req.url);
+    open.add(socket);
+    const [host, port] = req.url.split(':');
+    const upstream = net.connect(Number(port), host, () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const base = `https://127.0.0.1:${origin.address().port}/`;
+  try {
+    const s = new Session();
+    await s.configure({ trustEnv: false });
+    const unknown = await s.get(base).catch((e) => e);
+    assert.ok(unknown instanceof SSLError, String(unknown));
+    await s.configure({ verify: { data: read('ca.pem') } });
+    assert.deepEqual(await (await s.get(base)).json(), { client: null, authorized: false });
+    await s.configure({ cert: { data: read('client-with-key.pem') } });
+    const mutual = await (await s.get(base)).json();
+    assert.equal(mutual.authorized, true);
+    const loose = new Session();
+    await loose.configure({ verify: false, trustEnv: false, proxies: { https: `http://127.0.0.1:${proxy.address().port}` } });
+    assert.equal((await (await loose.get(base)).json()).authorized, false);
+    assert.deepEqual(tunnels, [`127.0.0.1:${origin.address().port}`]);
+  } finally {
+    origin.closeAllConnections();
+    proxy.closeAllConnections();
+    for (const socket of open) socket.destroy();
+    await new Promise((resolve) => origin.close(resolve));
+    await new Promise((resolve) => proxy.close(resolve));
+  }
+});

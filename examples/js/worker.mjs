@@ -1,0 +1,330 @@
+// Owns the worker thread of the Promise API (index.mjs): it owns the component instance,
+// drives it through the synchronous wrapper (requests.mjs), and answers the main thread's
+// messages one at a time. What must run on the main thread (hooks, adapters written in JS,
+// the default transport over Node's http: transport.mjs) is called from here synchronously
+// through `callMain`: one message to the main thread, then Atomics.wait on a shared word
+// until the main thread has posted the answer on a port of its own (receiveMessageOnPort).
+// The main thread never waits on this thread, so its event loop keeps running.
+//
+// Protocol (main -> worker, on parentPort): `{id, op, ...}`; every op is answered with
+// `{id, ok}` or `{id, error}` (serialized by `toWire`). Worker -> main calls:
+// `{call, args}`, answered on `workerData.port` (see callMain).
+
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import {
+  Session, RequestsError, HTTPError, HookResponse, AdapterError,
+} from './requests.mjs';
+
+const { port, signal } = workerData;
+const word = new Int32Array(signal);
+
+/**
+ * Calls `op` on the main thread and waits for its answer (the main thread's event loop
+ * runs the call, awaiting what it must). Returns `{ok}`, or throws the error the main
+ * thread described (`{error: {ref, name, message, kind, code}}`): the main thread keeps
+ * the value that was thrown under `ref`, and puts it back as the `cause` of the request's
+ * error (see `toWire`).
+ */
+function callMain(call, args, transfer = []) {
+  Atomics.store(word, 0, 0);
+  parentPort.postMessage({ call, args }, transfer);
+  for (;;) {
+    Atomics.wait(word, 0, 0);
+    const received = receiveMessageOnPort(port);
+    if (received !== undefined) {
+      const answer = received.message;
+      if (answer.error === undefined) return answer.ok;
+      const { ref, name, message, kind, code } = answer.error;
+      const error = kind !== undefined ? new AdapterError(kind, message) : new Error(message);
+      if (kind === undefined && name) error.name = name;
+      if (code !== undefined) error.code = code;
+      error.mainRef = ref;
+      throw error;
+    }
+    Atomics.store(word, 0, 0);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Objects the main thread refers to by number.
+
+const sessions = new Map();
+const responses = new Map();
+const uploads = new Map();
+const prepared = new Map();
+let nextId = 0;
+function keep(map, value) {
+  const id = ++nextId;
+  map.set(id, value);
+  return id;
+}
+function get(map, id, what) {
+  const value = map.get(id);
+  if (value === undefined) throw new TypeError(`${what} ${id} is gone (disposed or garbage-collected)`);
+  return value;
+}
+
+/** A copy of bytes that owns its buffer (transferable), and the transfer list for it. */
+function own(bytes, transfer) {
+  if (!(bytes instanceof Uint8Array)) return bytes;
+  const copy = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer)
+    ? bytes : bytes.slice();
+  transfer.push(copy.buffer);
+  return copy;
+}
+
+/**
+ * What the main thread gets of a response: its head, and, unless it is streamed, its
+ * body (so `content()`, `text()` and `json()` need no further message).
+ */
+function describe(response, transfer) {
+  const head = {
+    id: keep(responses, response),
+    status: response.status,
+    reason: response.reason,
+    url: response.url,
+    ok: response.ok,
+    headers: response.headers.map(([name, value]) => [name, value]),
+    elapsedMs: response.elapsedMs,
+    encoding: response.encoding,
+    isRedirect: response.isRedirect,
+    isPermanentRedirect: response.isPermanentRedirect,
+    bodySize: response.bodySize,
+    historyLength: response.raw.history().length,
+  };
+  if (head.bodySize !== null) head.content = own(response.content(), transfer);
+  if (!head.ok) {
+    try {
+      response.raiseForStatus();
+    } catch (e) {
+      head.statusError = toWire(e);
+    }
+  }
+  return head;
+}
+
+function describePrepared(request) {
+  return {
+    id: keep(prepared, request),
+    method: request.method,
+    url: request.url,
+    headers: request.headers.map(([name, value]) => [name, value]),
+    body: request.body ?? null,
+  };
+}
+
+/** An error as the main thread rebuilds it (index.mjs `fromWire`). */
+function toWire(e) {
+  const mainRef = e?.cause?.mainRef;
+  if (e instanceof RequestsError) {
+    const wire = { requests: e.constructor.name, payload: e.payload, mainRef };
+    if (e instanceof HTTPError && e.response && !(e.response.constructor.name === 'ResponseHead')) {
+      wire.responseIsSelf = true;
+    }
+    return wire;
+  }
+  if (e?.mainRef !== undefined) return { mainRef: e.mainRef, name: e.name, message: e.message };
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack, code: e.code };
+  return { name: 'Error', message: String(e) };
+}
+
+// ---------------------------------------------------------------------------
+// Hooks and adapters of the main thread, as the synchronous wrapper takes them.
+
+/** A hook that runs on the main thread as `{call, list, event, index}` says. */
+function hookProxy(call, list, event, index) {
+  return (value) => {
+    if (event === 'request') {
+      const plain = { method: value.method, url: value.url, headers: value.headers.map((p) => [...p]), body: value.body };
+      const answer = callMain('hook', { call, list, event, index, value: plain });
+      if (answer.response) return new HookResponse(answer.response);
+      // The main thread's HookRequest, changed in place there, is copied back in place here.
+      value.method = answer.request.method;
+      value.url = answer.request.url;
+      value.headers = answer.request.headers;
+      value.body = answer.request.body;
+      return undefined;
+    }
+    const request = value.request;
+    const plain = {
+      status: value.status, headers: value.headers, body: value.body,
+      request: { method: request.method, url: request.url, headers: request.headers.map((p) => [...p]), body: request.body },
+    };
+    const answer = callMain('hook', { call, list, event, index, value: plain });
+    return answer.response ? new HookResponse(answer.response) : undefined;
+  };
+}
+
+/** `{request: n, response: m}` -> lists of hook proxies. */
+function hookLists(call, list, counts) {
+  const lists = { request: [], response: [] };
+  for (const event of ['request', 'response']) {
+    for (let i = 0; i < (counts?.[event] ?? 0); i++) lists[event].push(hookProxy(call, list, event, i));
+  }
+  return lists;
+}
+
+/** Sets the session's hooks and the request's own as the main thread snapshotted them. */
+function withHooks(session, hooks, options) {
+  session.hooks = hookLists(hooks?.call, 'session', hooks?.session);
+  if (hooks?.request) return { ...options, hooks: hookLists(hooks.call, 'request', hooks.request) };
+  return options;
+}
+
+/**
+ * An adapter (requests.mjs / host-adapters.mjs shape) whose `send` runs the main thread's
+ * adapter `adapter`: the response's head and first bytes come in one call, the rest as the
+ * session reads it (each read one call).
+ */
+function adapterProxy(adapter) {
+  return {
+    send(request, settings) {
+      const body = request.body;
+      const transfer = [];
+      const plain = { method: request.method, url: request.url, headers: request.headers.map((p) => [...p]), body: own(body, transfer) };
+      const answer = callMain('adapter.send', { adapter, request: plain, settings: { ...settings } }, transfer);
+      const { status, headers, first, rest } = answer;
+      if (rest === undefined) return { status, headers, body: first };
+      return { status, headers, body: restOf(first, rest) };
+    },
+  };
+}
+
+/** The chunks of a body the main thread holds as `handle`, after `first`. */
+function* restOf(first, handle) {
+  let done = false;
+  try {
+    if (first.length) yield first;
+    for (;;) {
+      const piece = callMain('adapter.read', { handle });
+      if (piece === null) {
+        done = true;
+        return;
+      }
+      yield piece;
+    }
+  } finally {
+    if (!done) callMain('adapter.discard', { handle });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Ops.
+
+const ops = {
+  'session.new'({ options }) {
+    return keep(sessions, new Session(options));
+  },
+  'session.set'({ session, values }) {
+    const s = get(sessions, session, 'session');
+    for (const [name, value] of Object.entries(values)) s[name] = value;
+  },
+  'session.settings'({ session }) {
+    const s = get(sessions, session, 'session');
+    const out = {};
+    for (const name of SETTINGS) out[name] = s[name];
+    return out;
+  },
+  'session.call'({ session, method, args }) {
+    if (!SESSION_METHODS.has(method)) throw new TypeError(`session.${method} is not a method`);
+    return get(sessions, session, 'session')[method](...args);
+  },
+  'session.mount'({ session, prefix, adapter }) {
+    get(sessions, session, 'session').mount(prefix, adapterProxy(adapter));
+  },
+  'session.request'({ session, method, url, options, hooks, verb }, transfer) {
+    const s = get(sessions, session, 'session');
+    const opts = withHooks(s, hooks, options);
+    const response = verb ? s[verb](url, opts) : s.request(method, url, opts);
+    return describe(response, transfer);
+  },
+  'session.startRequest'({ session, method, url, options, hooks }) {
+    const s = get(sessions, session, 'session');
+    return keep(uploads, s.startRequest(method, url, withHooks(s, hooks, options)));
+  },
+  'session.prepareRequest'({ session, method, url, options, hooks }) {
+    const s = get(sessions, session, 'session');
+    return describePrepared(s.prepareRequest(method, url, withHooks(s, hooks, options)));
+  },
+  'session.send'({ session, request, options, hooks }, transfer) {
+    const s = get(sessions, session, 'session');
+    withHooks(s, hooks, undefined);
+    const p = get(prepared, request, 'prepared request');
+    return describe(s.send(p, options), transfer);
+  },
+  'prepared.set'({ request, values }) {
+    const p = get(prepared, request, 'prepared request');
+    for (const [name, value] of Object.entries(values)) {
+      if (name === 'header') p.setHeader(value[0], value[1]);
+      else p[name] = value;
+    }
+    return describePrepared(p);
+  },
+  'upload.write'({ upload, chunk }) { get(uploads, upload, 'upload').write(chunk); },
+  'upload.finish'({ upload }, transfer) {
+    const up = get(uploads, upload, 'upload');
+    uploads.delete(upload);
+    return describe(up.finish(), transfer);
+  },
+  'upload.written'({ upload }) { return get(uploads, upload, 'upload').written; },
+  'response.call'({ response, method, args }, transfer) {
+    const r = get(responses, response, 'response');
+    switch (method) {
+      case 'readChunk': return own(r.readChunk(...args), transfer);
+      case 'readChunks': {
+        // Up to `count` chunks in one message (async iteration reads ahead a little).
+        const [max, count] = args;
+        const chunks = [];
+        for (let i = 0; i < count; i++) {
+          const chunk = r.readChunk(max);
+          if (chunk === null) {
+            chunks.push(null);
+            break;
+          }
+          chunks.push(own(chunk, transfer));
+        }
+        return chunks;
+      }
+      case 'readLine': return r.readLine();
+      case 'text': return r.text();
+      case 'json': return r.json();
+      case 'cookies': return r.cookies();
+      case 'links': return r.links;
+      case 'content': return own(r.content(), transfer);
+      case 'setEncoding': r.encoding = args[0]; return r.encoding;
+      case 'history': return r.history.map((h) => describe(h, transfer));
+      case 'request': return describePrepared(r.request());
+      default: throw new TypeError(`response.${method} is not a method`);
+    }
+  },
+  drop({ kind, id }) {
+    const map = { response: responses, upload: uploads, prepared, session: sessions }[kind];
+    const value = map.get(id);
+    map.delete(id);
+    value?.[Symbol.dispose]?.();
+  },
+};
+
+/** The settings `session.settings()` reads. */
+const SETTINGS = [
+  'headers', 'params', 'auth', 'maxRedirects', 'trustEnv', 'stream', 'verify', 'cert', 'proxies', 'timeout',
+  'retries', 'baseUrl', 'errorForStatus', 'maxBodySize', 'closed',
+];
+/** The session methods called as they are. */
+const SESSION_METHODS = new Set([
+  'setHeader', 'removeHeader', 'cookies', 'setCookie', 'removeCookie', 'clearCookies', 'exportState',
+  'importState', 'mergeEnvironmentSettings', 'close',
+]);
+
+parentPort.on('message', (message) => {
+  const { id, op } = message;
+  const transfer = [];
+  try {
+    const handler = ops[op];
+    if (!handler) throw new TypeError(`unknown op ${op}`);
+    const ok = handler(message, transfer);
+    if (op !== 'drop') parentPort.postMessage({ id, ok }, transfer);
+  } catch (e) {
+    parentPort.postMessage({ id, error: toWire(e) });
+  }
+});
