@@ -27,8 +27,9 @@ The contract. An adapter is any object with ``send(request, settings)`` (and opt
   `MutableHeaders`, in order, `Content-Length` or `Transfer-Encoding` included when there is a
   body; add `Host` yourself if your transport needs it) and `body`: None, `bytes`, or, for a
   body the session sends in pieces (a streaming upload, or a body over 1 MiB), a binary file
-  object at its start (spooled to disk past 1 MiB). `request.content` gives the body as
-  `bytes` in every case.
+  object at its start (spooled to disk past 1 MiB), or an iterator of `bytes` chunks (the
+  caller's own streamed body, handed over by `Session.request` without a copy through the
+  component). `request.content` gives the body as `bytes` in every case.
 * `settings` is a `SendSettings`, the request's settings merged with the session's, the
   environment's (`trust_env`) and the adapter's, in requests' forms: `timeout` (``(connect,
   read)`` seconds, each None for no limit), `verify` (True, False, or a CA bundle path or
@@ -83,6 +84,10 @@ FAILURE_KINDS = ("connection-refused", "connection", "dns", "tls", "proxy", "con
 
 #: A body bigger than this, sent in pieces, reaches the adapter as a file spooled to disk.
 _SPOOL_MEMORY = 1 << 20
+#: A response body larger than this, with no `Content-Encoding`, stays here (`keeps-rest`):
+#: the wrapper takes it (`response.take-host-body`, `take_kept`) and reads it itself, so it
+#: never crosses into the component and back. A smaller one goes with the head (one call).
+KEEP_OVER = 64 * 1024
 
 
 # ---- the contract ----------------------------------------------------------------------------
@@ -134,17 +139,22 @@ class AdapterRequest:
         self.method = method
         self.url = url
         self.headers = MutableHeaders(headers)
-        #: None, `bytes`, or a binary file object (a body sent in pieces).
+        #: None, `bytes`, a binary file object, or an iterator of `bytes` chunks (a body sent
+        #: in pieces).
         self.body = body
 
     @property
     def content(self) -> bytes:
-        """The body as `bytes` (b"" for none); a file body is read and put back at its place."""
+        """The body as `bytes` (b"" for none); a file body is read and put back at its place,
+        an iterator's chunks are joined (and kept as the body from then on)."""
         body = self.body
         if body is None:
             return b""
         if isinstance(body, bytes):
             return body
+        if not hasattr(body, "read"):
+            self.body = b"".join(body)
+            return self.body
         position = body.tell()
         try:
             return body.read()
@@ -173,6 +183,9 @@ _adapters: Dict[str, Any] = {}
 _handles: Dict[int, Any] = {}
 _names = itertools.count(1)
 _handle_ids = itertools.count(1)
+#: The handles of bodies kept here (`keeps-rest`) that neither the wrapper took nor the
+#: component read or discarded: while there are none, a response has no body to take.
+_kept: set = set()
 
 
 def register(owner: str, adapter: Any) -> str:
@@ -399,6 +412,25 @@ class _Body:
             size += len(chunk)
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
+    def push_back(self, data: bytes) -> None:
+        """Put `data`, just taken, back in front of what is left."""
+        if data:
+            self._data = data + self._data[self._at:]
+            self._at = 0
+
+    def read_all(self, limit: Optional[int]) -> bytes:
+        """The rest of the body; `BodyTooLarge` (via `too_large`) past `limit` bytes."""
+        pieces = []
+        size = 0
+        while not self.done:
+            piece = self.take(_READ_ALL_PIECE, fill=True)
+            size += len(piece)
+            if limit is not None and size > limit:
+                self.close()
+                raise _TooLarge(limit)
+            pieces.append(piece)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
     def close(self) -> None:
         source, self._source = self._source, None
         close = getattr(source, "close", None)
@@ -418,8 +450,13 @@ def _incoming(result: Any, limit: int) -> Record:
     status, headers, body = result
     status, headers = _status(status), _headers(headers)
     source = _Body(body)
+    keep = not any(name.lower() == "content-encoding" and value.strip().lower() != "identity"
+                   for name, value in headers)
     try:
-        first = source.take(limit, fill=True)
+        first = source.take(min(limit, KEEP_OVER) if keep else limit, fill=True)
+        if keep and not source.done:
+            source.push_back(first)        # too large to go with the head: it all stays here
+            first = b""
     except BaseException:
         source.close()
         raise
@@ -427,8 +464,55 @@ def _incoming(result: Any, limit: int) -> Record:
     if not source.done:
         rest = next(_handle_ids)
         _handles[rest] = source
+        if keep:
+            _kept.add(rest)
+    else:
+        keep = False
     return _record(status=status, headers=headers, body=first.decode("latin-1"), rest=rest,
-                   keeps_rest=False)
+                   keeps_rest=keep)
+
+
+# ---- bodies the wrapper reads and writes itself ---------------------------------------------
+
+#: How much `_Body.read_all` asks of its source at a time.
+_READ_ALL_PIECE = 1 << 20
+
+
+class _TooLarge(Exception):
+    """`read_all` passed its limit (the wrapper raises the component's error for it)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def any_kept() -> bool:
+    """Whether a body kept here waits to be taken: when not, no response has one, and the
+    wrapper need not ask (`response.take-host-body`)."""
+    return bool(_kept)
+
+
+def take_kept(handle: int) -> Optional[_Body]:
+    """The body behind a handle that `response.take-host-body` gave: the wrapper's from now
+    on (to read with `take` / `read_all`, and to `close`)."""
+    _kept.discard(handle)
+    source = _handles.pop(handle, None)
+    if isinstance(source, _Body):
+        return source
+    if source is not None:
+        _handles[handle] = source
+    return None
+
+
+def upload_directly(handle: int, body: Any) -> bool:
+    """Give the upload behind a handle from `body-writer.host-upload` its whole body at
+    once: `bytes`, a file object or an iterable of chunks, which its adapter then sends as
+    it is (no spool, no copy through the component). False when no upload has the handle."""
+    state = _handles.get(handle)
+    if not isinstance(state, _Upload) or state.direct is not None or state.spool is not None:
+        return False
+    state.direct = body
+    return True
 
 
 def _send(adapter: Any, request: AdapterRequest, settings: SendSettings, limit: int) -> Record:
@@ -458,10 +542,37 @@ class _Upload:
         self.adapter = adapter
         self.request = request
         self.settings = settings
-        self.spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MEMORY)
+        #: Made by the first `write`.
+        self.spool: Optional[Any] = None
+        #: The whole body, when the wrapper gave it (`upload_directly`).
+        self.direct: Any = None
+
+    def write(self, data: bytes) -> None:
+        if self.direct is not None:
+            raise AdapterFailure("other", "the upload's body was given whole already")
+        if self.spool is None:
+            self.spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MEMORY)
+        self.spool.write(data)
+
+    def body(self) -> Any:
+        """The body to send: the one given whole, else the spool from its start."""
+        if self.direct is not None:
+            return self.direct
+        if self.spool is None:
+            return b""
+        self.spool.seek(0)
+        return self.spool
 
     def close(self) -> None:
-        self.spool.close()
+        direct, self.direct = self.direct, None
+        close = getattr(direct, "close", None)
+        if close is not None and not isinstance(direct, (bytes, bytearray, memoryview)):
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - a generator or file that failed: nothing to do
+                pass
+        if self.spool is not None:
+            self.spool.close()
 
 
 def start(store: Any, adapter: str, request: Any, settings: Any) -> Any:
@@ -481,7 +592,7 @@ def write(store: Any, upload: int, bytes: str) -> Any:  # noqa: A002 - the WIT p
         state = _handles.get(upload)
         if not isinstance(state, _Upload):
             raise AdapterFailure("other", f"no upload has the handle {upload}")
-        state.spool.write(bytes.encode("latin-1"))
+        state.write(bytes.encode("latin-1"))
         return None
     except BaseException as e:  # noqa: B036
         state = _handles.get(upload)
@@ -494,8 +605,7 @@ def finish(store: Any, upload: int, max: int) -> Variant:  # noqa: A002
     try:
         if not isinstance(state, _Upload):
             raise AdapterFailure("other", f"no upload has the handle {upload}")
-        state.spool.seek(0)
-        request = _request(state.request, state.spool)
+        request = _request(state.request, state.body())
         incoming = _send(_adapter(state.adapter), request, _settings(state.settings), max)
         return Variant("ok", incoming)
     except BaseException as e:  # noqa: B036
@@ -508,6 +618,7 @@ def finish(store: Any, upload: int, max: int) -> Variant:  # noqa: A002
 def read(store: Any, body: int, max: int) -> Variant:  # noqa: A002
     """`read`: the next piece of a response body (as much as is there, up to `max`)."""
     source = _handles.get(body)
+    _kept.discard(body)
     try:
         if not isinstance(source, _Body):
             raise AdapterFailure("other", f"no response body has the handle {body}")
@@ -526,6 +637,7 @@ def read(store: Any, body: int, max: int) -> Variant:  # noqa: A002
 
 def discard(store: Any, handle: int) -> None:
     """`discard`: the session no longer needs a body or an upload."""
+    _kept.discard(handle)
     state = _handles.pop(handle, None)
     if state is not None:
         try:

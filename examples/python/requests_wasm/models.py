@@ -17,15 +17,18 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field as dc_field
 from functools import cached_property
+from types import SimpleNamespace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from wasmtime.component import ResourceAny
 
 from ._component import CALL_LOCK, TYPES, Handle, Instance, field, rec
+from . import _host_adapters
 from . import _limits  # read at call time: tests may lower the limits
+from ._redact import redact_url
 from .exceptions import (BodyTooLargeError, ChunkedEncodingError, ConnectionError,
                          ContentDecodingError, HTTPError, JSONDecodeError, SSLError,
-                         StreamConsumedError)
+                         StreamConsumedError, exception_from_wit)
 from .hooks import EVENTS
 from .structures import CaseInsensitiveDict, Cookie, Cookies, ResponseHeaders
 
@@ -565,6 +568,10 @@ def _unpickle_prepared(state: Dict[str, Any]) -> PreparedRequest:
     return p
 
 
+#: `Response._kept` once a kept body was read to its end.
+_ENDED = SimpleNamespace(close=lambda: None)
+
+
 class Response:
     """A response (WIT `response`), with requests' attribute names.
 
@@ -601,6 +608,9 @@ class Response:
         self._started = False
         #: A read here failed part-way (the body's position in the component is lost).
         self._failed = False
+        #: The body its Python adapter kept (`keeps-rest`), taken from the component
+        #: (`_adopt_kept`): read here, from the adapter, without crossing into the guest.
+        self._kept: Any = None
         #: Bytes of a streamed body read past the last line `_read_lines_in_pieces` gave (from
         #: `_pending_at` on): handed out first by the next read, as the component keeps its own.
         self._pending = bytearray()
@@ -788,14 +798,72 @@ class Response:
         return bound
 
     def _fits_in_string(self) -> bool:
-        """Whether the body is known to be small enough to take as one `string`."""
+        """Whether the body is known to be small enough to take as one `string` (never for
+        a body taken from the component: it is read here)."""
+        if self._kept is not None:
+            return False
         bound = self._size_bound()
         return bound is not None and bound <= _limits.STRING_SAFE_BODY
 
     def _whole_in_component(self) -> bool:
         """Whether the component's whole-body calls (`text`, `json`) still see the body: a
         streamed body already read from here is consumed there."""
-        return not self._failed and not (self._streamed and self._started)
+        return (not self._failed and self._kept is None
+                and not (self._streamed and self._started))
+
+    def _adopt_kept(self, stream: bool) -> None:
+        """Take the body its Python adapter kept (`response.take-host-body`), if it did: it is
+        then read here, straight from the adapter (a response not streamed: now, whole, up to
+        `max_body_size`, as the component would have read it). A body to decode, or one read
+        already, stays the component's (the call gives none)."""
+        handle = self._call("take-host-body")
+        kept = None if handle is None else _host_adapters.take_kept(handle)
+        if kept is None:
+            return
+        self._kept = kept
+        self._reads["kept"] = 1
+        if stream:
+            return
+        try:
+            content = kept.read_all(self._max_body_size)
+        except _host_adapters._TooLarge as e:
+            self._failed = True
+            raise self._too_large(e.limit) from None
+        except BaseException as e:
+            self._failed = True
+            kept.close()
+            raise self._kept_error(e) from e
+        self._content = content
+        self._size = len(content)
+
+    def _next_chunk(self, size: int) -> Optional[bytes]:
+        """The next piece of a streamed body, at most `size` bytes; None at its end: from the
+        adapter that kept it, else from the component (`read-chunk`)."""
+        kept = self._kept
+        if kept is None:
+            return self._call_ok("read-chunk", size)
+        if kept is _ENDED:      # as the component answers a read past the end
+            raise StreamConsumedError("the content of this response was already consumed")
+        try:
+            chunk = kept.take(size, fill=False)
+        except BaseException as e:
+            kept.close()
+            raise self._kept_error(e) from e
+        if not chunk:
+            self._kept = _ENDED
+            return None
+        return chunk
+
+    def _kept_error(self, error: BaseException) -> Exception:
+        """The session's error for a failed read of a kept body, as the component gives it
+        for a failed `read` of its adapter: the failure's kind and message, with the URL."""
+        failure = _host_adapters._failure(error, None)
+        kind = getattr(failure, "kind")
+        url = redact_url(self.url)
+        return exception_from_wit(SimpleNamespace(
+            kind="transport" if kind == "other" else kind, response=None, url=url, code=None,
+            message=f"{getattr(failure, 'message')} ({url})"))
+
 
     def _fetch_content(self) -> bytes:
         """`content`, fast when the body is known to fit in a `string`: a `list<u8>` crosses as
@@ -835,7 +903,7 @@ class Response:
         self._started = True
         try:
             while True:
-                piece = self._call_ok("read-chunk", _limits.READ_PIECE)
+                piece = self._next_chunk(_limits.READ_PIECE)
                 if piece is None:
                     break
                 total += len(piece)
@@ -942,7 +1010,7 @@ class Response:
                         self._pending_at = start + len(chunk)
                         yield chunk
                         continue
-                    chunk = self._call_ok("read-chunk", size)
+                    chunk = self._next_chunk(size)
                     if chunk is None:
                         return
                     if chunk:
@@ -1091,7 +1159,7 @@ class Response:
                     self._failed = True
                     raise self._too_large(limit, line=True)
                 try:
-                    chunk = self._call_ok("read-chunk", _limits.READ_PIECE)
+                    chunk = self._next_chunk(_limits.READ_PIECE)
                 except BaseException:
                     self._failed = True
                     raise
@@ -1154,6 +1222,9 @@ class Response:
             return
         for response in self.__dict__.get("history", []):
             response.close()
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            kept.close()
         self._handle.drop()
 
     def __enter__(self) -> "Response":

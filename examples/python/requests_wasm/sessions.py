@@ -33,7 +33,7 @@ from .options import (_U64_MAX, AuthValue, BodyPlan, CertValue, TimeoutArg, Veri
                       _stream_length, _timeout_from_wit, _timeout_record, _verify,
                       _verify_from_wit, with_hooks)
 from ._urllib3_adapter import Urllib3Adapter
-from .exceptions import UnsupportedError
+from .exceptions import InvalidOption, UnsupportedError
 from .retries import Retry
 from .structures import CaseInsensitiveDict, Cookie, Cookies
 
@@ -597,8 +597,14 @@ class Session:
 
     # ---- requests --------------------------------------------------------------------------
 
-    def _response(self, resource: Any) -> Response:
-        return Response._wrap(self._instance, resource, max_body_size=self._max_body_size)
+    def _response(self, resource: Any, stream: Optional[bool] = None) -> Response:
+        """The response of a call, with the body its Python adapter kept taken from the
+        component (`_adopt_kept`): read now unless the request was streamed (`stream`: the
+        request's own setting, None for the session's)."""
+        response = Response._wrap(self._instance, resource, max_body_size=self._max_body_size)
+        if _host_adapters.any_kept():  # (else no body was kept: nothing to ask)
+            response._adopt_kept(self.stream if stream is None else bool(stream))
+        return response
 
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
         """Send a request (keyword arguments as in `requests.Session.request`).
@@ -639,7 +645,7 @@ class Session:
         head = (verb, url) if verb else ("request", method, url)
         resource, _ = self._hooked(hooks, self._call_ok,
                                    lambda names: (*head, with_hooks(options, names)))
-        return self._response(resource)
+        return self._response(resource, kwargs.get("stream"))
 
     def _with_body(self, kwargs: Dict[str, Any], plan: BodyPlan) -> Dict[str, Any]:
         """`kwargs` with the body `_body_plan` made in place of `data`, `json` and `files`: a
@@ -680,12 +686,14 @@ class Session:
         server that answers before the body is all sent (a 413, a redirect) has that answer
         returned; the rest of the iterator is still consumed and discarded.
 
-        Cost: each chunk's `bytes` crosses as a `list<u8>`, one 32-byte C value per byte
-        (about 0.1 s per MB: see `_witcache`), so this suits bodies too big for memory more
-        than fast bulk transfer (a whole `bytes` or `str` body that is valid UTF-8 goes as a
-        `string`, in one copy); chunks larger than `UPLOAD_CHUNK_SIZE`
-        (64 KiB) are cut to keep that conversion's memory bounded, smaller ones are sent as
-        they come (each is one call into the component, and one HTTP chunk when chunked).
+        Cost: through a Python adapter (the default transport, urllib3), the body never
+        enters the component: the adapter's upload is handed over (`body-writer.host-upload`)
+        and given the body as it is (`bytes`, or the chunks as they come), so it moves as fast
+        as urllib3 sends it. Through any other adapter (wasi:http) each chunk's `bytes`
+        crosses as a `list<u8>`, one 32-byte C value per byte (about 0.1 s per MB: see
+        `_witcache`); chunks larger than `UPLOAD_CHUNK_SIZE` (64 KiB) are cut to keep that
+        conversion's memory bounded, smaller ones are sent as they come (each is one call
+        into the component, and one HTTP chunk when chunked).
 
         Request hooks run before the head is sent, and see ``body=None`` (they may not give a
         body, or a response); response hooks run when the body is finished (they see the
@@ -707,20 +715,35 @@ class Session:
             lambda names: ("start-request", method, url, with_hooks(options, names), length),
             kind="upload", keep=True)
         writer = Handle(self._instance, resource)
+        direct: Optional[_CountedBody] = None
         try:
             try:
-                for chunk in _stream_chunks(data):
-                    # through `run`: a Python adapter's failure becomes the error's `__cause__`
-                    self._hooks.run(writer.call_ok, SESSION, "[method]body-writer.write", chunk)
+                # A Python adapter takes the body as it is (`host-upload`): no copy through
+                # the component. Any other adapter is written to in pieces.
+                handed = writer.call(SESSION, "[method]body-writer.host-upload")
+                if handed is not None:
+                    direct = _CountedBody(data, length)
+                    if not _host_adapters.upload_directly(handed, direct.body()):
+                        direct = None
+                if direct is None:
+                    for chunk in _stream_chunks(data):
+                        # through `run`: a Python adapter's failure becomes the error's `__cause__`
+                        self._hooks.run(writer.call_ok, SESSION, "[method]body-writer.write",
+                                        chunk)
             except BaseException:
                 writer.drop()        # the guest abandons the request (its body is never ended)
                 raise
-            resource, _ = self._hooked(None, self._instance.call_ok,
-                                       lambda names: (SESSION, "[static]body-writer.finish",
-                                                      writer.take()))
+            try:
+                resource, _ = self._hooked(None, self._instance.call_ok,
+                                           lambda names: (SESSION, "[static]body-writer.finish",
+                                                          writer.take()))
+            except BaseException:
+                if direct is not None and direct.error is not None:
+                    raise direct.error from None   # the body's own failure, as when written here
+                raise
         finally:
             _hooks.release(scope)
-        return self._response(resource)
+        return self._response(resource, kwargs.get("stream"))
 
     def get(self, url: str, params: Any = None, **kwargs: Any) -> Response:
         return self._method("get", url, dict(kwargs, params=params))
@@ -794,7 +817,7 @@ class Session:
         options = _send_options(**kwargs)
         resource, _ = self._hooked(None, self._call_ok,
                                    lambda names: ("send", request._handle.resource, options))
-        return self._response(resource)
+        return self._response(resource, kwargs.get("stream"))
 
     def _send_plain(self, request: PreparedRequest, kwargs: Dict[str, Any]) -> Response:
         """Send a `PreparedRequest` of plain data (`Request.prepare()`, unpickled, or held by
@@ -894,3 +917,41 @@ def _forget(prefix: str, adapter_names: List[str]) -> None:
 def session(**kwargs: Any) -> Session:
     """`requests.session()`: a new `Session`."""
     return Session(**kwargs)
+
+class _CountedBody:
+    """A streamed request body handed to a Python adapter whole (`body-writer.host-upload`):
+    `bytes` as they are (an in-memory file's, from its position), any other body as its
+    `_stream_chunks`, counted against the announced `length` (more or fewer bytes raise
+    `InvalidOption`, as `body-writer.write` and `finish` would). The first failure of the
+    body itself is kept in `error`: it is raised in place of the adapter's failure it caused."""
+
+    def __init__(self, data: Any, length: Optional[int]) -> None:
+        self._data = data
+        self._length = length
+        self.error: Optional[BaseException] = None
+
+    def body(self) -> Any:
+        data = self._data
+        if isinstance(data, io.BytesIO):
+            whole = data.getbuffer()[data.tell():].tobytes()
+            if self._length is None or len(whole) == self._length:
+                data.seek(0, io.SEEK_END)
+                return whole
+        return self._chunks()
+
+    def _chunks(self) -> Iterator[bytes]:
+        length = self._length
+        sent = 0
+        try:
+            for chunk in _stream_chunks(self._data):
+                sent += len(chunk)
+                if length is not None and sent > length:
+                    raise InvalidOption(f"the upload announced Content-Length {length}; "
+                                        f"{sent} bytes is more")
+                yield chunk
+            if length is not None and sent != length:
+                raise InvalidOption(f"the upload announced Content-Length {length} but {sent} "
+                                    "bytes were written")
+        except BaseException as e:
+            self.error = e
+            raise
