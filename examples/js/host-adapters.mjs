@@ -167,6 +167,8 @@ class BodySource {
   #pulled = 0;
   #stream;
   constructor(body, stream) {
+    /** The body as the adapter gave it (`takeBody` hands it back). */
+    this.body = body;
     this.#stream = stream;
     if (body === null || body === undefined) return;
     if (typeof body === 'string' || toBytes(body)) {
@@ -230,6 +232,13 @@ function toIncoming(response, max, stream) {
   const status = u16(response.status, 'response.status');
   const headers = toPairs(response.headers ?? [], 'response.headers');
   const source = new BodySource(response.body, stream);
+  // A body the adapter keeps for its caller (`keepsRest: true` with an iterable body): none of
+  // it crosses now; the caller takes it (`takeBody`) or the session reads it through `read`.
+  if (response.keepsRest === true && !source.done && !(typeof response.body === 'string' || toBytes(response.body))) {
+    const handle = ++nextHandle;
+    bodies.set(handle, source);
+    return { status, headers, body: '', rest: handle, keepsRest: true };
+  }
   let first;
   try {
     first = source.take(max);
@@ -237,10 +246,10 @@ function toIncoming(response, max, stream) {
     source.close();
     throw e;
   }
-  if (source.done) return { status, headers, body: latin1(first), rest: undefined };
+  if (source.done) return { status, headers, body: latin1(first), rest: undefined, keepsRest: false };
   const handle = ++nextHandle;
   bodies.set(handle, source);
-  return { status, headers, body: latin1(first), rest: handle };
+  return { status, headers, body: latin1(first), rest: handle, keepsRest: false };
 }
 
 /**
@@ -372,6 +381,17 @@ export function discard(handle) {
   } catch {
     // Nothing may be thrown back into jco; the body is released either way.
   }
+}
+
+/**
+ * The body of the response handle `handle` as its adapter gave it, untouched, for a caller
+ * that took it from the session (`response.takeHostBody()`): the handle is released
+ * without closing it. Undefined for an unknown handle.
+ */
+export function takeBody(handle) {
+  const source = bodies.get(handle);
+  bodies.delete(handle);
+  return source?.body;
 }
 
 /** How many uploads and bodies are in flight (for tests: none once responses are read or dropped). */

@@ -23,6 +23,13 @@ export { HookRequest, HookResponse, AdapterError, AdapterRequest, FAILURE_KINDS,
 /** The most bytes one response piece crosses with (the component reads at most 1 MiB at a time). */
 export const READ_PIECE = 1 << 20;
 
+/**
+ * The largest body (not streamed) that crosses to the worker with the head; a larger one
+ * stays on this thread (copying it through the component and back costs more than the
+ * messages it saves).
+ */
+const WHOLE_BODY = 64 * 1024;
+
 /** Node's network error codes an adapter's error may carry (host-adapters.mjs maps them). */
 const NODE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
 
@@ -67,7 +74,7 @@ class PullSource {
   #close;
   constructor(body) {
     if (typeof body.read === 'function' && typeof body.close === 'function') {
-      this.#read = (max) => body.read(max);
+      this.#read = (max) => (this.#held.length ? this.#fromHeld(max) : body.read(max));
       this.#close = () => body.close();
       return;
     }
@@ -86,11 +93,18 @@ class PullSource {
         pulled++;
         this.#held.push(bytes);
       }
-      const head = this.#held.shift();
-      if (head.length > max) this.#held.unshift(head.subarray(max));
-      return head.subarray(0, max);
+      return this.#fromHeld(max);
     };
     this.#close = () => iterator.return?.();
+  }
+  #fromHeld(max) {
+    const head = this.#held.shift();
+    if (head.length > max) this.#held.unshift(head.subarray(max));
+    return head.subarray(0, max);
+  }
+  /** Puts bytes taken back in front of the body. */
+  unshift(bytes) {
+    if (bytes.length) this.#held.unshift(bytes);
   }
   /** Up to `max` bytes: as many as come before the end when `fill`, else the next piece. */
   async take(max, fill) {
@@ -128,6 +142,8 @@ class PullSource {
  */
 class WorkerHost {
   #worker;
+  /** Why the worker is gone, once it is. */
+  #dead;
   #pending = new Map();
   #nextId = 0;
   #word;
@@ -156,15 +172,20 @@ class WorkerHost {
       if (message.call !== undefined) this.#serve(message);
       else this.#settle(message);
     });
-    this.#worker.on('error', (error) => {
-      for (const { reject } of this.#pending.values()) reject(error);
+    // A worker that failed or exited fails what is pending and every later call.
+    const dead = (error) => {
+      this.#dead ??= error;
+      for (const { reject } of this.#pending.values()) reject(this.#dead);
       this.#pending.clear();
-    });
+    };
+    this.#worker.on('error', dead);
+    this.#worker.on('exit', (code) => dead(new Error(`the requests worker thread exited (code ${code})`)));
     this.#worker.unref();
   }
 
   /** Sends op `op` with `fields`; resolves to its result (`describe` results rebuilt by the caller). */
   call(op, fields = {}, transfer = []) {
+    if (this.#dead) return Promise.reject(this.#dead);
     const id = ++this.#nextId;
     if (this.#pending.size === 0) this.#worker.ref();
     const promise = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
@@ -172,7 +193,9 @@ class WorkerHost {
     return promise;
   }
   /** Sends an op whose answer nobody waits for (drops). */
-  post(op, fields) { this.#worker.postMessage({ id: 0, op, ...fields }); }
+  post(op, fields) {
+    if (!this.#dead) this.#worker.postMessage({ id: 0, op, ...fields });
+  }
 
   /** Rebuilds an error of the op just answered (with what this thread's code threw as its cause). */
   error(wire, response = undefined) { return fromWire(wire, this.#thrown, response); }
@@ -220,8 +243,11 @@ class WorkerHost {
         if (!body) throw new AdapterError('other', `no response body has the handle ${args.handle}`);
         try {
           const { bytes, ended } = await body.source.take(READ_PIECE, !body.stream);
-          if (ended) this.#bodies.delete(args.handle);
-          if (bytes.length === 0 && ended) return null;
+          // The end is told by an empty read (then the handle goes).
+          if (bytes.length === 0 && ended) {
+            this.#bodies.delete(args.handle);
+            return null;
+          }
           transfer.push(bytes.buffer);
           return bytes;
         } catch (e) {
@@ -276,19 +302,32 @@ class WorkerHost {
       return { status, headers, first: bytes };
     }
     const source = new PullSource(given);
-    // The head and, unless streamed, the first MiB in one answer (a small body: all of it).
-    let first;
+    // Unless streamed, the head and a body of up to 1 MiB go in one answer. A larger body, and
+    // a streamed one, stay here (`keep`: the WIT `keeps-rest`): the Response reads them from
+    // this thread without a copy through the worker (the session still reads, through the
+    // worker, a body it must decode).
+    let first = { bytes: new Uint8Array(), ended: false };
     try {
-      first = settings.stream ? { bytes: new Uint8Array(), ended: false } : await source.take(READ_PIECE, true);
+      if (!settings.stream) first = await source.take(WHOLE_BODY, true);
     } catch (e) {
       source.close();
       throw e;
     }
-    transfer.push(first.bytes.buffer);
-    if (first.ended) return { status, headers, first: first.bytes };
+    if (first.ended) {
+      transfer.push(first.bytes.buffer);
+      return { status, headers, first: first.bytes };
+    }
+    source.unshift(first.bytes);
     const handle = ++this.#nextHandle;
     this.#bodies.set(handle, { source, stream: settings.stream });
-    return { status, headers, first: first.bytes, rest: handle };
+    return { status, headers, first: new Uint8Array(), rest: handle, keep: true };
+  }
+
+  /** The body an adapter of this thread keeps as `handle`, for its Response to read (null if gone). */
+  takeBody(handle) {
+    const body = this.#bodies.get(handle);
+    this.#bodies.delete(handle);
+    return body?.source ?? null;
   }
 }
 
@@ -306,7 +345,8 @@ function sharedWorker() {
 }
 
 /** Drops worker-side objects once their handles here are garbage-collected. */
-const drops = new FinalizationRegistry(({ host, kind, id, call }) => {
+const drops = new FinalizationRegistry(({ host, kind, id, call, source }) => {
+  source?.close();
   if (call !== undefined) host.calls.delete(call);
   if (id !== undefined) host.post('drop', { kind, id });
 });
@@ -547,7 +587,60 @@ export class Response {
     this.bodySize = description.bodySize;
     this.#content = description.content;
     this.#statusError = description.statusError;
-    drops.register(this, { host, kind: 'response', id: this.id }, this);
+    if (description.hostBody !== undefined) {
+      this.#source = host.takeBody(description.hostBody);
+      this.#maxBodySize = description.maxBodySize;
+    }
+    drops.register(this, { host, kind: 'response', id: this.id, source: this.#source ?? undefined }, this);
+  }
+  /** A body kept on this thread by its adapter (see `#adapterSend`): read here, not through the worker. */
+  #source;
+  #maxBodySize;
+  /** Bytes of `#source` read ahead by `readLine`. */
+  #lineBuffer = null;
+  #sourceFailed(e) {
+    this.#source?.close();
+    this.#source = null;
+    return e;
+  }
+  /** Reads the rest of a body kept here, holding to the session's `maxBodySize`. */
+  async #readAll() {
+    const chunks = this.#lineBuffer ? [this.#lineBuffer] : [];
+    let size = this.#lineBuffer?.length ?? 0;
+    this.#lineBuffer = null;
+    const limit = this.#maxBodySize ?? Infinity;
+    try {
+      for (;;) {
+        const { bytes, ended } = await this.#source.take(READ_PIECE, true);
+        chunks.push(bytes);
+        size += bytes.length;
+        if (size > limit) {
+          throw new errors.BodyTooLarge({
+            kind: 'body-too-large', url: this.url,
+            message: `the body of ${this.url} exceeds ${limit} bytes, the most read into memory; stream it to read it in chunks, or raise the body size limit`,
+          });
+        }
+        if (ended) break;
+      }
+    } catch (e) {
+      throw this.#sourceFailed(e);
+    }
+    this.#source = null;
+    this.#content = ownBytes(chunks, size);
+    this.bodySize = size;
+    return this.#content;
+  }
+  /** The text of bytes in `encoding` (on this thread: for a body kept here). */
+  #decode(bytes) {
+    const label = (this.encoding ?? 'utf-8').toLowerCase();
+    if (['iso-8859-1', 'latin-1', 'latin1', 'iso8859-1', 'l1'].includes(label)) return Buffer.from(bytes).toString('latin1');
+    let decoder;
+    try {
+      decoder = new TextDecoder(label, { ignoreBOM: true });
+    } catch {
+      decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    }
+    return decoder.decode(bytes);
   }
   #call(method, ...args) { return this.#host.call('response.call', { response: this.id, method, args }); }
   /** A header by case-insensitive name (repeats joined with `, `), or null. */
@@ -557,9 +650,13 @@ export class Response {
     return this.headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
   }
   /** The decoded body bytes. */
-  async content() { return this.#content ?? this.#call('content'); }
+  async content() {
+    if (this.#content === undefined && this.#source) return this.#readAll();
+    return this.#content ?? this.#call('content');
+  }
   /** The body decoded in `encoding` (as the component decodes it). */
   async text() {
+    if (this.#source) return this.#decode(await this.#readAll());
     if (this.#content !== undefined && this.encoding?.toLowerCase() === 'utf-8') {
       return new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.#content);
     }
@@ -567,6 +664,14 @@ export class Response {
   }
   /** The body parsed as JSON (JSONDecodeError, with the component's message, if it is not JSON). */
   async json() {
+    if (this.#source) {
+      const text = this.#decode(await this.#readAll());
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        throw new errors.JSONDecodeError({ kind: 'json', url: this.url, message: e.message }, { cause: e });
+      }
+    }
     if (this.#content !== undefined && this.encoding?.toLowerCase() === 'utf-8') {
       try {
         return JSON.parse(new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.#content));
@@ -597,19 +702,66 @@ export class Response {
   /** The request as it was sent (for the last hop). */
   async request() { return new PreparedRequest(this.#host, await this.#call('request')); }
   /** Up to `max` (at most 1 MiB) decoded bytes of the body, or null at the end. */
-  async readChunk(max = 65536) { return this.#call('readChunk', max); }
+  /** A body that crossed whole is read from here on: by `readChunk` and `readLine` too. */
+  #fromContent() {
+    if (this.#source !== undefined || this.#content === undefined) return;
+    this.#source = null;
+    this.#lineBuffer = this.#content.length ? this.#content : null;
+  }
+  async readChunk(max = 65536) {
+    this.#fromContent();
+    if (this.#source === undefined) return this.#call('readChunk', max);
+    if (!Number.isInteger(max) || max < 0 || max > 0xffff_ffff) throw new TypeError('max: expected an integer 0-4294967295');
+    const limit = Math.max(1, Math.min(max, READ_PIECE));
+    if (this.#lineBuffer) {
+      const out = this.#lineBuffer.subarray(0, limit);
+      this.#lineBuffer = this.#lineBuffer.length > limit ? this.#lineBuffer.subarray(limit) : null;
+      return out;
+    }
+    if (this.#source === null) return null;
+    try {
+      const { bytes, ended } = await this.#source.take(limit, false);
+      if (ended) this.#source = null;
+      return bytes.length ? bytes : null;
+    } catch (e) {
+      throw this.#sourceFailed(e);
+    }
+  }
   /** Iterates over the body (streamed or not) in chunks of at most `chunkSize` bytes. */
   async *iterContent(chunkSize = 65536) {
     for (let chunk; (chunk = await this.readChunk(chunkSize)) !== null;) yield chunk;
   }
   /** The next line of the body, or null at the end. */
-  readLine() { return this.#call('readLine'); }
+  async readLine() {
+    this.#fromContent();
+    if (this.#source === undefined) return this.#call('readLine');
+    // A body kept here: split on \n here, a trailing \r removed, decoded in `encoding`.
+    let buffer = this.#lineBuffer ?? new Uint8Array();
+    this.#lineBuffer = null;
+    for (;;) {
+      const at = buffer.indexOf(10);
+      if (at !== -1) {
+        if (at + 1 < buffer.length) this.#lineBuffer = buffer.subarray(at + 1);
+        const end = at > 0 && buffer[at - 1] === 13 ? at - 1 : at;
+        return this.#decode(buffer.subarray(0, end));
+      }
+      const more = await this.readChunk(READ_PIECE);
+      if (more === null) {
+        if (!buffer.length) return null;
+        const end = buffer[buffer.length - 1] === 13 ? buffer.length - 1 : buffer.length;
+        return this.#decode(buffer.subarray(0, end));
+      }
+      buffer = ownBytes([buffer, more], buffer.length + more.length);
+    }
+  }
   async *iterLines() {
     for (let line; (line = await this.readLine()) !== null;) yield line;
   }
   /** Frees the worker's response now (else when this is garbage-collected). */
   [Symbol.dispose]() {
     drops.unregister(this);
+    this.#source?.close();
+    this.#source = null;
     this.#host.post('drop', { kind: 'response', id: this.id });
   }
 }

@@ -14,6 +14,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import {
   Session, RequestsError, HTTPError, HookResponse, AdapterError,
 } from './requests.mjs';
+import { takeBody } from './host-adapters.mjs';
 
 const { port, signal } = workerData;
 const word = new Int32Array(signal);
@@ -77,7 +78,10 @@ function own(bytes, transfer) {
  * What the main thread gets of a response: its head, and, unless it is streamed, its
  * body (so `content()`, `text()` and `json()` need no further message).
  */
-function describe(response, transfer) {
+function describe(response, transfer, session = undefined) {
+  // A body the main thread's adapter keeps never crosses: it is read there.
+  const taken = response.raw.takeHostBody?.();
+  const kept = taken === undefined ? undefined : takeBody(taken);
   const head = {
     id: keep(responses, response),
     status: response.status,
@@ -92,7 +96,12 @@ function describe(response, transfer) {
     bodySize: response.bodySize,
     historyLength: response.raw.history().length,
   };
-  if (head.bodySize !== null) head.content = own(response.content(), transfer);
+  if (kept?.mainHandle !== undefined) {
+    head.hostBody = kept.mainHandle;
+    head.maxBodySize = session?.maxBodySize ?? null;
+  } else if (head.bodySize !== null) {
+    head.content = own(response.content(), transfer);
+  }
   if (!head.ok) {
     try {
       response.raiseForStatus();
@@ -183,9 +192,12 @@ function adapterProxy(adapter) {
       const transfer = [];
       const plain = { method: request.method, url: request.url, headers: request.headers.map((p) => [...p]), body: own(body, transfer) };
       const answer = callMain('adapter.send', { adapter, request: plain, settings: { ...settings } }, transfer);
-      const { status, headers, first, rest } = answer;
+      const { status, headers, first, rest, keep } = answer;
       if (rest === undefined) return { status, headers, body: first };
-      return { status, headers, body: restOf(first, rest) };
+      const chunks = restOf(first, rest);
+      // The main thread keeps the body: `describe` hands it over (`takeHostBody`) unread.
+      chunks.mainHandle = rest;
+      return { status, headers, body: chunks, keepsRest: keep === true };
     },
   };
 }
@@ -236,11 +248,11 @@ const ops = {
     const s = get(sessions, session, 'session');
     const opts = withHooks(s, hooks, options);
     const response = verb ? s[verb](url, opts) : s.request(method, url, opts);
-    return describe(response, transfer);
+    return describe(response, transfer, s);
   },
   'session.startRequest'({ session, method, url, options, hooks }) {
     const s = get(sessions, session, 'session');
-    return keep(uploads, s.startRequest(method, url, withHooks(s, hooks, options)));
+    return keep(uploads, { upload: s.startRequest(method, url, withHooks(s, hooks, options)), session: s });
   },
   'session.prepareRequest'({ session, method, url, options, hooks }) {
     const s = get(sessions, session, 'session');
@@ -250,7 +262,7 @@ const ops = {
     const s = get(sessions, session, 'session');
     withHooks(s, hooks, undefined);
     const p = get(prepared, request, 'prepared request');
-    return describe(s.send(p, options), transfer);
+    return describe(s.send(p, options), transfer, s);
   },
   'prepared.set'({ request, values }) {
     const p = get(prepared, request, 'prepared request');
@@ -260,13 +272,13 @@ const ops = {
     }
     return describePrepared(p);
   },
-  'upload.write'({ upload, chunk }) { get(uploads, upload, 'upload').write(chunk); },
+  'upload.write'({ upload, chunk }) { get(uploads, upload, 'upload').upload.write(chunk); },
   'upload.finish'({ upload }, transfer) {
-    const up = get(uploads, upload, 'upload');
+    const { upload: up, session } = get(uploads, upload, 'upload');
     uploads.delete(upload);
-    return describe(up.finish(), transfer);
+    return describe(up.finish(), transfer, session);
   },
-  'upload.written'({ upload }) { return get(uploads, upload, 'upload').written; },
+  'upload.written'({ upload }) { return get(uploads, upload, 'upload').upload.written; },
   'response.call'({ response, method, args }, transfer) {
     const r = get(responses, response, 'response');
     switch (method) {
@@ -301,7 +313,7 @@ const ops = {
     const map = { response: responses, upload: uploads, prepared, session: sessions }[kind];
     const value = map.get(id);
     map.delete(id);
-    value?.[Symbol.dispose]?.();
+    (kind === 'upload' ? value?.upload : value)?.[Symbol.dispose]?.();
   },
 };
 

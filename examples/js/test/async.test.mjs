@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { startServer } from '../server.mjs';
 import {
   Session, HookResponse, HookError, ConnectionError, HTTPError, ReadTimeout, AdapterError, JSONDecodeError,
-  TooManyRedirects, SSLError,
+  TooManyRedirects, SSLError, BodyTooLarge,
 } from '../index.mjs';
 
 let server;
@@ -161,6 +161,27 @@ test('node transport: repeated response headers stay apart; the read timeout hol
   assert.equal(r.headerAll('set-cookie').length, 3);
   const slow = await s.get(url('/delay/2000'), { timeout: { connectMs: 5000, readMs: 200 } }).catch((e) => e);
   assert.ok(slow instanceof ReadTimeout, String(slow));
+});
+
+test('node transport: a body over 1 MiB stays on this thread (read here), within maxBodySize; an encoded one is decoded', async () => {
+  const s = new Session();
+  const big = await s.get(url('/bytes/3000000'));
+  assert.equal(big.bodySize, null); // not read yet: it is read on this thread
+  const bytes = await big.content();
+  assert.equal(bytes.length, 3000000);
+  assert.equal(bytes[2999999], 2999999 % 251);
+  assert.equal(big.bodySize, 3000000);
+  const lines = [];
+  for await (const line of (await s.get(url('/lines/200000?chunk_size=5000'))).iterLines()) lines.push(line);
+  assert.equal(lines.length, 200000);
+  assert.equal(lines[199999], 'line 199999');
+  const gzip = await (await s.get(url('/gzip?pad=2000000'))).json();
+  assert.equal(gzip.gzipped, true);
+  assert.equal(gzip.pad.length, 2000000);
+  await s.configure({ maxBodySize: 2_000_000 });
+  const error = await (await s.get(url('/bytes/3000000'))).content().catch((e) => e);
+  assert.ok(error instanceof BodyTooLarge, String(error));
+  assert.equal((await (await s.get(url('/bytes/10'))).content()).length, 10);
 });
 
 test('an adapter of this thread may be async; its AdapterError is the cause', async () => {
