@@ -55,11 +55,13 @@ over (64 bytes per byte while it is converted).
 
 from __future__ import annotations
 
+import contextlib
 import http
+import inspect
 import itertools
 import json as _json
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 from wasmtime.component import Record, Variant
 
@@ -337,15 +339,50 @@ def on_request(store: Any, name: str, request: Any) -> Variant:
 
 def on_response(store: Any, name: str, request: Any, response: Any) -> Any:
     """`on-response`: run the hook; `response-action` is untagged in wasmtime-py: None is
-    `keep`, a `Record` is `replace`, a `str` is `fail`."""
+    `keep`, a `Record` is `replace`, a `str` is `fail`. A hook that takes keyword arguments
+    (``**kwargs``) gets requests' (`send_kwargs`)."""
     try:
         hook = _lookup(name, "response")
-        result = hook(HookResponse._from_wit(response, HookRequest._from_wit(request)))
+        seen = HookResponse._from_wit(response, HookRequest._from_wit(request))
+        if _takes_kwargs(hook):
+            result = hook(seen, **_send_kwargs.get(name.split("/", 1)[0], {}))
+        else:
+            result = hook(seen)
         if result is None:
             return None
         return _response_record(result, "a response hook")
     except BaseException as e:  # noqa: B036 - anything escaping would trap the instance
         return _fail(name, e)
+
+
+#: session prefix -> the keyword arguments of the call in progress (see `send_kwargs`).
+_send_kwargs: Dict[str, Dict[str, Any]] = {}
+#: The names requests gives response hooks as keyword arguments.
+SEND_KWARGS = ("timeout", "verify", "proxies", "stream", "cert")
+
+
+@contextlib.contextmanager
+def send_kwargs(prefix: str, kwargs: Mapping[str, Any]) -> Iterator[None]:
+    """While a session's call runs, the keyword arguments requests would pass its response
+    hooks (``timeout``, ``verify``, ``proxies``, ``stream``, ``cert``, as the call got them;
+    None when not given). The outermost call of a session sets them."""
+    if prefix in _send_kwargs:
+        yield
+        return
+    _send_kwargs[prefix] = {name: kwargs.get(name) for name in SEND_KWARGS}
+    try:
+        yield
+    finally:
+        _send_kwargs.pop(prefix, None)
+
+
+def _takes_kwargs(hook: Callable[..., Any]) -> bool:
+    """Whether `hook` takes ``**kwargs`` (requests' hooks do: ``hook(r, *args, **kwargs)``)."""
+    try:
+        parameters = inspect.signature(hook).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 # ---- a session's hooks -----------------------------------------------------------------------

@@ -747,14 +747,25 @@ class Response:
         return encoding
 
     @encoding.setter
-    def encoding(self, encoding: str) -> None:
+    def encoding(self, encoding: Optional[str]) -> None:
+        """Set the charset; None goes back to the one the component found (from
+        `Content-Type`, else its default), as requests' None means "detect"."""
         if self._plain:
             self._plain_encoding = encoding
             self._text = None
             return
+        if encoding is None:
+            encoding = self._found_encoding
+        elif "_found_encoding" not in self.__dict__:
+            self.__dict__["_found_encoding"] = self.encoding  # read before it changes
         self._call_ok("set-encoding", encoding)
         self._encoding = self._switched = None   # the component's own spelling, read when asked
         self._text = None
+
+    @cached_property
+    def _found_encoding(self) -> str:
+        """The charset the component found for this response, before any change."""
+        return self.encoding
 
     def _charset(self, name: Optional[str]) -> None:
         """Have the component hold charset `name` (None: the response's `encoding`) for the
@@ -864,7 +875,6 @@ class Response:
             kind="transport" if kind == "other" else kind, response=None, url=url, code=None,
             message=f"{getattr(failure, 'message')} ({url})"))
 
-
     def _fetch_content(self) -> bytes:
         """`content`, fast when the body is known to fit in a `string`: a `list<u8>` crosses as
         one 32-byte C value per byte (`_witcache`), a `string` in one copy. ISO-8859-1 maps each
@@ -956,7 +966,18 @@ class Response:
         return self._text[1]
 
     def json(self, **kwargs: Any) -> Any:
-        """The body parsed with `json.loads` (`JSONDecodeError` if it is not JSON)."""
+        """The body parsed with `json.loads` (`JSONDecodeError` if it is not JSON; its `doc`
+        is the body's `text`, as in requests)."""
+        try:
+            return self._json(**kwargs)
+        except JSONDecodeError as e:
+            try:
+                e.doc = self.text
+            except Exception:  # noqa: BLE001 - the text is a courtesy; the error stands
+                pass
+            raise
+
+    def _json(self, **kwargs: Any) -> Any:
         if self._plain:
             return json_like_component(self.content or b"", **kwargs)
         if self._whole_in_component() and self._fits_in_string():

@@ -68,7 +68,8 @@ def _ms(seconds: Optional[float], what: str) -> Optional[int]:
     if seconds is None:
         return None
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or math.isnan(seconds):
-        raise ValueError(f"{what} timeout must be a number of seconds or None, not {seconds!r}")
+        raise ValueError(f"Timeout value {what} was {seconds!r}, but it must be an int, float "
+                         "or None (a number of seconds)")
     if seconds < 0:
         raise ValueError(f"{what} timeout must not be negative: {seconds!r}")
     ms = max(1, math.ceil(seconds * 1000)) if seconds > 0 else 0
@@ -78,9 +79,13 @@ def _ms(seconds: Optional[float], what: str) -> Optional[int]:
 
 
 def _timeout_record(timeout: TimeoutArg) -> Any:
-    """`None` -> none (inherit); ``5`` -> both 5 s; ``(connect, read)``, each may be `None`."""
+    """`None` -> none (inherit); ``5`` -> both 5 s; ``(connect, read)``, each may be `None`;
+    a `urllib3.Timeout` (requests takes one) -> its connect and read timeouts (its `total`
+    caps both; unset parts are no limit)."""
     if timeout is None:
         return None
+    if _is_urllib3_timeout(timeout):
+        timeout = _urllib3_timeout(timeout)
     if isinstance(timeout, (tuple, list)):
         if len(timeout) != 2:
             raise ValueError(f"timeout must be a (connect, read) tuple, a number or None: {timeout!r}")
@@ -88,6 +93,26 @@ def _timeout_record(timeout: TimeoutArg) -> Any:
     else:
         connect = read = timeout
     return rec(connect_ms=_ms(connect, "connect"), read_ms=_ms(read, "read"))
+
+
+def _is_urllib3_timeout(value: Any) -> bool:
+    return type(value).__name__ == "Timeout" and all(
+        hasattr(value, name) for name in ("_connect", "_read", "total"))
+
+
+def _urllib3_timeout(timeout: Any) -> Tuple[Optional[float], Optional[float]]:
+    """``(connect, read)`` of a `urllib3.Timeout` not started (what `connect_timeout` and
+    `read_timeout` give before a request): each part capped by `total`; its "default"
+    sentinel and None are no limit."""
+    def number(value: Any) -> Optional[float]:
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    total = number(timeout.total)
+    parts = []
+    for value in (timeout._connect, timeout._read):
+        value = number(value)
+        parts.append(total if value is None else value if total is None else min(value, total))
+    return parts[0], parts[1]
 
 
 def _timeout_from_wit(record: Any) -> Optional[Tuple[Optional[float], Optional[float]]]:
@@ -431,13 +456,14 @@ def _body_plan(data: Any, files: Any) -> Optional[BodyPlan]:
 
 
 def _bytes_body(data: bytes) -> Variant:
-    """`body.bytes` and `body.text` are sent alike (as they are, no Content-Type added), and
-    a `string` is lowered in one copy but a `list<u8>` as one C value per byte (~0.1 s per MB,
-    see `_witcache`), so bytes that are valid UTF-8 travel as `text`."""
+    """`body.bytes`, `body.latin1` and `body.text` are sent alike (as they are, no
+    Content-Type added), and a `string` is lowered in one copy but a `list<u8>` as one C value
+    per byte (~0.1 s per MB, see `_witcache`), so bytes travel as a string: `text` when they
+    are valid UTF-8, else `latin1` (one code point per byte)."""
     try:
         return Variant("text", data.decode("utf-8"))
     except UnicodeDecodeError:
-        return Variant("bytes", data)
+        return Variant("latin1", data.decode("latin-1"))
 
 
 # ---- streaming uploads -----------------------------------------------------------------------
@@ -465,7 +491,8 @@ def _is_text_file(data: Any) -> bool:
 
 def _stream_length(data: Any) -> Optional[int]:
     """The bytes a file-like body has left to send, when that is known (requests' `super_len`
-    for files): its `len` attribute (requests-toolbelt's encoders), else its end found with
+    for files): its `len` attribute (requests-toolbelt's encoders), else `len()` of an object
+    that is not an `io` file (less what `tell()` says was read), else its end found with
     `seek`/`tell` (put back after), else `os.fstat` for a regular file. `None` for iterators,
     text-mode files (their encoded size is not the size on disk), pipes and sockets, and a
     length of 0, which requests sends chunked too (a /proc file reports 0 and has content)."""
@@ -475,6 +502,13 @@ def _stream_length(data: Any) -> Optional[int]:
     total = getattr(data, "len", None)
     if isinstance(total, int) and not isinstance(total, bool):
         length = total
+        try:
+            length -= data.tell()
+        except (AttributeError, OSError, ValueError):
+            pass
+    elif hasattr(data, "__len__") and not hasattr(data, "seekable"):
+        # requests' `super_len`: `len()` is the whole size; `tell()` says how much was read
+        length = len(data)
         try:
             length -= data.tell()
         except (AttributeError, OSError, ValueError):
@@ -496,6 +530,20 @@ def _stream_length(data: Any) -> Optional[int]:
             except (AttributeError, OSError, ValueError):
                 pass
     return length if length else None
+
+
+def _replayable(data: Any) -> Optional[bytes]:
+    """The rest of a small seekable binary file-like body, read now, so that it goes as
+    `bytes` the component can send again (a 307/308 redirect, a Digest challenge, a retry),
+    as requests rewinds such a body; None for any other body (it streams). Small: its size is
+    known and at most `LIST_BODY_LIMIT`. Its position is left at its end, as sending it would."""
+    if not hasattr(data, "read") or not hasattr(data, "seek") or _is_text_file(data):
+        return None
+    length = _stream_length(data)
+    if length is None or length > _limits.LIST_BODY_LIMIT:
+        return None
+    content = data.read()
+    return bytes(content) if isinstance(content, (bytes, bytearray, memoryview)) else None
 
 
 def _announced_length(headers: Any) -> Tuple[Optional[List[Tuple[str, Optional[str]]]],

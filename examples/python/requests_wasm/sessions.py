@@ -13,9 +13,13 @@ names before each call that may send, see `Session._hooked`), and the Python ada
 
 from __future__ import annotations
 
+import dataclasses
+import http.cookiejar
 import io
 import json as _json
 import os
+import urllib.parse
+import urllib.request
 import weakref
 from typing import Any, Dict, Iterator, List, Mapping, MutableMapping, Optional, Tuple, Union
 
@@ -33,9 +37,11 @@ from .options import (_U64_MAX, AuthValue, BodyPlan, CertValue, TimeoutArg, Veri
                       _stream_length, _timeout_from_wit, _timeout_record, _verify,
                       _verify_from_wit, with_hooks)
 from ._urllib3_adapter import Urllib3Adapter
-from .exceptions import InvalidOption, UnsupportedError
+from .exceptions import InvalidOption, InvalidProxyURL, UnsupportedError
+from .models import BearerAuth, HTTPBasicAuth, HTTPDigestAuth
+from ._redact import redact_url
 from .retries import Retry
-from .structures import CaseInsensitiveDict, Cookie, Cookies
+from .structures import CaseInsensitiveDict, Cookie, Cookies, MutableHeaders
 
 __all__ = ["Session", "session", "PROXY_ENV_VARS", "TRANSPORTS"]
 
@@ -72,6 +78,11 @@ class SessionHeaders(MutableMapping):
         return ", ".join(values)
 
     def __setitem__(self, name: str, value: Any) -> None:
+        """Set a default header; None removes it (requests keeps the None and leaves the
+        header out of every request: the same on the wire)."""
+        if value is None:
+            self._session._call_ok("remove-header", str(name))
+            return
         self._session._call_ok("set-header", str(name), _header_text(name, value))
 
     def __delitem__(self, name: str) -> None:
@@ -249,8 +260,12 @@ class Session:
 
     def __init__(self, component_path: Optional[Union[str, os.PathLike]] = None, *,
                  env: Optional[Mapping[str, str]] = None, transport: Any = None) -> None:
+        #: Whether the environment is `os.environ` (read again for each request: see
+        #: `_env_verify`), and the CA bundle it named when the component was given it.
+        self._reads_os_environ = env is None
         if env is None:
             env = {k: os.environ[k] for k in PROXY_ENV_VARS if k in os.environ}
+        self._env_bundle = _ca_bundle(env)
         if not (transport is None or transport in TRANSPORTS or hasattr(transport, "send")
                 or isinstance(transport, Adapter)):
             raise ValueError(f"transport must be one of {', '.join(map(repr, TRANSPORTS))}, an "
@@ -266,6 +281,10 @@ class Session:
         self._python_adapters: List[Any] = []
         # Unregister the hooks and adapters if the session is collected without `close()`.
         weakref.finalize(self, _forget, self._hooks.prefix, self._host_adapter_names)
+        #: A custom auth callable (requests' `AuthBase`) set as `auth` (see `auth`).
+        self._custom_auth: Any = None
+        #: The `http.cookiejar.CookieJar` assigned to `cookies`, if any (see `_jar_synced`).
+        self._cookie_jar: Optional[http.cookiejar.CookieJar] = None
         #: The adapters mounted through this object, by prefix (the component keeps the truth).
         self.adapters: Dict[str, Any] = {}
         try:
@@ -363,31 +382,83 @@ class Session:
         self._call_ok("set-params", _param_pairs(params))
 
     @property
-    def auth(self) -> AuthValue:
+    def auth(self) -> Any:
         """The default auth: `None`, `HTTPBasicAuth` (set it as a tuple too), `HTTPDigestAuth`
-        or `BearerAuth`. Without one, the URL's userinfo is used (netrc is not: the component
-        gets no files from this host)."""
+        or `BearerAuth`, which the component applies; or any other callable, requests'
+        `AuthBase`, kept here and applied by a request hook (see `_custom_auth_hook`). Without
+        one, the URL's userinfo is used (netrc is not: the component gets no files from this
+        host)."""
+        if self._custom_auth is not None:
+            return self._custom_auth
         return _auth_from_wit(self._call("auth"))
 
     @auth.setter
     def auth(self, auth: Any) -> None:
+        if _is_custom_auth(auth):
+            self._call_ok("set-auth", None)
+            self._custom_auth = auth
+            return
         self._call_ok("set-auth", _auth_value(auth))
+        self._custom_auth = None
 
     @property
-    def cookies(self) -> SessionCookies:
+    def cookies(self) -> Any:
+        """The cookie jar: a live `SessionCookies` view of the component's jar, or the
+        `http.cookiejar.CookieJar` last assigned (requests' `s.cookies = jar`), which is kept
+        in step with the component's jar around every request (see `_jar_synced`)."""
+        if self._cookie_jar is not None:
+            return self._cookie_jar
         return SessionCookies(self)
 
     @cookies.setter
     def cookies(self, cookies: Any) -> None:
         jar = SessionCookies(self)
         jar.clear()
-        if isinstance(cookies, (Cookies, SessionCookies)):
+        self._cookie_jar = None
+        if isinstance(cookies, http.cookiejar.CookieJar):
+            self._cookie_jar = cookies
+            self._push_jar()
+        elif isinstance(cookies, (Cookies, SessionCookies)):
             for c in cookies.list():
                 jar.set(c.name, c.value, domain=c.domain or None, path=c.path, secure=c.secure,
                         expires=c.expires)
         elif cookies is not None:
             for name, value in _items(cookies):
                 jar.set(str(name), str(value))
+
+    def _push_jar(self) -> None:
+        """The assigned `CookieJar`'s cookies into the component's jar (replacing its own)."""
+        jar = SessionCookies(self)
+        jar.clear()
+        for c in list(self._cookie_jar or ()):
+            jar.set(c.name, c.value or "", domain=c.domain.lstrip(".") or None,
+                    path=c.path or "/", secure=bool(c.secure),
+                    expires=None if c.expires is None else int(c.expires))
+
+    def _pull_jar(self) -> None:
+        """The component's jar (what responses set, expiries applied) into the assigned
+        `CookieJar`, replacing its cookies."""
+        jar = self._cookie_jar
+        if jar is None:
+            return
+        jar.clear()
+        for c in SessionCookies(self).list():
+            jar.set_cookie(http.cookiejar.Cookie(
+                0, c.name, c.value, None, False, c.domain, bool(c.domain) and not c.host_only,
+                False, c.path, True, c.secure, c.expires, c.expires is None, None, None,
+                {"HttpOnly": None} if c.http_only else {}, False))
+
+    def _jar_synced(self, send: Any) -> Response:
+        """`send()` with an assigned `CookieJar` in step: its cookies go to the component's
+        jar before, and the component's come back after (also when the request fails)."""
+        if self._cookie_jar is None:
+            return send()
+        self._push_jar()
+        try:
+            return send()
+        finally:
+            if self._handle.alive:
+                self._pull_jar()
 
     @property
     def max_redirects(self) -> int:
@@ -585,6 +656,7 @@ class Session:
         userinfo) or None, and ``netrc_auth``, true when netrc credentials would be added (always
         false with this host, which gives the component no file system to read `.netrc` from).
         The environment is the one the session was made with (`env=`), not `os.environ`."""
+        verify = self._env_verify(verify)
         merged = self._call_ok("merge-environment-settings", url,
                                _send_options(stream=stream, verify=verify, cert=cert,
                                              proxies=proxies))
@@ -594,6 +666,23 @@ class Session:
                 "verify": _verify_from_wit(field(merged, "verify")),
                 "cert": _cert_from_wit(field(merged, "cert")),
                 "netrc_auth": field(merged, "netrc_auth")}
+
+    def _env_verify(self, verify: Any) -> Any:
+        """`verify` for a request, with the CA bundle `os.environ` names *now*, as requests
+        reads it for each request: the component was given the environment when the session
+        was made, so when ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` changed since, a bundle
+        now named is passed as the request's `verify` (when `verify` is None or True, the
+        session's is True and `trust_env` is on). Only for a session made without `env=`
+        (whose environment is `os.environ`); a bundle removed since stays in effect (the
+        component cannot forget its environment), as with `env=`."""
+        if not self._reads_os_environ or verify not in (None, True):
+            return verify
+        bundle = _ca_bundle(os.environ)
+        if bundle is None or bundle == self._env_bundle or not self._handle.alive:
+            return verify
+        if not self.trust_env or self.verify is not True:
+            return verify
+        return bundle
 
     # ---- requests --------------------------------------------------------------------------
 
@@ -632,9 +721,41 @@ class Session:
                   kwargs: Dict[str, Any]) -> Response:
         """A request through the component's `request` (`verb` None) or verb function, or as a
         streaming upload when its body must go in pieces."""
-        if _is_stream(kwargs.get("data")):
-            return self._upload(method, url, kwargs)
+        if isinstance(method, bytes):
+            method = method.decode("latin-1")
+        if isinstance(kwargs.get("cookies"), http.cookiejar.CookieJar):
+            kwargs = dict(kwargs, cookies=_jar_pairs(kwargs["cookies"], url))
+        _check_proxies(kwargs.get("proxies"))
+        kwargs = self._with_custom_auth(kwargs)
+        with _hooks.send_kwargs(self._hooks.prefix, kwargs):
+            return self._jar_synced(lambda: self._dispatch_now(method, verb, url, kwargs))
+
+    def _with_custom_auth(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        """`kwargs` with a custom auth callable (the request's `auth`, else the session's when
+        the request gives none) turned into a request hook run first (`_custom_auth_hook`),
+        and the component's auth off when it is the request's."""
+        auth = kwargs.get("auth")
+        if _is_custom_auth(auth):
+            kwargs = dict(kwargs, auth=False)
+        elif auth is None and self._custom_auth is not None:
+            auth = self._custom_auth
+        else:
+            return kwargs
+        own = _hooks.normalize_hooks(kwargs.get("hooks"), "hooks")
+        session = _hooks.normalize_hooks(self.hooks, "Session.hooks")
+        own["request"] = [_custom_auth_hook(auth)] + (own["request"] or session["request"])
+        return dict(kwargs, hooks=own)
+
+    def _dispatch_now(self, method: str, verb: Optional[str], url: str,
+                      kwargs: Dict[str, Any]) -> Response:
         kwargs = dict(kwargs)
+        if self._reads_os_environ:
+            kwargs["verify"] = self._env_verify(kwargs.get("verify"))
+        if _is_stream(kwargs.get("data")):
+            replayable = _options._replayable(kwargs["data"])
+            if replayable is None:
+                return self._upload(method, url, kwargs)
+            kwargs["data"] = replayable
         hooks = kwargs.pop("hooks", None)
         plan = _body_plan(kwargs.get("data"), kwargs.get("files"))
         if plan is not None:
@@ -778,6 +899,8 @@ class Session:
         or multipart body that is UTF-8 goes as one `string`; a binary one as a `list<u8>`,
         at some 64 bytes of memory per byte while it is handed over (stream large binary
         bodies with `Session.request` instead)."""
+        custom = self._with_custom_auth({"auth": request.auth, "hooks": request.hooks})
+        request = dataclasses.replace(request, auth=custom["auth"], hooks=custom["hooks"])
         kwargs = dict(data=request.data, json=request.json, files=request.files,
                       headers=request.headers)
         plan = _body_plan(request.data, request.files)
@@ -814,10 +937,17 @@ class Session:
         if not isinstance(request, _BoundPreparedRequest) or \
                 request._handle.instance is not self._instance:
             return self._send_plain(request, kwargs)
+        kwargs = dict(kwargs, verify=self._env_verify(kwargs.get("verify")))
         options = _send_options(**kwargs)
-        resource, _ = self._hooked(None, self._call_ok,
-                                   lambda names: ("send", request._handle.resource, options))
-        return self._response(resource, kwargs.get("stream"))
+
+        def send() -> Response:
+            resource, _ = self._hooked(None, self._call_ok,
+                                       lambda names: ("send", request._handle.resource, options))
+            return self._response(resource, kwargs.get("stream"))
+
+        _check_proxies(kwargs.get("proxies"))
+        with _hooks.send_kwargs(self._hooks.prefix, kwargs):
+            return self._jar_synced(send)
 
     def _send_plain(self, request: PreparedRequest, kwargs: Dict[str, Any]) -> Response:
         """Send a `PreparedRequest` of plain data (`Request.prepare()`, unpickled, or held by
@@ -902,6 +1032,78 @@ class Session:
     def __repr__(self) -> str:
         return "<requests_wasm.Session>"
 
+    def __reduce__(self) -> Any:
+        """Pickled as saved state (`export_state(include_secrets=True)`: settings, auth and
+        cookies), its hooks and its custom auth (pickled as they are), and its transport when
+        that is a name; unpickled into a new session (a new component instance). Mounted
+        adapters other than the transport are not kept."""
+        transport = self.transport if isinstance(self.transport, str) else None
+        return (_unpickle_session, (self.export_state(include_secrets=True),
+                                    dict(self.hooks), self._custom_auth, transport))
+
+
+def _is_custom_auth(auth: Any) -> bool:
+    """Whether `auth` is a callable of the user's (requests' `AuthBase`), not one of the
+    forms the component applies (a pair, `HTTPBasicAuth`, `HTTPDigestAuth`, `BearerAuth`)."""
+    return callable(auth) and not isinstance(auth, (tuple, list, HTTPBasicAuth, HTTPDigestAuth,
+                                                    BearerAuth))
+
+
+def _custom_auth_hook(auth: Any) -> Any:
+    """A request hook applying requests' `AuthBase` callable `auth`: it is given the request
+    about to be sent as a `PreparedRequest` (method, url, headers, body), and what it gives
+    back (or changed in place) is sent. As a hook it runs on every redirect hop and Digest
+    retry too (requests applies it once, to the first request), and sees a body over 1 MiB as
+    None (`hooks`); it cannot register hooks of its own on the request."""
+    def apply_auth(request: Any) -> None:
+        prepared = PreparedRequest()
+        prepared.method, prepared.url, prepared.body = request.method, request.url, request.body
+        prepared.headers = CaseInsensitiveDict(request.headers.pairs())
+        result = auth(prepared)
+        if result is None:
+            result = prepared
+        request.method, request.url = result.method, result.url
+        request.headers = MutableHeaders(list((result.headers or {}).items()))
+        request.body = result.body
+
+    return apply_auth
+
+
+def _check_proxies(proxies: Any) -> None:
+    """requests' check of a proxy URL: one without a host raises `InvalidProxyURL` (before
+    anything is sent). Every proxy given is checked, not only the one the URL would use."""
+    if not proxies:
+        return
+    for value in (proxies.values() if isinstance(proxies, Mapping) else
+                  (v for _, v in proxies)):
+        if value is None:
+            continue
+        if not urllib.parse.urlsplit(str(value)).hostname:
+            raise InvalidProxyURL("Please check proxy URL. It is malformed and could be "
+                                  f"missing the host: {redact_url(str(value))}")
+
+
+def _jar_pairs(jar: http.cookiejar.CookieJar, url: str) -> List[Tuple[str, str]]:
+    """The cookies of an `http.cookiejar.CookieJar` given as ``cookies=``, as pairs: those the
+    standard library's policy sends to `url` (all of them when `url` is relative)."""
+    try:
+        probe = urllib.request.Request(url)
+    except ValueError:
+        return [(c.name, c.value or "") for c in jar]
+    jar.add_cookie_header(probe)
+    header = probe.get_header("Cookie") or ""
+    pairs = []
+    for item in header.split("; "):
+        name, sep, value = item.partition("=")
+        if sep:
+            pairs.append((name, value))
+    return pairs
+
+
+def _ca_bundle(env: Mapping[str, str]) -> Optional[str]:
+    """The CA bundle an environment names, as requests reads it."""
+    return env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None
+
 
 def _forget_adapters(names: List[str]) -> None:
     while names:
@@ -914,9 +1116,18 @@ def _forget(prefix: str, adapter_names: List[str]) -> None:
     _forget_adapters(adapter_names)
 
 
+def _unpickle_session(state: str, hooks: Any, custom_auth: Any, transport: Any) -> Session:
+    s = Session.from_state(state, transport=transport)
+    s.hooks = hooks
+    if custom_auth is not None:
+        s.auth = custom_auth
+    return s
+
+
 def session(**kwargs: Any) -> Session:
     """`requests.session()`: a new `Session`."""
     return Session(**kwargs)
+
 
 class _CountedBody:
     """A streamed request body handed to a Python adapter whole (`body-writer.host-upload`):

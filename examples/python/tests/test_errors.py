@@ -270,11 +270,10 @@ def test_proxy_from_environment(server) -> None:
         assert s.get(server.url("/get")).ok
 
 
-def test_unsupported_callable_auth(s: Session, server) -> None:
-    # (hooks are supported by the default build: tests/test_hooks.py, which also checks that
-    # the build for world `client` refuses them)
+def test_unsupported_auth(s: Session, server) -> None:
+    # (a callable is requests' AuthBase, applied by a request hook: tests/test_requests_compat.py)
     with pytest.raises(TypeError):
-        s.get(server.url("/get"), auth=lambda r: r)
+        s.get(server.url("/get"), auth=42)
     with pytest.raises(ValueError, match="Data must not be a string"):   # as requests
         s.post(server.url("/post"), data="text", files={"f": b"data"})
 

@@ -1,0 +1,197 @@
+"""requests' forms the wrapper takes as a drop-in: custom auth callables, `http.cookiejar`
+jars, urllib3 `Timeout` objects, the CA bundle of `os.environ` read per request, response hooks
+taking keyword arguments, pickled sessions, and smaller details."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import io
+import pickle
+
+import pytest
+from urllib3 import Timeout
+
+from requests_wasm import (InvalidProxyURL, JSONDecodeError, PreparedRequest, ReadTimeout,
+                           Request, Session)
+
+
+def _cookie(name: str, value: str, domain: str = "") -> http.cookiejar.Cookie:
+    return http.cookiejar.Cookie(0, name, value, None, False, domain, bool(domain), False, "/",
+                                 True, False, None, True, None, None, {})
+
+
+class HeaderAuth:
+    """requests' `AuthBase` shape: called with the prepared request, gives it back."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.calls = 0
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        self.calls += 1
+        r.headers["X-Auth"] = f"{self.value} {r.method} {r.path_url}"
+        return r
+
+
+def test_custom_auth_of_the_request(s: Session, server) -> None:
+    auth = HeaderAuth("req")
+    echo = s.get(server.url("/get?a=1"), auth=auth).json()
+    assert echo["headers"]["x-auth"] == "req GET /get?a=1" and auth.calls == 1
+
+
+def test_custom_auth_of_the_session(s: Session, server) -> None:
+    auth = HeaderAuth("ses")
+    s.auth = auth
+    assert s.auth is auth
+    assert s.get(server.url("/get")).json()["headers"]["x-auth"] == "ses GET /get"
+    # the request's auth wins, and auth=False sends none
+    assert "x-auth" not in s.get(server.url("/get"), auth=("u", "p")).json()["headers"]
+    assert "x-auth" not in s.get(server.url("/get"), auth=False).json()["headers"]
+    prepared = s.prepare_request(Request("GET", server.url("/headers")))
+    assert s.send(prepared).json()["headers"]["x-auth"] == "ses GET /headers"
+
+
+def test_cookiejar_as_the_session_jar(s: Session, server) -> None:
+    jar = http.cookiejar.CookieJar()
+    jar.set_cookie(_cookie("foo", "bar"))
+    s.cookies = jar
+    assert s.cookies is jar
+    assert s.get(server.url("/cookies")).json()["cookies"] == {"foo": "bar"}
+    s.get(server.url("/cookies/set?new=1"))
+    assert {c.name: c.value for c in jar} == {"foo": "bar", "new": "1"}
+
+
+def test_cookiejar_per_request(s: Session, server) -> None:
+    jar = http.cookiejar.CookieJar()
+    jar.set_cookie(_cookie("here", "1"))
+    jar.set_cookie(_cookie("elsewhere", "2", domain="other.example"))
+    assert s.get(server.url("/cookies"), cookies=jar).json()["cookies"] == {"here": "1"}
+    assert len(s.cookies) == 0           # not stored in the session's jar
+
+
+@pytest.mark.parametrize("timeout", [Timeout(connect=None, read=None), Timeout(total=5),
+                                     Timeout(connect=2, read=3)])
+def test_urllib3_timeouts(s: Session, server, timeout: Timeout) -> None:
+    assert s.get(server.url("/get"), timeout=timeout).status_code == 200
+
+
+def test_urllib3_read_timeout(s: Session, server) -> None:
+    with pytest.raises(ReadTimeout):
+        s.get(server.url("/delay/3000"), timeout=Timeout(connect=5, read=0.2))
+
+
+def test_bad_timeout_message(s: Session, server) -> None:
+    with pytest.raises(ValueError, match="must be an int, float or None"):
+        s.get(server.url("/get"), timeout="foo")
+
+
+def test_ca_bundle_read_from_os_environ_per_request(server, monkeypatch) -> None:
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    with Session() as s:
+        assert s.merge_environment_settings(server.url("/"), {}, False, True, None)["verify"] \
+            is True
+        monkeypatch.setenv("CURL_CA_BUNDLE", "/curl/path")
+        assert s.merge_environment_settings(server.url("/"), {}, False, True, None)["verify"] \
+            == "/curl/path"
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/some/path")
+        settings = s.merge_environment_settings(server.url("/"), {}, False, None, None)
+        assert settings["verify"] == "/some/path"
+        s.trust_env = False
+        assert s.merge_environment_settings(server.url("/"), {}, False, True, None)["verify"] \
+            is True
+
+
+def test_session_header_none_is_not_sent(s: Session, server) -> None:
+    s.headers["Accept-Encoding"] = None
+    assert "Accept-Encoding" not in s.headers
+    assert "Accept-Encoding" not in s.prepare_request(Request("GET", server.url("/get"))).headers
+    s.headers["Not-There"] = None           # no error either
+
+
+def test_json_decode_error_has_the_document(s: Session, server) -> None:
+    r = s.get(server.url("/not-json"))
+    with pytest.raises(JSONDecodeError) as info:
+        r.json()
+    assert info.value.doc == r.text and r.text
+
+
+@pytest.mark.parametrize("proxy", ["http:/badproxyurl:3128", "http://:8080", "https://",
+                                   "http:///example.com:8080"])
+def test_malformed_proxy_url(s: Session, server, proxy: str) -> None:
+    with pytest.raises(InvalidProxyURL):
+        s.get(server.url("/get"), proxies={"http": proxy})
+
+
+def test_response_hooks_with_kwargs_get_requests_arguments(s: Session, server) -> None:
+    seen = []
+
+    def hook(r, **kwargs):
+        seen.append(kwargs)
+
+    def plain(r):
+        seen.append("plain")
+
+    s.get(server.url("/get"), timeout=7, hooks={"response": [hook, plain]})
+    assert seen == [{"timeout": 7, "verify": None, "proxies": None, "stream": None,
+                     "cert": None}, "plain"]
+
+
+def test_session_pickles_through_saved_state(server) -> None:
+    with Session() as s:
+        s.headers["X-Kept"] = "yes"
+        s.auth = ("user", "pass")
+        s.cookies["c"] = "1"
+        s.max_redirects = 7
+        copy = pickle.loads(pickle.dumps(s))
+    try:
+        assert copy.max_redirects == 7 and copy.auth == ("user", "pass")
+        echo = copy.get(server.url("/get")).json()
+        assert echo["headers"]["x-kept"] == "yes" and echo["cookies"] == {"c": "1"}
+    finally:
+        copy.close()
+
+
+def test_len_of_a_file_like_body_gives_its_length(s: Session, server) -> None:
+    class Stream:
+        def __init__(self, data: bytes) -> None:
+            self.data, self.index = data, 0
+
+        def __len__(self) -> int:
+            return len(self.data)
+
+        def read(self, size=None):
+            end = len(self.data) if not size else self.index + size
+            out, self.index = self.data[self.index:end], min(end, len(self.data))
+            return out
+
+        def tell(self):
+            return self.index
+
+        def seek(self, offset, whence=0):
+            self.index = offset
+
+    body = Stream(b"test")
+    body.seek(2)
+    echo = s.post(server.url("/upload"), data=body).json()
+    assert echo["content_length"] == "2" and echo["body_len"] == 2
+
+
+def test_small_seekable_body_is_sent_again_on_307(s: Session, server) -> None:
+    r = s.post(server.url("/redirect-to"), data=io.BytesIO(b"test"),
+               params={"url": "/post", "status_code": 307})
+    assert [h.status_code for h in r.history] == [307]
+    assert r.json()["data"] == "test" and r.json()["method"] == "POST"
+
+
+def test_encoding_none_goes_back_to_the_found_charset(s: Session, server) -> None:
+    r = s.get(server.url("/get"))
+    found = r.encoding
+    r.encoding = "iso-8859-1"
+    assert r.encoding == "iso-8859-1"
+    r.encoding = None
+    assert r.encoding == found
+
+
+def test_bytes_method(s: Session, server) -> None:
+    assert s.request(b"POST", server.url("/post")).json()["method"] == "POST"
