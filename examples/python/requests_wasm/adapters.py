@@ -16,6 +16,7 @@ and returns. `Session.get_adapter` gives it back as an `Adapter` of kind ``"host
 
 from __future__ import annotations
 
+import inspect
 import json as _json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -28,7 +29,7 @@ from .exceptions import InvalidOption
 from .options import _timeout_record  # the one timeout conversion
 from .retries import Retry
 
-__all__ = ["Adapter", "CannedResponse", "RecordedRequest", "BaseAdapter", "AdapterRequest",
+__all__ = ["RequestsAdapter", "Adapter", "CannedResponse", "RecordedRequest", "BaseAdapter", "AdapterRequest",
            "AdapterResponse", "AdapterFailure", "SendSettings"]
 
 
@@ -193,3 +194,89 @@ class Adapter:
 
     def __repr__(self) -> str:
         return f"<Adapter {self.kind}>"
+
+
+# ---- requests' own adapters --------------------------------------------------------------------
+
+def is_requests_adapter(adapter: Any) -> bool:
+    """Whether `adapter` is a requests-style adapter (requests' `HTTPAdapter`, or a subclass of
+    its `BaseAdapter`): its `send` takes requests' keyword arguments (`stream`, `proxies`)
+    instead of this package's ``send(request, settings)``."""
+    send = getattr(adapter, "send", None)
+    if not callable(send) or isinstance(adapter, BaseAdapter):
+        return False
+    try:
+        parameters = inspect.signature(send).parameters
+    except (TypeError, ValueError):
+        return False
+    return "stream" in parameters and "proxies" in parameters
+
+
+#: requests' exception classes (by name, most specific first) -> failure kinds.
+_REQUESTS_FAILURES = (("ConnectTimeout", "connect-timeout"), ("ReadTimeout", "read-timeout"),
+                      ("SSLError", "tls"), ("ProxyError", "proxy"),
+                      ("InvalidHeader", "invalid-header"), ("InvalidURL", "invalid-url"),
+                      ("InvalidSchema", "invalid-url"), ("MissingSchema", "invalid-url"),
+                      ("ConnectionError", "connection"), ("Timeout", "read-timeout"))
+
+
+class RequestsAdapter(BaseAdapter):
+    """A requests-style adapter (requests' `HTTPAdapter(pool_connections=..., max_retries=...)`
+    or another `requests.adapters.BaseAdapter`) mounted as a Python adapter: `Session.mount`
+    wraps one in this. Each request the component sends through it is handed over as a
+    `PreparedRequest` (method, URL, headers, body) with requests' keyword arguments
+    (``stream=True``, `timeout`, `verify`, `cert`, `proxies`), and its response's body is
+    read from `raw` as received (still encoded: the session decodes it).
+
+    Retries are the session's: the adapter's `max_retries` (a urllib3 `Retry`) becomes the
+    mounted adapter's retry policy (`retry_policy`), and the adapter itself is left with
+    requests' default of no retries, so that nothing is retried twice. requests' exceptions
+    become failure kinds by their names (`ConnectionError` -> ``connection`` ...)."""
+
+    def __init__(self, adapter: Any) -> None:
+        self.adapter = adapter
+        #: The adapter's `max_retries` as a `Retry`, or None when it retries nothing.
+        self.retry_policy: Optional[Retry] = None
+        retries = getattr(adapter, "max_retries", None)
+        if retries is not None and hasattr(retries, "total"):
+            policy = Retry.from_urllib3(retries)
+            if policy.total:
+                self.retry_policy = policy
+                try:
+                    adapter.max_retries = type(retries)(0, read=False)
+                except Exception:  # noqa: BLE001 - an adapter that refuses: it retries too
+                    pass
+
+    def send(self, request: AdapterRequest, settings: SendSettings) -> Any:
+        from .models import PreparedRequest
+        from .structures import CaseInsensitiveDict
+        prepared = PreparedRequest()
+        prepared.method, prepared.url = request.method, request.url
+        prepared.headers = CaseInsensitiveDict(request.headers.pairs())
+        prepared.body = request.content or None
+        scheme = request.url.split(":", 1)[0].lower()
+        proxies = {scheme: settings.proxy} if settings.proxy else {}
+        try:
+            response = self.adapter.send(prepared, stream=True, timeout=settings.timeout,
+                                         verify=settings.verify, cert=settings.cert,
+                                         proxies=proxies)
+        except Exception as e:  # noqa: BLE001 - every failure becomes the request's
+            names = [c.__name__ for c in type(e).__mro__]
+            kind = next((k for name, k in _REQUESTS_FAILURES if name in names), None)
+            if kind is None:
+                raise
+            raise AdapterFailure(kind, str(e)) from e
+        raw = getattr(response, "raw", None)
+        headers = getattr(raw, "headers", None)
+        pairs = list(headers.iteritems()) if hasattr(headers, "iteritems") else \
+            list(response.headers.items())
+        if raw is not None and hasattr(raw, "stream"):
+            body: Any = raw.stream(64 * 1024, decode_content=False)
+        else:
+            body = response.content
+        return response.status_code, pairs, body
+
+    def close(self) -> None:
+        close = getattr(self.adapter, "close", None)
+        if callable(close):
+            close()

@@ -34,6 +34,15 @@ __all__ = [
 ]
 
 
+class _Reason(str):
+    """An exception's message that also answers `.args`, as the urllib3 error requests puts
+    in `args[0]` does (code reads ``e.args[0].args[0]``)."""
+
+    @property
+    def args(self) -> tuple:
+        return (str(self),)
+
+
 class RequestException(IOError):
     """Base of every error raised by a `Session` or `Response` (as in requests)."""
 
@@ -43,6 +52,8 @@ class RequestException(IOError):
     def __init__(self, *args: Any, kind: Optional[str] = None, response: Any = None,
                  request: Any = None, url: Optional[str] = None,
                  code: Optional[str] = None) -> None:
+        if args and type(args[0]) is str:
+            args = (_Reason(args[0]), *args[1:])
         super().__init__(*args)
         self.kind: Optional[str] = kind or self.default_kind
         self.message: str = str(args[0]) if args else ""
@@ -306,6 +317,12 @@ ERROR_CLASSES: Dict[str, Type[RequestException]] = {
 }
 
 
+#: Messages of urllib3 failures (which a Python adapter reports as `connection`) that requests
+#: raises as another class: a body that broke off while read, conflicting `Content-Length`s.
+_URLLIB3_MESSAGES = (("Connection broken:", ChunkedEncodingError),
+                     ("Content-Length contained multiple unmatching values", InvalidHeader))
+
+
 def exception_from_wit(error: Any) -> RequestException:
     """The exception for one lifted WIT `error` record (`kind`, `message`, `url`, `response`,
     `code`): the class of its kind, with its message as it is and its fields as attributes."""
@@ -316,8 +333,9 @@ def exception_from_wit(error: Any) -> RequestException:
     fields: Dict[str, Any] = dict(kind=kind, response=response, url=getattr(error, "url"),
                                   code=getattr(error, "code"))
     cls = ERROR_CLASSES.get(kind, RequestException)  # a newer kind: the base class
-    if cls is ConnectionError and message.startswith("Connection broken:"):
-        cls = ChunkedEncodingError  # urllib3's words for a body that broke off while read
+    if cls is ConnectionError:
+        # a urllib3 failure requests raises as a class of its own, known by urllib3's words
+        cls = next((c for prefix, c in _URLLIB3_MESSAGES if message.startswith(prefix)), cls)
     if cls is HTTPError and response is not None:
         return HTTPError(message, status_code=response.status_code, reason=response.reason,
                          **fields)

@@ -467,6 +467,8 @@ class _BoundPreparedRequest(PreparedRequest):
         self._body_position = None
         self._auth = None
         self._url_auth = None
+        #: Header values the request was given as `bytes`, by lower-case name (see `headers`).
+        self._given_bytes: Dict[str, bytes] = {}
         #: Unregisters the hooks it was prepared with (set by `Session.prepare_request`).
         self._release_hooks: Optional[Callable[[], Any]] = None
         #: The body last given to the `body` setter (the component holds the same bytes).
@@ -499,7 +501,13 @@ class _BoundPreparedRequest(PreparedRequest):
 
     @property
     def headers(self) -> ResponseHeaders:
-        return ResponseHeaders(self._call("headers"))
+        """The headers (a snapshot). A value the request was given as `bytes` is that `bytes`
+        again, as requests keeps it (the component holds it as Latin-1 text)."""
+        headers = ResponseHeaders(self._call("headers"))
+        for name, value in self._given_bytes.items():
+            if headers.get(name) == value.decode("latin-1"):
+                headers[name] = value
+        return headers
 
     def set_header(self, name: str, value: Optional[str]) -> None:
         self._call_ok("set-header", name, value)
@@ -596,6 +604,9 @@ class Response:
         #: The component's response; None for a response of plain data (`Response()` made by
         #: hand, as requests' tests and mocks do, or one unpickled): see `_init_plain`.
         self._handle = handle
+        #: Header values its request was given as `bytes`, by lower-case name: its
+        #: `request.headers` gives them as `bytes` again (set by the session).
+        self._given_bytes: Dict[str, bytes] = {}
         #: What `raw` gives when set by hand (else a `RawBody` over `iter_content`).
         self._raw: Any = None
         #: `_content_consumed` as set by hand (requests' internal flag), else None.
@@ -733,7 +744,9 @@ class Response:
 
     @cached_property
     def request(self) -> PreparedRequest:
-        return _BoundPreparedRequest(Handle(self._handle.instance, self._call("request")))
+        prepared = _BoundPreparedRequest(Handle(self._handle.instance, self._call("request")))
+        prepared._given_bytes = self._given_bytes
+        return prepared
 
     @property
     def encoding(self) -> str:
@@ -1289,13 +1302,15 @@ class RawBody:
     read once). `read(n)` gives up to `n` bytes (all that is left without `n`), `stream(n)`
     yields chunks of up to `n`, `closed` is true once the response is closed or the body is
     read to its end. Decoding (`Content-Encoding`) is already undone: `decode_content` is
-    accepted and ignored."""
+    accepted and ignored. As in requests, the body of a response not streamed was read when
+    it came (into `content`): its `raw` is at its end."""
 
     def __init__(self, response: Response) -> None:
         self._response = response
         self._chunks: Optional[Iterator[bytes]] = None
         self._buffer = b""
-        self._ended = False
+        handle = response._handle
+        self._ended = handle is None or not handle.alive or not response._streamed
 
     def readable(self) -> bool:
         return True

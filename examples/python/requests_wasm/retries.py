@@ -133,6 +133,36 @@ class Retry:
             return cls(total=value)
         raise TypeError(f"retries must be None, an int or a Retry, not {value!r}")
 
+    @classmethod
+    def from_urllib3(cls, retry: Any) -> "Retry":
+        """The policy of a `urllib3.util.Retry` (what requests' ``HTTPAdapter(max_retries=)``
+        holds): its counts, backoff, forcelist, methods and `Retry-After` handling. A `total`
+        of None (no overall limit) becomes the largest of the other counts; urllib3's ``False``
+        for a count is 0; ``raise_on_status=False`` and other urllib3-only settings (`redirect`,
+        which the session's `max_redirects` rules here) have no equivalent."""
+        def count(value: Any) -> Any:
+            if value is None:
+                return None
+            return 0 if value is False else int(value)
+
+        counts = {name: count(getattr(retry, name, None)) for name in ("connect", "read", "status")}
+        total = count(getattr(retry, "total", None))
+        if total is None:
+            total = max([c for c in counts.values() if c is not None] or [0])
+        fields_: Dict[str, Any] = dict(total=total, **counts)
+        for name in ("backoff_factor", "backoff_max", "backoff_jitter"):
+            value = getattr(retry, name, None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                fields_[name] = float(value)
+        fields_["status_forcelist"] = tuple(getattr(retry, "status_forcelist", None) or ())
+        methods = getattr(retry, "allowed_methods", None)
+        if methods is not None and methods is not False:
+            fields_["allowed_methods"] = tuple(methods)
+        respect = getattr(retry, "respect_retry_after_header", None)
+        if isinstance(respect, bool):
+            fields_["respect_retry_after_header"] = respect
+        return cls(**fields_)
+
     # ---- WIT ---------------------------------------------------------------------------------
 
     def _check(self) -> None:

@@ -17,6 +17,7 @@ import dataclasses
 import http.cookiejar
 import io
 import json as _json
+import netrc
 import os
 import urllib.parse
 import urllib.request
@@ -28,7 +29,7 @@ from . import hooks as _hooks
 from . import options as _options
 from ._component import CALL_LOCK, SESSION, TYPES, Handle, Instance, field, rec
 from ._redact import RedactedDict, redact_mapping
-from .adapters import Adapter
+from .adapters import Adapter, RequestsAdapter, is_requests_adapter
 from .models import PreparedRequest, Request, Response, _BoundPreparedRequest
 from .options import (_U64_MAX, AuthValue, BodyPlan, CertValue, TimeoutArg, VerifyValue,
                       _announced_length, _auth_from_wit, _auth_value, _body_plan, _cert,
@@ -386,8 +387,8 @@ class Session:
         """The default auth: `None`, `HTTPBasicAuth` (set it as a tuple too), `HTTPDigestAuth`
         or `BearerAuth`, which the component applies; or any other callable, requests'
         `AuthBase`, kept here and applied by a request hook (see `_custom_auth_hook`). Without
-        one, the URL's userinfo is used (netrc is not: the component gets no files from this
-        host)."""
+        one, a request that gives none uses netrc credentials (read here: `_netrc_auth`),
+        else the URL's userinfo."""
         if self._custom_auth is not None:
             return self._custom_auth
         return _auth_from_wit(self._call("auth"))
@@ -653,9 +654,10 @@ class Session:
         dict ``{"proxies", "stream", "verify", "cert"}``, where `verify` is the CA bundle path
         from ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` when verification is on and one is
         set. Two keys more: ``proxy``, the proxy URL the request would go through (without
-        userinfo) or None, and ``netrc_auth``, true when netrc credentials would be added (always
-        false with this host, which gives the component no file system to read `.netrc` from).
-        The environment is the one the session was made with (`env=`), not `os.environ`."""
+        userinfo) or None, and ``netrc_auth``, true when netrc credentials would be added (read
+        here, `_netrc_auth`: the component has no file system to read `.netrc` from).
+        The environment is the one the session was made with (`env=`), but for the CA bundle,
+        read from `os.environ` now when the session was made without `env=` (`_env_verify`)."""
         verify = self._env_verify(verify)
         merged = self._call_ok("merge-environment-settings", url,
                                _send_options(stream=stream, verify=verify, cert=cert,
@@ -665,7 +667,8 @@ class Session:
                 "stream": field(merged, "stream"),
                 "verify": _verify_from_wit(field(merged, "verify")),
                 "cert": _cert_from_wit(field(merged, "cert")),
-                "netrc_auth": field(merged, "netrc_auth")}
+                "netrc_auth": bool(field(merged, "netrc_auth")) or
+                self._netrc_auth(url) is not None}
 
     def _env_verify(self, verify: Any) -> Any:
         """`verify` for a request, with the CA bundle `os.environ` names *now*, as requests
@@ -726,9 +729,35 @@ class Session:
         if isinstance(kwargs.get("cookies"), http.cookiejar.CookieJar):
             kwargs = dict(kwargs, cookies=_jar_pairs(kwargs["cookies"], url))
         _check_proxies(kwargs.get("proxies"))
+        if kwargs.get("auth") is None:
+            netrc_auth = self._netrc_auth(url)
+            if netrc_auth is not None:
+                kwargs = dict(kwargs, auth=netrc_auth)
         kwargs = self._with_custom_auth(kwargs)
         with _hooks.send_kwargs(self._hooks.prefix, kwargs):
-            return self._jar_synced(lambda: self._dispatch_now(method, verb, url, kwargs))
+            response = self._jar_synced(lambda: self._dispatch_now(method, verb, url, kwargs))
+        response._given_bytes = _bytes_values(kwargs.get("headers"))
+        return response
+
+    def _netrc_auth(self, url: str) -> Optional[Tuple[str, str]]:
+        """requests' netrc credentials for a request that gives no auth, when the session has
+        none and `trust_env` is on: the login and password of `url`'s host in ``$NETRC``,
+        else ``~/.netrc`` or ``~/_netrc``, read here (the component has no file system), for
+        each request as requests reads it. Sent as the request's Basic auth, so the
+        component drops it on a redirect to another host."""
+        path = _netrc_path()
+        if path is None or self._custom_auth is not None:
+            return None
+        host = urllib.parse.urlsplit(str(url)).hostname
+        if not host:
+            return None
+        try:
+            found = netrc.netrc(path).authenticators(host)
+        except (netrc.NetrcParseError, OSError):
+            return None
+        if not found or not self.trust_env or self._call("auth") is not None:
+            return None
+        return (found[0] or found[1] or "", found[2] or "")
 
     def _with_custom_auth(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
         """`kwargs` with a custom auth callable (the request's `auth`, else the session's when
@@ -899,7 +928,10 @@ class Session:
         or multipart body that is UTF-8 goes as one `string`; a binary one as a `list<u8>`,
         at some 64 bytes of memory per byte while it is handed over (stream large binary
         bodies with `Session.request` instead)."""
-        custom = self._with_custom_auth({"auth": request.auth, "hooks": request.hooks})
+        auth = request.auth
+        if auth is None:
+            auth = self._netrc_auth(request.url)
+        custom = self._with_custom_auth({"auth": auth, "hooks": request.hooks})
         request = dataclasses.replace(request, auth=custom["auth"], hooks=custom["hooks"])
         kwargs = dict(data=request.data, json=request.json, files=request.files,
                       headers=request.headers)
@@ -920,6 +952,7 @@ class Session:
         prepared = _BoundPreparedRequest(Handle(self._instance, resource),
                                          {event: merged[event] or own[event]
                                           for event in _hooks.EVENTS})
+        prepared._given_bytes = _bytes_values(request.headers)
         if scope is not None:
             prepared._release_hooks = weakref.finalize(prepared, _hooks.release, scope)
         return prepared
@@ -980,16 +1013,25 @@ class Session:
         contract), which the component calls for every request through it, while the session
         does the rest (cookies, redirects, auth, retries, decoding, hooks). A Python adapter
         needs the build for world `client-with-host` (else `UnsupportedError`); its `close()`
-        is called when the session closes."""
+        is called when the session closes. A requests-style adapter (requests' own
+        `HTTPAdapter(...)`, whose `send` takes `stream`, `proxies`...) is mounted through a
+        `RequestsAdapter`, its `max_retries` becoming the mounted adapter's retry policy."""
         if isinstance(adapter, Adapter):
             self._call_ok("mount", prefix, adapter._bind(self._instance).resource)
         else:
+            given = adapter
+            if is_requests_adapter(adapter):
+                adapter = RequestsAdapter(adapter)
             handle = self._host_adapter(adapter)
             try:
+                if isinstance(adapter, RequestsAdapter) and adapter.retry_policy is not None:
+                    handle.call_ok(TYPES, "[method]adapter.set-retries",
+                                   adapter.retry_policy._to_wit(self._instance))
                 self._call_ok("mount", prefix, handle.resource)
             finally:
                 handle.drop()  # the session keeps the adapter it mounted
             self._keep_python_adapter(adapter)
+            adapter = given
         self.adapters[prefix] = adapter
 
     def _host_adapter(self, adapter: Any) -> Handle:
@@ -1040,6 +1082,28 @@ class Session:
         transport = self.transport if isinstance(self.transport, str) else None
         return (_unpickle_session, (self.export_state(include_secrets=True),
                                     dict(self.hooks), self._custom_auth, transport))
+
+
+def _netrc_path() -> Optional[str]:
+    """The netrc file requests would read: ``$NETRC``, else ``~/.netrc`` or ``~/_netrc``,
+    if it exists."""
+    named = os.environ.get("NETRC")
+    for candidate in ((named,) if named else ("~/.netrc", "~/_netrc")):
+        try:
+            path = os.path.expanduser(candidate)
+        except KeyError:  # no home directory
+            return None
+        if os.path.exists(path):
+            return path
+    return None
+
+
+def _bytes_values(headers: Any) -> Dict[str, bytes]:
+    """The header values given as `bytes`, by lower-case name (`Response._given_bytes`)."""
+    if not headers:
+        return {}
+    return {(n.decode("latin-1") if isinstance(n, bytes) else str(n)).lower(): bytes(v)
+            for n, v in _items(headers) if isinstance(v, bytes)}
 
 
 def _is_custom_auth(auth: Any) -> bool:

@@ -463,3 +463,44 @@ def test_the_contract_objects() -> None:
     with Session(env={}) as session:
         with pytest.raises(TypeError):
             session.mount("mock://", object())
+
+
+def test_a_requests_style_adapter_is_bridged(server) -> None:
+    """An adapter with requests' `send(request, stream=, timeout=, verify=, cert=, proxies=)`
+    (requests' `HTTPAdapter`) gets a `PreparedRequest`; its `max_retries` (urllib3's `Retry`)
+    becomes the session's policy for it, and its own is set to none."""
+    from urllib3.util import Retry as Urllib3Retry
+    from requests_wasm import PreparedRequest, RetryError, Session
+
+    class Answer:
+        def __init__(self, status):
+            self.status_code, self.headers, self.raw = status, {"X-Via": "bridge"}, None
+            self.content = b"from the adapter"
+
+    class RequestsStyle:
+        def __init__(self):
+            self.max_retries = Urllib3Retry(total=2, status_forcelist=[503])
+            self.seen = []
+            self.closed = False
+
+        def send(self, request, stream=False, timeout=None, verify=True, cert=None,
+                 proxies=None):
+            assert isinstance(request, PreparedRequest) and stream is True
+            self.seen.append((request.method, request.path_url, request.body))
+            return Answer(503 if request.path_url == "/busy" else 200)
+
+        def close(self):
+            self.closed = True
+
+    adapter = RequestsStyle()
+    with Session() as s:
+        s.mount("mock://", adapter)
+        assert adapter.max_retries.total == 0           # the session retries, not the adapter
+        r = s.post("mock://host/x", data=b"body")
+        assert r.text == "from the adapter" and r.headers["X-Via"] == "bridge"
+        assert adapter.seen == [("POST", "/x", b"body")]
+        with pytest.raises(RetryError):
+            s.get("mock://host/busy")
+        assert len(adapter.seen) == 1 + 3               # the first try and two retries
+        assert s.adapters["mock://"] is adapter
+    assert adapter.closed

@@ -89,3 +89,9 @@ def test_a_response_pickles_as_plain_data(server) -> None:
     assert copy.headers == r.headers and copy.request.headers == r.request.headers
     assert [h.status_code for h in copy.history] == [302] and copy.ok
     assert copy.encoding == r.encoding and copy.elapsed == r.elapsed
+
+
+def test_raw_of_a_response_not_streamed_is_at_its_end(server) -> None:
+    with Session() as s:
+        r = s.get(server.url("/bytes/10"))
+        assert r.raw.read() == b"" and r.raw.closed and len(r.content) == 10

@@ -195,3 +195,31 @@ def test_encoding_none_goes_back_to_the_found_charset(s: Session, server) -> Non
 
 def test_bytes_method(s: Session, server) -> None:
     assert s.request(b"POST", server.url("/post")).json()["method"] == "POST"
+
+
+def test_netrc_credentials(s: Session, server, tmp_path, monkeypatch) -> None:
+    netrc_file = tmp_path / "netrc"
+    netrc_file.write_text("machine example.com\nlogin wrong\npassword wrong\n"
+                          "machine 127.0.0.1\nlogin user\npassword pass\n")
+    monkeypatch.setenv("NETRC", str(netrc_file))
+    url = server.url("/basic-auth/user/pass")
+    assert s.get(url).status_code == 200
+    assert s.merge_environment_settings(url)["netrc_auth"] is True
+    assert s.get(url, auth=("user", "bad")).status_code == 401     # the request's auth wins
+    s.auth = ("user", "bad")
+    assert s.get(url).status_code == 401                           # and the session's
+    s.auth = None
+    s.trust_env = False
+    assert s.get(url).status_code == 401
+
+
+def test_bytes_header_values_stay_bytes(s: Session, server) -> None:
+    r = s.get(server.url("/get"), headers={b"X-Bytes": b"raw", "X-Str": "text"})
+    assert r.request.headers["x-bytes"] == b"raw" and r.request.headers["x-str"] == "text"
+    assert r.json()["headers"]["x-bytes"] == "raw"
+
+
+def test_read_timeout_args_hold_the_reason(s: Session, server) -> None:
+    with pytest.raises(ReadTimeout) as info:
+        s.get(server.url("/delay/3000"), timeout=(5, 0.2))
+    assert info.value.args[0].args[0] == str(info.value)
