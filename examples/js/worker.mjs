@@ -68,8 +68,9 @@ function get(map, id, what) {
 /** A copy of bytes that owns its buffer (transferable), and the transfer list for it. */
 function own(bytes, transfer) {
   if (!(bytes instanceof Uint8Array)) return bytes;
-  const copy = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer)
-    ? bytes : bytes.slice();
+  // A Buffer's memory may be Node's pool, which cannot be transferred (Node 22 refuses any).
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const copy = whole && !Buffer.isBuffer(bytes) && !(bytes.buffer instanceof SharedArrayBuffer) ? bytes : new Uint8Array(bytes);
   transfer.push(copy.buffer);
   return copy;
 }
