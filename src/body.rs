@@ -6,6 +6,8 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
     Bytes(Vec<u8>),
+    /// Bytes as a string, one code point (U+0000-U+00FF) per byte.
+    Latin1(String),
     Text(String),
     Form(Vec<(String, String)>),
     Json(String),
@@ -18,6 +20,15 @@ impl Body {
     pub fn encode(self) -> Result<(Vec<u8>, Option<String>)> {
         match self {
             Body::Bytes(b) => Ok((b, None)),
+            Body::Latin1(text) => {
+                let bytes = crate::latin1::to_bytes(&text).ok_or_else(|| {
+                    Error::InvalidOption(
+                        "a latin1 body holds a code point above U+00FF (one code point per byte)"
+                            .into(),
+                    )
+                })?;
+                Ok((bytes, None))
+            }
             Body::Multipart(parts) => {
                 let boundary = crate::multipart::random_boundary()?;
                 let bytes = crate::multipart::encode(parts, &boundary)?;
@@ -54,6 +65,16 @@ mod tests {
             .unwrap();
         assert_eq!(bytes, b"a+b=c%26d&e=%C3%A9");
         assert_eq!(ct.as_deref(), Some("application/x-www-form-urlencoded"));
+    }
+
+    #[test]
+    fn latin1_is_one_byte_per_code_point() {
+        let all: String = (0..=255u8).map(char::from).collect();
+        let (bytes, ct) = Body::Latin1(all).encode().unwrap();
+        assert_eq!(bytes, (0..=255u8).collect::<Vec<u8>>());
+        assert_eq!(ct, None);
+        let err = Body::Latin1("caf\u{0100}".into()).encode().unwrap_err();
+        assert!(matches!(err, Error::InvalidOption(_)), "{err:?}");
     }
 
     #[test]

@@ -292,6 +292,7 @@ fn from_wit_options(o: Option<wit::RequestOptions>) -> (RequestParts, SendOverri
     };
     let body = o.body.map(|b| match b {
         wit::Body::Bytes(b) => Body::Bytes(b),
+        wit::Body::Latin1(t) => Body::Latin1(t),
         wit::Body::Text(t) => Body::Text(t),
         wit::Body::Form(f) => Body::Form(f),
         wit::Body::Json(j) => Body::Json(j),

@@ -14,22 +14,30 @@ pub fn encode(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
-/// The bytes a string carries; a code point above U+00FF is not a byte.
+/// The bytes a string carries; `None` for a code point above U+00FF.
+pub fn to_bytes(text: &str) -> Option<Vec<u8>> {
+    if text.is_ascii() {
+        return Some(text.as_bytes().to_vec());
+    }
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect()
+}
+
+/// The bytes a host adapter's string carries; a code point above U+00FF is
+/// a transport error (the host broke the interface's rule).
 pub fn decode(text: String) -> Result<Vec<u8>> {
     if text.is_ascii() {
         return Ok(text.into_bytes());
     }
-    text.chars()
-        .map(|c| u8::try_from(u32::from(c)).ok())
-        .collect::<Option<Vec<u8>>>()
-        .ok_or_else(|| Error::Transport {
-            code: "invalid-body".into(),
-            detail: Some(
-                "the host adapter gave body bytes as a string with a code point above \
-                     U+00FF (bytes cross as Latin-1: one code point per byte)"
-                    .into(),
-            ),
-        })
+    to_bytes(&text).ok_or_else(|| Error::Transport {
+        code: "invalid-body".into(),
+        detail: Some(
+            "the host adapter gave body bytes as a string with a code point above \
+                 U+00FF (bytes cross as Latin-1: one code point per byte)"
+                .into(),
+        ),
+    })
 }
 
 /// A header value a host gave as Latin-1 (the raw bytes, one code point
