@@ -99,7 +99,7 @@ impl DigestChallenge {
                 Error::Unsupported(format!(
                     "the server asks for Digest auth with algorithm {name:?}, which is not \
                      supported (supported: MD5, MD5-sess, SHA, SHA-256, SHA-256-sess, \
-                     SHA-512-256, SHA-512-256-sess)"
+                     SHA-512-256, SHA-512-256-sess, SHA-512, SHA-512-sess)"
                 ))
             })?,
         };

@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-/// A Digest `algorithm` (RFC 7616 §6.1 registry, plus requests' `SHA`, meaning SHA-1).
+/// A Digest `algorithm` (RFC 7616 §6.1 registry, plus requests' `SHA`, meaning SHA-1, and
+/// `SHA-512`, which requests and httpbin use though the registry has only SHA-512/256).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
     /// `MD5`, and the default when a challenge names none (RFC 7616 §3.3).
@@ -19,13 +20,19 @@ pub enum Algorithm {
     Sha512_256,
     /// `SHA-512-256-sess`.
     Sha512_256Sess,
+    /// `SHA-512`: full SHA-512 (128 hex digits), as requests answers it; not registered.
+    Sha512,
+    /// `SHA-512-sess`.
+    Sha512Sess,
 }
 
 impl Algorithm {
     /// Every algorithm, strongest first.
-    pub const ALL: [Algorithm; 7] = [
+    pub const ALL: [Algorithm; 9] = [
         Algorithm::Sha512_256,
         Algorithm::Sha512_256Sess,
+        Algorithm::Sha512,
+        Algorithm::Sha512Sess,
         Algorithm::Sha256,
         Algorithm::Sha256Sess,
         Algorithm::Sha1,
@@ -51,6 +58,8 @@ impl Algorithm {
             Algorithm::Sha256Sess => "SHA-256-sess",
             Algorithm::Sha512_256 => "SHA-512-256",
             Algorithm::Sha512_256Sess => "SHA-512-256-sess",
+            Algorithm::Sha512 => "SHA-512",
+            Algorithm::Sha512Sess => "SHA-512-sess",
         }
     }
 
@@ -58,23 +67,29 @@ impl Algorithm {
     pub fn is_session(self) -> bool {
         matches!(
             self,
-            Algorithm::Md5Sess | Algorithm::Sha256Sess | Algorithm::Sha512_256Sess
+            Algorithm::Md5Sess
+                | Algorithm::Sha256Sess
+                | Algorithm::Sha512_256Sess
+                | Algorithm::Sha512Sess
         )
     }
 
-    /// The preference among several Digest challenges: SHA-512-256 > SHA-256 > SHA-1 > MD5; a
-    /// `-sess` variant ranks with its hash.
+    /// The preference among several Digest challenges: SHA-512-256 and SHA-512 > SHA-256 >
+    /// SHA-1 > MD5; a `-sess` variant ranks with its hash.
     pub fn strength(self) -> u8 {
         match self {
             Algorithm::Md5 | Algorithm::Md5Sess => 1,
             Algorithm::Sha1 => 2,
             Algorithm::Sha256 | Algorithm::Sha256Sess => 3,
-            Algorithm::Sha512_256 | Algorithm::Sha512_256Sess => 4,
+            Algorithm::Sha512_256
+            | Algorithm::Sha512_256Sess
+            | Algorithm::Sha512
+            | Algorithm::Sha512Sess => 4,
         }
     }
 
     /// `H(data)` as lowercase hex (RFC 7616 §3.2: digests are sent as 32 or 64 lowercase hex
-    /// digits), over the concatenated parts.
+    /// digits; 40 for SHA-1, 128 for SHA-512), over the concatenated parts.
     pub(super) fn hex(self, parts: &[&[u8]]) -> String {
         fn run<D: md5::Digest>(parts: &[&[u8]]) -> String {
             let mut hasher = D::new();
@@ -88,6 +103,7 @@ impl Algorithm {
             Algorithm::Sha1 => run::<sha1::Sha1>(parts),
             Algorithm::Sha256 | Algorithm::Sha256Sess => run::<sha2::Sha256>(parts),
             Algorithm::Sha512_256 | Algorithm::Sha512_256Sess => run::<sha2::Sha512_256>(parts),
+            Algorithm::Sha512 | Algorithm::Sha512Sess => run::<sha2::Sha512>(parts),
         }
     }
 

@@ -49,7 +49,7 @@ fn rfc2617_example() {
 }
 
 // The expected values below were computed with Python's hashlib (`hashlib.new("md5" |
-// "sha1" | "sha256" | "sha512_256", ...)`, OpenSSL's implementations; `sha512_256` checked
+// "sha1" | "sha256" | "sha512_256" | "sha512", ...)`, OpenSSL's implementations; `sha512_256` checked
 // against FIPS 180-4's "abc" vector 53048e26...07e7af23) following RFC 7616 §3.4.1-§3.4.4.
 
 #[test]
@@ -85,6 +85,35 @@ fn sha1_is_requests_sha() {
     assert_eq!(
         param(&got, "response").as_deref(),
         Some("5cad1ef3413cbff644a38245bb35d93574c97a04")
+    );
+}
+
+#[test]
+fn sha512_is_requests_sha512() {
+    let ch = one(&RFC2617.replace("Digest ", "Digest algorithm=SHA-512, "));
+    assert_eq!(ch.algorithm, Algorithm::Sha512);
+    let got = answer(&ch, "Mufasa", "Circle Of Life", "0a4f113b");
+    assert_eq!(
+        param(&got, "response").as_deref(),
+        Some(
+            "abb145ab10fd07056cbcfc87ebf74d53b285bb2073887cc37edc2018ee297d7c\
+             ac9d06be00bac252ccb4c3101905caa99dba06d53cd9ea34dfc35b2b97f86f6c"
+        )
+    );
+    assert!(got.contains(", algorithm=SHA-512, "), "{got}");
+}
+
+#[test]
+fn sha512_sess_hashes_nonce_and_cnonce_into_a1() {
+    let ch = one(&RFC2617.replace("Digest ", "Digest algorithm=SHA-512-sess, "));
+    assert_eq!(ch.algorithm, Algorithm::Sha512Sess);
+    let got = answer(&ch, "Mufasa", "Circle Of Life", "0a4f113b");
+    assert_eq!(
+        param(&got, "response").as_deref(),
+        Some(
+            "60a598ef817087de0af8faf3f56ba69747dcb2448e47fbbfd3cbc8e924a484b1\
+             d56333b79c527bbbea0ed6e5718178d2ef087028862d8499fa6f1d1236cfe641"
+        )
     );
 }
 

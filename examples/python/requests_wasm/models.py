@@ -115,9 +115,9 @@ class HTTPDigestAuth:
     """HTTP Digest auth (RFC 7616), as requests' `HTTPDigestAuth(username, password)`.
 
     The component answers the server's 401 challenge (MD5, MD5-sess, SHA, SHA-256,
-    SHA-256-sess, SHA-512-256; qop ``auth`` or none) with one retry, then reuses the nonce with
-    a rising count; the 401 is kept in `Response.history`. Unlike a tuple, it never compares
-    equal to `HTTPBasicAuth` or ``("user", "pass")``.
+    SHA-256-sess, SHA-512-256, SHA-512 as requests has it; qop ``auth`` or none) with one
+    retry, then reuses the nonce with a rising count; the 401 is kept in `Response.history`.
+    Unlike a tuple, it never compares equal to `HTTPBasicAuth` or ``("user", "pass")``.
     """
 
     username: str
