@@ -24,7 +24,11 @@
 // sends one request and returns its response as it came (a body still encoded if its
 // `Content-Encoding` says so). The body of the response: a string (UTF-8), bytes, null,
 // or an iterable of strings and bytes, pulled only as the session reads (a streamed
-// response). A streamed upload's pieces are collected and `send` gets the whole body.
+// response). A streamed upload's pieces are collected and `send` gets the whole body, unless
+// the adapter also has `start(request, settings)`, returning `{write(bytes), finish(),
+// abort()}`: the upload's pieces then go to `write` as they come, and `finish` returns the
+// response. A response may say `keepsRest: true` (with an iterable body): the body then
+// stays with the adapter for the caller (`takeBody`, after `response.take-host-body`).
 // A failure: throw `new AdapterError(kind, message)` (kinds: FAILURE_KINDS), or any
 // error (Node's ECONNREFUSED, ENOTFOUND, ETIMEDOUT and ECONNRESET are told apart by
 // their `code`; anything else is `other`, a TransportError with code `host-adapter`).
@@ -317,9 +321,13 @@ export function send(name, head, body, settings, max) {
 export function start(name, head, settings) {
   lastFailure = undefined;
   try {
-    adapterFor(name);
+    const adapter = adapterFor(name);
     const handle = ++nextHandle;
-    uploads.set(handle, { name, head, settings, pieces: [] });
+    const upload = { name, head, settings, pieces: [] };
+    // An adapter with `start` streams the upload itself: `start(request, settings)` (the
+    // request's body null) returns `{write(bytes), finish() -> response, abort()}`.
+    if (typeof adapter.start === 'function') upload.stream = adapter.start(new AdapterRequest(head, null), toSettings(settings));
+    uploads.set(handle, upload);
     return handle;
   } catch (e) {
     return fail(e);
@@ -332,7 +340,8 @@ export function write(handle, bytes) {
   try {
     const upload = uploads.get(handle);
     if (!upload) throw new AdapterError('other', `no upload has the handle ${handle}`);
-    upload.pieces.push(Buffer.from(bytes, 'latin1'));
+    if (upload.stream) upload.stream.write(Buffer.from(bytes, 'latin1'));
+    else upload.pieces.push(Buffer.from(bytes, 'latin1'));
   } catch (e) {
     fail(e);
   }
@@ -345,6 +354,7 @@ export function finish(handle, max) {
     const upload = uploads.get(handle);
     if (!upload) throw new AdapterError('other', `no upload has the handle ${handle}`);
     uploads.delete(handle);
+    if (upload.stream) return toIncoming(upload.stream.finish(), max, upload.settings.stream);
     const adapter = adapterFor(upload.name);
     const request = new AdapterRequest(upload.head, Buffer.concat(upload.pieces));
     return toIncoming(callSend(adapter, upload.name, request, toSettings(upload.settings)), max, upload.settings.stream);
@@ -373,15 +383,24 @@ export function read(handle, max) {
 
 /** `discard`: forget an upload or a body (closing a body's iterator); unknown handles are ignored. */
 export function discard(handle) {
+  const upload = uploads.get(handle);
   uploads.delete(handle);
   const source = bodies.get(handle);
   bodies.delete(handle);
   try {
+    upload?.stream?.abort?.();
     source?.close();
   } catch {
     // Nothing may be thrown back into jco; the body is released either way.
   }
 }
+
+/**
+ * What the adapter's `start` returned for the upload handle `handle` (its own upload, which a
+ * caller that took the upload from the session, `body-writer.host-upload`, writes to
+ * directly), or undefined.
+ */
+export function uploadStream(handle) { return uploads.get(handle)?.stream; }
 
 /**
  * The body of the response handle `handle` as its adapter gave it, untouched, for a caller

@@ -157,6 +157,8 @@ class WorkerHost {
   adapters = new Map();
   /** Response bodies of those adapters being read by the worker, by handle. */
   #bodies = new Map();
+  /** Uploads through those adapters, by handle: `{writer, settings}`. */
+  #uploads = new Map();
   #nextHandle = 0;
 
   constructor() {
@@ -256,6 +258,10 @@ class WorkerHost {
           throw e;
         }
       }
+      case 'adapter.start': return this.#adapterStart(args);
+      case 'adapter.write': return this.writeUpload(args.upload, args.bytes);
+      case 'adapter.finish': return this.#adapterFinish(args, transfer);
+      case 'adapter.abort': return this.abortUpload(args.upload);
       case 'adapter.discard': {
         this.#bodies.get(args.handle)?.source.close();
         this.#bodies.delete(args.handle);
@@ -284,11 +290,68 @@ class WorkerHost {
     return result === undefined || result === null ? {} : { response: plainResponse(result) };
   }
 
-  async #adapterSend({ adapter: id, request, settings }, transfer) {
+  #adapter(id) {
     const adapter = this.adapters.get(id);
     if (!adapter) throw new AdapterError('other', `adapter ${id} is gone`);
+    return adapter;
+  }
+
+  async #adapterSend({ adapter: id, request, settings }, transfer) {
+    const adapter = this.#adapter(id);
     const body = request.body ? Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength) : null;
-    const response = await adapter.send(new AdapterRequest(request, body), settings);
+    return this.#answer(await adapter.send(new AdapterRequest(request, body), settings), settings, transfer);
+  }
+
+  /**
+   * `adapter.start`: a streamed upload through an adapter of this thread, with its `start`
+   * (the default transport: the pieces go out as they come), else collected for its `send`.
+   */
+  async #adapterStart({ adapter: id, request, settings }) {
+    const adapter = this.#adapter(id);
+    const head = new AdapterRequest(request, null);
+    let writer;
+    if (typeof adapter.start === 'function') {
+      writer = await adapter.start(head, settings);
+    } else {
+      const pieces = [];
+      writer = {
+        write: (bytes) => { pieces.push(Buffer.from(bytes)); },
+        finish: () => adapter.send(new AdapterRequest(request, Buffer.concat(pieces)), settings),
+      };
+    }
+    const upload = ++this.#nextHandle;
+    this.#uploads.set(upload, { writer, settings });
+    return upload;
+  }
+
+  /** Writes a piece of an upload of this thread's adapter (from the worker, or `Upload.write` directly). */
+  async writeUpload(upload, bytes) {
+    const entry = this.#uploads.get(upload);
+    if (!entry) throw new AdapterError('other', `no upload has the handle ${upload}`);
+    await entry.writer.write(bytes);
+  }
+
+  /** The response of an upload (`adapter.finish`); the upload is released. */
+  async #adapterFinish({ upload }, transfer) {
+    const entry = this.#uploads.get(upload);
+    if (!entry) throw new AdapterError('other', `no upload has the handle ${upload}`);
+    this.#uploads.delete(upload);
+    return this.#answer(await entry.writer.finish(), entry.settings, transfer);
+  }
+
+  /** Abandons an upload (`adapter.abort`, or `Upload.abort`). */
+  abortUpload(upload) {
+    const entry = this.#uploads.get(upload);
+    this.#uploads.delete(upload);
+    try {
+      entry?.writer.abort?.();
+    } catch {
+      // Abandoned either way.
+    }
+  }
+
+  /** An adapter's response -> the worker's answer: the head, and the body or a handle to it. */
+  async #answer(response, settings, transfer) {
     if (response === null || typeof response !== 'object') {
       throw new TypeError(`an adapter's send must return {status, headers, body}, got ${response === null ? 'null' : typeof response}`);
     }
@@ -481,8 +544,8 @@ export class Session {
     const { hooks, ...rest } = options ?? {};
     const { wire, call } = this.#hooksFor(hooks);
     try {
-      const id = await this.#op('session.startRequest', { method, url: String(url?.href ?? url), options: rest, hooks: wire });
-      return new Upload(this.#host, id, call, rest.contentLength ?? null);
+      const { id, mainUpload } = await this.#op('session.startRequest', { method, url: String(url?.href ?? url), options: rest, hooks: wire });
+      return new Upload(this.#host, id, call, rest.contentLength ?? null, mainUpload);
     } catch (e) {
       if (call !== undefined) this.#host.calls.delete(call);
       throw e;
@@ -771,24 +834,51 @@ export class Upload {
   #host;
   #call;
   #done = false;
-  constructor(host, id, call, contentLength) {
+  /** The upload of this thread's adapter that the pieces go to directly, or undefined. */
+  #mainUpload;
+  #written = 0n;
+  constructor(host, id, call, contentLength, mainUpload = undefined) {
     this.#host = host;
     this.id = id;
     this.#call = call;
+    this.#mainUpload = mainUpload;
     /** The announced length, or null for a chunked upload. */
     this.contentLength = contentLength;
   }
-  /** Send the next chunk: a string (UTF-8) or bytes. */
+  /** An InvalidRequest about the announced length (the component's words). */
+  #lengthError(message) {
+    return new errors.InvalidRequest({ kind: 'invalid-option', message });
+  }
+  /**
+   * Send the next chunk: a string (UTF-8) or bytes. Through the default transport it goes
+   * straight to the connection (never through the worker or the component).
+   */
   async write(chunk) {
     if (this.#done) throw new TypeError('write: the upload is already finished or abandoned');
     const bytes = toChunk(chunk);
-    await this.#host.call('upload.write', { upload: this.id, chunk: bytes });
+    if (this.#mainUpload === undefined) {
+      await this.#host.call('upload.write', { upload: this.id, chunk: bytes });
+      return;
+    }
+    const total = this.#written + BigInt(bytes.length);
+    if (this.contentLength != null && total > BigInt(this.contentLength)) {
+      throw this.#lengthError(`the upload announced Content-Length ${this.contentLength}; ${total} bytes is more`);
+    }
+    this.#written = total;
+    await this.#host.writeUpload(this.#mainUpload, bytes);
   }
   /** The bytes written so far. */
-  written() { return this.#host.call('upload.written', { upload: this.id }); }
+  async written() {
+    if (this.#mainUpload !== undefined) return Number(this.#written);
+    return this.#host.call('upload.written', { upload: this.id });
+  }
   /** End the body and get the response. */
   async finish() {
     if (this.#done) throw new TypeError('finish: the upload is already finished or abandoned');
+    if (this.#mainUpload !== undefined && this.contentLength != null && this.#written < BigInt(this.contentLength)) {
+      this.abort();
+      throw this.#lengthError(`the upload announced Content-Length ${this.contentLength} but ${this.#written} bytes were written`);
+    }
     this.#done = true;
     try {
       return new Response(this.#host, await this.#host.call('upload.finish', { upload: this.id }));
@@ -800,6 +890,7 @@ export class Upload {
   abort() {
     if (this.#done) return;
     this.#done = true;
+    if (this.#mainUpload !== undefined) this.#host.abortUpload(this.#mainUpload);
     this.#host.post('drop', { kind: 'upload', id: this.id });
     if (this.#call !== undefined) this.#host.calls.delete(this.#call);
   }

@@ -1,9 +1,10 @@
 // Owns the default transport of the Promise API (index.mjs): an adapter of the main thread
 // (host-adapters.mjs's contract, async) over Node's own http/https, with keep-alive agents
 // kept per TLS setting. It sends one request and returns its head as soon as it arrives,
-// with the body as a reader (`read(max)`, `close()`) the worker pulls as the session reads.
+// with the body as a reader (`read(max)`, `close()`) the worker pulls as the session reads;
+// `start` streams an upload's pieces into the request as they come.
 // Honoured: the wasi:http timeouts (connect: until the TCP connection, and TLS, is up; read:
-// until the head, then between body bytes while a read waits), `proxy` (an http proxy:
+// from the end of the request until the head, then between body bytes while a read waits), `proxy` (an http proxy:
 // absolute-form requests for http://, a CONNECT tunnel for https://; its userinfo becomes
 // Proxy-Authorization), `verify` (false, or a CA bundle as a path or PEM data) and `cert`.
 // Repeated response headers stay apart (rawHeaders); values are Node's Latin-1 strings.
@@ -169,7 +170,11 @@ export function nodeTransport(agentOptions = {}) {
     return agent;
   };
 
-  async function send(request, settings) {
+  /**
+   * Sends the head of `request` and returns `{req, response}`: the ClientRequest to write the
+   * body to (and end), and a Promise of the response (`{status, headers, body: BodyReader}`).
+   */
+  async function open(request, settings) {
     const url = new URL(request.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AdapterError('invalid-url', `cannot send to ${url.protocol} URLs`);
     const secure = url.protocol === 'https:';
@@ -203,7 +208,8 @@ export function nodeTransport(agentOptions = {}) {
       options.agent = agentFor(url.protocol, settings, key);
     }
     const client = secure ? https : http;
-    return new Promise((resolve, reject) => {
+    const req = client.request(options);
+    const response = new Promise((resolve, reject) => {
       let settled = false;
       let headTimer;
       let connectTimer;
@@ -217,23 +223,15 @@ export function nodeTransport(agentOptions = {}) {
           reject(toFailure(error, { proxied: proxy !== null && !secure }));
         } else resolve(value);
       };
-      const req = client.request(options);
+      // The read timeout runs from the end of the request (its body included) to the head.
+      req.on('finish', () => {
+        if (readMs == null || settled) return;
+        headTimer = setTimeout(() => done(new AdapterError('read-timeout', `no response within ${readMs} ms`)), readMs);
+      });
       req.on('socket', (socket) => {
-        const waitHead = () => {
-          if (readMs == null || settled) return;
-          headTimer = setTimeout(() => done(new AdapterError('read-timeout', `no response within ${readMs} ms`)), readMs);
-        };
-        if (!socket.connecting) {
-          waitHead();
-          return;
-        }
-        if (connectMs != null) {
-          connectTimer = setTimeout(() => done(new AdapterError('connect-timeout', `no connection within ${connectMs} ms`)), connectMs);
-        }
-        socket.once(secure ? 'secureConnect' : 'connect', () => {
-          clearTimeout(connectTimer);
-          waitHead();
-        });
+        if (!socket.connecting || connectMs == null) return;
+        connectTimer = setTimeout(() => done(new AdapterError('connect-timeout', `no connection within ${connectMs} ms`)), connectMs);
+        socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
       });
       req.on('response', (res) => {
         clearTimeout(headTimer);
@@ -243,12 +241,54 @@ export function nodeTransport(agentOptions = {}) {
         done(undefined, { status: res.statusCode, headers: pairs, body: new BodyReader(res, readMs) });
       });
       req.on('error', (e) => done(e));
-      req.end(request.body ?? undefined);
     });
+    return { req, response };
+  }
+
+  /** One request with its whole body (`request.body`, a Buffer or null). */
+  async function send(request, settings) {
+    const { req, response } = await open(request, settings);
+    req.end(request.body ?? undefined);
+    return response;
+  }
+
+  /**
+   * A streamed upload: the head goes now; `write` sends each piece as it comes (waiting while
+   * the socket's buffer is full), `finish` ends the body and resolves to the response. A
+   * failed write is not thrown: writing stops, and `finish` fails with the request's error
+   * (or gives the response, when the server answered early).
+   */
+  async function start(request, settings) {
+    const { req, response } = await open(request, settings);
+    let failed = false;
+    response.catch(() => { failed = true; });
+    req.on('error', () => { failed = true; });
+    return {
+      async write(chunk) {
+        if (failed || req.destroyed) return;
+        if (!req.write(chunk)) {
+          await new Promise((resolve) => {
+            const go = () => {
+              req.off('drain', go);
+              req.off('close', go);
+              resolve();
+            };
+            req.on('drain', go);
+            req.on('close', go);
+          });
+        }
+      },
+      finish() {
+        if (!req.destroyed) req.end();
+        return response;
+      },
+      abort() { req.destroy(); },
+    };
   }
 
   return {
     send,
+    start,
     /** Destroys the idle connections of every agent. */
     close() {
       for (const agent of agents.values()) agent.destroy();

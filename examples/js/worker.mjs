@@ -14,7 +14,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import {
   Session, RequestsError, HTTPError, HookResponse, AdapterError,
 } from './requests.mjs';
-import { takeBody } from './host-adapters.mjs';
+import { takeBody, uploadStream } from './host-adapters.mjs';
 
 const { port, signal } = workerData;
 const word = new Int32Array(signal);
@@ -192,15 +192,33 @@ function adapterProxy(adapter) {
       const body = request.body;
       const transfer = [];
       const plain = { method: request.method, url: request.url, headers: request.headers.map((p) => [...p]), body: own(body, transfer) };
-      const answer = callMain('adapter.send', { adapter, request: plain, settings: { ...settings } }, transfer);
-      const { status, headers, first, rest, keep } = answer;
-      if (rest === undefined) return { status, headers, body: first };
-      const chunks = restOf(first, rest);
-      // The main thread keeps the body: `describe` hands it over (`takeHostBody`) unread.
-      chunks.mainHandle = rest;
-      return { status, headers, body: chunks, keepsRest: keep === true };
+      return fromMain(callMain('adapter.send', { adapter, request: plain, settings: { ...settings } }, transfer));
+    },
+    /** A streamed upload: the main thread's adapter gets the head now and each piece as written. */
+    start(request, settings) {
+      const head = { method: request.method, url: request.url, headers: request.headers.map((p) => [...p]), body: null };
+      const upload = callMain('adapter.start', { adapter, request: head, settings: { ...settings } });
+      return {
+        /** The main thread's number for the upload (Session.startRequest writes to it directly). */
+        mainUpload: upload,
+        write(bytes) {
+          const transfer = [];
+          callMain('adapter.write', { upload, bytes: own(bytes, transfer) }, transfer);
+        },
+        finish() { return fromMain(callMain('adapter.finish', { upload })); },
+        abort() { callMain('adapter.abort', { upload }); },
+      };
     },
   };
+}
+
+/** An adapter response as the main thread answered it -> what host-adapters.mjs takes. */
+function fromMain({ status, headers, first, rest, keep }) {
+  if (rest === undefined) return { status, headers, body: first };
+  const chunks = restOf(first, rest);
+  // The main thread keeps the body: `describe` hands it over (`takeHostBody`) unread.
+  chunks.mainHandle = rest;
+  return { status, headers, body: chunks, keepsRest: keep === true };
 }
 
 /** The chunks of a body the main thread holds as `handle`, after `first`. */
@@ -253,7 +271,12 @@ const ops = {
   },
   'session.startRequest'({ session, method, url, options, hooks }) {
     const s = get(sessions, session, 'session');
-    return keep(uploads, { upload: s.startRequest(method, url, withHooks(s, hooks, options)), session: s });
+    const up = s.startRequest(method, url, withHooks(s, hooks, options));
+    const id = keep(uploads, { upload: up, session: s });
+    // An upload through the main thread's adapter is written there directly (`host-upload`).
+    const handle = up.raw.hostUpload?.();
+    const mainUpload = handle === undefined ? undefined : uploadStream(handle)?.mainUpload;
+    return { id, mainUpload };
   },
   'session.prepareRequest'({ session, method, url, options, hooks }) {
     const s = get(sessions, session, 'session');

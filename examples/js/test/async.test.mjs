@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { startServer } from '../server.mjs';
 import {
   Session, HookResponse, HookError, ConnectionError, HTTPError, ReadTimeout, AdapterError, JSONDecodeError,
-  TooManyRedirects, SSLError, BodyTooLarge,
+  TooManyRedirects, SSLError, BodyTooLarge, InvalidRequest,
 } from '../index.mjs';
 
 let server;
@@ -182,6 +182,24 @@ test('node transport: a body over 1 MiB stays on this thread (read here), within
   const error = await (await s.get(url('/bytes/3000000'))).content().catch((e) => e);
   assert.ok(error instanceof BodyTooLarge, String(error));
   assert.equal((await (await s.get(url('/bytes/10'))).content()).length, 10);
+});
+
+test('node transport: an upload goes to the connection piece by piece, within its announced length', async () => {
+  const s = new Session();
+  const piece = Buffer.alloc(1 << 20, 7);
+  const up = await s.startRequest('PUT', url('/upload'), { contentLength: 3 * piece.length });
+  for (let i = 0; i < 3; i++) await up.write(piece);
+  assert.equal(await up.written(), 3 * piece.length);
+  const done = await (await up.finish()).json();
+  assert.equal(done.body_len, 3 * piece.length);
+  assert.equal(done.sha256, createHash('sha256').update(Buffer.concat([piece, piece, piece])).digest('hex'));
+  const over = await s.startRequest('PUT', url('/upload'), { contentLength: 2 });
+  await assert.rejects(over.write('abc'), (e) => e instanceof InvalidRequest && /Content-Length 2; 3 bytes is more/.test(e.message));
+  over.abort();
+  const short = await s.startRequest('PUT', url('/upload'), { contentLength: 5 });
+  await short.write('ab');
+  await assert.rejects(short.finish(), (e) => e instanceof InvalidRequest && /but 2 bytes were written/.test(e.message));
+  assert.equal((await s.get(url('/get'))).status, 200);
 });
 
 test('an adapter of this thread may be async; its AdapterError is the cause', async () => {
