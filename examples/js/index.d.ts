@@ -59,9 +59,20 @@ export interface AsyncAdapterResponse {
   headers?: PairsInit;
   body?: AsyncAdapterBody;
 }
+/** An upload an adapter streams itself (`AsyncAdapter.start`). */
+export interface AdapterUpload {
+  /** The next piece of the body (the request's `Content-Length` or chunked framing says how). */
+  write(bytes: Uint8Array): Awaitable<void>;
+  /** The body is complete: the response. */
+  finish(): Awaitable<AsyncAdapterResponse>;
+  /** The upload is abandoned. */
+  abort?(): void;
+}
 /** An adapter of this thread: `send` may return a Promise. */
 export interface AsyncAdapter {
   send(request: AdapterRequest, settings: AdapterSettings): Awaitable<AsyncAdapterResponse>;
+  /** Optional: stream an upload (the request's body is null); without it `send` gets the whole body. */
+  start?(request: AdapterRequest, settings: AdapterSettings): Awaitable<AdapterUpload>;
 }
 /** The default transport: Node's http/https with keep-alive agents (transport.mjs). */
 export interface NodeTransport extends AsyncAdapter {
