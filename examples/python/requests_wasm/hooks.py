@@ -344,10 +344,12 @@ def on_response(store: Any, name: str, request: Any, response: Any) -> Any:
     try:
         hook = _lookup(name, "response")
         seen = HookResponse._from_wit(response, HookRequest._from_wit(request))
+        prefix = name.split("/", 1)[0]
         if _takes_kwargs(hook):
-            result = hook(seen, **_send_kwargs.get(name.split("/", 1)[0], {}))
+            result = hook(seen, **_send_kwargs.get(prefix, {}))
         else:
             result = hook(seen)
+        _keep_attributes(prefix, seen if result is None else result)
         if result is None:
             return None
         return _response_record(result, "a response hook")
@@ -374,6 +376,28 @@ def send_kwargs(prefix: str, kwargs: Mapping[str, Any]) -> Iterator[None]:
         yield
     finally:
         _send_kwargs.pop(prefix, None)
+
+
+#: session prefix -> attributes response hooks set on the responses they were given (see
+#: `take_hook_attributes`).
+_hook_attributes: Dict[str, Dict[str, Any]] = {}
+#: What a `HookResponse` holds of its own (not an attribute a hook set).
+_OWN_ATTRIBUTES = frozenset(("status_code", "headers", "content", "request", "url"))
+
+
+def _keep_attributes(prefix: str, response: Any) -> None:
+    """Keep the attributes a response hook set on the response it was given (or returned),
+    as requests' hooks mark the `Response` they get (``r.hook_working = True``)."""
+    extra = {k: v for k, v in getattr(response, "__dict__", {}).items()
+             if k not in _OWN_ATTRIBUTES and not k.startswith("_")}
+    if extra and prefix in _live:
+        _hook_attributes.setdefault(prefix, {}).update(extra)
+
+
+def take_hook_attributes(prefix: str) -> Dict[str, Any]:
+    """The attributes response hooks of this session set since the last call (see
+    `_keep_attributes`): the session puts them on the `Response` it returns."""
+    return _hook_attributes.pop(prefix, {}) if _hook_attributes else {}
 
 
 def _takes_kwargs(hook: Callable[..., Any]) -> bool:
@@ -430,6 +454,7 @@ def forget_session(prefix: str) -> None:
         if scope.startswith(prefix + "/"):
             _registry.pop(scope, None)
     _failures.pop(prefix, None)
+    _hook_attributes.pop(prefix, None)
     _live.discard(prefix)
 
 

@@ -469,6 +469,9 @@ class _BoundPreparedRequest(PreparedRequest):
         self._url_auth = None
         #: Header values the request was given as `bytes`, by lower-case name (see `headers`).
         self._given_bytes: Dict[str, bytes] = {}
+        #: The framing header of a body sent chunked (a streamed upload of unknown length),
+        #: which the component's record of the request leaves to the transport.
+        self._framing: Optional[Tuple[str, str]] = None
         #: Unregisters the hooks it was prepared with (set by `Session.prepare_request`).
         self._release_hooks: Optional[Callable[[], Any]] = None
         #: The body last given to the `body` setter (the component holds the same bytes).
@@ -507,6 +510,8 @@ class _BoundPreparedRequest(PreparedRequest):
         for name, value in self._given_bytes.items():
             if headers.get(name) == value.decode("latin-1"):
                 headers[name] = value
+        if self._framing is not None and "content-length" not in headers:
+            headers[self._framing[0]] = self._framing[1]
         return headers
 
     def set_header(self, name: str, value: Optional[str]) -> None:
@@ -607,6 +612,12 @@ class Response:
         #: Header values its request was given as `bytes`, by lower-case name: its
         #: `request.headers` gives them as `bytes` again (set by the session).
         self._given_bytes: Dict[str, bytes] = {}
+        #: ``("Transfer-Encoding", "chunked")`` when its request's body went chunked (a
+        #: streamed upload of unknown length): its `request.headers` say so, as requests'.
+        self._framing: Optional[Tuple[str, str]] = None
+        #: The request's own `stream` argument (None: not given), set by the session: `raw`
+        #: of a response not streamed is at its end, as in requests.
+        self._stream_arg: Optional[bool] = None
         #: What `raw` gives when set by hand (else a `RawBody` over `iter_content`).
         self._raw: Any = None
         #: `_content_consumed` as set by hand (requests' internal flag), else None.
@@ -746,6 +757,7 @@ class Response:
     def request(self) -> PreparedRequest:
         prepared = _BoundPreparedRequest(Handle(self._handle.instance, self._call("request")))
         prepared._given_bytes = self._given_bytes
+        prepared._framing = self._framing
         return prepared
 
     @property
@@ -1310,7 +1322,9 @@ class RawBody:
         self._chunks: Optional[Iterator[bytes]] = None
         self._buffer = b""
         handle = response._handle
-        self._ended = handle is None or not handle.alive or not response._streamed
+        streamed = response._stream_arg
+        self._ended = handle is None or not handle.alive or not (
+            response._streamed if streamed is None else streamed)
 
     def readable(self) -> bool:
         return True

@@ -694,6 +694,10 @@ class Session:
         component (`_adopt_kept`): read now unless the request was streamed (`stream`: the
         request's own setting, None for the session's)."""
         response = Response._wrap(self._instance, resource, max_body_size=self._max_body_size)
+        response._stream_arg = stream
+        for name, value in _hooks.take_hook_attributes(self._hooks.prefix).items():
+            if not hasattr(Response, name):
+                setattr(response, name, value)
         if _host_adapters.any_kept():  # (else no body was kept: nothing to ask)
             response._adopt_kept(self.stream if stream is None else bool(stream))
         return response
@@ -893,7 +897,10 @@ class Session:
                 raise
         finally:
             _hooks.release(scope)
-        return self._response(resource, kwargs.get("stream"))
+        response = self._response(resource, kwargs.get("stream"))
+        if length is None:  # sent chunked (by the adapter), which the record leaves out
+            response._framing = ("Transfer-Encoding", "chunked")
+        return response
 
     def get(self, url: str, params: Any = None, **kwargs: Any) -> Response:
         return self._method("get", url, dict(kwargs, params=params))

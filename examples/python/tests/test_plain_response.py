@@ -95,3 +95,9 @@ def test_raw_of_a_response_not_streamed_is_at_its_end(server) -> None:
     with Session() as s:
         r = s.get(server.url("/bytes/10"))
         assert r.raw.read() == b"" and r.raw.closed and len(r.content) == 10
+
+
+def test_raw_of_a_small_streamed_response_has_its_body(server) -> None:
+    with Session() as s:
+        r = s.get(server.url("/get"), stream=True)
+        assert r.raw.read() != b"" and r.raw.closed

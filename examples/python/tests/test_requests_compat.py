@@ -223,3 +223,21 @@ def test_read_timeout_args_hold_the_reason(s: Session, server) -> None:
     with pytest.raises(ReadTimeout) as info:
         s.get(server.url("/delay/3000"), timeout=(5, 0.2))
     assert info.value.args[0].args[0] == str(info.value)
+
+
+def test_attributes_response_hooks_set_are_kept(s: Session, server) -> None:
+    def mark(r, **kwargs):
+        r.hook_working = True
+        return r
+
+    r = s.get(server.url("/get"), hooks={"response": mark})
+    assert r.hook_working is True and r.status_code == 200
+    assert not hasattr(s.get(server.url("/get")), "hook_working")
+
+
+def test_a_body_sent_chunked_says_so_in_request_headers(s: Session, server) -> None:
+    r = s.post(server.url("/upload"), data=iter([b"a", b"b", b"c"]))
+    assert r.json()["transfer_encoding"] == "chunked" and r.json()["body_len"] == 3
+    assert r.request.headers["Transfer-Encoding"] == "chunked"
+    sized = s.post(server.url("/upload"), data=io.BytesIO(b"x" * (2 << 20)))
+    assert "Transfer-Encoding" not in sized.request.headers
