@@ -644,8 +644,10 @@ export class Response {
     this.headers = frozenHeaders(description.headers);
     this.elapsedMs = description.elapsedMs;
     this.encoding = description.encoding;
-    this.isRedirect = description.isRedirect;
-    this.isPermanentRedirect = description.isPermanentRedirect;
+    // As the component (and requests) define them: a redirect status with a Location.
+    const location = this.headers.some(([name]) => name.toLowerCase() === 'location');
+    this.isRedirect = location && [301, 302, 303, 307, 308].includes(this.status);
+    this.isPermanentRedirect = location && (this.status === 301 || this.status === 308);
     /** The decoded size of a body held whole (not streamed), else null. */
     this.bodySize = description.bodySize;
     this.#content = description.content;

@@ -46,6 +46,12 @@ function callMain(call, args, transfer = []) {
   }
 }
 
+/**
+ * What the op in flight did so far: requests sent through the main thread's adapters, and
+ * response bodies the main thread kept (reset for every op).
+ */
+const op = { sends: 0, kept: 0 };
+
 // ---------------------------------------------------------------------------
 // Objects the main thread refers to by number.
 
@@ -80,23 +86,26 @@ function own(bytes, transfer) {
  * body (so `content()`, `text()` and `json()` need no further message).
  */
 function describe(response, transfer, session = undefined) {
+  // Every component call costs a few microseconds of jco's glue: only those needed are made
+  // (`ok` and the redirect flags the main thread derives from the status and headers).
+  const raw = response.raw;
   // A body the main thread's adapter keeps never crosses: it is read there.
-  const taken = response.raw.takeHostBody?.();
+  const taken = session !== undefined && op.kept > 0 ? raw.takeHostBody() : undefined;
   const kept = taken === undefined ? undefined : takeBody(taken);
+  const size = raw.bodySize();
   const head = {
     id: keep(responses, response),
-    status: response.status,
-    reason: response.reason,
-    url: response.url,
-    ok: response.ok,
-    headers: response.headers.map(([name, value]) => [name, value]),
-    elapsedMs: response.elapsedMs,
-    encoding: response.encoding,
-    isRedirect: response.isRedirect,
-    isPermanentRedirect: response.isPermanentRedirect,
-    bodySize: response.bodySize,
-    historyLength: response.raw.history().length,
+    status: raw.status(),
+    reason: raw.reason(),
+    url: raw.url(),
+    headers: raw.headers(),
+    elapsedMs: raw.elapsedMs(),
+    encoding: raw.encoding() ?? null,
+    bodySize: size === undefined ? null : Number(size),
+    // One request sent through the main thread's adapter had no redirect before it.
+    historyLength: op.sends === 1 ? 0 : raw.history().length,
   };
+  head.ok = head.status < 400;
   if (kept?.mainHandle !== undefined) {
     head.hostBody = kept.mainHandle;
     head.maxBodySize = session?.maxBodySize ?? null;
@@ -192,11 +201,13 @@ function adapterProxy(adapter) {
       const body = request.body;
       const transfer = [];
       const plain = { method: request.method, url: request.url, headers: request.headers.map((p) => [...p]), body: own(body, transfer) };
+      op.sends++;
       return fromMain(callMain('adapter.send', { adapter, request: plain, settings: { ...settings } }, transfer));
     },
     /** A streamed upload: the main thread's adapter gets the head now and each piece as written. */
     start(request, settings) {
       const head = { method: request.method, url: request.url, headers: request.headers.map((p) => [...p]), body: null };
+      op.sends++;
       const upload = callMain('adapter.start', { adapter, request: head, settings: { ...settings } });
       return {
         /** The main thread's number for the upload (Session.startRequest writes to it directly). */
@@ -215,6 +226,7 @@ function adapterProxy(adapter) {
 /** An adapter response as the main thread answered it -> what host-adapters.mjs takes. */
 function fromMain({ status, headers, first, rest, keep }) {
   if (rest === undefined) return { status, headers, body: first };
+  if (keep === true) op.kept++;
   const chunks = restOf(first, rest);
   // The main thread keeps the body: `describe` hands it over (`takeHostBody`) unread.
   chunks.mainHandle = rest;
@@ -353,13 +365,15 @@ const SESSION_METHODS = new Set([
 ]);
 
 parentPort.on('message', (message) => {
-  const { id, op } = message;
+  const { id, op: name } = message;
   const transfer = [];
+  op.sends = 0;
+  op.kept = 0;
   try {
-    const handler = ops[op];
-    if (!handler) throw new TypeError(`unknown op ${op}`);
+    const handler = ops[name];
+    if (!handler) throw new TypeError(`unknown op ${name}`);
     const ok = handler(message, transfer);
-    if (op !== 'drop') parentPort.postMessage({ id, ok }, transfer);
+    if (name !== 'drop') parentPort.postMessage({ id, ok }, transfer);
   } catch (e) {
     parentPort.postMessage({ id, error: toWire(e) });
   }

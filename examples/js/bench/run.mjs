@@ -4,7 +4,9 @@
 // own process (bench/server.mjs). Cases: a small GET (100 bytes of JSON, parsed), 1 MB and
 // 10 MB downloads (the body read whole). Each round runs every client once per case, in turn,
 // so that load from elsewhere falls on all of them alike; the figures are medians over the
-// rounds. During each client's requests the event-loop delay is recorded
+// rounds, with the CPU time this process spent per request (process.cpuUsage: every thread of
+// it, so the wrapper's worker counts; the server's process does not). During each client's
+// requests the event-loop delay is recorded
 // (perf_hooks.monitorEventLoopDelay, 1 ms resolution) and a 1 ms interval counts its ticks.
 // No assertions: it prints a table, with each median's ratio to fetch and the issue's goals.
 //
@@ -96,6 +98,8 @@ for (const client of Object.values(clients)) {
 
 /** times[case][client] = per-request microseconds of each round; delays[client] = {max, p99} in ms. */
 const times = Object.fromEntries(cases.map((c) => [c.name, Object.fromEntries(Object.keys(clients).map((k) => [k, []]))]));
+/** cpu[case][client] = CPU microseconds per request of this process (all its threads), per round. */
+const cpu = Object.fromEntries(cases.map((c) => [c.name, Object.fromEntries(Object.keys(clients).map((k) => [k, []]))]));
 const delays = Object.fromEntries(Object.keys(clients).map((k) => [k, { max: 0, p99: [], ticks: 0, ms: 0 }]));
 
 for (let round = 0; round < ROUNDS; round++) {
@@ -105,12 +109,15 @@ for (let round = 0; round < ROUNDS; round++) {
       let ticks = 0;
       const interval = setInterval(() => ticks++, 1);
       histogram.enable();
+      const cpuStart = process.cpuUsage();
       const start = process.hrtime.bigint();
       for (let i = 0; i < c.perRound; i++) {
         const body = await client[c.kind](base + c.path);
         if (c.size !== undefined && body.byteLength !== c.size) throw new Error(`${name}: ${body.byteLength} bytes`);
       }
       const elapsed = Number(process.hrtime.bigint() - start) / 1000;
+      const cpuUsed = process.cpuUsage(cpuStart);
+      cpu[c.name][name].push((cpuUsed.user + cpuUsed.system) / c.perRound);
       histogram.disable();
       clearInterval(interval);
       times[c.name][name].push(elapsed / c.perRound);
@@ -136,6 +143,10 @@ for (const c of cases) {
     return `${fmt(m)} (${(m / fetchMedian).toFixed(2)}x)`.padStart(width);
   });
   console.log(c.name.padEnd(24) + cells.join(''));
+}
+console.log('\nCPU time of this process per request (all its threads: the worker and the shim\'s too), median:');
+for (const c of cases) {
+  console.log(c.name.padEnd(24) + names.map((n) => fmt(median(cpu[c.name][n])).padStart(width)).join(''));
 }
 console.log('\nevent-loop delay during the requests (monitorEventLoopDelay, 1 ms resolution):');
 for (const n of names) {
