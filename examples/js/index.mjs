@@ -8,6 +8,7 @@
 // http/https with keep-alive agents), an adapter of this thread like any other.
 // Types: index.d.ts.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
 import { Buffer } from 'node:buffer';
 import * as errors from './errors.mjs';
@@ -50,6 +51,12 @@ function fromWire(wire, thrown, response) {
   if (wire.code !== undefined) error.code = wire.code;
   return error;
 }
+
+/**
+ * The worker whose call (a hook, an adapter) this async context serves: that worker waits
+ * for the answer, so a request to it from here would wait for ever.
+ */
+const serving = new AsyncLocalStorage();
 
 /** A copy of some bytes in a buffer of their own (safe to transfer: never Node's Buffer pool). */
 function ownBytes(chunks, size) {
@@ -188,6 +195,12 @@ class WorkerHost {
   /** Sends op `op` with `fields`; resolves to its result (`describe` results rebuilt by the caller). */
   call(op, fields = {}, transfer = []) {
     if (this.#dead) return Promise.reject(this.#dead);
+    if (serving.getStore() === this) {
+      return Promise.reject(new Error(
+        'a hook or adapter cannot call into a session of the worker that is running it (it waits for the hook): '
+        + "use a session with {worker: 'own'}",
+      ));
+    }
     const id = ++this.#nextId;
     if (this.#pending.size === 0) this.#worker.ref();
     const promise = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
@@ -218,7 +231,7 @@ class WorkerHost {
     const transfer = [];
     let answer;
     try {
-      answer = { ok: await this.#handle(call, args, transfer) };
+      answer = { ok: await serving.run(this, () => this.#handle(call, args, transfer)) };
     } catch (e) {
       const ref = ++this.#nextRef;
       this.#thrown.set(ref, e);
@@ -451,7 +464,10 @@ export class Session {
     if (worker !== 'shared' && worker !== 'own') throw new TypeError("Session options: worker must be 'shared' or 'own'");
     this.#host = worker === 'own' ? new WorkerHost() : sharedWorker();
     const created = this.#host.call('session.new', { options: sockets === undefined ? {} : { sockets } });
-    const steps = [created.then((id) => { this.#id = id; })];
+    const steps = [created.then((id) => {
+      this.#id = id;
+      drops.register(this, { host: this.#host, kind: 'session', id }, this);
+    })];
     this.#transport = sockets ? null : transport === 'node' ? nodeTransport() : transport === 'wasi-http' ? null : transport;
     if (this.#transport !== null && (typeof this.#transport !== 'object' || typeof this.#transport.send !== 'function')) {
       throw new TypeError("Session options: transport must be 'node', 'wasi-http' or an adapter object");
@@ -463,7 +479,6 @@ export class Session {
       }
     });
     this.#ready.catch(() => {});
-    drops.register(this, { host: this.#host, kind: 'session', id: undefined });
   }
 
   async #op(op, fields = {}, transfer = []) {
@@ -620,6 +635,7 @@ export class Session {
     try {
       await this.close();
     } finally {
+      drops.unregister(this);
       this.#host.post('drop', { kind: 'session', id: this.#id });
     }
   }

@@ -202,6 +202,21 @@ test('node transport: an upload goes to the connection piece by piece, within it
   assert.equal((await s.get(url('/get'))).status, 200);
 });
 
+test('concurrent requests from several sessions; a hook that calls into its own worker fails instead of waiting for ever', async () => {
+  const a = new Session();
+  const b = new Session();
+  const own = new Session({ worker: 'own' });
+  const all = await Promise.all(Array.from({ length: 12 }, (_, i) => [a, b, own][i % 3].get(url(`/get?i=${i}`))));
+  const echoes = await Promise.all(all.map((r) => r.json()));
+  assert.deepEqual(echoes.map((e) => e.args.i), Array.from({ length: 12 }, (_, i) => String(i)));
+  const error = await a.get(url('/get'), { hooks: { request: async () => { await b.get(url('/get')); } } }).catch((e) => e);
+  assert.ok(error instanceof HookError, String(error));
+  assert.match(error.cause.message, /worker: 'own'/);
+  // A session of another worker is fine from a hook.
+  const fine = await a.get(url('/get'), { hooks: { request: async (req) => { req.setHeader('X-Other', (await own.get(url('/get'))).status); } } });
+  assert.equal((await fine.json()).headers['x-other'], '200');
+});
+
 test('an adapter of this thread may be async; its AdapterError is the cause', async () => {
   const s = new Session();
   const down = new AdapterError('connection-refused', 'down for maintenance');
