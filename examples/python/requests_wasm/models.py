@@ -204,6 +204,16 @@ def _component_prepare(method: str, url: str, options: Any
             guest.close()
 
 
+def plain_cookie(name: str, value: str, domain: str = "", path: str = "/",
+                 secure: bool = False, expires: Optional[int] = None, host_only: bool = True,
+                 http_only: bool = False) -> http.cookiejar.Cookie:
+    """An `http.cookiejar.Cookie` (requests' `create_cookie`): no domain means every host."""
+    return http.cookiejar.Cookie(
+        0, name, value, None, False, domain, bool(domain) and not host_only, False, path, True,
+        secure, expires, expires is None, None, None, {"HttpOnly": None} if http_only else {},
+        False)
+
+
 def _native(value: Any) -> str:
     """requests' `to_native_string` for names: `bytes` as ASCII (Latin-1 here: never fails)."""
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
@@ -379,9 +389,16 @@ class PreparedRequest:
 
     def prepare_cookies(self, cookies: Any) -> None:
         """A `Cookie` header from `cookies` (a dict, pairs, or an `http.cookiejar.CookieJar`,
-        whose cookies for this URL the standard library picks), unless one is set already."""
+        whose cookies for this URL the standard library picks), unless one is set already.
+        `_cookies` is then a `CookieJar`, as in requests: the one given, else one holding the
+        pairs (what `Session.resolve_redirects` merges a redirect's cookies into)."""
         from .options import _pairs, _request_options
-        self._cookies = cookies
+        if isinstance(cookies, http.cookiejar.CookieJar):
+            self._cookies = cookies
+        else:
+            self._cookies = http.cookiejar.CookieJar()
+            for name, value in _pairs(cookies) or []:
+                self._cookies.set_cookie(plain_cookie(name, value))
         if cookies is None or self.headers is None or "Cookie" in self.headers:
             return
         if isinstance(cookies, http.cookiejar.CookieJar):
@@ -615,6 +632,9 @@ class Response:
         #: ``("Transfer-Encoding", "chunked")`` when its request's body went chunked (a
         #: streamed upload of unknown length): its `request.headers` say so, as requests'.
         self._framing: Optional[Tuple[str, str]] = None
+        #: The cookie jar of the plain `PreparedRequest` it answers (`Session.send`), kept
+        #: as its `request._cookies` (`resolve_redirects` merges into it).
+        self._sent_cookies: Any = None
         #: The request's own `stream` argument (None: not given), set by the session: `raw`
         #: of a response not streamed is at its end, as in requests.
         self._stream_arg: Optional[bool] = None
@@ -758,6 +778,7 @@ class Response:
         prepared = _BoundPreparedRequest(Handle(self._handle.instance, self._call("request")))
         prepared._given_bytes = self._given_bytes
         prepared._framing = self._framing
+        prepared._cookies = self._sent_cookies
         return prepared
 
     @property
@@ -1266,12 +1287,18 @@ class Response:
             if callable(close):
                 close()
             return
-        for response in self.__dict__.get("history", []):
-            response.close()
-        kept, self._kept = self._kept, None
-        if kept is not None:
-            kept.close()
-        self._handle.drop()
+        if self.__dict__.get("_closing"):
+            return  # (`resolve_redirects` may put a response in its own history, as requests)
+        self.__dict__["_closing"] = True
+        try:
+            for response in self.__dict__.get("history", []):
+                response.close()
+            kept, self._kept = self._kept, None
+            if kept is not None:
+                kept.close()
+            self._handle.drop()
+        finally:
+            self.__dict__["_closing"] = False
 
     def __enter__(self) -> "Response":
         return self

@@ -13,6 +13,7 @@ names before each call that may send, see `Session._hooked`), and the Python ada
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import http.cookiejar
 import io
@@ -30,7 +31,7 @@ from . import options as _options
 from ._component import CALL_LOCK, SESSION, TYPES, Handle, Instance, field, rec
 from ._redact import RedactedDict, redact_mapping
 from .adapters import Adapter, RequestsAdapter, is_requests_adapter
-from .models import PreparedRequest, Request, Response, _BoundPreparedRequest
+from .models import PreparedRequest, Request, Response, _BoundPreparedRequest, plain_cookie
 from .options import (_U64_MAX, AuthValue, BodyPlan, CertValue, TimeoutArg, VerifyValue,
                       _announced_length, _auth_from_wit, _auth_value, _body_plan, _cert,
                       _cert_from_wit, _header_pairs, _header_text, _is_stream, _items, _pairs,
@@ -38,7 +39,8 @@ from .options import (_U64_MAX, AuthValue, BodyPlan, CertValue, TimeoutArg, Veri
                       _stream_length, _timeout_from_wit, _timeout_record, _verify,
                       _verify_from_wit, with_hooks)
 from ._urllib3_adapter import Urllib3Adapter
-from .exceptions import InvalidOption, InvalidProxyURL, UnsupportedError
+from .exceptions import (InvalidOption, InvalidProxyURL, RequestException, TooManyRedirects,
+                         UnsupportedError)
 from .models import BearerAuth, HTTPBasicAuth, HTTPDigestAuth
 from ._redact import redact_url
 from .retries import Retry
@@ -444,10 +446,7 @@ class Session:
             return
         jar.clear()
         for c in SessionCookies(self).list():
-            jar.set_cookie(http.cookiejar.Cookie(
-                0, c.name, c.value, None, False, c.domain, bool(c.domain) and not c.host_only,
-                False, c.path, True, c.secure, c.expires, c.expires is None, None, None,
-                {"HttpOnly": None} if c.http_only else {}, False))
+            jar.set_cookie(_jar_cookie(c))
 
     def _jar_synced(self, send: Any) -> Response:
         """`send()` with an assigned `CookieJar` in step: its cookies go to the component's
@@ -1006,9 +1005,119 @@ class Session:
         headers += [(name, None) for name in self.headers if name.lower() not in given]
         params = [(name, None) for name in self.params]
         auth = request._auth if request._auth is not None else False
-        return self._dispatch(request.method, None, request.url,
-                              dict(kwargs, data=request.body, headers=headers, params=params,
-                                   auth=auth, hooks=request.hooks))
+        response = self._dispatch(request.method, None, request.url,
+                                  dict(kwargs, data=request.body, headers=headers, params=params,
+                                       auth=auth, hooks=request.hooks))
+        response._sent_cookies = request._cookies
+        return response
+
+    # ---- redirects by hand (requests' SessionRedirectMixin) ----------------------------------
+
+    def get_redirect_target(self, resp: Any) -> Optional[str]:
+        """The `Location` of a redirect response (a 301, 302, 303, 307 or 308 with one), else
+        None, as requests' `get_redirect_target`; for `resolve_redirects`. (The session's own
+        requests follow redirects in the component, which does not call it: overriding it
+        changes only `resolve_redirects`.) A Location sent as UTF-8 bytes is read as UTF-8."""
+        if resp.status_code not in _REDIRECT_STATUSES or "location" not in resp.headers:
+            return None
+        location = resp.headers["location"]
+        try:
+            return location.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return location
+
+    def resolve_redirects(self, resp: Any, req: Any, stream: Any = False, timeout: Any = None,
+                          verify: Any = True, cert: Any = None, proxies: Any = None,
+                          yield_requests: bool = False, **adapter_kwargs: Any) -> Iterator[Any]:
+        """requests' `SessionRedirectMixin.resolve_redirects`: follow the redirects of `resp`
+        (the response to `req`) by hand, one hop per item: each next request is a copy of the
+        last as a plain `PreparedRequest` (`copy`) with the new URL (relative ones resolved
+        against `resp.url`, the fragment carried over), the method browsers use (a 303, or a
+        302 not to a HEAD, becomes GET; a 301 POST too), the body and its headers dropped
+        unless it is a 307/308, `Authorization` dropped when the host changes (netrc's
+        applied again), and its cookies: the request's jar with the response's and the
+        session's merged in. It is sent with `send(..., allow_redirects=False)`, or yielded
+        unsent with `yield_requests`. `TooManyRedirects` past `max_redirects`.
+
+        A session's own requests do not go through this: the component follows their
+        redirects (its rules are the same); this is the API for following them by hand
+        (``allow_redirects=False``, then this generator)."""
+        history: List[Any] = []
+        url = self.get_redirect_target(resp)
+        fragment = urllib.parse.urlsplit(req.url).fragment
+        while url:
+            prepared = req.copy()
+            history.append(resp)
+            resp.history = history[1:]
+            try:
+                resp.content  # read it, as requests does to free the connection
+            except (RequestException, RuntimeError):
+                pass
+            if len(resp.history) >= self.max_redirects:
+                raise TooManyRedirects(f"Exceeded {self.max_redirects} redirects.",
+                                       response=resp, request=req)
+            resp_url, status = resp.url, resp.status_code
+            set_cookies = getattr(getattr(resp, "cookies", None), "list", lambda: [])()
+            resp.close()
+            if url.startswith("//"):
+                url = f"{urllib.parse.urlsplit(resp_url).scheme}:{url}"
+            parsed = urllib.parse.urlsplit(url)
+            if not parsed.fragment and fragment:
+                parsed = parsed._replace(fragment=fragment)
+            elif parsed.fragment:
+                fragment = parsed.fragment
+            url = parsed.geturl()
+            if not parsed.netloc:
+                url = urllib.parse.urljoin(resp_url, url)
+            old_url, prepared.url = prepared.url, url
+            _rebuild_method(prepared, status)
+            headers = prepared.headers
+            if status not in (307, 308):
+                for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                    headers.pop(name, None)
+                prepared.body = None
+            headers.pop("Cookie", None)
+            prepared.prepare_cookies(self._redirect_jar(prepared, set_cookies))
+            if "Authorization" in headers and _strips_auth(old_url, url):
+                del headers["Authorization"]
+            netrc_auth = self._netrc_auth(url)
+            if netrc_auth is not None:
+                prepared.prepare_auth(netrc_auth)
+            body, position = prepared.body, prepared._body_position
+            if position is not None and hasattr(body, "seek"):
+                body.seek(position)
+            req = prepared
+            if yield_requests:
+                yield req
+                continue
+            resp = self.send(req, stream=stream, timeout=timeout, verify=verify, cert=cert,
+                             proxies=proxies, allow_redirects=False, **adapter_kwargs)
+            url = self.get_redirect_target(resp)
+            yield resp
+
+    def _redirect_jar(self, prepared: PreparedRequest,
+                      set_cookies: List[Cookie]) -> http.cookiejar.CookieJar:
+        """The next hop's cookies (requests' `resolve_redirects`): a copy of the request's jar
+        (its class kept), with the cookies the response set and then the session's not in it
+        yet."""
+        old = prepared._cookies
+        if isinstance(old, http.cookiejar.CookieJar):
+            jar = copy.copy(old)
+            jar.clear()  # (a new dict: `old` keeps its cookies)
+            for cookie in old:
+                jar.set_cookie(copy.copy(cookie))
+        else:
+            jar = http.cookiejar.CookieJar()
+        have = {(c.name, c.domain, c.path) for c in jar}
+        for c in set_cookies:
+            jar.set_cookie(_jar_cookie(c))
+            have.add((c.name, c.domain, c.path))
+        session = self.cookies
+        for c in (session.list() if isinstance(session, SessionCookies) else list(session)):
+            cookie = c if isinstance(c, http.cookiejar.Cookie) else _jar_cookie(c)
+            if (cookie.name, cookie.domain, cookie.path) not in have:
+                jar.set_cookie(copy.copy(cookie))
+        return jar
 
     # ---- transport -------------------------------------------------------------------------
 
@@ -1089,6 +1198,39 @@ class Session:
         transport = self.transport if isinstance(self.transport, str) else None
         return (_unpickle_session, (self.export_state(include_secrets=True),
                                     dict(self.hooks), self._custom_auth, transport))
+
+
+#: The redirect statuses (requests' `REDIRECT_STATI`).
+_REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+def _jar_cookie(c: Cookie) -> http.cookiejar.Cookie:
+    """A cookie of the component's jar (`Cookie`) as an `http.cookiejar.Cookie`."""
+    return plain_cookie(c.name, c.value, c.domain, c.path, c.secure, c.expires, c.host_only,
+                        c.http_only)
+
+
+def _rebuild_method(prepared: PreparedRequest, status: int) -> None:
+    """requests' `rebuild_method`: the method browsers use after a redirect."""
+    method = prepared.method
+    if (status == 303 and method != "HEAD") or (status == 302 and method != "HEAD") or \
+            (status == 301 and method == "POST"):
+        prepared.method = "GET"
+
+
+def _strips_auth(old_url: str, new_url: str) -> bool:
+    """requests' `should_strip_auth`: whether credentials must not follow a redirect from
+    `old_url` to `new_url` (another host; a scheme or port change, but for http -> https on
+    the default ports)."""
+    old, new = urllib.parse.urlsplit(old_url), urllib.parse.urlsplit(new_url)
+    if old.hostname != new.hostname:
+        return True
+    defaults = {"http": 80, "https": 443}
+    if old.scheme == "http" and old.port in (80, None) and new.scheme == "https" and \
+            new.port in (443, None):
+        return False
+    changed_port = (old.port or defaults.get(old.scheme)) != (new.port or defaults.get(new.scheme))
+    return changed_port or old.scheme != new.scheme
 
 
 def _netrc_path() -> Optional[str]:
