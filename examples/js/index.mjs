@@ -58,6 +58,11 @@ function fromWire(wire, thrown, response) {
  */
 const serving = new AsyncLocalStorage();
 
+/** Response's method that reads a body kept on this thread when the request was not streamed. */
+const SETTLE = Symbol('settle');
+/** The Response of a description, its body read if the request was not streamed. */
+const settled = (host, description) => new Response(host, description)[SETTLE]();
+
 /** A copy of some bytes in a buffer of their own (safe to transfer: never Node's Buffer pool). */
 function ownBytes(chunks, size) {
   const out = new Uint8Array(size);
@@ -399,11 +404,14 @@ class WorkerHost {
     return { status, headers, first: new Uint8Array(), rest: handle, keep: true };
   }
 
-  /** The body an adapter of this thread keeps as `handle`, for its Response to read (null if gone). */
+  /**
+   * The body an adapter of this thread keeps as `handle`, for its Response to read:
+   * `{source, stream}` (whether the request was streamed), or null if it is gone.
+   */
   takeBody(handle) {
     const body = this.#bodies.get(handle);
     this.#bodies.delete(handle);
-    return body?.source ?? null;
+    return body ?? null;
   }
 }
 
@@ -509,7 +517,7 @@ export class Session {
   }
 
   /** A Response (or its worker-side description) for a description from the worker. */
-  #response(description) { return new Response(this.#host, description); }
+  #response(description) { return settled(this.#host, description); }
 
   /**
    * Send a request, merged with the session's settings, following redirects. `data` may
@@ -669,13 +677,28 @@ export class Response {
     this.#content = description.content;
     this.#statusError = description.statusError;
     if (description.hostBody !== undefined) {
-      this.#source = host.takeBody(description.hostBody);
+      const kept = host.takeBody(description.hostBody);
+      this.#source = kept?.source ?? null;
       this.#maxBodySize = description.maxBodySize;
+      // A request that is not streamed has its body read before it resolves, as requests does.
+      this.#eager = kept !== null && !kept.stream;
+      this.#kept = true;
     }
     drops.register(this, { host, kind: 'response', id: this.id, source: this.#source ?? undefined }, this);
   }
   /** A body kept on this thread by its adapter (see `#adapterSend`): read here, not through the worker. */
   #source;
+  /** The kept body is to be read before the request resolves (it was not streamed). */
+  #eager = false;
+  /** The body was kept on this thread: the component no longer has it (text and lines are decoded here). */
+  #kept = false;
+  /** Some of a kept streamed body was read by readChunk or readLine (content() is then refused). */
+  #consumed = false;
+  /** Reads a kept body now if the request was not streamed (`settled`). */
+  async [SETTLE]() {
+    if (this.#eager && this.#source) await this.#readAll();
+    return this;
+  }
   #maxBodySize;
   /** Bytes of `#source` read ahead by `readLine`. */
   #lineBuffer = null;
@@ -706,7 +729,9 @@ export class Response {
     } catch (e) {
       throw this.#sourceFailed(e);
     }
-    this.#source = null;
+    // Read whole before anything else (not streamed): readChunk and readLine then read the content.
+    this.#source = this.#eager ? undefined : null;
+    this.#eager = false;
     this.#content = ownBytes(chunks, size);
     this.bodySize = size;
     return this.#content;
@@ -732,12 +757,16 @@ export class Response {
   }
   /** The decoded body bytes. */
   async content() {
+    if (this.#content === undefined && this.#kept && (this.#consumed || !this.#source)) {
+      // The component's error for the same.
+      throw new errors.StreamConsumedError({ kind: 'stream-consumed', url: this.url, message: 'the content of this response was already consumed' });
+    }
     if (this.#content === undefined && this.#source) return this.#readAll();
     return this.#content ?? this.#call('content');
   }
   /** The body decoded in `encoding` (as the component decodes it). */
   async text() {
-    if (this.#source) return this.#decode(await this.#readAll());
+    if (this.#kept) return this.#decode(await this.content());
     if (this.#content !== undefined && this.encoding?.toLowerCase() === 'utf-8') {
       return new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.#content);
     }
@@ -745,8 +774,8 @@ export class Response {
   }
   /** The body parsed as JSON (JSONDecodeError, with the component's message, if it is not JSON). */
   async json() {
-    if (this.#source) {
-      const text = this.#decode(await this.#readAll());
+    if (this.#kept) {
+      const text = this.#decode(await this.content());
       try {
         return JSON.parse(text);
       } catch (e) {
@@ -791,7 +820,7 @@ export class Response {
   }
   async readChunk(max = 65536) {
     this.#fromContent();
-    if (this.#source === undefined) return this.#call('readChunk', max);
+    if (this.#source === undefined && !this.#kept) return this.#call('readChunk', max);
     if (!Number.isInteger(max) || max < 0 || max > 0xffff_ffff) throw new TypeError('max: expected an integer 0-4294967295');
     const limit = Math.max(1, Math.min(max, READ_PIECE));
     if (this.#lineBuffer) {
@@ -800,6 +829,7 @@ export class Response {
       return out;
     }
     if (this.#source === null) return null;
+    this.#consumed = true;
     try {
       const { bytes, ended } = await this.#source.take(limit, false);
       if (ended) this.#source = null;
@@ -815,7 +845,7 @@ export class Response {
   /** The next line of the body, or null at the end. */
   async readLine() {
     this.#fromContent();
-    if (this.#source === undefined) return this.#call('readLine');
+    if (this.#source === undefined && !this.#kept) return this.#call('readLine');
     // A body kept here: split on \n here, a trailing \r removed, decoded in `encoding`.
     let buffer = this.#lineBuffer ?? new Uint8Array();
     this.#lineBuffer = null;
@@ -899,7 +929,7 @@ export class Upload {
     }
     this.#done = true;
     try {
-      return new Response(this.#host, await this.#host.call('upload.finish', { upload: this.id }));
+      return await settled(this.#host, await this.#host.call('upload.finish', { upload: this.id }));
     } finally {
       if (this.#call !== undefined) this.#host.calls.delete(this.#call);
     }

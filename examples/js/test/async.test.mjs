@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { startServer } from '../server.mjs';
 import {
   Session, HookResponse, HookError, ConnectionError, HTTPError, ReadTimeout, AdapterError, JSONDecodeError,
-  TooManyRedirects, SSLError, BodyTooLarge, InvalidRequest,
+  TooManyRedirects, SSLError, BodyTooLarge, InvalidRequest, StreamConsumedError,
 } from '../index.mjs';
 
 let server;
@@ -166,7 +166,7 @@ test('node transport: repeated response headers stay apart; the read timeout hol
 test('node transport: a body over 1 MiB stays on this thread (read here), within maxBodySize; an encoded one is decoded', async () => {
   const s = new Session();
   const big = await s.get(url('/bytes/3000000'));
-  assert.equal(big.bodySize, null); // not read yet: it is read on this thread
+  assert.equal(big.bodySize, 3000000); // read on this thread before the request resolved
   const bytes = await big.content();
   assert.equal(bytes.length, 3000000);
   assert.equal(bytes[2999999], 2999999 % 251);
@@ -178,9 +178,21 @@ test('node transport: a body over 1 MiB stays on this thread (read here), within
   const gzip = await (await s.get(url('/gzip?pad=2000000'))).json();
   assert.equal(gzip.gzipped, true);
   assert.equal(gzip.pad.length, 2000000);
+  let chunks = 0;
+  for await (const chunk of big.iterContent(1 << 20)) chunks += chunk.length;
+  assert.equal(chunks, 3000000);
   await s.configure({ maxBodySize: 2_000_000 });
-  const error = await (await s.get(url('/bytes/3000000'))).content().catch((e) => e);
+  const error = await s.get(url('/bytes/3000000')).catch((e) => e);
   assert.ok(error instanceof BodyTooLarge, String(error));
+  assert.match(error.message, /exceeds 2000000 bytes/);
+  // Streamed, nothing is held: chunks are fine, content() is not.
+  let streamed = 0;
+  for await (const chunk of (await s.get(url('/bytes/3000000'), { stream: true })).iterContent()) streamed += chunk.length;
+  assert.equal(streamed, 3000000);
+  await assert.rejects((await s.get(url('/bytes/3000000'), { stream: true })).content(), BodyTooLarge);
+  const partly = await s.get(url('/bytes/300000'), { stream: true });
+  assert.equal((await partly.readChunk(10)).length, 10);
+  await assert.rejects(partly.content(), (e) => e instanceof StreamConsumedError && /already consumed/.test(e.message));
   assert.equal((await (await s.get(url('/bytes/10'))).content()).length, 10);
 });
 
