@@ -10,6 +10,7 @@ drops the guest resource at once; otherwise it is dropped after the object is ga
 from __future__ import annotations
 
 import codecs
+import copy
 import datetime
 import http.cookiejar
 import json as _json
@@ -448,6 +449,22 @@ class PreparedRequest:
         p._url_auth = self._url_auth
         return p
 
+    def __getstate__(self) -> Dict[str, Any]:
+        """Pickled as its attributes; a standard library `CookieJar` (which holds a lock, and
+        does not pickle) as its class and cookies."""
+        state = dict(self.__dict__)
+        jar = state.get("_cookies")
+        if isinstance(jar, http.cookiejar.CookieJar) and \
+                getattr(type(jar), "__getstate__", None) in (None, object.__getstate__):
+            state["_cookies"] = _PickledJar(type(jar), [copy.copy(c) for c in jar])
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        jar = state.get("_cookies")
+        if isinstance(jar, _PickledJar):
+            state = dict(state, _cookies=jar.restore())
+        self.__dict__.update(state)
+
     @property
     def path_url(self) -> str:
         """The path and query of `url` (``/`` for none), as sent on the request line."""
@@ -456,6 +473,19 @@ class PreparedRequest:
 
     def __repr__(self) -> str:
         return f"<PreparedRequest [{self.method}]>"
+
+
+class _PickledJar(NamedTuple):
+    """A `CookieJar` as `PreparedRequest.__getstate__` pickles it."""
+
+    cls: type
+    cookies: List[http.cookiejar.Cookie]
+
+    def restore(self) -> http.cookiejar.CookieJar:
+        jar = self.cls()
+        for cookie in self.cookies:
+            jar.set_cookie(cookie)
+        return jar
 
 
 def _with_body_value(value: Any) -> Any:

@@ -159,3 +159,10 @@ def test_bytes_credentials_are_not_their_repr(server) -> None:
     import base64
     assert p.headers["Authorization"] == "Basic " + base64.b64encode(
         "имя:пароль".encode()).decode()
+
+
+def test_pickling_keeps_the_cookie_jar(server) -> None:
+    p = Request("GET", server.url("/cookies"), cookies={"a": "1"}).prepare()
+    q = pickle.loads(pickle.dumps(p))
+    assert type(q._cookies) is http.cookiejar.CookieJar
+    assert {c.name: c.value for c in q._cookies} == {"a": "1"} and q.headers["Cookie"] == "a=1"
