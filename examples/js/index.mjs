@@ -15,7 +15,8 @@ import * as errors from './errors.mjs';
 import { HookRequest, HookResponse } from './hooks.mjs';
 import { AdapterError, AdapterRequest, FAILURE_KINDS } from './host-adapters.mjs';
 import { headerOf, toBytes, toPairs, u16, utf8 } from './convert.mjs';
-import { frozenHeaders, toChunk, toHookLists } from './options.mjs';
+import { frozenHeaders, frozenProxies, toChunk, toHookLists } from './options.mjs';
+import { REDACTED, redacted, withRedactedPassword } from './redact.mjs';
 import { nodeTransport } from './transport.mjs';
 
 export * from './errors.mjs';
@@ -421,6 +422,26 @@ function plainResponse(result) {
   return { status: result.status, headers: toPairs(result.headers ?? [], 'response.headers'), body: result.body ?? null };
 }
 
+/**
+ * Settings as they crossed from the worker (a structured clone drops how they print) ->
+ * printing redacted again, as requests.mjs's getters give them: auth passwords and tokens,
+ * PEM text, credential headers and proxy userinfo as `***`.
+ */
+function redactSettings(settings) {
+  const out = { ...settings };
+  if (Array.isArray(out.headers)) out.headers = frozenHeaders(out.headers);
+  if (Array.isArray(out.proxies)) out.proxies = frozenProxies(out.proxies);
+  const auth = out.auth;
+  if (auth?.bearer !== undefined) out.auth = redacted({ bearer: auth.bearer }, () => ({ bearer: REDACTED }));
+  else if (auth?.digest !== undefined) out.auth = { digest: withRedactedPassword({ ...auth.digest }) };
+  else if (auth?.username !== undefined) out.auth = withRedactedPassword({ ...auth });
+  const pem = (value) => (value !== null && typeof value === 'object' && typeof value.data === 'string'
+    ? redacted({ data: value.data }, () => ({ data: REDACTED })) : value);
+  if (Array.isArray(out.cert)) out.cert = out.cert.map(pem);
+  else if (out.cert != null) out.cert = pem(out.cert);
+  return out;
+}
+
 let sharedHost;
 /** The worker every session shares unless created with `{worker: 'own'}`. */
 function sharedWorker() {
@@ -626,7 +647,7 @@ export class Session {
     await this.#op('session.set', { values: plain });
   }
   /** Every setting, as requests.mjs's getters give them: `{headers, params, auth, ...}`. */
-  settings() { return this.#op('session.settings'); }
+  async settings() { return redactSettings(await this.#op('session.settings')); }
   #method(method, ...args) { return this.#op('session.call', { method, args }); }
   setHeader(name, value) { return this.#method('setHeader', name, String(value)); }
   removeHeader(name) { return this.#method('removeHeader', name); }
@@ -636,7 +657,7 @@ export class Session {
   clearCookies() { return this.#method('clearCookies'); }
   exportState(options) { return this.#method('exportState', options); }
   importState(state) { return this.#method('importState', state); }
-  mergeEnvironmentSettings(url, options) { return this.#method('mergeEnvironmentSettings', url, options); }
+  async mergeEnvironmentSettings(url, options) { return redactSettings(await this.#method('mergeEnvironmentSettings', url, options)); }
   /** Close the session: later requests throw SessionClosed. */
   close() { return this.#method('close'); }
   async [Symbol.asyncDispose]() {
