@@ -30,6 +30,15 @@ impl wit_session::GuestBodyWriter for BodyWriterHandle {
         }
     }
 
+    fn write_latin1(&self, bytes: String) -> WitResult<()> {
+        let bytes = crate::latin1::to_bytes(&bytes).ok_or_else(|| {
+            to_wit_error(Error::InvalidOption(
+                "a latin1 piece holds a code point above U+00FF (one code point per byte)".into(),
+            ))
+        })?;
+        self.write(bytes)
+    }
+
     fn written(&self) -> u64 {
         self.upload.borrow().as_ref().map_or(0, |u| u.written())
     }
@@ -208,6 +217,11 @@ impl wit::GuestResponse for ResponseHandle {
 
     fn read_chunk(&self, max: u32) -> WitResult<Option<Vec<u8>>> {
         lift(self.0.borrow_mut().read_chunk(max as usize))
+    }
+
+    fn read_chunk_latin1(&self, max: u32) -> WitResult<Option<String>> {
+        let chunk = lift(self.0.borrow_mut().read_chunk(max as usize))?;
+        Ok(chunk.map(|bytes| crate::latin1::encode(&bytes)))
     }
 
     fn body_size(&self) -> Option<u64> {

@@ -173,6 +173,80 @@ async fn a_streamed_body_is_read_in_chunks_the_caller_sizes() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn bytes_cross_as_latin1_strings_both_ways() -> Result<()> {
+    let (server, mut h, s) = setup().await?;
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let latin1: String = bytes.iter().map(|&b| char::from(b)).collect();
+    let sha = |data: &[u8]| -> String {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+
+    // A whole body (`body.latin1`) arrives as the bytes, not their UTF-8.
+    let o = RequestOptions {
+        body: Some(Body::Latin1(latin1.clone())),
+        ..opts()
+    };
+    let r = h.post(s, &server.url("/upload"), o).await??;
+    let echo = h.json(r).await?;
+    assert_eq!(echo["body_len"], bytes.len());
+    assert_eq!(echo["sha256"], sha(&bytes));
+    let o = RequestOptions {
+        body: Some(Body::Latin1("\u{100}".into())),
+        ..opts()
+    };
+    h.post(s, &server.url("/upload"), o)
+        .await?
+        .expect_kind(ErrorKind::InvalidOption);
+
+    // A streamed upload written with `write-latin1`; a bad piece sends nothing.
+    let api = h.client.requests_http_session();
+    let w = api
+        .session()
+        .call_start_request(&mut h.store, s, "PUT", &server.url("/upload"), None, None)
+        .await??;
+    api.body_writer()
+        .call_write_latin1(&mut h.store, w, "\u{263a}")
+        .await?
+        .expect_kind(ErrorKind::InvalidOption);
+    for piece in [&latin1[..], &latin1[..]] {
+        api.body_writer()
+            .call_write_latin1(&mut h.store, w, piece)
+            .await??;
+    }
+    let r = api.body_writer().call_finish(&mut h.store, w).await??;
+    let echo = h.json(r).await?;
+    let twice = [bytes.clone(), bytes.clone()].concat();
+    assert_eq!(echo["body_len"], twice.len());
+    assert_eq!(echo["sha256"], sha(&twice));
+
+    // A streamed body read with `read-chunk-latin1`: each code point one byte.
+    let o = RequestOptions {
+        send: Some(SendOptions {
+            stream: Some(true),
+            ..send_opts()
+        }),
+        ..opts()
+    };
+    let r = h.get(s, &server.url("/bytes/100000"), o).await??;
+    let mut body = Vec::new();
+    while let Some(piece) = response!(h, call_read_chunk_latin1, r, 30_000)?? {
+        assert!(piece.chars().count() <= 30_000);
+        body.extend(
+            piece
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).expect("a byte")),
+        );
+    }
+    let expected: Vec<u8> = (0..100_000usize).map(|i| (i % 251) as u8).collect();
+    assert!(body == expected, "the body read as Latin-1 is the body");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_streamed_gzip_body_is_decoded_chunk_by_chunk() -> Result<()> {
     let (server, mut h, s) = setup().await?;
     session!(h, call_set_stream, s, true)??;
