@@ -403,7 +403,10 @@ class PreparedRequest:
         if cookies is None or self.headers is None or "Cookie" in self.headers:
             return
         if isinstance(cookies, http.cookiejar.CookieJar):
-            probe = urllib.request.Request(self.url or "http://localhost/")
+            try:
+                probe = urllib.request.Request(self.url or "")
+            except ValueError:  # no URL yet, or a relative one: the cookies for any host
+                probe = urllib.request.Request("http://localhost/")
             cookies.add_cookie_header(probe)
             header = probe.get_header("Cookie")
         else:
@@ -928,7 +931,10 @@ class Response:
         adapter that kept it, else from the component (`read-chunk`)."""
         kept = self._kept
         if kept is None:
-            return self._call_ok("read-chunk", size)
+            # (a `string` of one code point per byte: lifted in one copy, where a `list<u8>`
+            # is one 32-byte C value per byte)
+            chunk = self._call_ok("read-chunk-latin1", size)
+            return None if chunk is None else chunk.encode("latin-1")
         if kept is _ENDED:      # as the component answers a read past the end
             raise StreamConsumedError("the content of this response was already consumed")
         try:

@@ -737,10 +737,40 @@ class Session:
             if netrc_auth is not None:
                 kwargs = dict(kwargs, auth=netrc_auth)
         kwargs = self._with_custom_auth(kwargs)
+        if self._redirects_overridden() and \
+                kwargs.get("allow_redirects", verb != "head") is not False:
+            return self._follow_in_python(method, verb, url, kwargs)
         with _hooks.send_kwargs(self._hooks.prefix, kwargs):
             response = self._jar_synced(lambda: self._dispatch_now(method, verb, url, kwargs))
         response._given_bytes = _bytes_values(kwargs.get("headers"))
         return response
+
+    def _redirects_overridden(self) -> bool:
+        """Whether a subclass overrides `get_redirect_target` or `resolve_redirects` (as
+        requests' tests do to follow malformed redirects): its requests' redirects are then
+        followed by them, in Python (`_follow_in_python`)."""
+        cls = type(self)
+        return cls is not Session and (
+            cls.get_redirect_target is not Session.get_redirect_target
+            or cls.resolve_redirects is not Session.resolve_redirects)
+
+    def _follow_in_python(self, method: str, verb: Optional[str], url: str,
+                          kwargs: Dict[str, Any]) -> Response:
+        """A request whose redirects a subclass's `resolve_redirects` / `get_redirect_target`
+        follow, as requests' `send` does: sent with ``allow_redirects=False``, then each hop
+        from `resolve_redirects`; the last response comes back with the others as its
+        `history`."""
+        first = self._dispatch(method, verb, url, dict(kwargs, allow_redirects=False))
+        send_kwargs = {name: kwargs.get(name) for name in ("timeout", "verify", "cert",
+                                                           "proxies")}
+        hops = list(self.resolve_redirects(first, first.request,
+                                           stream=bool(kwargs.get("stream")), **send_kwargs))
+        if not hops:
+            return first
+        history = [first, *hops[:-1]]
+        last = hops[-1]
+        last.history = history
+        return last
 
     def _netrc_auth(self, url: str) -> Optional[Tuple[str, str]]:
         """requests' netrc credentials for a request that gives no auth, when the session has
@@ -842,11 +872,10 @@ class Session:
         Cost: through a Python adapter (the default transport, urllib3), the body never
         enters the component: the adapter's upload is handed over (`body-writer.host-upload`)
         and given the body as it is (`bytes`, or the chunks as they come), so it moves as fast
-        as urllib3 sends it. Through any other adapter (wasi:http) each chunk's `bytes`
-        crosses as a `list<u8>`, one 32-byte C value per byte (about 0.1 s per MB: see
-        `_witcache`); chunks larger than `UPLOAD_CHUNK_SIZE` (64 KiB) are cut to keep that
-        conversion's memory bounded, smaller ones are sent as they come (each is one call
-        into the component, and one HTTP chunk when chunked).
+        as urllib3 sends it. Through any other adapter (wasi:http) each chunk crosses as a
+        Latin-1 string (`body-writer.write-latin1`, one copy); chunks larger than
+        `UPLOAD_CHUNK_SIZE` (64 KiB) are cut, smaller ones are sent as they come (each is one
+        call into the component, and one HTTP chunk when chunked).
 
         Request hooks run before the head is sent, and see ``body=None`` (they may not give a
         body, or a response); response hooks run when the body is finished (they see the
@@ -881,8 +910,10 @@ class Session:
                 if direct is None:
                     for chunk in _stream_chunks(data):
                         # through `run`: a Python adapter's failure becomes the error's `__cause__`
-                        self._hooks.run(writer.call_ok, SESSION, "[method]body-writer.write",
-                                        chunk)
+                        # (as a string of one code point per byte: lowered in one copy)
+                        self._hooks.run(writer.call_ok, SESSION,
+                                        "[method]body-writer.write-latin1",
+                                        chunk.decode("latin-1"))
             except BaseException:
                 writer.drop()        # the guest abandons the request (its body is never ended)
                 raise
@@ -933,7 +964,11 @@ class Session:
         The body is held whole by the prepared request (it can be sent again): a large text
         or multipart body that is UTF-8 goes as one `string`; a binary one as a `list<u8>`,
         at some 64 bytes of memory per byte while it is handed over (stream large binary
-        bodies with `Session.request` instead)."""
+        bodies with `Session.request` instead). A streamed body (a file or an iterator, as
+        `Session.request` streams them) stays one: the prepared request is then plain data
+        (`_prepare_streamed`), sent once, as requests sends it."""
+        if _is_stream(request.data) and not request.files:
+            return self._prepare_streamed(request)
         auth = request.auth
         if auth is None:
             auth = self._netrc_auth(request.url)
@@ -961,6 +996,22 @@ class Session:
         prepared._given_bytes = _bytes_values(request.headers)
         if scope is not None:
             prepared._release_hooks = weakref.finalize(prepared, _hooks.release, scope)
+        return prepared
+
+    def _prepare_streamed(self, request: Request) -> PreparedRequest:
+        """`prepare_request` of a streamed body: the component merges the request without its
+        body, and the result is a plain `PreparedRequest` whose body is the file or iterator
+        given, framed as requests frames it (`Content-Length` when its size is known, else
+        ``Transfer-Encoding: chunked``), with the merged hooks."""
+        bound = self.prepare_request(dataclasses.replace(request, data=None, json=None))
+        try:
+            prepared = bound._plain()
+            prepared._given_bytes = bound._given_bytes
+        finally:
+            bound.close()
+        if prepared.headers.get("Content-Length") == "0":
+            del prepared.headers["Content-Length"]
+        prepared.prepare_body(request.data, None)
         return prepared
 
     def send(self, request: PreparedRequest, **kwargs: Any) -> Response:

@@ -4,6 +4,7 @@ requests' `SessionRedirectMixin` does."""
 from __future__ import annotations
 
 import http.cookiejar
+import urllib.parse
 
 import pytest
 
@@ -86,3 +87,32 @@ def test_get_redirect_target(s: Session, server) -> None:
     r = s.get(server.url("/redirect/1"), allow_redirects=False)
     assert s.get_redirect_target(r) == r.headers["location"]
     assert s.get_redirect_target(s.get(server.url("/get"))) is None
+
+
+def test_a_subclass_overriding_get_redirect_target_follows_its_own(server) -> None:
+    final = server.url("/get")
+    odd = server.url(f"/response-headers?location={final}")   # a 200 with a Location
+
+    class Lenient(Session):
+        def get_redirect_target(self, resp):
+            target = super().get_redirect_target(resp)
+            if target is None and resp.headers.get("location") not in (None, resp.url):
+                return resp.headers["location"]
+            return target
+
+    with Lenient() as s:
+        r = s.get(server.url(f"/redirect-to?url={urllib.parse.quote(odd, safe='')}"))
+        assert r.url == final and r.status_code == 200
+        assert [h.status_code for h in r.history] == [302, 200]
+    with Session() as plain:
+        assert plain.get(odd).url == odd          # not a redirect to the session itself
+
+
+def test_prepare_request_keeps_a_streamed_body(s: Session, server) -> None:
+    s.headers["X-Session"] = "1"
+    prepared = s.prepare_request(Request("POST", server.url("/post"),
+                                         data=(c for c in [b"a", b"b"])))
+    assert prepared.headers["Transfer-Encoding"] == "chunked"
+    assert "Content-Length" not in prepared.headers and prepared.headers["X-Session"] == "1"
+    echo = s.send(prepared).json()
+    assert echo["data"] == "ab" and echo["headers"]["x-session"] == "1"
