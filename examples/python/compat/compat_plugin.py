@@ -350,11 +350,25 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def _static_fallthrough(item: pytest.Item) -> Dict[str, str]:
-    """Fall-through names imported at collection that this test's source mentions."""
+    """Fall-through names imported at collection that this test's source mentions, or the
+    source of a class or function of its module that it mentions (a helper class built on
+    requests' own, such as `RedirectSession(SessionRedirectMixin)`)."""
     try:
         source = inspect.getsource(item.function)  # type: ignore[attr-defined]
     except (OSError, TypeError, AttributeError):
         return {}
+    module = getattr(item, "module", None)
+    helpers = []
+    for name, obj in (vars(module).items() if module is not None else ()):
+        if (inspect.isclass(obj) or inspect.isfunction(obj)) \
+                and getattr(obj, "__module__", None) == module.__name__ \
+                and obj is not getattr(item, "function", None) \
+                and re.search(rf"(?<![\w.]){re.escape(name)}\b", source):
+            try:
+                helpers.append(inspect.getsource(obj))
+            except (OSError, TypeError):
+                pass
+    source = "\n".join([source, *helpers])
     found = {}
     for qual, kind in _IMPORTED_AT_COLLECT.items():
         short = qual.rsplit(".", 1)[1]

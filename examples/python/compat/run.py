@@ -407,8 +407,8 @@ def write_report(sides: Dict[str, Dict[str, Any]], version: str, seconds: float,
     add("Categories: " + ", ".join(f"{cat} {n}" for cat, n in
                                    sorted(by_cat.items(), key=lambda kv: (-kv[1], kv[0]))) + ".")
     add("")
-    add("A test is counted under the first thing it fails on; behind it may be more (the tests "
-        "that stop at `Request.prepare()` go on to use what they prepared).")
+    add("A test is counted under the first thing it fails on; behind it may be more (a test "
+        "goes on after the line it fails on).")
     add("")
     add("| count | category | reason |")
     add("|---|---|---|")
@@ -468,7 +468,8 @@ def write_report(sides: Dict[str, Dict[str, Any]], version: str, seconds: float,
     add("A passing test that used a fall-through class or function of requests (not an "
         "exception, constant or module) could owe its pass to requests rather than the wrapper; "
         "these are they, with what they used (read from the shim's accesses during the test and "
-        "from names the test module imported that the test's source mentions):")
+        "from names the test module imported that the test's source mentions, or the source of "
+        "a class or function of the test module it mentions):")
     add("")
     leaned = []
     for t, rec in sorted(w["tests"].items()):

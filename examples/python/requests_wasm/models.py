@@ -118,7 +118,8 @@ class HTTPDigestAuth:
     The component answers the server's 401 challenge (MD5, MD5-sess, SHA, SHA-256,
     SHA-256-sess, SHA-512-256, SHA-512 as requests has it; qop ``auth`` or none) with one
     retry, then reuses the nonce with a rising count; the 401 is kept in `Response.history`.
-    Unlike a tuple, it never compares equal to `HTTPBasicAuth` or ``("user", "pass")``.
+    `qop` is sent unquoted, as RFC 7616 §3.4 requires (requests quotes it). Unlike a tuple, it
+    never compares equal to `HTTPBasicAuth` or ``("user", "pass")``.
     """
 
     username: str
