@@ -16,7 +16,7 @@ import { HookRequest, HookResponse } from './hooks.mjs';
 import { AdapterError, AdapterRequest, FAILURE_KINDS } from './host-adapters.mjs';
 import { headerOf, toBytes, toPairs, u16, utf8 } from './convert.mjs';
 import { frozenHeaders, frozenProxies, toChunk, toHookLists } from './options.mjs';
-import { REDACTED, redacted, withRedactedPassword } from './redact.mjs';
+import { REDACTED, redacted, redactUrl, withRedactedPassword } from './redact.mjs';
 import { nodeTransport } from './transport.mjs';
 
 export * from './errors.mjs';
@@ -58,6 +58,23 @@ function fromWire(wire, thrown, response) {
  * for the answer, so a request to it from here would wait for ever.
  */
 const serving = new AsyncLocalStorage();
+
+/**
+ * What an adapter of this thread threw while a body kept here was read -> the RequestsError
+ * the component makes of the same failure (its kind, its message with the URL after it), with
+ * what was thrown as the cause.
+ */
+function fromBodyFailure(e, url) {
+  if (e instanceof errors.RequestsError) return e;
+  const kind = e instanceof AdapterError ? e.kind : 'other';
+  const message = e instanceof AdapterError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const where = `(${redactUrl(url)})`;
+  if (kind === 'other') {
+    return new errors.TransportError({ kind: 'transport', code: 'host-adapter', message: `host-adapter: ${message} ${where}`, url }, { cause: e });
+  }
+  const Class = errors.ERROR_CLASSES[kind] ?? errors.RequestsError;
+  return new Class({ kind, message: `${message} ${where}`, url }, { cause: e });
+}
 
 /** Response's method that reads a body kept on this thread when the request was not streamed. */
 const SETTLE = Symbol('settle');
@@ -726,7 +743,7 @@ export class Response {
   #sourceFailed(e) {
     this.#source?.close();
     this.#source = null;
-    return e;
+    return fromBodyFailure(e, this.url);
   }
   /** Reads the rest of a body kept here, holding to the session's `maxBodySize`. */
   async #readAll() {
@@ -800,7 +817,7 @@ export class Response {
       try {
         return JSON.parse(text);
       } catch (e) {
-        throw new errors.JSONDecodeError({ kind: 'json', url: this.url, message: e.message }, { cause: e });
+        throw new errors.JSONDecodeError({ kind: 'json-decode', url: this.url, message: e.message }, { cause: e });
       }
     }
     if (this.#content !== undefined && this.encoding?.toLowerCase() === 'utf-8') {

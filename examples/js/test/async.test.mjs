@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { startServer } from '../server.mjs';
 import {
   Session, HookResponse, HookError, ConnectionError, HTTPError, ReadTimeout, AdapterError, JSONDecodeError,
-  TooManyRedirects, SSLError, BodyTooLarge, InvalidRequest, StreamConsumedError,
+  TooManyRedirects, SSLError, BodyTooLarge, InvalidRequest, StreamConsumedError, ProxyError,
 } from '../index.mjs';
 
 let server;
@@ -227,6 +227,25 @@ test('concurrent requests from several sessions; a hook that calls into its own 
   // A session of another worker is fine from a hook.
   const fine = await a.get(url('/get'), { hooks: { request: async (req) => { req.setHeader('X-Other', (await own.get(url('/get'))).status); } } });
   assert.equal((await fine.json()).headers['x-other'], '200');
+});
+
+test('node transport: the read timeout holds between body bytes; a refused proxy is ProxyError', async () => {
+  const s = new Session();
+  // 5 bytes, 400 ms before each: the head comes at once, the body stalls.
+  const stalled = await s.get(url('/drip?numbytes=5&delay_ms=400&chunks=5'), { timeout: { connectMs: 5000, readMs: 150 } }).catch((e) => e);
+  assert.ok(stalled instanceof ReadTimeout, String(stalled));
+  const streamed = await s.get(url('/drip?numbytes=5&delay_ms=400&chunks=5'), { stream: true, timeout: { connectMs: 5000, readMs: 150 } });
+  await assert.rejects(streamed.content(), ReadTimeout);
+  // Slow but within the timeout between bytes: fine.
+  const slow = await s.get(url('/drip?numbytes=3&delay_ms=50&chunks=3'), { timeout: { connectMs: 5000, readMs: 1000 } });
+  assert.equal((await slow.content()).length, 3);
+  for (const proxies of [{ http: 'http://127.0.0.1:9' }, { https: 'http://127.0.0.1:9' }]) {
+    const p = new Session();
+    await p.configure({ proxies, trustEnv: false });
+    const target = proxies.http ? url('/get') : 'https://127.0.0.1:1/';
+    const error = await p.get(target).catch((e) => e);
+    assert.ok(error instanceof ProxyError, `${JSON.stringify(proxies)}: ${error}`);
+  }
 });
 
 test('an adapter of this thread may be async; its AdapterError is the cause', async () => {
