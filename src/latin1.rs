@@ -5,23 +5,52 @@
 
 use crate::error::{Error, Result};
 
-/// The string whose code points are `bytes`.
+/// The string whose code points are `bytes`: a byte under 0x80 is itself, one
+/// from 0x80 is the two UTF-8 bytes of U+0080-U+00FF. Byte by byte with
+/// `push`, no `char` in between: whole bodies go through here (with the
+/// component's size-first optimisation, `extend_from_slice` per byte stayed a
+/// call per byte; `perf` of 1 MiB uploads: 22% of the samples before, 14% after).
 pub fn encode(bytes: &[u8]) -> String {
     if bytes.is_ascii() {
         // ASCII is the same in both: one copy, no per-byte work.
         return String::from_utf8(bytes.to_vec()).unwrap_or_default();
     }
-    bytes.iter().map(|&b| char::from(b)).collect()
+    let high = bytes.iter().filter(|&&b| b >= 0x80).count();
+    let mut utf8 = Vec::with_capacity(bytes.len() + high);
+    for &b in bytes {
+        if b < 0x80 {
+            utf8.push(b);
+        } else {
+            utf8.push(0xC0 | (b >> 6));
+            utf8.push(0x80 | (b & 0x3F));
+        }
+    }
+    // Always valid (every byte became a whole UTF-8 sequence); checked all the same.
+    String::from_utf8(utf8).unwrap_or_default()
 }
 
-/// The bytes a string carries; `None` for a code point above U+00FF.
+/// The bytes a string carries; `None` for a code point above U+00FF. In
+/// UTF-8 those code points are a byte under 0x80, or 0xC2 / 0xC3 and one
+/// continuation byte, so this reads bytes, not `char`s.
 pub fn to_bytes(text: &str) -> Option<Vec<u8>> {
-    if text.is_ascii() {
-        return Some(text.as_bytes().to_vec());
+    let utf8 = text.as_bytes();
+    if utf8.is_ascii() {
+        return Some(utf8.to_vec());
     }
-    text.chars()
-        .map(|c| u8::try_from(u32::from(c)).ok())
-        .collect()
+    let mut bytes = Vec::with_capacity(utf8.len());
+    let mut rest = utf8.iter();
+    while let Some(&b) = rest.next() {
+        match b {
+            0x00..=0x7F => bytes.push(b),
+            0xC2 | 0xC3 => {
+                // (a valid `str`: the continuation byte is there)
+                let next = rest.next()?;
+                bytes.push(((b & 0x03) << 6) | (next & 0x3F));
+            }
+            _ => return None,
+        }
+    }
+    Some(bytes)
 }
 
 /// The bytes a host adapter's string carries; a code point above U+00FF is
@@ -91,10 +120,23 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn a_code_point_above_u_00ff_is_not_a_byte() {
+        for text in ["\u{100}", "a\u{263a}b", "\u{1F600}", "caf\u{e9}\u{800}"] {
+            assert_eq!(to_bytes(text), None, "{text:?}");
+            assert!(decode(text.to_string()).is_err());
+        }
+    }
+
     proptest! {
         #[test]
         fn prop_latin1_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-            prop_assert_eq!(decode(encode(&bytes)).unwrap(), bytes);
+            let text = encode(&bytes);
+            // byte by byte, as one char per byte would give it
+            let by_char: String = bytes.iter().map(|&b| char::from(b)).collect();
+            prop_assert_eq!(&text, &by_char);
+            prop_assert_eq!(to_bytes(&text), Some(bytes.clone()));
+            prop_assert_eq!(decode(text).unwrap(), bytes);
         }
     }
 }
