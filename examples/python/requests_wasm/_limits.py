@@ -31,8 +31,14 @@ So the wrapper keeps to these rules:
   otherwise it is read with `read-chunk` in pieces of `READ_PIECE` (see `models.py`);
 * a request body that is text (a `str`, UTF-8 `bytes`, `json=`, a form, a multipart body that
   is UTF-8) goes as one `string` whatever its size, and is replayed on a 307/308 redirect and
-  a Digest challenge as requests does; a binary body larger than `LIST_BODY_LIMIT` is sent as
-  a streaming upload in pieces of `UPLOAD_CHUNK_SIZE` (sent once: see `sessions.py`);
+  a Digest challenge as requests does; so does a binary body up to `LIST_BODY_LIMIT`, as a
+  Latin-1 `string` (`body.latin1`, one code point per byte: no `list<u8>` at all); a larger
+  binary body is sent as a streaming upload (sent once: see `sessions.py`), handed whole to a
+  Python adapter (`body-writer.host-upload`) or else written in Latin-1 pieces of
+  `UPLOAD_CHUNK_SIZE` (`write-latin1`);
+* a streamed response body crosses in Latin-1 pieces too (`read-chunk-latin1`), and one a
+  Python adapter keeps (over 64 KiB, nothing to decode: `keeps-rest`) does not cross at all:
+  the wrapper reads it from the adapter (`take-host-body`, see `models.py`);
 * nothing is needed for hooks: the component shows them a body only up to `HOOK_BODY_LIMIT`
   (a larger one reaches them as None and is kept), so a body of any size goes with hooks set,
   and a body a hook gives, however large, only goes into the guest (see `hooks.py`);
@@ -56,8 +62,10 @@ READ_PIECE = 1 << 20
 #: The largest body taken out of the component as one `string` (`text`, `json`, `read-line`,
 #: and `content` through ISO-8859-1): 3 UTF-8 bytes per byte at most is 96 MiB < 128 MiB.
 STRING_SAFE_BODY = 32 << 20
-#: The largest binary body (or multipart body that is not UTF-8) sent as one `list<u8>`;
-#: larger ones go as a streaming upload, whose pieces keep memory bounded.
+#: The largest binary body (or multipart body that is not UTF-8) sent whole, as one Latin-1
+#: `string` (and so replayed on a 307/308 or a Digest challenge); larger ones go as a streaming
+#: upload, straight to a Python adapter or in bounded pieces to any other. (The name is from
+#: when such bodies crossed as a `list<u8>`.)
 LIST_BODY_LIMIT = 1 << 20
 #: The largest body hooks are shown, request or response: the component's `MAX_HOOK_BODY`
 #: (src/hooks.rs), not a setting (changing it here changes nothing). A larger body reaches
