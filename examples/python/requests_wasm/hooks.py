@@ -55,13 +55,12 @@ over (64 bytes per byte while it is converted).
 
 from __future__ import annotations
 
-import contextlib
 import http
 import inspect
 import itertools
 import json as _json
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from wasmtime.component import Record, Variant
 
@@ -346,7 +345,8 @@ def on_response(store: Any, name: str, request: Any, response: Any) -> Any:
         seen = HookResponse._from_wit(response, HookRequest._from_wit(request))
         prefix = name.split("/", 1)[0]
         if _takes_kwargs(hook):
-            result = hook(seen, **_send_kwargs.get(prefix, {}))
+            given = _send_kwargs.get(prefix, {})
+            result = hook(seen, **{key: given.get(key) for key in SEND_KWARGS})
         else:
             result = hook(seen)
         _keep_attributes(prefix, seen if result is None else result)
@@ -358,24 +358,31 @@ def on_response(store: Any, name: str, request: Any, response: Any) -> Any:
 
 
 #: session prefix -> the keyword arguments of the call in progress (see `send_kwargs`).
-_send_kwargs: Dict[str, Dict[str, Any]] = {}
+_send_kwargs: Dict[str, Mapping[str, Any]] = {}
 #: The names requests gives response hooks as keyword arguments.
 SEND_KWARGS = ("timeout", "verify", "proxies", "stream", "cert")
 
 
-@contextlib.contextmanager
-def send_kwargs(prefix: str, kwargs: Mapping[str, Any]) -> Iterator[None]:
-    """While a session's call runs, the keyword arguments requests would pass its response
-    hooks (``timeout``, ``verify``, ``proxies``, ``stream``, ``cert``, as the call got them;
-    None when not given). The outermost call of a session sets them."""
-    if prefix in _send_kwargs:
-        yield
-        return
-    _send_kwargs[prefix] = {name: kwargs.get(name) for name in SEND_KWARGS}
-    try:
-        yield
-    finally:
-        _send_kwargs.pop(prefix, None)
+class send_kwargs:
+    """While a session's call runs (``with send_kwargs(prefix, kwargs): ...``), the keyword
+    arguments requests would pass its response hooks: ``timeout``, ``verify``, ``proxies``,
+    ``stream``, ``cert`` of `kwargs` (None when not given). The outermost call of a session
+    sets them. (A class, not a generator: it runs around every request.)"""
+
+    __slots__ = ("prefix", "owner")
+
+    def __init__(self, prefix: str, kwargs: Mapping[str, Any]) -> None:
+        self.prefix = prefix
+        self.owner = prefix not in _send_kwargs
+        if self.owner:
+            _send_kwargs[prefix] = kwargs
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.owner:
+            _send_kwargs.pop(self.prefix, None)
 
 
 #: session prefix -> attributes response hooks set on the responses they were given (see

@@ -32,7 +32,7 @@ from ._component import CALL_LOCK, SESSION, TYPES, Handle, Instance, field, rec
 from ._redact import RedactedDict, redact_mapping
 from .adapters import Adapter, RequestsAdapter, is_requests_adapter
 from .models import PreparedRequest, Request, Response, _BoundPreparedRequest, plain_cookie
-from .options import (_U64_MAX, AuthValue, BodyPlan, CertValue, TimeoutArg, VerifyValue,
+from .options import (_U64_MAX, BodyPlan, CertValue, TimeoutArg, VerifyValue,
                       _announced_length, _auth_from_wit, _auth_value, _body_plan, _cert,
                       _cert_from_wit, _header_pairs, _header_text, _is_stream, _items, _pairs,
                       _param_pairs, _request_options, _send_options, _stream_chunks,
@@ -1286,16 +1286,27 @@ def _strips_auth(old_url: str, new_url: str) -> bool:
 
 def _netrc_path() -> Optional[str]:
     """The netrc file requests would read: ``$NETRC``, else ``~/.netrc`` or ``~/_netrc``,
-    if it exists."""
-    named = os.environ.get("NETRC")
-    for candidate in ((named,) if named else ("~/.netrc", "~/_netrc")):
+    if it exists (the candidates are worked out once per ``$NETRC`` and ``$HOME``: each
+    request costs only the `stat`s)."""
+    environ = os.environ
+    key = (environ.get("NETRC"), environ.get("HOME"))
+    candidates = _NETRC_CANDIDATES.get(key)
+    if candidates is None:
+        names = (key[0],) if key[0] else ("~/.netrc", "~/_netrc")
         try:
-            path = os.path.expanduser(candidate)
+            candidates = tuple(os.path.expanduser(name) for name in names)
         except KeyError:  # no home directory
-            return None
-        if os.path.exists(path):
+            candidates = ()
+        _NETRC_CANDIDATES.clear()
+        _NETRC_CANDIDATES[key] = candidates
+    for path in candidates:
+        if os.access(path, os.F_OK):  # (`os.path.exists` raises and catches when it is not)
             return path
     return None
+
+
+#: ($NETRC, $HOME) -> the netrc files to look for (see `_netrc_path`).
+_NETRC_CANDIDATES: Dict[Tuple[Optional[str], Optional[str]], Tuple[str, ...]] = {}
 
 
 def _bytes_values(headers: Any) -> Dict[str, bytes]:
