@@ -100,6 +100,13 @@ class BodyReader {
       }
       if (size) return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       if (this.#ended || this.#res.readableEnded) return null;
+      // Complete and drained: the end, without waiting for the 'end' event (resumed so that it
+      // still comes, and the connection goes back to the agent).
+      if (this.#res.complete && this.#res.readableLength === 0) {
+        this.#ended = true;
+        this.#res.resume();
+        return null;
+      }
       await new Promise((resolve, reject) => {
         this.#wake = resolve;
         if (this.#readMs == null) return;

@@ -248,6 +248,29 @@ test('node transport: the read timeout holds between body bytes; a refused proxy
   }
 });
 
+test('node transport: requests of a session reuse one keep-alive connection', async () => {
+  let connections = 0;
+  const local = http.createServer((req, res) => {
+    req.resume();
+    res.setHeader('Content-Type', 'application/json');
+    res.end(req.url === '/big' ? JSON.stringify({ pad: 'x'.repeat(200_000) }) : '{"ok": true}');
+  });
+  local.on('connection', () => connections++);
+  await new Promise((resolve) => local.listen(0, '127.0.0.1', resolve));
+  try {
+    const s = new Session();
+    const base = `http://127.0.0.1:${local.address().port}`;
+    for (let i = 0; i < 10; i++) assert.deepEqual(await (await s.get(`${base}/small`)).json(), { ok: true });
+    for (let i = 0; i < 3; i++) assert.equal((await (await s.get(`${base}/big`)).json()).pad.length, 200_000);
+    for await (const chunk of (await s.get(`${base}/big`, { stream: true })).iterContent()) assert.ok(chunk.length);
+    await (await s.post(`${base}/small`, { data: 'x' })).json();
+    assert.equal(connections, 1);
+  } finally {
+    local.closeAllConnections();
+    await new Promise((resolve) => local.close(resolve));
+  }
+});
+
 test('an adapter of this thread may be async; its AdapterError is the cause', async () => {
   const s = new Session();
   const down = new AdapterError('connection-refused', 'down for maintenance');
