@@ -5,7 +5,10 @@
 // (responses, errors). Hooks and adapters are functions and objects of this thread: the worker
 // calls them through `#serve` (each call one message each way; the worker waits on a shared
 // word meanwhile), so they may be async. The default transport is transport.mjs (Node's own
-// http/https with keep-alive agents), an adapter of this thread like any other.
+// http/https with keep-alive agents), an adapter of this thread like any other. Large bodies
+// stay here: a response body over 64 KiB (or streamed) is kept by the adapter (WIT
+// `keeps-rest`, handed back by `take-host-body`) and read by Response from this thread, and an
+// upload through an adapter with `start` is written to it from here (`host-upload`).
 // Types: index.d.ts.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
