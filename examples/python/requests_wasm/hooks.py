@@ -376,6 +376,7 @@ class send_kwargs:
         self.owner = prefix not in _send_kwargs
         if self.owner:
             _send_kwargs[prefix] = kwargs
+            _hook_attributes.pop(prefix, None)  # (left by a call that failed)
 
     def __enter__(self) -> None:
         return None

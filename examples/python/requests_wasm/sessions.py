@@ -1021,7 +1021,11 @@ class Session:
         `HookError`; prepare the request again instead.)
 
         A body of any size goes with hooks set: they are shown it only up to 1 MiB (a larger
-        one reaches them as ``body=None`` and is sent as it is)."""
+        one reaches them as ``body=None`` and is sent as it is).
+
+        A `PreparedRequest` of plain data (`Request.prepare()`, unpickled, or prepared by
+        another session) is sent as it is too (`_send_plain`); a `Request` raises
+        `ValueError`, as in requests."""
         if isinstance(request, Request):
             raise ValueError("You can only send PreparedRequests.")
         if not isinstance(request, _BoundPreparedRequest) or \
