@@ -76,7 +76,7 @@ export interface AsyncAdapter {
 }
 /** The default transport: Node's http/https with keep-alive agents (transport.mjs). */
 export interface NodeTransport extends AsyncAdapter {
-  /** Destroys the idle connections of its agents. */
+  /** Destroys the idle connections of its agents; one in use closes when its response ends. */
   close(): void;
 }
 /** A transport over Node's http/https; `agentOptions` (http.AgentOptions) go to every agent it makes. */
@@ -158,6 +158,7 @@ export declare class Session implements AsyncDisposable {
   exportState(options?: { includeSecrets?: boolean }): Promise<string>;
   importState(state: string): Promise<void>;
   mergeEnvironmentSettings(url: string, options?: SendOptions): Promise<EnvironmentSettings>;
+  /** Later requests throw SessionClosed; the default transport's connections close (see README). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -469,9 +469,21 @@ function sharedWorker() {
   return sharedHost;
 }
 
+/**
+ * What a session holds on this thread: the numbers of its adapters in `host.adapters`, and
+ * the default transport it made (its keep-alive agents). Released by `close()`, or when the
+ * session is garbage-collected: nothing else refers to them.
+ */
+function releaseSession({ host, adapters, transport }) {
+  for (const id of adapters) host.adapters.delete(id);
+  adapters.length = 0;
+  transport?.close();
+}
+
 /** Drops worker-side objects once their handles here are garbage-collected. */
-const drops = new FinalizationRegistry(({ host, kind, id, call, source }) => {
+const drops = new FinalizationRegistry(({ host, kind, id, call, source, owned }) => {
   source?.close();
+  if (owned !== undefined) releaseSession(owned);
   if (call !== undefined) host.calls.delete(call);
   if (id !== undefined) host.post('drop', { kind, id });
 });
@@ -497,6 +509,8 @@ export class Session {
   #hooks = { request: [], response: [] };
   #id;
   #transport;
+  /** What this session holds here (`releaseSession`): its adapters' numbers, its own transport. */
+  #owned;
 
   /**
    * `transport`: `'node'` (the default: transport.mjs, Node's http/https with keep-alive
@@ -513,14 +527,17 @@ export class Session {
     if (worker !== 'shared' && worker !== 'own') throw new TypeError("Session options: worker must be 'shared' or 'own'");
     this.#host = worker === 'own' ? new WorkerHost() : sharedWorker();
     const created = this.#host.call('session.new', { options: sockets === undefined ? {} : { sockets } });
-    const steps = [created.then((id) => {
-      this.#id = id;
-      drops.register(this, { host: this.#host, kind: 'session', id }, this);
-    })];
     this.#transport = sockets ? null : transport === 'node' ? nodeTransport() : transport === 'wasi-http' ? null : transport;
     if (this.#transport !== null && (typeof this.#transport !== 'object' || typeof this.#transport.send !== 'function')) {
       throw new TypeError("Session options: transport must be 'node', 'wasi-http' or an adapter object");
     }
+    // The default transport is this session's own (closed with it); an adapter object given
+    // as `transport` is the caller's.
+    this.#owned = { host: this.#host, adapters: [], transport: transport === 'node' && !sockets ? this.#transport : undefined };
+    const steps = [created.then((id) => {
+      this.#id = id;
+      drops.register(this, { host: this.#host, kind: 'session', id, owned: this.#owned }, this);
+    })];
     this.#ready = Promise.all(steps).then(async () => {
       if (this.#transport) {
         await this.#mount('http://', this.#transport);
@@ -650,10 +667,16 @@ export class Session {
     await this.#ready;
     await this.#mount(prefix, adapter);
   }
-  #mount(prefix, adapter) {
+  async #mount(prefix, adapter) {
     const id = ++adapterCount;
     this.#host.adapters.set(id, adapter);
-    return this.#host.call('session.mount', { session: this.#id, prefix, adapter: id });
+    try {
+      await this.#host.call('session.mount', { session: this.#id, prefix, adapter: id });
+    } catch (e) {
+      this.#host.adapters.delete(id);
+      throw e;
+    }
+    this.#owned.adapters.push(id);
   }
 
   /**
@@ -678,8 +701,18 @@ export class Session {
   exportState(options) { return this.#method('exportState', options); }
   importState(state) { return this.#method('importState', state); }
   async mergeEnvironmentSettings(url, options) { return redactSettings(await this.#method('mergeEnvironmentSettings', url, options)); }
-  /** Close the session: later requests throw SessionClosed. */
-  close() { return this.#method('close'); }
+  /**
+   * Close the session: later requests throw SessionClosed. Its adapters are forgotten here and
+   * its default transport closed (idle connections now; one a streamed response still reads
+   * when that body ends). An adapter object given as `transport` or to `mount` stays open.
+   */
+  async close() {
+    try {
+      await this.#method('close');
+    } finally {
+      releaseSession(this.#owned);
+    }
+  }
   async [Symbol.asyncDispose]() {
     try {
       await this.close();

@@ -296,9 +296,15 @@ export function nodeTransport(agentOptions = {}) {
   return {
     send,
     start,
-    /** Destroys the idle connections of every agent. */
+    /**
+     * Destroys the idle connections of every agent; a connection still in use (a body being
+     * read) is closed when its response ends instead of going back to the pool.
+     */
     close() {
-      for (const agent of agents.values()) agent.destroy();
+      for (const agent of agents.values()) {
+        agent.keepSocketAlive = () => false;
+        for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets) socket.destroy();
+      }
       agents.clear();
     },
   };

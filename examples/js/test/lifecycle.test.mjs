@@ -1,0 +1,82 @@
+// Owns the tests of what a session of the Promise API (index.mjs) holds on the main thread and
+// gives back: its default transport's keep-alive connections once it is closed or
+// garbage-collected, against a loopback Node server that counts the connections it has open.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { Session } from '../index.mjs';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+
+let server;
+let base;
+/** The server's open connections, and a wait for their number to fall to `n`. */
+const open = new Set();
+let changed = () => {};
+const untilOpen = async (n, poke = () => {}) => {
+  while (open.size > n) {
+    poke();
+    await new Promise((resolve) => {
+      changed = resolve;
+      setTimeout(resolve, 50);
+    });
+  }
+};
+/** The response of `/held` the test ends itself. */
+let held;
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    if (req.url === '/held') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write('first ');
+      held = res;
+      return;
+    }
+    res.end('ok');
+  });
+  server.on('connection', (socket) => {
+    open.add(socket);
+    socket.on('close', () => {
+      open.delete(socket);
+      changed();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${server.address().port}`;
+});
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+test('closing a session closes its idle keep-alive connections, and one in use when its body ends', { timeout: 20000 }, async () => {
+  await untilOpen(0);
+  const s = new Session();
+  // A streamed response holds one connection; a request meanwhile opens a second, left idle.
+  const streamed = await s.get(`${base}/held`, { stream: true });
+  assert.equal(await (await s.get(`${base}/small`)).text(), 'ok');
+  assert.equal(open.size, 2);
+  await s.close();
+  await untilOpen(1); // the idle one
+  // The connection in use is not cut: the body still reads to its end, then the connection goes.
+  held.end('last');
+  const chunks = [];
+  for await (const chunk of streamed.iterContent()) chunks.push(Buffer.from(chunk));
+  assert.equal(Buffer.concat(chunks).toString(), 'first last');
+  await untilOpen(0);
+});
+
+test('a session dropped without close() gives its keep-alive connection back when garbage-collected', { timeout: 20000 }, async () => {
+  await untilOpen(0);
+  await (async () => {
+    const s = new Session();
+    assert.equal(await (await s.get(`${base}/small`)).text(), 'ok');
+  })();
+  assert.equal(open.size, 1);
+  await untilOpen(0, gc);
+});
