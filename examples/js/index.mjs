@@ -21,6 +21,7 @@ import { headerOf, toBytes, toPairs, u16, utf8 } from './convert.mjs';
 import { frozenHeaders, frozenProxies, toChunk, toHookLists } from './options.mjs';
 import { REDACTED, redacted, redactUrl, withRedactedPassword } from './redact.mjs';
 import { nodeTransport } from './transport.mjs';
+import { decodeText, parseJson } from './charset.mjs';
 
 export * from './errors.mjs';
 export { HookRequest, HookResponse, AdapterError, AdapterRequest, FAILURE_KINDS, nodeTransport };
@@ -810,18 +811,8 @@ export class Response {
     this.bodySize = size;
     return this.#content;
   }
-  /** The text of bytes in `encoding` (on this thread: for a body kept here). */
-  #decode(bytes) {
-    const label = (this.encoding ?? 'utf-8').toLowerCase();
-    if (['iso-8859-1', 'latin-1', 'latin1', 'iso8859-1', 'l1'].includes(label)) return Buffer.from(bytes).toString('latin1');
-    let decoder;
-    try {
-      decoder = new TextDecoder(label, { ignoreBOM: true });
-    } catch {
-      decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-    }
-    return decoder.decode(bytes);
-  }
+  /** The text of bytes in `encoding`, as the component decodes it (charset.mjs). */
+  #decode(bytes) { return decodeText(bytes, this.encoding); }
   #call(method, ...args) { return this.#host.call('response.call', { response: this.id, method, args }); }
   /** A header by case-insensitive name (repeats joined with `, `), or null. */
   header(name) { return headerOf(this.headers, name); }
@@ -840,27 +831,24 @@ export class Response {
   }
   /** The body decoded in `encoding` (as the component decodes it). */
   async text() {
-    if (this.#kept) return this.#decode(await this.content());
-    if (this.#content !== undefined && this.encoding?.toLowerCase() === 'utf-8') {
-      return new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.#content);
-    }
+    if (this.#kept || this.#content !== undefined) return this.#decode(await this.content());
     return this.#call('text');
   }
-  /** The body parsed as JSON (JSONDecodeError, with the component's message, if it is not JSON). */
+  /** The body parsed as JSON (JSONDecodeError if it is not JSON, or not UTF-8 whatever the charset). */
   async json() {
     if (this.#kept) {
-      const text = this.#decode(await this.content());
+      const bytes = await this.content();
       try {
-        return JSON.parse(text);
+        return parseJson(bytes);
       } catch (e) {
         throw new errors.JSONDecodeError({ kind: 'json-decode', url: this.url, message: e.message }, { cause: e });
       }
     }
-    if (this.#content !== undefined && this.encoding?.toLowerCase() === 'utf-8') {
+    if (this.#content !== undefined) {
       try {
-        return JSON.parse(new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.#content));
+        return parseJson(this.#content);
       } catch {
-        // The component says why (JSONDecodeError).
+        // The component says why (JSONDecodeError, its message).
       }
     }
     return this.#call('json');
