@@ -388,7 +388,7 @@ class Session:
     def auth(self) -> Any:
         """The default auth: `None`, `HTTPBasicAuth` (set it as a tuple too), `HTTPDigestAuth`
         or `BearerAuth`, which the component applies; or any other callable, requests'
-        `AuthBase`, kept here and applied by a request hook (see `_custom_auth_hook`). Without
+        `AuthBase`, kept here and applied by a request hook (see `_AuthHook`). Without
         one, a request that gives none uses netrc credentials (read here: `_netrc_auth`),
         else the URL's userinfo."""
         if self._custom_auth is not None:
@@ -794,7 +794,7 @@ class Session:
 
     def _with_custom_auth(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
         """`kwargs` with a custom auth callable (the request's `auth`, else the session's when
-        the request gives none) turned into a request hook run first (`_custom_auth_hook`),
+        the request gives none) turned into a request hook run first (`_AuthHook`),
         and the component's auth off when it is the request's."""
         auth = kwargs.get("auth")
         if _is_custom_auth(auth):
@@ -805,7 +805,7 @@ class Session:
             return kwargs
         own = _hooks.normalize_hooks(kwargs.get("hooks"), "hooks")
         session = _hooks.normalize_hooks(self.hooks, "Session.hooks")
-        own["request"] = [_custom_auth_hook(auth)] + (own["request"] or session["request"])
+        own["request"] = [_AuthHook(auth)] + (own["request"] or session["request"])
         return dict(kwargs, hooks=own)
 
     def _dispatch_now(self, method: str, verb: Optional[str], url: str,
@@ -1033,6 +1033,9 @@ class Session:
             return self._send_plain(request, kwargs)
         kwargs = dict(kwargs, verify=self._env_verify(kwargs.get("verify")))
         options = _send_options(**kwargs)
+        for hook in request.hooks.get("request", ()):
+            if isinstance(hook, _AuthHook):
+                hook.reset()        # (sent anew: the first request is this one)
 
         def send() -> Response:
             resource, _ = self._hooked(None, self._call_ok,
@@ -1328,24 +1331,44 @@ def _is_custom_auth(auth: Any) -> bool:
                                                     BearerAuth))
 
 
-def _custom_auth_hook(auth: Any) -> Any:
+class _AuthHook:
     """A request hook applying requests' `AuthBase` callable `auth`: it is given the request
     about to be sent as a `PreparedRequest` (method, url, headers, body), and what it gives
-    back (or changed in place) is sent. As a hook it runs on every redirect hop and Digest
-    retry too (requests applies it once, to the first request), and sees a body over 1 MiB as
-    None (`hooks`); it cannot register hooks of its own on the request."""
-    def apply_auth(request: Any) -> None:
+    back (or changed in place) is sent. As a hook it sees a body over 1 MiB as None (`hooks`)
+    and cannot register hooks of its own on the request.
+
+    requests applies the callable once, to the first request, and a redirect keeps its
+    headers but for `Authorization`, dropped when the host changes (`should_strip_auth`). A
+    hook runs again on every redirect hop, Digest retry and retry: it applies the callable
+    only to a request to where the first one went (or where requests would keep its
+    credentials, `_strips_auth`), and leaves a hop to another host as the component made it
+    (which carries the headers but `Authorization`, as requests). `reset` forgets the first
+    request (`Session.send` of a prepared request sends it anew)."""
+
+    __slots__ = ("auth", "origin")
+
+    def __init__(self, auth: Any) -> None:
+        self.auth = auth
+        #: The URL of the first request it was applied to (None: none yet).
+        self.origin: Optional[str] = None
+
+    def reset(self) -> None:
+        self.origin = None
+
+    def __call__(self, request: Any) -> None:
+        if self.origin is None:
+            self.origin = request.url
+        elif _strips_auth(self.origin, request.url):
+            return                  # another host: its credentials are not for it
         prepared = PreparedRequest()
         prepared.method, prepared.url, prepared.body = request.method, request.url, request.body
         prepared.headers = CaseInsensitiveDict(request.headers.pairs())
-        result = auth(prepared)
+        result = self.auth(prepared)
         if result is None:
             result = prepared
         request.method, request.url = result.method, result.url
         request.headers = MutableHeaders(list((result.headers or {}).items()))
         request.body = result.body
-
-    return apply_auth
 
 
 def _check_proxies(proxies: Any) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.cookiejar
 import io
 import pickle
+import urllib.parse
 
 import pytest
 from urllib3 import Timeout
@@ -49,6 +50,49 @@ def test_custom_auth_of_the_session(s: Session, server) -> None:
     assert "x-auth" not in s.get(server.url("/get"), auth=False).json()["headers"]
     prepared = s.prepare_request(Request("GET", server.url("/headers")))
     assert s.send(prepared).json()["headers"]["x-auth"] == "ses GET /headers"
+
+
+class SecretAuth:
+    """An `AuthBase` putting a credential in `Authorization` and in a header of its own."""
+
+    def __init__(self) -> None:
+        self.urls: list = []
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        self.urls.append(r.url)
+        r.headers["Authorization"] = "Bearer secret"
+        return r
+
+
+@pytest.mark.parametrize("where", ["request", "session", "prepared"])
+def test_custom_auth_does_not_follow_a_redirect_to_another_host(s: Session, server,
+                                                                where: str) -> None:
+    # requests applies an `AuthBase` once, to the first request, and drops `Authorization`
+    # when a redirect goes to another host: the credential must not reach that host.
+    other = server.url("/headers").replace("127.0.0.1", "localhost")
+    first = server.url(f"/redirect-to?url={urllib.parse.quote(other, safe='')}")
+    auth = SecretAuth()
+    if where == "request":
+        r = s.get(first, auth=auth)
+    elif where == "session":
+        s.auth = auth
+        r = s.get(first)
+    else:
+        s.auth = auth
+        prepared = s.prepare_request(Request("GET", first))
+        r = s.send(prepared)
+        assert auth.urls == [first]
+        # sent again: the auth goes to the first host again, and again not to the other
+        r = s.send(prepared)
+        assert auth.urls == [first, first]
+    assert r.url == other and "authorization" not in r.json()["headers"]
+    assert auth.urls[0] == first and other not in auth.urls
+
+
+def test_custom_auth_follows_a_redirect_on_the_same_host(s: Session, server) -> None:
+    auth = SecretAuth()
+    r = s.get(server.url("/redirect/2"), auth=auth)
+    assert r.json()["headers"]["authorization"] == "Bearer secret"
 
 
 def test_cookiejar_as_the_session_jar(s: Session, server) -> None:
