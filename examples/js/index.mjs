@@ -908,23 +908,36 @@ export class Response {
   async readLine() {
     this.#fromContent();
     if (this.#source === undefined && !this.#kept) return this.#call('readLine');
-    // A body kept here: split on \n here, a trailing \r removed, decoded in `encoding`.
-    let buffer = this.#lineBuffer ?? new Uint8Array();
+    // A body kept here: split on \n here, a trailing \r removed, decoded in `encoding`; a line
+    // longer than maxBodySize is BodyTooLarge, as the component caps it (src/response/body.rs
+    // next_line), so a server sending no newline cannot fill this thread's memory.
+    const limit = this.#maxBodySize ?? Infinity;
+    const pieces = [];
+    let size = 0;
+    let piece = this.#lineBuffer;
     this.#lineBuffer = null;
     for (;;) {
-      const at = buffer.indexOf(10);
-      if (at !== -1) {
-        if (at + 1 < buffer.length) this.#lineBuffer = buffer.subarray(at + 1);
-        const end = at > 0 && buffer[at - 1] === 13 ? at - 1 : at;
-        return this.#decode(buffer.subarray(0, end));
+      piece ??= await this.readChunk(READ_PIECE);
+      if (piece === null && size === 0) return null;
+      const at = piece === null ? -1 : piece.indexOf(10);
+      if (piece === null || at !== -1) {
+        if (at !== -1) {
+          if (at + 1 < piece.length) this.#lineBuffer = piece.subarray(at + 1);
+          pieces.push(piece.subarray(0, at));
+          size += at;
+        }
+        const line = ownBytes(pieces, size);
+        return this.#decode(line[size - 1] === 13 ? line.subarray(0, size - 1) : line);
       }
-      const more = await this.readChunk(READ_PIECE);
-      if (more === null) {
-        if (!buffer.length) return null;
-        const end = buffer[buffer.length - 1] === 13 ? buffer.length - 1 : buffer.length;
-        return this.#decode(buffer.subarray(0, end));
+      pieces.push(piece);
+      size += piece.length;
+      piece = null;
+      if (size > limit) {
+        throw this.#sourceFailed(new errors.BodyTooLarge({
+          kind: 'body-too-large', url: this.url,
+          message: `a line of the body of ${redactUrl(this.url)} exceeds ${limit} bytes, the most read into memory`,
+        }));
       }
-      buffer = ownBytes([buffer, more], buffer.length + more.length);
     }
   }
   async *iterLines() {

@@ -1,12 +1,13 @@
 // Owns the tests that a body decoded on the main thread (charset.mjs: a body over 64 KiB kept
 // there, or one that crossed whole) reads as the component reads the same bytes: each case is
 // served small (text() and json() of the component, through the worker) and large (the same
-// bytes and 70,000 bytes of padding, kept on the main thread), by a loopback Node server.
+// bytes and 70,000 bytes of padding, kept on the main thread), by a loopback Node server; and
+// that a line of a kept body is capped at maxBodySize, as the component caps it.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { Session, JSONDecodeError } from '../index.mjs';
+import { Session, JSONDecodeError, BodyTooLarge } from '../index.mjs';
 
 const PADDING = 70_000;
 
@@ -24,6 +25,13 @@ let server;
 let base;
 before(async () => {
   server = http.createServer((req, res) => {
+    if (req.url === '/no-newline') {
+      // 256 KiB without a newline, in pieces.
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      for (let i = 0; i < 16; i++) res.write(Buffer.alloc(16384, 0x61));
+      res.end('\nlast');
+      return;
+    }
     const [, size, name] = req.url.split('/');
     const [type, body, pad] = CASES[name];
     res.writeHead(200, { 'Content-Type': type });
@@ -62,4 +70,16 @@ test('json() of a body read on the main thread follows the component: BOM skippe
     const large = await s.get(`${base}/large/${name}`);
     assert.deepEqual(await outcome(large.json()), want, `${name}, large`);
   }
+});
+
+test('readLine of a kept streamed body stops at maxBodySize without a newline (BodyTooLarge), as the component does', async () => {
+  const s = new Session();
+  await s.configure({ maxBodySize: 100_000 });
+  const r = await s.get(`${base}/no-newline`, { stream: true });
+  await assert.rejects(r.readLine(), (e) => e instanceof BodyTooLarge && /a line of the body of .* exceeds 100000 bytes/.test(e.message));
+  // Under the limit the same body reads line by line.
+  await s.configure({ maxBodySize: 1 << 20 });
+  const lines = [];
+  for await (const line of (await s.get(`${base}/no-newline`, { stream: true })).iterLines()) lines.push(line);
+  assert.deepEqual(lines.map((line) => line.length), [262144, 4]);
 });
