@@ -69,6 +69,7 @@ fn to_wit_error(e: Error) -> wit::Error {
         message,
         url,
         response: None,
+        history: Vec::new(),
         code: None,
     };
     error.kind = match e {
@@ -87,9 +88,12 @@ fn to_wit_error(e: Error) -> wit::Error {
         Error::Proxy(_) => wit::ErrorKind::Proxy,
         Error::ConnectTimeout(_) => wit::ErrorKind::ConnectTimeout,
         Error::ReadTimeout(_) => wit::ErrorKind::ReadTimeout,
-        Error::TooManyRedirects { response, .. } => {
+        Error::TooManyRedirects {
+            response, history, ..
+        } => {
             error.url = Some(response.url.clone());
             error.response = Some(to_wit_head(response));
+            error.history = history.into_iter().map(to_wit_head).collect();
             wit::ErrorKind::TooManyRedirects
         }
         Error::HttpStatus { response, .. } => {

@@ -53,10 +53,13 @@ pub enum Error {
     /// retryable status (urllib3's `MaxRetryError` with `raise_on_status`).
     /// Retries that run out on a network error give that error instead.
     Retry(String),
-    /// More redirects than `max_redirects`; carries the last response's head.
+    /// More redirects than `max_redirects`; carries the last response's head
+    /// and the heads of the hops before it (requests' `e.response.history`).
     TooManyRedirects {
         message: String,
         response: ResponseHead,
+        /// Oldest first; as long as `max_redirects`.
+        history: Vec<ResponseHead>,
     },
     /// `raise_for_status` on a 4xx/5xx response.
     HttpStatus {

@@ -112,10 +112,18 @@ fn too_many_redirects_carries_the_last_response() {
     let (mut s, _t) = session_with(vec![loop_(), loop_(), loop_(), canned(200, &[], "")]);
     s.settings_mut().unwrap().max_redirects = 2;
     match get(&mut s, "http://a.test/") {
-        Err(Error::TooManyRedirects { message, response }) => {
+        Err(Error::TooManyRedirects {
+            message,
+            response,
+            history,
+        }) => {
             assert_eq!(message, "Exceeded 2 redirects.");
             assert_eq!(response.status, 302);
             assert!(response.url.starts_with("http://a.test/again"));
+            // The hops before it: the first request's answer, then one redirect.
+            let urls: Vec<&str> = history.iter().map(|h| h.url.as_str()).collect();
+            assert_eq!(urls, ["http://a.test/", "http://a.test/again"]);
+            assert!(history.iter().all(|h| h.status == 302));
             assert!(response
                 .headers
                 .contains(&("Location".into(), "/again".into())));

@@ -295,6 +295,7 @@ impl Session {
                 return Err(Error::TooManyRedirects {
                     message: format!("Exceeded {} redirects.", self.settings.max_redirects),
                     response: response.head(),
+                    history: history.hops().iter().map(|h| h.borrow().head()).collect(),
                 });
             }
             redirects += 1;

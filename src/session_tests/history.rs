@@ -16,9 +16,14 @@ fn a_redirect_loop_at_the_default_limit_ends_in_too_many_redirects() {
     let script = (0..31).map(|_| hop("/again", "loop")).collect();
     let (mut s, t) = session_with(script);
     match get(&mut s, "http://a.test/") {
-        Err(Error::TooManyRedirects { message, response }) => {
+        Err(Error::TooManyRedirects {
+            message,
+            response,
+            history,
+        }) => {
             assert_eq!(message, "Exceeded 30 redirects.");
             assert_eq!(response.status, 302);
+            assert_eq!(history.len(), 30, "as requests' e.response.history");
         }
         other => panic!("{other:?}"),
     }

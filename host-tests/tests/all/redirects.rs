@@ -106,6 +106,19 @@ async fn too_many_redirects_carries_the_last_response_and_the_session_survives()
         .await?
         .expect_kind(ErrorKind::TooManyRedirects);
     assert_eq!(e.message, "Exceeded 2 redirects.");
+    // The hops before the last response, oldest first (requests' e.response.history).
+    let hops: Vec<(u16, String)> = e
+        .history
+        .iter()
+        .map(|h| (h.status, h.url.clone()))
+        .collect();
+    assert_eq!(
+        hops,
+        [
+            (302, server.url("/redirect/5")),
+            (302, server.url("/redirect/4"))
+        ]
+    );
     let last = e
         .response
         .expect("too-many-redirects carries the last response");
