@@ -52,6 +52,17 @@ function callMain(call, args, transfer = []) {
  */
 const op = { sends: 0, kept: 0 };
 
+/**
+ * The prefixes of each session mounted with an adapter of the main thread. Once both
+ * `http://` and `https://` are, every request of the session goes through one (`op.sends`
+ * counts them all); else some may go through the component's own wasi:http, uncounted.
+ */
+const mainPrefixes = new WeakMap();
+const countsEverySend = (session) => {
+  const prefixes = mainPrefixes.get(session);
+  return prefixes !== undefined && prefixes.has('http://') && prefixes.has('https://');
+};
+
 // ---------------------------------------------------------------------------
 // Objects the main thread refers to by number.
 
@@ -102,8 +113,8 @@ function describe(response, transfer, session = undefined) {
     elapsedMs: raw.elapsedMs(),
     encoding: raw.encoding() ?? null,
     bodySize: size === undefined ? null : Number(size),
-    // One request sent through the main thread's adapter had no redirect before it.
-    historyLength: op.sends === 1 ? 0 : raw.history().length,
+    // One request sent, all of them counted: no redirect came before it.
+    historyLength: op.sends === 1 && session !== undefined && countsEverySend(session) ? 0 : raw.history().length,
   };
   head.ok = head.status < 400;
   if (kept?.mainHandle !== undefined) {
@@ -273,7 +284,10 @@ const ops = {
     return get(sessions, session, 'session')[method](...args);
   },
   'session.mount'({ session, prefix, adapter }) {
-    get(sessions, session, 'session').mount(prefix, adapterProxy(adapter));
+    const s = get(sessions, session, 'session');
+    s.mount(prefix, adapterProxy(adapter));
+    if (!mainPrefixes.has(s)) mainPrefixes.set(s, new Set());
+    mainPrefixes.get(s).add(prefix.toLowerCase());
   },
   'session.request'({ session, method, url, options, hooks, verb }, transfer) {
     const s = get(sessions, session, 'session');

@@ -364,3 +364,11 @@ test('node transport: https with verify (a CA bundle, or false), a client certif
     await new Promise((resolve) => proxy.close(resolve));
   }
 });
+
+test('wasi-http: history() counts a redirect answered by an adapter of this thread to a URL wasi:http serves', async () => {
+  const s = new Session({ transport: 'wasi-http' });
+  await s.mount('jump://', { send: () => ({ status: 302, headers: [['Location', url('/get')]], body: null }) });
+  const r = await s.get('jump://here');
+  assert.equal(r.url, url('/get'));
+  assert.deepEqual((await r.history()).map((h) => [h.status, h.url]), [[302, 'jump://here']]);
+});
