@@ -1092,8 +1092,8 @@ class Session:
         last as a plain `PreparedRequest` (`copy`) with the new URL (relative ones resolved
         against `resp.url`, the fragment carried over), the method browsers use (a 303, or a
         302 not to a HEAD, becomes GET; a 301 POST too), the body and its headers dropped
-        unless it is a 307/308, `Authorization` dropped when the host changes (netrc's
-        applied again), and its cookies: the request's jar with the response's and the
+        unless it is a 307/308, `Authorization` (and `HTTPDigestAuth`) dropped when the host
+        changes (netrc's applied again), `Proxy-Authorization` dropped, and its cookies: the request's jar with the response's and the
         session's merged in. It is sent with `send(..., allow_redirects=False)`, or yielded
         unsent with `yield_requests`. `TooManyRedirects` past `max_redirects`.
 
@@ -1136,8 +1136,12 @@ class Session:
                 prepared.body = None
             headers.pop("Cookie", None)
             prepared.prepare_cookies(self._redirect_jar(prepared, set_cookies))
-            if "Authorization" in headers and _strips_auth(old_url, url):
-                del headers["Authorization"]
+            # requests' `rebuild_proxies`: a hop never carries `Proxy-Authorization` (the
+            # adapter makes it again from the proxy URL the hop goes through)
+            headers.pop("Proxy-Authorization", None)
+            if _strips_auth(old_url, url):     # requests' `rebuild_auth`
+                headers.pop("Authorization", None)
+                prepared._auth = None          # (`HTTPDigestAuth`: not answered for that host)
             netrc_auth = self._netrc_auth(url)
             if netrc_auth is not None:
                 prepared.prepare_auth(netrc_auth)
