@@ -43,7 +43,7 @@ import { Buffer } from 'node:buffer';
 import { inspect } from 'node:util';
 import { headerOf, toBytes, toPairs, u16, utf8 } from './convert.mjs';
 import { fromCert, fromVerify } from './options.mjs';
-import { redactPairs, redactUrl, withRedactedHeaders } from './redact.mjs';
+import { REDACTED, redacted, redactPairs, redactUrl, withRedactedHeaders } from './redact.mjs';
 
 /** The WIT `failure-kind`s an adapter may fail with. */
 export const FAILURE_KINDS = Object.freeze([
@@ -134,19 +134,34 @@ export class AdapterRequest {
 
 /** WIT `send-settings` -> what an adapter gets (printed without the proxy's credentials). */
 function toSettings(settings) {
-  const out = {
+  return redactedSettings({
     timeout: { connectMs: settings.timeout.connectMs, readMs: settings.timeout.readMs },
     verify: fromVerify(settings.verify),
     cert: fromCert(settings.cert),
     proxy: settings.proxy ?? null,
     stream: settings.stream,
-  };
-  const view = (s) => ({ ...s, proxy: redactUrl(s.proxy) });
-  Object.defineProperties(out, {
-    toJSON: { value() { return view(this); } },
-    [inspect.custom]: { value(depth, options) { return inspect(view(this), { ...options, depth: options.depth === null ? null : depth }); } },
   });
-  return out;
+}
+
+/** A PEM given as `{data}` -> one that prints as `***` (a key may be in it). */
+const secretPem = (pem) => (pem !== null && typeof pem === 'object' && typeof pem.data === 'string'
+  ? redacted({ data: pem.data }, () => ({ data: REDACTED })) : pem);
+
+/**
+ * An adapter's settings (`{timeout, verify, cert, proxy, stream}`, JS forms) as a new object
+ * that prints without the proxy's userinfo or a `cert`'s PEM text; the values stay intact.
+ * index.mjs applies it again to settings that crossed from the worker (a structured clone
+ * drops how they print).
+ */
+export function redactedSettings({ timeout, verify, cert, proxy, stream }) {
+  const out = {
+    timeout: { connectMs: timeout.connectMs, readMs: timeout.readMs },
+    verify,
+    cert: Array.isArray(cert) ? cert.map(secretPem) : secretPem(cert ?? null),
+    proxy: proxy ?? null,
+    stream,
+  };
+  return redacted(out, (s) => ({ ...s, proxy: redactUrl(s.proxy) }));
 }
 
 /** The Latin-1 string of some bytes (WIT `bytes`). */

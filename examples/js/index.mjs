@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { Buffer } from 'node:buffer';
 import * as errors from './errors.mjs';
 import { HookRequest, HookResponse } from './hooks.mjs';
-import { AdapterError, AdapterRequest, FAILURE_KINDS } from './host-adapters.mjs';
+import { AdapterError, AdapterRequest, FAILURE_KINDS, redactedSettings } from './host-adapters.mjs';
 import { headerOf, toBytes, toPairs, u16, utf8 } from './convert.mjs';
 import { frozenHeaders, frozenProxies, toChunk, toHookLists } from './options.mjs';
 import { REDACTED, redacted, redactUrl, withRedactedPassword } from './redact.mjs';
@@ -336,8 +336,9 @@ class WorkerHost {
     return adapter;
   }
 
-  async #adapterSend({ adapter: id, request, settings }, transfer) {
+  async #adapterSend({ adapter: id, request, settings: crossed }, transfer) {
     const adapter = this.#adapter(id);
+    const settings = redactedSettings(crossed);
     const body = request.body ? Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength) : null;
     return this.#answer(await adapter.send(new AdapterRequest(request, body), settings), settings, transfer);
   }
@@ -346,8 +347,9 @@ class WorkerHost {
    * `adapter.start`: a streamed upload through an adapter of this thread, with its `start`
    * (the default transport: the pieces go out as they come), else collected for its `send`.
    */
-  async #adapterStart({ adapter: id, request, settings }) {
+  async #adapterStart({ adapter: id, request, settings: crossed }) {
     const adapter = this.#adapter(id);
+    const settings = redactedSettings(crossed);
     const head = new AdapterRequest(request, null);
     let writer;
     if (typeof adapter.start === 'function') {

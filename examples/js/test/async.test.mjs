@@ -12,6 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { startServer } from '../server.mjs';
 import {
   Session, HookResponse, HookError, ConnectionError, HTTPError, ReadTimeout, AdapterError, JSONDecodeError,
@@ -371,4 +372,26 @@ test('wasi-http: history() counts a redirect answered by an adapter of this thre
   const r = await s.get('jump://here');
   assert.equal(r.url, url('/get'));
   assert.deepEqual((await r.history()).map((h) => [h.status, h.url]), [[302, 'jump://here']]);
+});
+
+test('an adapter of this thread gets settings that print without the proxy credentials or PEM key text', async () => {
+  const secret = 'S3CRET-MARKER';
+  const key = `-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----\n`;
+  const s = new Session();
+  await s.configure({ trustEnv: false, cert: ['/client.pem', { data: key }] });
+  const seen = [];
+  await s.mount('https://mock.test/', {
+    send(request, settings) {
+      seen.push(settings);
+      return { status: 200 };
+    },
+  });
+  const proxy = `http://puser:${secret}@proxy.invalid:3128`;
+  assert.equal((await s.get('https://mock.test/x', { proxies: { all: proxy } })).status, 200);
+  const [settings] = seen;
+  assert.equal(settings.proxy, proxy, 'the adapter gets the proxy with its credentials');
+  assert.deepEqual(settings.cert, ['/client.pem', { data: key }], 'and the key');
+  for (const printed of [inspect(settings, { depth: null }), JSON.stringify(settings), inspect({ settings }, { depth: null })]) {
+    assert.ok(!printed.includes(secret), printed);
+  }
 });
