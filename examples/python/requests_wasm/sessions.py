@@ -795,14 +795,17 @@ class Session:
     def _with_custom_auth(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
         """`kwargs` with a custom auth callable (the request's `auth`, else the session's when
         the request gives none) turned into a request hook run first (`_AuthHook`),
-        and the component's auth off when it is the request's."""
+        and the component's auth off."""
         auth = kwargs.get("auth")
         if _is_custom_auth(auth):
-            kwargs = dict(kwargs, auth=False)
+            pass
         elif auth is None and self._custom_auth is not None:
             auth = self._custom_auth
         else:
             return kwargs
+        # (auth=False: the component's is off, and the session's callable is not added again
+        # when these kwargs are dispatched again, as `_follow_in_python` does)
+        kwargs = dict(kwargs, auth=False)
         own = _hooks.normalize_hooks(kwargs.get("hooks"), "hooks")
         session = _hooks.normalize_hooks(self.hooks, "Session.hooks")
         own["request"] = [_AuthHook(auth)] + (own["request"] or session["request"])

@@ -141,3 +141,21 @@ def test_digest_auth_dropped_for_another_host(s: Session, server) -> None:
     resp.headers["location"] = server.url("/headers")
     req = next(s.resolve_redirects(resp, prepared, yield_requests=True))
     assert isinstance(req._auth, HTTPDigestAuth)
+
+
+def test_a_subclass_applies_the_sessions_custom_auth_once(server) -> None:
+    calls = []
+
+    def auth(r):
+        calls.append(r.url)
+        r.headers["X-Signed"] = r.headers.get("X-Signed", "") + "s"
+        return r
+
+    class Own(Session):
+        def get_redirect_target(self, resp):
+            return super().get_redirect_target(resp)
+
+    with Own(env={}) as s:
+        s.auth = auth
+        assert s.get(server.url("/get")).json()["headers"]["x-signed"] == "s"
+        assert calls == [server.url("/get")]
