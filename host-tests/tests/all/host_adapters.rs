@@ -728,6 +728,20 @@ async fn bodies_over_one_mebibyte_cross_a_host_adapter_both_ways() -> Result<()>
     Ok(())
 }
 
+/// The whole of a body the guest handed over, read on the host.
+async fn take_kept(h: &mut Harness, id: u64) -> Result<Vec<u8>> {
+    h.adapters()
+        .take_kept(id)
+        .await
+        .map_err(|f| anyhow::anyhow!("{f:?}"))
+}
+
+/// The JSON of a response whose body the host keeps (every body, with `keep_rest`).
+async fn kept_json(h: &mut Harness, r: ResourceAny) -> Result<serde_json::Value> {
+    let id = response!(h, call_take_host_body, r)?.expect("the host keeps every body");
+    Ok(serde_json::from_slice(&take_kept(h, id).await?)?)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bodies_the_host_keeps_never_cross_into_the_guest() -> Result<()> {
     let (server, mut h, s) = pool_setup().await?;
@@ -746,11 +760,7 @@ async fn bodies_the_host_keeps_never_cross_into_the_guest() -> Result<()> {
     assert_eq!(reads(&mut h), 0, "{:?}", h.adapters().ops);
     assert_eq!(response!(h, call_body_size, r)?, None);
     let id = response!(h, call_take_host_body, r)?.expect("a kept body is handed over");
-    let body = h
-        .adapters()
-        .take_kept(id)
-        .await
-        .map_err(|f| anyhow::anyhow!("{f:?}"))?;
+    let body = take_kept(&mut h, id).await?;
     assert!(
         body == pattern(size),
         "the host read the body byte for byte"
@@ -791,11 +801,7 @@ async fn bodies_the_host_keeps_never_cross_into_the_guest() -> Result<()> {
     });
     let r = h.get(s, &url, o).await??;
     let id = response!(h, call_take_host_body, r)?.expect("a streamed kept body");
-    let body = h
-        .adapters()
-        .take_kept(id)
-        .await
-        .map_err(|f| anyhow::anyhow!("{f:?}"))?;
+    let body = take_kept(&mut h, id).await?;
     assert_eq!(body.len(), size);
     h.drop_resource(r).await?;
     assert_eq!(h.adapters().open_handles(), 0);
@@ -841,17 +847,7 @@ async fn bodies_the_host_keeps_never_cross_into_the_guest() -> Result<()> {
         "{:?}",
         h.adapters().ops
     );
-    let id = response!(h, call_take_host_body, r)?;
-    // (the echo is small: it may come whole with the head, or be kept)
-    let echo: serde_json::Value = match id {
-        Some(id) => serde_json::from_slice(
-            &h.adapters()
-                .take_kept(id)
-                .await
-                .map_err(|f| anyhow::anyhow!("{f:?}"))?,
-        )?,
-        None => h.json(r).await?,
-    };
+    let echo = kept_json(&mut h, r).await?;
     assert_eq!(echo["body_len"], size);
     assert_eq!(echo["sha256"], sha256_hex(&upload));
 
@@ -881,17 +877,7 @@ async fn bodies_the_host_keeps_never_cross_into_the_guest() -> Result<()> {
         .body_writer()
         .call_finish(&mut h.store, w)
         .await??;
-    let id = response!(h, call_take_host_body, r)?;
-    let echo: serde_json::Value = match id {
-        Some(id) => serde_json::from_slice(
-            &h.adapters()
-                .take_kept(id)
-                .await
-                .map_err(|f| anyhow::anyhow!("{f:?}"))?,
-        )?,
-        None => h.json(r).await?,
-    };
-    assert_eq!(echo["body_len"], 3);
+    assert_eq!(kept_json(&mut h, r).await?["body_len"], 3);
     Ok(())
 }
 
