@@ -244,22 +244,48 @@ function fromMain({ status, headers, first, rest, keep }) {
   return { status, headers, body: chunks, keepsRest: keep === true };
 }
 
-/** The chunks of a body the main thread holds as `handle`, after `first`. */
-function* restOf(first, handle) {
+/**
+ * The chunks of a body the main thread holds as `handle`, after `first`: an iterator whose
+ * `return()` (the session no longer needs the body: host-adapters.mjs `discard`) releases it
+ * there. Not a generator: `return()` on a generator not yet started skips its `finally`, so a
+ * kept body the session dropped unread (an HTTPError of `errorForStatus`, a failed hook) would
+ * stay open on the main thread for ever.
+ */
+function restOf(first, handle) {
+  let pending = first.length ? first : null;
   let done = false;
-  try {
-    if (first.length) yield first;
-    for (;;) {
-      const piece = callMain('adapter.read', { handle });
+  const iterator = {
+    [Symbol.iterator]() { return iterator; },
+    next() {
+      if (done) return { done: true, value: undefined };
+      if (pending !== null) {
+        const value = pending;
+        pending = null;
+        return { done: false, value };
+      }
+      let piece;
+      try {
+        piece = callMain('adapter.read', { handle });
+      } catch (e) {
+        // The main thread released the body when its read failed.
+        done = true;
+        throw e;
+      }
       if (piece === null) {
         done = true;
-        return;
+        return { done: true, value: undefined };
       }
-      yield piece;
-    }
-  } finally {
-    if (!done) callMain('adapter.discard', { handle });
-  }
+      return { done: false, value: piece };
+    },
+    return(value) {
+      if (!done) {
+        done = true;
+        callMain('adapter.discard', { handle });
+      }
+      return { done: true, value };
+    },
+  };
+  return iterator;
 }
 
 // ---------------------------------------------------------------------------

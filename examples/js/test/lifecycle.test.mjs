@@ -1,13 +1,14 @@
 // Owns the tests of what a session of the Promise API (index.mjs) holds on the main thread and
 // gives back: its default transport's keep-alive connections once it is closed or
-// garbage-collected, against a loopback Node server that counts the connections it has open.
+// garbage-collected, a body kept on this thread that the request failed before handing over,
+// against a loopback Node server that counts the connections it has open.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Session } from '../index.mjs';
+import { Session, HTTPError, HookError } from '../index.mjs';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
@@ -35,6 +36,13 @@ before(async () => {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.write('first ');
       held = res;
+      return;
+    }
+    if (req.url.startsWith('/unfinished')) {
+      // A head, more than the 64 KiB that cross with it, and no end: the body stays with the
+      // transport on this thread until something releases it.
+      res.writeHead(req.url.endsWith('500') ? 500 : 200, { 'Content-Type': 'text/plain' });
+      res.write(Buffer.alloc(200_000, 0x61));
       return;
     }
     res.end('ok');
@@ -79,4 +87,16 @@ test('a session dropped without close() gives its keep-alive connection back whe
   })();
   assert.equal(open.size, 1);
   await untilOpen(0, gc);
+});
+
+test('a kept body the request fails before handing over is released: errorForStatus, a failing response hook', { timeout: 20000 }, async () => {
+  await untilOpen(0);
+  const s = new Session();
+  await s.configure({ errorForStatus: true });
+  await assert.rejects(s.get(`${base}/unfinished/500`), HTTPError);
+  await untilOpen(0);
+  const t = new Session();
+  t.hooks.response.push(() => { throw new Error('the hook fails'); });
+  await assert.rejects(t.get(`${base}/unfinished/200`, { stream: true }), HookError);
+  await untilOpen(0);
 });
