@@ -59,6 +59,7 @@ import http
 import inspect
 import itertools
 import json as _json
+import threading
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
@@ -345,7 +346,7 @@ def on_response(store: Any, name: str, request: Any, response: Any) -> Any:
         seen = HookResponse._from_wit(response, HookRequest._from_wit(request))
         prefix = name.split("/", 1)[0]
         if _takes_kwargs(hook):
-            given = _send_kwargs.get(prefix, {})
+            given = _send_kwargs.get((prefix, threading.get_ident()), {})
             result = hook(seen, **{key: given.get(key) for key in SEND_KWARGS})
         else:
             result = hook(seen)
@@ -357,8 +358,10 @@ def on_response(store: Any, name: str, request: Any, response: Any) -> Any:
         return _fail(name, e)
 
 
-#: session prefix -> the keyword arguments of the call in progress (see `send_kwargs`).
-_send_kwargs: Dict[str, Mapping[str, Any]] = {}
+#: (session prefix, thread) -> the keyword arguments of the call that thread has in progress
+#: (see `send_kwargs`). Per thread: a hook runs on the thread whose call runs it, and two
+#: threads' calls on one session overlap outside `CALL_LOCK` (before and after the call).
+_send_kwargs: Dict[Tuple[str, int], Mapping[str, Any]] = {}
 #: The names requests gives response hooks as keyword arguments.
 SEND_KWARGS = ("timeout", "verify", "proxies", "stream", "cert")
 
@@ -367,28 +370,28 @@ class send_kwargs:
     """While a session's call runs (``with send_kwargs(prefix, kwargs): ...``), the keyword
     arguments requests would pass its response hooks: ``timeout``, ``verify``, ``proxies``,
     ``stream``, ``cert`` of `kwargs` (None when not given). The outermost call of a session
-    sets them. (A class, not a generator: it runs around every request.)"""
+    on this thread sets them. (A class, not a generator: it runs around every request.)"""
 
-    __slots__ = ("prefix", "owner")
+    __slots__ = ("key", "owner")
 
     def __init__(self, prefix: str, kwargs: Mapping[str, Any]) -> None:
-        self.prefix = prefix
-        self.owner = prefix not in _send_kwargs
+        self.key = key = (prefix, threading.get_ident())
+        self.owner = key not in _send_kwargs
         if self.owner:
-            _send_kwargs[prefix] = kwargs
-            _hook_attributes.pop(prefix, None)  # (left by a call that failed)
+            _send_kwargs[key] = kwargs
+            _hook_attributes.pop(key, None)  # (left by a call that failed)
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc: Any) -> None:
         if self.owner:
-            _send_kwargs.pop(self.prefix, None)
+            _send_kwargs.pop(self.key, None)
 
 
-#: session prefix -> attributes response hooks set on the responses they were given (see
-#: `take_hook_attributes`).
-_hook_attributes: Dict[str, Dict[str, Any]] = {}
+#: (session prefix, thread) -> attributes response hooks set on the responses they were
+#: given (see `take_hook_attributes`), per thread as `_send_kwargs`.
+_hook_attributes: Dict[Tuple[str, int], Dict[str, Any]] = {}
 #: What a `HookResponse` holds of its own (not an attribute a hook set).
 _OWN_ATTRIBUTES = frozenset(("status_code", "headers", "content", "request", "url"))
 
@@ -399,13 +402,13 @@ def _keep_attributes(prefix: str, response: Any) -> None:
     extra = {k: v for k, v in getattr(response, "__dict__", {}).items()
              if k not in _OWN_ATTRIBUTES and not k.startswith("_")}
     if extra and prefix in _live:
-        _hook_attributes.setdefault(prefix, {}).update(extra)
+        _hook_attributes.setdefault((prefix, threading.get_ident()), {}).update(extra)
 
 
 def take_hook_attributes(prefix: str) -> Dict[str, Any]:
     """The attributes response hooks of this session set since the last call (see
-    `_keep_attributes`): the session puts them on the `Response` it returns."""
-    return _hook_attributes.pop(prefix, {}) if _hook_attributes else {}
+    `_keep_attributes`) on this thread: the session puts them on the `Response` it returns."""
+    return _hook_attributes.pop((prefix, threading.get_ident()), {}) if _hook_attributes else {}
 
 
 def _takes_kwargs(hook: Callable[..., Any]) -> bool:
@@ -462,7 +465,8 @@ def forget_session(prefix: str) -> None:
         if scope.startswith(prefix + "/"):
             _registry.pop(scope, None)
     _failures.pop(prefix, None)
-    _hook_attributes.pop(prefix, None)
+    for key in [key for key in list(_hook_attributes) if key[0] == prefix]:
+        _hook_attributes.pop(key, None)
     _live.discard(prefix)
 
 

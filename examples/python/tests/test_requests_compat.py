@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.cookiejar
 import io
 import pickle
+import threading
 import urllib.parse
 
 import pytest
@@ -179,6 +180,52 @@ def test_response_hooks_with_kwargs_get_requests_arguments(s: Session, server) -
     s.get(server.url("/get"), timeout=7, hooks={"response": [hook, plain]})
     assert seen == [{"timeout": 7, "verify": None, "proxies": None, "stream": None,
                      "cert": None}, "plain"]
+
+
+def test_hook_kwargs_and_attributes_are_each_threads_own(s: Session, server) -> None:
+    # Two threads on one session: thread B's call begins (its kwargs are taken) while thread
+    # A's response hook runs; each hook must get its own call's kwargs, and each Response the
+    # attributes its own hooks set.
+    began = threading.Event()
+
+    class Timeout:  # urllib3's shape; reading `total` tells that B's call has begun
+        _connect = _read = 9
+
+        @property
+        def total(self):
+            began.set()
+            return None
+
+    seen = {}
+    errors = []
+
+    def in_b():
+        try:
+            r = s.get(server.url("/get"), timeout=Timeout())
+            seen["B-marked"] = getattr(r, "marked_by", None)
+        except BaseException as e:  # noqa: BLE001 - reported by the test's thread
+            errors.append(e)
+
+    b = threading.Thread(target=in_b, name="B")
+
+    def hook(r, **kwargs):
+        name = threading.current_thread().name
+        seen[name] = kwargs["timeout"]
+        r.marked_by = name
+        if name == "A":
+            b.start()
+            assert began.wait(30)
+
+    s.hooks["response"].append(hook)
+    results = []
+    a = threading.Thread(target=lambda: results.append(s.get(server.url("/get"), timeout=1)),
+                         name="A")
+    a.start()
+    a.join(60)
+    b.join(60)
+    assert not errors, errors
+    assert seen["A"] == 1 and isinstance(seen["B"], Timeout)
+    assert results[0].marked_by == "A" and seen["B-marked"] == "B"
 
 
 def test_session_pickles_through_saved_state(server) -> None:
