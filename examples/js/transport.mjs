@@ -40,6 +40,16 @@ function tlsOptions({ verify, cert }) {
   return options;
 }
 
+/**
+ * What tells the agents of different TLS settings apart: `verify` and `cert` as their values
+ * (a PEM's own text, never how it prints: the settings redact PEM data in toJSON, and two
+ * client certificates must not share an agent).
+ */
+function tlsKey({ verify, cert }) {
+  const value = (pem) => (pem !== null && typeof pem === 'object' ? { data: pem.data, path: pem.path } : pem);
+  return JSON.stringify([value(verify), Array.isArray(cert) ? cert.map(value) : value(cert)]);
+}
+
 /** An error of Node's client -> the AdapterError the session reports. */
 function toFailure(error, { proxied = false } = {}) {
   if (error instanceof AdapterError) return error;
@@ -211,7 +221,7 @@ export function nodeTransport(agentOptions = {}) {
       // No agent: Node then uses createConnection (an agent would connect directly).
       options.createConnection = () => tls.connect({ ...tlsOptions(settings), socket, servername });
     } else {
-      const key = secure ? `https ${JSON.stringify([settings.verify, settings.cert])}` : 'http';
+      const key = secure ? `https ${tlsKey(settings)}` : 'http';
       options.agent = agentFor(url.protocol, settings, key);
     }
     const client = secure ? https : http;

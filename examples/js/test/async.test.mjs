@@ -353,6 +353,10 @@ test('node transport: https with verify (a CA bundle, or false), a client certif
     await s.configure({ cert: { data: read('client-with-key.pem') } });
     const mutual = await (await s.get(base)).json();
     assert.equal(mutual.authorized, true);
+    // Another certificate given as PEM data is presented as given (not the agent of the first).
+    const other = { data: read('server.pem') + read('server.key') };
+    assert.equal((await (await s.get(base, { cert: other })).json()).client, '127.0.0.1');
+    assert.equal((await (await s.get(base)).json()).client, mutual.client);
     const loose = new Session();
     await loose.configure({ verify: false, trustEnv: false, proxies: { https: `http://127.0.0.1:${proxy.address().port}` } });
     assert.equal((await (await loose.get(base)).json()).authorized, false);
