@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import json as _json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._component import TYPES, Handle, Instance, rec
 from ._host_adapters import (AdapterFailure, AdapterRequest, AdapterResponse, BaseAdapter,
@@ -226,7 +226,8 @@ class RequestsAdapter(BaseAdapter):
     wraps one in this. Each request the component sends through it is handed over as a
     `PreparedRequest` (method, URL, headers, body) with requests' keyword arguments
     (``stream=True``, `timeout`, `verify`, `cert`, `proxies`), and its response's body is
-    read from `raw` as received (still encoded: the session decodes it).
+    read from `raw` as received (still encoded: the session decodes it), the response closed
+    once the body ends or is dropped (`_closing`).
 
     Retries are the session's: the adapter's `max_retries` (a urllib3 `Retry`) becomes the
     mounted adapter's retry policy (`retry_policy`), and the adapter itself is left with
@@ -271,12 +272,25 @@ class RequestsAdapter(BaseAdapter):
         pairs = list(headers.iteritems()) if hasattr(headers, "iteritems") else \
             list(response.headers.items())
         if raw is not None and hasattr(raw, "stream"):
-            body: Any = raw.stream(64 * 1024, decode_content=False)
+            body: Any = _closing(response, raw.stream(64 * 1024, decode_content=False))
         else:
             body = response.content
         return response.status_code, pairs, body
 
     def close(self) -> None:
         close = getattr(self.adapter, "close", None)
+        if callable(close):
+            close()
+
+
+def _closing(response: Any, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The chunks of a requests `Response`'s body, then its `close()` (requests': the
+    connection goes back to its pool, or is closed when the body was left unread): when the
+    body ends, and when the session closes or drops it unread (`_host_adapters._Body.close`
+    closes this generator; the garbage collector does the same)."""
+    try:
+        yield from chunks
+    finally:
+        close = getattr(response, "close", None)
         if callable(close):
             close()

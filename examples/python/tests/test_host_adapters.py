@@ -504,3 +504,51 @@ def test_a_requests_style_adapter_is_bridged(server) -> None:
         assert len(adapter.seen) == 1 + 3               # the first try and two retries
         assert s.adapters["mock://"] is adapter
     assert adapter.closed
+
+
+@pytest.mark.parametrize("how", ["read", "closed", "dropped"])
+def test_a_requests_style_adapters_response_is_closed_with_its_body(server, how: str) -> None:
+    """The requests `Response` a requests-style adapter gave is closed (requests' `close`:
+    its connection goes back to the pool, or is closed when the body was left unread) when
+    its body is read to the end, when the session's response is closed, and when it is
+    dropped unread."""
+    import gc
+
+    import urllib3
+
+    from requests_wasm import Session
+
+    pool = urllib3.PoolManager()
+    closed: List[str] = []
+
+    class Answer:   # requests' Response, as far as the bridge uses it
+        def __init__(self, raw):
+            self.raw, self.status_code, self.headers = raw, raw.status, raw.headers
+
+        def close(self):
+            self.raw.close()
+            self.raw.release_conn()
+            closed.append(how)
+
+    class RequestsStyle:
+        def send(self, request, stream=False, timeout=None, verify=True, cert=None,
+                 proxies=None):
+            url = request.url.replace("mock://", "http://")
+            return Answer(pool.request(request.method, url, preload_content=False,
+                                       decode_content=False))
+
+    host = server.url("/").split("//", 1)[1].rstrip("/")
+    with Session(env={}) as s:
+        s.mount("mock://", RequestsStyle())
+        r = s.get(f"mock://{host}/bytes/300000", stream=how != "read")
+        if how == "read":
+            assert len(r.content) == 300000
+        else:
+            assert len(next(r.iter_content(1000))) == 1000
+            if how == "closed":
+                r.close()
+            else:
+                del r
+                gc.collect()
+        assert closed == [how]
+    pool.clear()
