@@ -199,8 +199,10 @@ export function nodeTransport(agentOptions = {}) {
     const proxy = settings.proxy ? new URL(settings.proxy) : null;
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const port = url.port || (secure ? 443 : 80);
-    // Node adds no Host header to headers given as an array (which keeps repeats apart).
-    const headers = ['Host', url.host];
+    // Node adds no Host header to headers given as an array (which keeps repeats apart): the
+    // URL's, unless the request has its own (as urllib3 sends a Host the caller set; two would
+    // be a 400 under RFC 9112 section 3.2).
+    const headers = request.headers.some(([name]) => name.toLowerCase() === 'host') ? [] : ['Host', url.host];
     for (const [name, value] of request.headers) headers.push(name, value);
     const options = { method: request.method, headers, host, port, path: url.pathname + url.search };
     if (proxy && !secure) {

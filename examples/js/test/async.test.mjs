@@ -399,3 +399,23 @@ test('an adapter of this thread gets settings that print without the proxy crede
     assert.ok(!printed.includes(secret), printed);
   }
 });
+
+test('node transport: a Host header the caller sets is the only Host sent', async () => {
+  const local = http.createServer((req, res) => {
+    res.setHeader('Content-Type', 'application/json');
+    // The Host values received, in order.
+    const hosts = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) if (/^host$/i.test(req.rawHeaders[i])) hosts.push(req.rawHeaders[i + 1]);
+    res.end(JSON.stringify(hosts));
+  });
+  await new Promise((resolve) => local.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${local.address().port}/`;
+  try {
+    const s = new Session();
+    assert.deepEqual(await (await s.get(base, { headers: { Host: 'virtual.test' } })).json(), ['virtual.test']);
+    assert.deepEqual(await (await s.get(base)).json(), [`127.0.0.1:${local.address().port}`]);
+  } finally {
+    local.closeAllConnections();
+    await new Promise((resolve) => local.close(resolve));
+  }
+});
