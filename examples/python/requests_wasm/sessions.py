@@ -1093,16 +1093,23 @@ class Session:
         """requests' `SessionRedirectMixin.resolve_redirects`: follow the redirects of `resp`
         (the response to `req`) by hand, one hop per item: each next request is a copy of the
         last as a plain `PreparedRequest` (`copy`) with the new URL (relative ones resolved
-        against `resp.url`, the fragment carried over), the method browsers use (a 303, or a
-        302 not to a HEAD, becomes GET; a 301 POST too), the body and its headers dropped
-        unless it is a 307/308, `Authorization` (and `HTTPDigestAuth`) dropped when the host
-        changes (netrc's applied again), `Proxy-Authorization` dropped, and its cookies: the request's jar with the response's and the
-        session's merged in. It is sent with `send(..., allow_redirects=False)`, or yielded
-        unsent with `yield_requests`. `TooManyRedirects` past `max_redirects`.
+        against `resp.url`, the fragment carried over, its userinfo dropped), the method
+        browsers use (a 303, or a 302 not to a HEAD, becomes GET; a 301 POST too), the body
+        and its headers dropped unless it is a 307/308, `Authorization` (and
+        `HTTPDigestAuth`) dropped when the host changes (netrc's applied again),
+        `Proxy-Authorization` dropped, and its cookies: the request's jar with the response's
+        and the session's merged in. It is sent with `send(..., allow_redirects=False)`, or
+        yielded unsent with `yield_requests`. `TooManyRedirects` past `max_redirects`.
 
         A session's own requests do not go through this: the component follows their
-        redirects (its rules are the same); this is the API for following them by hand
-        (``allow_redirects=False``, then this generator)."""
+        redirects. Its rules are the component's (`src/redirect.rs`: `next_url`,
+        `next_method`, `drops_body`, `rewrite_headers`, `should_strip_auth`), copied here
+        (`_rebuild_method`, `_strips_auth`) because the WIT exposes none of them and this
+        runs between the component's calls, on plain Python data; a change to one must be
+        made to both. This is the API for following redirects by hand
+        (``allow_redirects=False``, then this generator), and the one a subclass overriding
+        it or `get_redirect_target` has its requests' redirects followed by
+        (`_follow_in_python`)."""
         history: List[Any] = []
         url = self.get_redirect_target(resp)
         fragment = urllib.parse.urlsplit(req.url).fragment
@@ -1127,6 +1134,8 @@ class Session:
                 parsed = parsed._replace(fragment=fragment)
             elif parsed.fragment:
                 fragment = parsed.fragment
+            if "@" in parsed.netloc:   # never credentials: dropped, as the component's hops do
+                parsed = parsed._replace(netloc=parsed.netloc.rpartition("@")[2])
             url = parsed.geturl()
             if not parsed.netloc:
                 url = urllib.parse.urljoin(resp_url, url)

@@ -159,3 +159,14 @@ def test_a_subclass_applies_the_sessions_custom_auth_once(server) -> None:
         s.auth = auth
         assert s.get(server.url("/get")).json()["headers"]["x-signed"] == "s"
         assert calls == [server.url("/get")]
+
+
+def test_userinfo_of_a_location_is_dropped(s: Session, server) -> None:
+    # as the component's own redirects (`redirect::next_url`): it is never credentials, and
+    # the next request's URL (and so any message naming it) must not carry it
+    prepared = Request("GET", server.url("/get")).prepare()
+    resp = s.send(prepared)
+    resp.status_code = 302
+    resp.headers["location"] = server.url("/headers").replace("http://", "http://evil:pw@")
+    req = next(s.resolve_redirects(resp, prepared, yield_requests=True))
+    assert req.url == server.url("/headers")
