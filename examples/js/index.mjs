@@ -969,6 +969,9 @@ export class Upload {
     this.#mainUpload = mainUpload;
     /** The announced length, or null for a chunked upload. */
     this.contentLength = contentLength;
+    // Dropped unfinished: abandoned when garbage-collected (the worker's upload, and through
+    // it the main thread's, whose connection would otherwise stay open).
+    drops.register(this, { host, kind: 'upload', id, call }, this);
   }
   /** An InvalidRequest about the announced length (the component's words). */
   #lengthError(message) {
@@ -1005,6 +1008,7 @@ export class Upload {
       throw this.#lengthError(`the upload announced Content-Length ${this.contentLength} but ${this.#written} bytes were written`);
     }
     this.#done = true;
+    drops.unregister(this);
     try {
       return await settled(this.#host, await this.#host.call('upload.finish', { upload: this.id }));
     } finally {
@@ -1015,6 +1019,7 @@ export class Upload {
   abort() {
     if (this.#done) return;
     this.#done = true;
+    drops.unregister(this);
     if (this.#mainUpload !== undefined) this.#host.abortUpload(this.#mainUpload);
     this.#host.post('drop', { kind: 'upload', id: this.id });
     if (this.#call !== undefined) this.#host.calls.delete(this.#call);

@@ -1,7 +1,7 @@
 // Owns the tests of what a session of the Promise API (index.mjs) holds on the main thread and
 // gives back: its default transport's keep-alive connections once it is closed or
 // garbage-collected, a body kept on this thread that the request failed before handing over,
-// against a loopback Node server that counts the connections it has open.
+// an upload dropped unfinished, against a loopback Node server that counts the connections it has open.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,6 +38,7 @@ before(async () => {
       held = res;
       return;
     }
+    if (req.url === '/upload') return; // reads nothing, answers nothing: the upload stays open
     if (req.url.startsWith('/unfinished')) {
       // A head, more than the 64 KiB that cross with it, and no end: the body stays with the
       // transport on this thread until something releases it.
@@ -99,4 +100,16 @@ test('a kept body the request fails before handing over is released: errorForSta
   t.hooks.response.push(() => { throw new Error('the hook fails'); });
   await assert.rejects(t.get(`${base}/unfinished/200`, { stream: true }), HookError);
   await untilOpen(0);
+});
+
+test('an upload dropped unfinished is abandoned when garbage-collected: its connection closes', { timeout: 20000 }, async () => {
+  await untilOpen(0);
+  const s = new Session();
+  await (async () => {
+    const upload = await s.startRequest('POST', `${base}/upload`);
+    await upload.write('the first piece');
+  })();
+  assert.equal(open.size, 1);
+  await untilOpen(0, gc);
+  await s.close();
 });
