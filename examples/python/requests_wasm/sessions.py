@@ -266,6 +266,10 @@ class Session:
         #: Whether the environment is `os.environ` (read again for each request: see
         #: `_env_verify`), and the CA bundle it named when the component was given it.
         self._reads_os_environ = env is None
+        #: Where netrc is looked for (`_netrc_path`): ``$NETRC`` and ``$HOME`` of the session's
+        #: environment, `os.environ` (read for each request) when the session has none of its own.
+        self._netrc_env: Mapping[str, str] = os.environ if env is None else \
+            {k: env[k] for k in ("NETRC", "HOME") if k in env}
         if env is None:
             env = {k: os.environ[k] for k in PROXY_ENV_VARS if k in os.environ}
         self._env_bundle = _ca_bundle(env)
@@ -775,10 +779,11 @@ class Session:
     def _netrc_auth(self, url: str) -> Optional[Tuple[str, str]]:
         """requests' netrc credentials for a request that gives no auth, when the session has
         none and `trust_env` is on: the login and password of `url`'s host in ``$NETRC``,
-        else ``~/.netrc`` or ``~/_netrc``, read here (the component has no file system), for
-        each request as requests reads it. Sent as the request's Basic auth, so the
+        else ``$HOME/.netrc`` or ``$HOME/_netrc``, read here (the component has no file
+        system), for each request as requests reads it. ``$NETRC`` and ``$HOME`` are those of
+        the session's environment (`env=`: none, no netrc), else of `os.environ`. Sent as the request's Basic auth, so the
         component drops it on a redirect to another host."""
-        path = _netrc_path()
+        path = _netrc_path(self._netrc_env)
         if path is None or self._custom_auth is not None:
             return None
         host = urllib.parse.urlsplit(str(url)).hostname
@@ -1307,18 +1312,24 @@ def _strips_auth(old_url: str, new_url: str) -> bool:
     return changed_port or old.scheme != new.scheme
 
 
-def _netrc_path() -> Optional[str]:
-    """The netrc file requests would read: ``$NETRC``, else ``~/.netrc`` or ``~/_netrc``,
-    if it exists (the candidates are worked out once per ``$NETRC`` and ``$HOME``: each
-    request costs only the `stat`s)."""
-    environ = os.environ
-    key = (environ.get("NETRC"), environ.get("HOME"))
+def _netrc_path(environ: Mapping[str, str]) -> Optional[str]:
+    """The netrc file requests would read in `environ`: ``$NETRC``, else ``.netrc`` or
+    ``_netrc`` in ``$HOME`` (in the user's home directory when `environ` is `os.environ`
+    without ``$HOME``, as `os.path.expanduser` finds it), if it exists (the candidates are
+    worked out once per ``$NETRC`` and ``$HOME``: each request costs only the `stat`s)."""
+    key = (environ.get("NETRC"), environ.get("HOME"), environ is os.environ)
     candidates = _NETRC_CANDIDATES.get(key)
     if candidates is None:
-        names = (key[0],) if key[0] else ("~/.netrc", "~/_netrc")
-        try:
-            candidates = tuple(os.path.expanduser(name) for name in names)
-        except KeyError:  # no home directory
+        if key[0]:
+            candidates = (os.path.expanduser(key[0]),)
+        elif key[1]:
+            candidates = tuple(os.path.join(key[1], n) for n in (".netrc", "_netrc"))
+        elif environ is os.environ:
+            try:
+                candidates = tuple(os.path.expanduser(n) for n in ("~/.netrc", "~/_netrc"))
+            except KeyError:  # no home directory
+                candidates = ()
+        else:
             candidates = ()
         _NETRC_CANDIDATES.clear()
         _NETRC_CANDIDATES[key] = candidates
@@ -1328,8 +1339,9 @@ def _netrc_path() -> Optional[str]:
     return None
 
 
-#: ($NETRC, $HOME) -> the netrc files to look for (see `_netrc_path`).
-_NETRC_CANDIDATES: Dict[Tuple[Optional[str], Optional[str]], Tuple[str, ...]] = {}
+#: ($NETRC, $HOME, whether from os.environ) -> the netrc files to look for (see
+#: `_netrc_path`); only the last key is kept.
+_NETRC_CANDIDATES: Dict[Tuple[Optional[str], Optional[str], bool], Tuple[str, ...]] = {}
 
 
 def _bytes_values(headers: Any) -> Dict[str, bytes]:

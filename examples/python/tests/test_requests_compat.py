@@ -13,6 +13,8 @@ import urllib.parse
 import pytest
 from urllib3 import Timeout
 
+from requests_wasm.sessions import PROXY_ENV_VARS
+
 from requests_wasm import (InvalidProxyURL, JSONDecodeError, PreparedRequest, ReadTimeout,
                            Request, Session)
 
@@ -288,11 +290,37 @@ def test_bytes_method(s: Session, server) -> None:
     assert s.request(b"POST", server.url("/post")).json()["method"] == "POST"
 
 
-def test_netrc_credentials(s: Session, server, tmp_path, monkeypatch) -> None:
+@pytest.fixture
+def netrc_file(tmp_path, monkeypatch):
     netrc_file = tmp_path / "netrc"
     netrc_file.write_text("machine example.com\nlogin wrong\npassword wrong\n"
                           "machine 127.0.0.1\nlogin user\npassword pass\n")
     monkeypatch.setenv("NETRC", str(netrc_file))
+    for name in PROXY_ENV_VARS:          # (the sessions below read os.environ)
+        monkeypatch.delenv(name, raising=False)
+    return netrc_file
+
+
+def test_netrc_of_the_sessions_environment(server, netrc_file, tmp_path, monkeypatch) -> None:
+    # A session made with `env=` reads netrc from that environment, like everything else it
+    # takes from the environment: not from `os.environ` (nor `~/.netrc` of its $HOME).
+    url = server.url("/basic-auth/user/pass")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".netrc").write_text(netrc_file.read_text())
+    with Session(env={}) as s:
+        assert s.get(url).status_code == 401
+        assert s.merge_environment_settings(url)["netrc_auth"] is False
+    with Session(env={"NETRC": str(netrc_file)}) as s:
+        assert s.get(url).status_code == 200
+    with Session(env={"HOME": str(tmp_path)}) as s:
+        assert s.get(url).status_code == 200
+    monkeypatch.delenv("NETRC")
+    with Session() as s:                           # os.environ: $HOME/.netrc
+        assert s.get(url).status_code == 200
+
+
+def test_netrc_credentials(server, netrc_file) -> None:
+    s = Session()
     url = server.url("/basic-auth/user/pass")
     assert s.get(url).status_code == 200
     assert s.merge_environment_settings(url)["netrc_auth"] is True
@@ -302,6 +330,7 @@ def test_netrc_credentials(s: Session, server, tmp_path, monkeypatch) -> None:
     s.auth = None
     s.trust_env = False
     assert s.get(url).status_code == 401
+    s.close()
 
 
 def test_bytes_header_values_stay_bytes(s: Session, server) -> None:
