@@ -27,6 +27,8 @@ const untilOpen = async (n, poke = () => {}) => {
     });
   }
 };
+/** Called when the head of an upload to `/upload` arrives. */
+let uploadArrived = () => {};
 /** The response of `/held` the test ends itself. */
 let held;
 
@@ -38,7 +40,11 @@ before(async () => {
       held = res;
       return;
     }
-    if (req.url === '/upload') return; // reads nothing, answers nothing: the upload stays open
+    if (req.url === '/upload') {
+      // Reads nothing, answers nothing: the upload stays open.
+      uploadArrived();
+      return;
+    }
     if (req.url.startsWith('/unfinished')) {
       // A head, more than the 64 KiB that cross with it, and no end: the body stays with the
       // transport on this thread until something releases it.
@@ -105,10 +111,12 @@ test('a kept body the request fails before handing over is released: errorForSta
 test('an upload dropped unfinished is abandoned when garbage-collected: its connection closes', { timeout: 20000 }, async () => {
   await untilOpen(0);
   const s = new Session();
+  const arrived = new Promise((resolve) => { uploadArrived = resolve; });
   await (async () => {
     const upload = await s.startRequest('POST', `${base}/upload`);
     await upload.write('the first piece');
   })();
+  await arrived;
   assert.equal(open.size, 1);
   await untilOpen(0, gc);
   await s.close();
