@@ -734,7 +734,7 @@ class Session:
         if isinstance(method, bytes):
             method = method.decode("latin-1")
         if isinstance(kwargs.get("cookies"), http.cookiejar.CookieJar):
-            kwargs = dict(kwargs, cookies=_jar_pairs(kwargs["cookies"], url))
+            kwargs = dict(kwargs, cookies=_jar_pairs(kwargs["cookies"], self._absolute(url)))
         _check_proxies(kwargs.get("proxies"))
         if kwargs.get("auth") is None:
             netrc_auth = self._netrc_auth(url)
@@ -748,6 +748,20 @@ class Session:
             response = self._jar_synced(lambda: self._dispatch_now(method, verb, url, kwargs))
         response._given_bytes = _bytes_values(kwargs.get("headers"))
         return response
+
+    def _absolute(self, url: str) -> Optional[str]:
+        """`url` as the request goes to it: a relative one resolved against `base_url` by the
+        component (which owns that rule), None when there is no base to resolve it against."""
+        if urllib.parse.urlsplit(str(url)).scheme:
+            return url
+        if self.base_url is None:
+            return None
+        prepared = _BoundPreparedRequest(Handle(self._instance, self._call_ok(
+            "prepare-request", "GET", url, _request_options())))
+        try:
+            return prepared.url
+        finally:
+            prepared.close()
 
     def _redirects_overridden(self) -> bool:
         """Whether a subclass overrides `get_redirect_target` or `resolve_redirects` (as
@@ -1413,13 +1427,14 @@ def _check_proxies(proxies: Any) -> None:
                                   f"missing the host: {redact_url(str(value))}")
 
 
-def _jar_pairs(jar: http.cookiejar.CookieJar, url: str) -> List[Tuple[str, str]]:
+def _jar_pairs(jar: http.cookiejar.CookieJar, url: Optional[str]) -> List[Tuple[str, str]]:
     """The cookies of an `http.cookiejar.CookieJar` given as ``cookies=``, as pairs: those the
-    standard library's policy sends to `url` (all of them when `url` is relative)."""
+    standard library's policy sends to `url` (the request's absolute URL; none without one:
+    the request then fails for its URL)."""
     try:
-        probe = urllib.request.Request(url)
+        probe = urllib.request.Request(url or "")
     except ValueError:
-        return [(c.name, c.value or "") for c in jar]
+        return []
     jar.add_cookie_header(probe)
     header = probe.get_header("Cookie") or ""
     pairs = []

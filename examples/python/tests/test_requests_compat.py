@@ -116,6 +116,16 @@ def test_cookiejar_per_request(s: Session, server) -> None:
     assert len(s.cookies) == 0           # not stored in the session's jar
 
 
+def test_cookiejar_per_request_with_a_relative_url(s: Session, server) -> None:
+    # the jar's cookies for the URL the request goes to (resolved against `base_url`), not
+    # every cookie it holds
+    jar = http.cookiejar.CookieJar()
+    jar.set_cookie(_cookie("here", "1"))
+    jar.set_cookie(_cookie("elsewhere", "2", domain="other.example"))
+    s.base_url = server.url("/")
+    assert s.get("/cookies", cookies=jar).json()["cookies"] == {"here": "1"}
+
+
 @pytest.mark.parametrize("timeout", [Timeout(connect=None, read=None), Timeout(total=5),
                                      Timeout(connect=2, read=3)])
 def test_urllib3_timeouts(s: Session, server, timeout: Timeout) -> None:
