@@ -224,7 +224,8 @@ class RequestsAdapter(BaseAdapter):
     """A requests-style adapter (requests' `HTTPAdapter(pool_connections=..., max_retries=...)`
     or another `requests.adapters.BaseAdapter`) mounted as a Python adapter: `Session.mount`
     wraps one in this. Each request the component sends through it is handed over as a
-    `PreparedRequest` (method, URL, headers, body) with requests' keyword arguments
+    `PreparedRequest` (method, URL, headers, body: `bytes`, or the file or iterator of a body
+    sent in pieces, not read into memory) with requests' keyword arguments
     (``stream=True``, `timeout`, `verify`, `cert`, `proxies`), and its response's body is
     read from `raw` as received (still encoded: the session decodes it), the response closed
     once the body ends or is dropped (`_closing`).
@@ -254,7 +255,10 @@ class RequestsAdapter(BaseAdapter):
         prepared = PreparedRequest()
         prepared.method, prepared.url = request.method, request.url
         prepared.headers = CaseInsensitiveDict(request.headers.pairs())
-        prepared.body = request.content or None
+        body = request.body
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            body = bytes(body) or None
+        prepared.body = body  # (a file or an iterator as it is: requests' adapter streams it)
         scheme = request.url.split(":", 1)[0].lower()
         proxies = {scheme: settings.proxy} if settings.proxy else {}
         try:

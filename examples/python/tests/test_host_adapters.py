@@ -552,3 +552,47 @@ def test_a_requests_style_adapters_response_is_closed_with_its_body(server, how:
                 gc.collect()
         assert closed == [how]
     pool.clear()
+
+
+def test_a_streamed_upload_reaches_a_requests_style_adapter_as_a_stream(server,
+                                                                       tmp_path) -> None:
+    """requests' `HTTPAdapter` sends a file or an iterator body as it comes: the bridge hands
+    over the upload's body as it is, not read whole into memory first."""
+    import urllib3
+
+    from requests_wasm import Session
+
+    pool = urllib3.PoolManager()
+    kinds: List[str] = []
+
+    class Answer:
+        def __init__(self, raw):
+            self.raw, self.status_code, self.headers = raw, raw.status, raw.headers
+
+        def close(self):
+            self.raw.release_conn()
+
+    class RequestsStyle:
+        def send(self, request, stream=False, timeout=None, verify=True, cert=None,
+                 proxies=None):
+            body = request.body
+            kinds.append("bytes" if isinstance(body, (bytes, str)) or body is None else
+                         "stream")
+            url = request.url.replace("mock://", "http://")
+            return Answer(pool.urlopen(request.method, url, body=body,
+                                       headers=dict(request.headers), preload_content=False,
+                                       chunked="Content-Length" not in request.headers))
+
+    host = server.url("/").split("//", 1)[1].rstrip("/")
+    chunks = [b"a" * 100_000] * 30
+    with Session(env={}) as s:
+        s.mount("mock://", RequestsStyle())
+        echo = s.put(f"mock://{host}/upload", data=iter(chunks)).json()
+        assert echo["body_len"] == 3_000_000
+        (tmp_path / "body").write_bytes(b"x" * 3_000_000)
+        with open(tmp_path / "body", "rb") as f:
+            echo = s.put(f"mock://{host}/upload", data=f).json()
+        assert echo["body_len"] == 3_000_000
+        assert s.post(f"mock://{host}/post", data=b"small").json()["data"] == "small"
+    assert kinds == ["stream", "stream", "bytes"]
+    pool.clear()
