@@ -76,7 +76,7 @@ from .hooks import keep_cause
 from .structures import MutableHeaders
 
 __all__ = ["BaseAdapter", "AdapterRequest", "SendSettings", "AdapterResponse", "AdapterFailure",
-           "FAILURE_KINDS", "register", "unregister", "IMPORTS"]
+           "FAILURE_KINDS", "register", "registered", "unregister", "IMPORTS"]
 
 #: The `failure-kind` cases of the WIT, as `AdapterFailure` takes them.
 FAILURE_KINDS = ("connection-refused", "connection", "dns", "tls", "proxy", "connect-timeout",
@@ -200,6 +200,11 @@ def register(owner: str, adapter: Any) -> str:
 def unregister(name: str) -> None:
     """Forget an adapter (safe from a finaliser: one atomic dict operation)."""
     _adapters.pop(name, None)
+
+
+def registered(name: str) -> Any:
+    """The adapter registered as `name`, or None."""
+    return _adapters.get(name)
 
 
 def _adapter(name: str) -> Any:

@@ -286,6 +286,11 @@ class Session:
         #: The names of the Python adapters mounted here (`_host_adapters`), and the adapters.
         self._host_adapter_names: List[str] = []
         self._python_adapters: List[Any] = []
+        #: prefix -> the Python adapter mounted there, as registered (None: an `Adapter`), to
+        #: unregister the names no prefix uses any more (`_forget_unmounted`).
+        self._mounted: Dict[str, Any] = {}
+        #: False once an `Adapter` of kind ``host`` was mounted: it may stand for any name.
+        self._may_forget = True
         # Unregister the hooks and adapters if the session is collected without `close()`.
         weakref.finalize(self, _forget, self._hooks.prefix, self._host_adapter_names)
         #: A custom auth callable (requests' `AuthBase`) set as `auth` (see `auth`).
@@ -323,7 +328,8 @@ class Session:
     def _mount_http(self, adapter: Any) -> None:
         """`mount` on ``http://`` and ``https://`` at once (the component's `mount-http`)."""
         if isinstance(adapter, Adapter):
-            self._call_ok("mount-http", adapter._bind(self._instance).resource)
+            self._call_ok("mount-http", self._bind(adapter))
+            registered = None
         else:
             handle = self._host_adapter(adapter)
             try:
@@ -331,7 +337,10 @@ class Session:
             finally:
                 handle.drop()  # the session keeps the adapter it mounted
             self._keep_python_adapter(adapter)
+            registered = adapter
         self.adapters["http://"] = self.adapters["https://"] = adapter
+        self._mounted["http://"] = self._mounted["https://"] = registered
+        self._forget_unmounted()
 
     def _call(self, name: str, *args: Any) -> Any:
         return self._handle.call(SESSION, f"[method]session.{name}", *args)
@@ -1225,8 +1234,9 @@ class Session:
         is called when the session closes. A requests-style adapter (requests' own
         `HTTPAdapter(...)`, whose `send` takes `stream`, `proxies`...) is mounted through a
         `RequestsAdapter`, its `max_retries` becoming the mounted adapter's retry policy."""
+        registered = None
         if isinstance(adapter, Adapter):
-            self._call_ok("mount", prefix, adapter._bind(self._instance).resource)
+            self._call_ok("mount", prefix, self._bind(adapter))
         else:
             given = adapter
             if is_requests_adapter(adapter):
@@ -1240,14 +1250,38 @@ class Session:
             finally:
                 handle.drop()  # the session keeps the adapter it mounted
             self._keep_python_adapter(adapter)
-            adapter = given
+            registered, adapter = adapter, given
         self.adapters[prefix] = adapter
+        self._mounted[prefix] = registered
+        self._forget_unmounted()
+
+    def _bind(self, adapter: Adapter) -> Any:
+        """The component's resource of an `Adapter` to mount."""
+        if adapter.kind == "host":
+            self._may_forget = False
+        return adapter._bind(self._instance).resource
 
     def _host_adapter(self, adapter: Any) -> Handle:
-        """The component's `adapter.host` for a Python adapter, registered here by name."""
-        name = _host_adapters.register(self._hooks.prefix, adapter)
-        self._host_adapter_names.append(name)
+        """The component's `adapter.host` for a Python adapter, registered here by name (the
+        name it has already when it was mounted here before)."""
+        name = next((n for n in self._host_adapter_names
+                     if _host_adapters.registered(n) is adapter), None)
+        if name is None:
+            name = _host_adapters.register(self._hooks.prefix, adapter)
+            self._host_adapter_names.append(name)
         return Handle(self._instance, self._instance.call_ok(TYPES, "[static]adapter.host", name))
+
+    def _forget_unmounted(self) -> None:
+        """Unregister the Python adapters no prefix is mounted with any more (a mount replaced
+        them), so that mounting again and again does not grow the registry. (They are still
+        closed with the session, as every adapter it mounted.)"""
+        if not self._may_forget:
+            return
+        mounted = [a for a in self._mounted.values() if a is not None]
+        for name in list(self._host_adapter_names):
+            if all(_host_adapters.registered(name) is not a for a in mounted):
+                _host_adapters.unregister(name)
+                self._host_adapter_names.remove(name)
 
     def _keep_python_adapter(self, adapter: Any) -> None:
         if all(a is not adapter for a in self._python_adapters):

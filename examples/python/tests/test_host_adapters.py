@@ -431,9 +431,9 @@ def test_close_closes_it_and_forgets_it() -> None:
     adapter = Mock(json_answer({}))
     session = Session(env={}, transport="wasi-http")   # (no urllib3 adapter of its own)
     session.mount("mock://", adapter)
-    session.mount("other://", adapter)                 # one adapter on two prefixes
+    session.mount("other://", adapter)                 # one adapter on two prefixes: one name
     names = list(session._host_adapter_names)
-    assert len(names) == 2 and all(name in _host_adapters._adapters for name in names)
+    assert len(names) == 1 and all(name in _host_adapters._adapters for name in names)
     assert session.get("mock://x").ok
     session.close()
     assert adapter.closed
@@ -596,3 +596,29 @@ def test_a_streamed_upload_reaches_a_requests_style_adapter_as_a_stream(server,
         assert s.post(f"mock://{host}/post", data=b"small").json()["data"] == "small"
     assert kinds == ["stream", "stream", "bytes"]
     pool.clear()
+
+
+def test_mounting_again_and_again_does_not_grow_the_registry(server) -> None:
+    from requests_wasm import Session
+
+    class Fixed(BaseAdapter):
+        def __init__(self, text: bytes) -> None:
+            self.text = text
+
+        def send(self, request: AdapterRequest, settings: SendSettings) -> Any:
+            return 200, {}, self.text
+
+    before = len(_host_adapters._adapters)
+    same = Fixed(b"same")
+    with Session(env={}) as s:
+        for i in range(50):
+            s.mount("mock://", Fixed(b"%d" % i))
+            s.mount("other://", same)
+        # the transport, the last adapter on mock://, and the one on other://
+        assert len(_host_adapters._adapters) == before + 3
+        assert s.get("mock://x").text == "49" and s.get("other://x").text == "same"
+        assert s.get(server.url("/get")).status_code == 200
+        s.mount("mock://", same)
+        assert len(_host_adapters._adapters) == before + 2
+        assert s.get("mock://x").text == "same"
+    assert len(_host_adapters._adapters) == before
