@@ -81,7 +81,8 @@ class Urllib3Adapter(BaseAdapter):
         self._closed = False
         #: What a request needs that does not change between requests to the same place, so
         #: that a request does not work it out again: URL -> (scheme, host, port, target);
-        #: (scheme, host, port, proxy, TLS settings) -> the pool; (connect, read) -> Timeout.
+        #: (scheme, host, port, proxy, TLS settings) -> the pool; (connect, read) -> Timeout
+        #: (`_urls` and `_timeouts` emptied when they hold `_CACHED` entries).
         #: `_pools` is emptied when it holds `pool_connections` entries: all it holds were
         #: then looked up in the manager since it was last emptied, so none of them can have
         #: been dropped from the manager's own bounded store (which drops its least recently
@@ -234,6 +235,8 @@ class Urllib3Adapter(BaseAdapter):
         timeout = self._timeouts.get(settings.timeout)
         if timeout is None:
             connect, read = settings.timeout
+            if len(self._timeouts) >= _CACHED:   # (a timeout per request: a deadline's rest)
+                self._timeouts.clear()
             timeout = self._timeouts[settings.timeout] = Timeout(connect=connect, read=read)
         headers = _headers(request.headers.pairs())
         try:

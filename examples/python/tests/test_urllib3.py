@@ -406,3 +406,18 @@ def test_pools_closed_by_the_manager_are_looked_up_again(plain: CountingServer) 
         for _ in range(3):
             assert s.get(plain.url("/get")).ok and s.get(other.url("/get")).ok
         assert plain.connections == 3 and other.connections == 3
+
+
+def test_timeouts_remembered_are_bounded(plain: CountingServer) -> None:
+    # a timeout worked out per request (a deadline's time left) is a new key every time
+    from requests_wasm import AdapterRequest, SendSettings
+    from requests_wasm._urllib3_adapter import _CACHED
+    adapter = Urllib3Adapter()
+    try:
+        for i in range(_CACHED + 50):
+            status, _, body = adapter.send(AdapterRequest("GET", plain.url("/")),
+                                           SendSettings(timeout=(5.0, 5.0 + i / 1000)))
+            assert status == 200
+        assert len(adapter._timeouts) <= _CACHED
+    finally:
+        adapter.close()
