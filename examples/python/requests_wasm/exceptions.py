@@ -325,11 +325,14 @@ _URLLIB3_MESSAGES = (("Connection broken:", ChunkedEncodingError),
 
 def exception_from_wit(error: Any) -> RequestException:
     """The exception for one lifted WIT `error` record (`kind`, `message`, `url`, `response`,
-    `code`): the class of its kind, with its message as it is and its fields as attributes."""
+    `history`, `code`): the class of its kind, with its message as it is and its fields as
+    attributes (`history` as the `response`'s)."""
     kind = getattr(error, "kind")
     message = getattr(error, "message")
     head = getattr(error, "response")
     response = None if head is None else ResponseHead._from_wit(head)
+    if response is not None:
+        response.history = [ResponseHead._from_wit(h) for h in getattr(error, "history", ())]
     fields: Dict[str, Any] = dict(kind=kind, response=response, url=getattr(error, "url"),
                                   code=getattr(error, "code"))
     cls = ERROR_CLASSES.get(kind, RequestException)  # a newer kind: the base class

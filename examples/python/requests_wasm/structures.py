@@ -233,10 +233,11 @@ class ResponseHead:
     """The head of the response an `HTTPError` (from `Session.error_for_status`) or a
     `TooManyRedirects` is about (the WIT `response-head`): `status_code`, `reason`, `url`
     (without userinfo) and `headers`, the attributes requests users read from
-    `error.response`. It has no body (the component hands over no response with an error);
-    `request` is None."""
+    `error.response`, and `history`: for a `TooManyRedirects`, the heads of the hops before
+    it, oldest first (WIT `error.history`), else empty. It has no body (the component hands
+    over no response with an error); `request` is None."""
 
-    __slots__ = ("status_code", "reason", "url", "headers")
+    __slots__ = ("status_code", "reason", "url", "headers", "history")
 
     #: No request is known for a head (`error.request` is then None).
     request = None
@@ -247,6 +248,7 @@ class ResponseHead:
         self.reason = reason
         self.url = url
         self.headers = ResponseHeaders(headers)
+        self.history: List["ResponseHead"] = []
 
     @classmethod
     def _from_wit(cls, record: Any) -> "ResponseHead":

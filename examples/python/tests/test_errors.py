@@ -18,7 +18,8 @@ def test_every_wit_error_case_has_an_exception() -> None:
     inst = Instance()
     fty = inst.func(SESSION, "[method]session.set-headers").type(inst.store)
     error = fty.result.err                    # the `error` record
-    assert [name for name, _ in error.fields] == ["kind", "message", "url", "response", "code"]
+    assert [name for name, _ in error.fields] == ["kind", "message", "url", "response", "history",
+                                                 "code"]
     kind = dict(error.fields)["kind"]
     cases = [kind.name(i) for i in range(kind.names_count)]
     assert len(cases) == 26                   # `proxy` is the 26th
@@ -155,11 +156,15 @@ def test_too_many_redirects(s: Session, server, assert_usable) -> None:
     e = info.value
     assert e.kind == "too-many-redirects"
     assert str(e) == "Exceeded 4 redirects."
-    # the head of the last hop, as the error record carries it (no body, no history)
+    # the head of the last hop, as the error record carries it (no body), and the heads of
+    # the hops before it as its `history`, oldest first (requests' `e.response.history`)
     assert isinstance(e.response, rw.ResponseHead)
     assert e.response.status_code == 302 and e.response.reason == "Found"
     assert e.response.url == server.url("/loop") == e.url
     assert e.response.headers["location"]
+    assert len(e.response.history) == 4
+    assert all(isinstance(h, rw.ResponseHead) and h.status_code == 302 and h.history == []
+               for h in e.response.history)
     assert e.request is None
     # a chain within the limit is fine
     assert s.get(server.url("/redirect/4")).status_code == 200

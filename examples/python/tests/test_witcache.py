@@ -63,9 +63,10 @@ def test_tagged_result_of_a_record(inst: Instance) -> None:
                    verify=Variant("ca-bundle", Variant("data", "PEM")),
                    cert=rec(cert=Variant("path", "/c"), key=None), netrc_auth=False)
     both_ways(inst.store, plain.result, frozen.result, Variant("ok", settings))
-    error = rec(kind="invalid-url", message="bad ü", url=None, code="x",
-                response=rec(status=302, reason="Found", url="http://h/",
-                             headers=[("Location", "/"), ("Set-Cookie", "")]))
+    head = rec(status=302, reason="Found", url="http://h/",
+               headers=[("Location", "/"), ("Set-Cookie", "")])
+    error = rec(kind="invalid-url", message="bad ü", url=None, code="x", response=head,
+                history=[head])
     both_ways(inst.store, plain.result, frozen.result, Variant("err", error))
     for value in (Variant("ok", settings), Variant("err", error)):  # what _lower tests
         assert frozen.result._lower(inst.store, value)[0] == value.tag
