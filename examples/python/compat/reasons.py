@@ -50,10 +50,9 @@ RULES = [
          outcome="hung"),
 
     # -- missing features -------------------------------------------------------------------
-    Rule(MF, "`TooManyRedirects.request` and the last response's `history` (30 hops): the "
-             "component's `too-many-redirects` error carries only the last response's head "
-             "(WIT `error.response` is a `response-head`: status, reason, URL, headers), so "
-             "`e.request` is None and `e.response` has no history",
+    Rule(MF, "`TooManyRedirects.request`: the component's `too-many-redirects` error carries "
+             "response heads only (WIT `error.response` and `error.history`: status, reason, "
+             "URL, headers), no request, so `e.request` is None (`e.response.history` is there)",
          r"'NoneType' object has no attribute 'url'", text=r"TooManyRedirects"),
 
     # -- deliberate differences -------------------------------------------------------------
