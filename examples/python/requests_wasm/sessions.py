@@ -1240,7 +1240,11 @@ class Session:
         else:
             given = adapter
             if is_requests_adapter(adapter):
-                adapter = RequestsAdapter(adapter)
+                # one bridge per adapter: it took the adapter's `max_retries` (and left it
+                # none), so a second mount (requests' http:// and https://) keeps the policy
+                adapter = next((a for a in self._python_adapters
+                                if isinstance(a, RequestsAdapter) and a.adapter is given),
+                               None) or RequestsAdapter(adapter)
             handle = self._host_adapter(adapter)
             try:
                 if isinstance(adapter, RequestsAdapter) and adapter.retry_policy is not None:

@@ -622,3 +622,34 @@ def test_mounting_again_and_again_does_not_grow_the_registry(server) -> None:
         assert len(_host_adapters._adapters) == before + 2
         assert s.get("mock://x").text == "same"
     assert len(_host_adapters._adapters) == before
+
+
+def test_a_requests_style_adapter_mounted_twice_keeps_its_retries() -> None:
+    """requests' recipe mounts one `HTTPAdapter(max_retries=...)` on ``http://`` and
+    ``https://``: both prefixes retry as it says (the first mount set its own to none)."""
+    from urllib3.util import Retry as Urllib3Retry
+    from requests_wasm import RetryError, Session
+
+    class Busy:
+        def __init__(self):
+            self.status_code, self.headers, self.raw, self.content = 503, {}, None, b""
+
+    class RequestsStyle:
+        def __init__(self):
+            self.max_retries = Urllib3Retry(total=2, status_forcelist=[503])
+            self.sent = 0
+
+        def send(self, request, stream=False, timeout=None, verify=True, cert=None,
+                 proxies=None):
+            self.sent += 1
+            return Busy()
+
+    adapter = RequestsStyle()
+    with Session(env={}) as s:
+        s.mount("one://", adapter)
+        s.mount("two://", adapter)
+        for prefix in ("one", "two"):
+            adapter.sent = 0
+            with pytest.raises(RetryError):
+                s.get(f"{prefix}://host/busy")
+            assert adapter.sent == 3, prefix        # the first try and two retries
