@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import json as _json
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -220,6 +221,13 @@ _REQUESTS_FAILURES = (("ConnectTimeout", "connect-timeout"), ("ReadTimeout", "re
                       ("ConnectionError", "connection"), ("Timeout", "read-timeout"))
 
 
+#: requests-style adapter -> the retry policy a `RequestsAdapter` took from its `max_retries`
+#: (which it set to none): a later bridge of the same adapter (mounted on another prefix, or
+#: in another session) finds the policy here, not the none left on the adapter.
+_RETRIES_TAKEN: "weakref.WeakKeyDictionary[Any, Optional[Retry]]" = weakref.WeakKeyDictionary()
+_NOT_TAKEN = object()
+
+
 class RequestsAdapter(BaseAdapter):
     """A requests-style adapter (requests' `HTTPAdapter(pool_connections=..., max_retries=...)`
     or another `requests.adapters.BaseAdapter`) mounted as a Python adapter: `Session.mount`
@@ -239,6 +247,13 @@ class RequestsAdapter(BaseAdapter):
         self.adapter = adapter
         #: The adapter's `max_retries` as a `Retry`, or None when it retries nothing.
         self.retry_policy: Optional[Retry] = None
+        try:
+            taken = _RETRIES_TAKEN.get(adapter, _NOT_TAKEN)
+        except TypeError:  # not weakly referenceable
+            taken = _NOT_TAKEN
+        if taken is not _NOT_TAKEN:   # bridged before (another prefix or session)
+            self.retry_policy = taken
+            return
         retries = getattr(adapter, "max_retries", None)
         if retries is not None and hasattr(retries, "total"):
             policy = Retry.from_urllib3(retries)
@@ -247,6 +262,10 @@ class RequestsAdapter(BaseAdapter):
                 try:
                     adapter.max_retries = type(retries)(0, read=False)
                 except Exception:  # noqa: BLE001 - an adapter that refuses: it retries too
+                    return
+                try:
+                    _RETRIES_TAKEN[adapter] = policy
+                except TypeError:
                     pass
 
     def send(self, request: AdapterRequest, settings: SendSettings) -> Any:

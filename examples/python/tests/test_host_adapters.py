@@ -645,11 +645,12 @@ def test_a_requests_style_adapter_mounted_twice_keeps_its_retries() -> None:
             return Busy()
 
     adapter = RequestsStyle()
-    with Session(env={}) as s:
+    with Session(env={}) as s, Session(env={}) as other:
         s.mount("one://", adapter)
         s.mount("two://", adapter)
-        for prefix in ("one", "two"):
+        other.mount("one://", adapter)              # (another session too)
+        for session, prefix in ((s, "one"), (s, "two"), (other, "one")):
             adapter.sent = 0
             with pytest.raises(RetryError):
-                s.get(f"{prefix}://host/busy")
+                session.get(f"{prefix}://host/busy")
             assert adapter.sent == 3, prefix        # the first try and two retries
