@@ -58,8 +58,9 @@ function fromWire(wire, thrown, response) {
 }
 
 /**
- * The worker whose call (a hook, an adapter) this async context serves: that worker waits
- * for the answer, so a request to it from here would wait for ever.
+ * The workers whose calls (a hook, an adapter) this async context serves, nested included (a
+ * hook of worker A calling a session of worker B, whose hook runs here): each waits for its
+ * answer, so a request to any of them from here would wait for ever.
  */
 const serving = new AsyncLocalStorage();
 
@@ -222,7 +223,7 @@ class WorkerHost {
   /** Sends op `op` with `fields`; resolves to its result (`describe` results rebuilt by the caller). */
   call(op, fields = {}, transfer = []) {
     if (this.#dead) return Promise.reject(this.#dead);
-    if (serving.getStore() === this) {
+    if (serving.getStore()?.has(this)) {
       return Promise.reject(new Error(
         'a hook or adapter cannot call into a session of the worker that is running it (it waits for the hook): '
         + "use a session with {worker: 'own'}",
@@ -230,7 +231,9 @@ class WorkerHost {
     }
     const id = ++this.#nextId;
     if (this.#pending.size === 0) this.#worker.ref();
-    const promise = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    // The workers waiting on the caller, for the hooks this op may run (see #serve).
+    const waiting = serving.getStore();
+    const promise = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject, waiting }));
     this.#worker.postMessage({ id, op, ...fields }, transfer);
     return promise;
   }
@@ -258,7 +261,12 @@ class WorkerHost {
     const transfer = [];
     let answer;
     try {
-      answer = { ok: await serving.run(this, () => this.#handle(call, args, transfer)) };
+      // The worker's message comes in no caller's async context: the op it runs is the oldest
+      // pending one (ops run one at a time, in order), and what waits on that op's caller
+      // waits on this call too.
+      const inFlight = this.#pending.values().next().value;
+      const waiting = new Set(inFlight?.waiting).add(this);
+      answer = { ok: await serving.run(waiting, () => this.#handle(call, args, transfer)) };
     } catch (e) {
       const ref = ++this.#nextRef;
       this.#thrown.set(ref, e);

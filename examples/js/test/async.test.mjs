@@ -215,7 +215,7 @@ test('node transport: an upload goes to the connection piece by piece, within it
   assert.equal((await s.get(url('/get'))).status, 200);
 });
 
-test('concurrent requests from several sessions; a hook that calls into its own worker fails instead of waiting for ever', async () => {
+test('concurrent requests from several sessions; a hook that calls into its own worker, or one waiting on it, fails instead of waiting for ever', { timeout: 30000 }, async () => {
   const a = new Session();
   const b = new Session();
   const own = new Session({ worker: 'own' });
@@ -228,6 +228,13 @@ test('concurrent requests from several sessions; a hook that calls into its own 
   // A session of another worker is fine from a hook.
   const fine = await a.get(url('/get'), { hooks: { request: async (req) => { req.setHeader('X-Other', (await own.get(url('/get'))).status); } } });
   assert.equal((await fine.json()).headers['x-other'], '200');
+  // Through another worker and back: the hook of `own` (run for a's hook) calls a's worker.
+  const back = await a.get(url('/get'), {
+    hooks: { request: async () => { await own.get(url('/get'), { hooks: { request: async () => { await b.get(url('/get')); } } }); } },
+  }).catch((e) => e);
+  assert.ok(back instanceof HookError, String(back));
+  assert.ok(back.cause instanceof HookError, String(back.cause));
+  assert.match(back.cause.cause.message, /worker: 'own'/);
 });
 
 test('node transport: the read timeout holds between body bytes; a refused proxy is ProxyError', async () => {
