@@ -257,6 +257,32 @@ fn changing_auth_forgets_the_digest_challenge() {
 }
 
 #[test]
+fn a_redirect_hop_gets_no_digest_answer_until_it_is_challenged() {
+    // requests' test_digestauth_401_count_reset_on_redirect: 401, answer, 302 to the
+    // same host, the hop without Authorization, its 401 answered, 200.
+    let challenge = r#"Digest realm="r", nonce="n", qop="auth", algorithm=MD5"#;
+    let (mut s, t) = session_with(vec![
+        canned(401, &[("WWW-Authenticate", challenge)], ""),
+        canned(302, &[("Location", "/next")], ""),
+        canned(401, &[("WWW-Authenticate", challenge)], ""),
+        canned(200, &[], ""),
+    ]);
+    s.set_auth(Some(crate::auth::Auth::Digest {
+        username: "u".into(),
+        password: "p".into(),
+    }))
+    .unwrap();
+    let r = get(&mut s, "http://a.test/").unwrap();
+    assert_eq!((r.status, r.history.len()), (200, 3));
+    let sent = received(&t);
+    let auth: Vec<Option<&str>> = sent.iter().map(|r| header(r, "authorization")).collect();
+    assert_eq!(auth[0], None);
+    assert!(auth[1].is_some_and(|a| a.contains(r#"uri="/""#)), "{auth:?}");
+    assert_eq!(auth[2], None, "the redirect hop: no stale answer for another URI");
+    assert!(auth[3].is_some_and(|a| a.contains(r#"uri="/next""#)), "{auth:?}");
+}
+
+#[test]
 fn streamed_responses_leave_the_body_to_the_caller() {
     let (mut s, _t) = session_with(vec![canned(200, &[], "abcdef")]);
     let send = SendOverrides {

@@ -171,13 +171,16 @@ impl Session {
             // A streamed upload's body is gone once sent: nothing may replay it.
             let replayable = first.is_none();
 
-            // 1. Digest auth from an earlier challenge of this origin, if any.
+            // 1. Digest auth from an earlier challenge of this origin, if any,
+            //    sent with the request as it was made (as requests' HTTPDigestAuth
+            //    adds it when called); a redirect hop is sent without, and its
+            //    challenge answered, as requests' redirects are.
             let digest_here = request
                 .digest
                 .clone()
                 .filter(|_| digest_origin == Some(request.url.origin()));
             if let Some((user, pass)) = &digest_here {
-                if !request.headers.contains("authorization") {
+                if redirects == 0 && !request.headers.contains("authorization") {
                     let uri = digest::request_target(&request.url);
                     let state = self.digest_state(&request.url);
                     if let Some(value) = state.preemptive(
@@ -306,6 +309,11 @@ impl Session {
             let other_origin = redirect::should_strip_auth(&sent.url, &next_url);
             let mut headers = sent.headers.clone();
             redirect::rewrite_headers(&mut headers, status, &sent.url, &next_url);
+            if sent.digest.is_some() {
+                // A Digest `Authorization` answers one request-target and nonce
+                // count: the next hop gets (and answers) a challenge of its own.
+                headers.remove("authorization");
+            }
             let mut next_request = PreparedRequest {
                 method: next_method,
                 url: next_url,
