@@ -463,15 +463,20 @@ class Session:
 
     def _jar_synced(self, send: Any) -> Response:
         """`send()` with an assigned `CookieJar` in step: its cookies go to the component's
-        jar before, and the component's come back after (also when the request fails)."""
+        jar before, and the component's come back after (also when the request fails).
+        Under `CALL_LOCK` from the push to the pull: another thread's request on this session
+        would otherwise push the jar as it was before this response's cookies came back, and
+        drop them. (So a streamed upload of such a session holds every other thread's calls
+        until it is sent.)"""
         if self._cookie_jar is None:
             return send()
-        self._push_jar()
-        try:
-            return send()
-        finally:
-            if self._handle.alive:
-                self._pull_jar()
+        with CALL_LOCK:
+            self._push_jar()
+            try:
+                return send()
+            finally:
+                if self._handle.alive:
+                    self._pull_jar()
 
     @property
     def max_redirects(self) -> int:

@@ -108,6 +108,42 @@ def test_cookiejar_as_the_session_jar(s: Session, server) -> None:
     assert {c.name: c.value for c in jar} == {"foo": "bar", "new": "1"}
 
 
+def test_an_assigned_cookiejar_keeps_the_cookies_of_two_threads(s: Session, server) -> None:
+    # Thread B's request begins while thread A's brings its response's cookies back into the
+    # jar: B must not push the jar as it was before A's response (dropping what it set).
+    b_pushed = threading.Event()
+
+    class Jar(http.cookiejar.CookieJar):
+        def __iter__(self):
+            if threading.current_thread().name == "B":
+                b_pushed.set()                   # B reads the jar to push it
+            return super().__iter__()
+
+        def clear(self, *args):
+            if threading.current_thread().name == "A" and not b.is_alive() and \
+                    not b_pushed.is_set():
+                b.start()                        # A is about to bring its cookies back
+                b_pushed.wait(3)                 # (B may not get to it: then A goes on)
+            return super().clear(*args)
+
+    errors = []
+
+    def request(path):
+        try:
+            s.get(server.url(path))
+        except BaseException as e:  # noqa: BLE001 - reported by the test's thread
+            errors.append(e)
+
+    b = threading.Thread(target=request, args=("/cookies/set?b=2",), name="B")
+    a = threading.Thread(target=request, args=("/cookies/set?a=1",), name="A")
+    s.cookies = Jar()
+    a.start()
+    a.join(60)
+    b.join(60)
+    assert not errors, errors
+    assert {c.name for c in s.cookies} == {"a", "b"}
+
+
 def test_cookiejar_per_request(s: Session, server) -> None:
     jar = http.cookiejar.CookieJar()
     jar.set_cookie(_cookie("here", "1"))
