@@ -141,13 +141,15 @@ class BodyReader {
 /** Opens a CONNECT tunnel through `proxy` to `host:port`; resolves to the socket. */
 function tunnel(proxy, host, port, connectMs) {
   return new Promise((resolve, reject) => {
-    const headers = { host: `${host}:${port}` };
+    // The authority-form of RFC 9110 section 9.3.6: an IPv6 address in brackets.
+    const authority = net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+    const headers = { host: authority };
     if (proxy.username) {
       const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
       headers['proxy-authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
     }
     const req = http.request({
-      host: proxy.hostname.replace(/^\[|\]$/g, ''), port: proxy.port || 80, method: 'CONNECT', path: `${host}:${port}`, headers, agent: false,
+      host: proxy.hostname.replace(/^\[|\]$/g, ''), port: proxy.port || 80, method: 'CONNECT', path: authority, headers, agent: false,
     });
     const timer = connectMs == null ? undefined : setTimeout(() => {
       req.destroy();

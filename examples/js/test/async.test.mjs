@@ -426,3 +426,44 @@ test('node transport: a Host header the caller sets is the only Host sent', asyn
     await new Promise((resolve) => local.close(resolve));
   }
 });
+
+test('node transport: a CONNECT tunnel to an IPv6 origin names it in brackets', async () => {
+  const tlsDir = new URL('../../../host-tests/tests/fixtures/tls/', import.meta.url);
+  const read = (name) => readFileSync(new URL(name, tlsDir), 'utf8');
+  const origin = https.createServer({ cert: read('server.pem'), key: read('server.key') }, (req, res) => res.end('through'));
+  const tunnels = [];
+  const open = new Set();
+  const proxy = http.createServer();
+  proxy.on('connect', (req, socket, head) => {
+    tunnels.push(req.url);
+    open.add(socket);
+    let target;
+    try {
+      target = new URL(`http://${req.url}`);
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      return;
+    }
+    const upstream = net.connect(Number(target.port), target.hostname.replace(/^\[|\]$/g, ''), () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise((resolve) => origin.listen(0, '::1', resolve));
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  try {
+    const s = new Session();
+    await s.configure({ verify: false, trustEnv: false, proxies: { https: `http://127.0.0.1:${proxy.address().port}` } });
+    assert.equal(await (await s.get(`https://[::1]:${origin.address().port}/`)).text(), 'through');
+    assert.deepEqual(tunnels, [`[::1]:${origin.address().port}`]);
+  } finally {
+    origin.closeAllConnections();
+    for (const socket of open) socket.destroy();
+    await new Promise((resolve) => origin.close(resolve));
+    await new Promise((resolve) => proxy.close(resolve));
+  }
+});
