@@ -207,6 +207,8 @@ export function nodeTransport(agentOptions = {}) {
     const headers = request.headers.some(([name]) => name.toLowerCase() === 'host') ? [] : ['Host', url.host];
     for (const [name, value] of request.headers) headers.push(name, value);
     const options = { method: request.method, headers, host, port, path: url.pathname + url.search };
+    /** A TLS session over a CONNECT tunnel: its handshake is still part of connecting. */
+    let tunnelled = false;
     if (proxy && !secure) {
       // Absolute form to the proxy.
       options.host = proxy.hostname.replace(/^\[|\]$/g, '');
@@ -224,6 +226,7 @@ export function nodeTransport(agentOptions = {}) {
       const servername = net.isIP(host) ? undefined : host;
       // No agent: Node then uses createConnection (an agent would connect directly).
       options.createConnection = () => tls.connect({ ...tlsOptions(settings), socket, servername });
+      tunnelled = true;
     } else {
       const key = secure ? `https ${tlsKey(settings)}` : 'http';
       options.agent = agentFor(url.protocol, settings, key);
@@ -250,7 +253,9 @@ export function nodeTransport(agentOptions = {}) {
         headTimer = setTimeout(() => done(new AdapterError('read-timeout', `no response within ${readMs} ms`)), readMs);
       });
       req.on('socket', (socket) => {
-        if (!socket.connecting || connectMs == null) return;
+        // A new connection until it is up (TLS included); a tunnel's TLS socket is not
+        // `connecting` (the tunnel is), but its handshake has yet to happen.
+        if ((!socket.connecting && !tunnelled) || connectMs == null) return;
         connectTimer = setTimeout(() => done(new AdapterError('connect-timeout', `no connection within ${connectMs} ms`)), connectMs);
         socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
       });

@@ -16,7 +16,7 @@ import { inspect } from 'node:util';
 import { startServer } from '../server.mjs';
 import {
   Session, HookResponse, HookError, ConnectionError, HTTPError, ReadTimeout, AdapterError, JSONDecodeError,
-  TooManyRedirects, SSLError, BodyTooLarge, InvalidRequest, StreamConsumedError, ProxyError,
+  TooManyRedirects, SSLError, BodyTooLarge, InvalidRequest, StreamConsumedError, ProxyError, ConnectTimeout,
 } from '../index.mjs';
 
 let server;
@@ -464,6 +464,25 @@ test('node transport: a CONNECT tunnel to an IPv6 origin names it in brackets', 
     origin.closeAllConnections();
     for (const socket of open) socket.destroy();
     await new Promise((resolve) => origin.close(resolve));
+    await new Promise((resolve) => proxy.close(resolve));
+  }
+});
+
+test('node transport: connectMs holds for the TLS handshake through a CONNECT tunnel', { timeout: 20000 }, async () => {
+  // The proxy opens the tunnel and then forwards nothing: the handshake never ends.
+  const proxy = http.createServer();
+  const open = new Set();
+  proxy.on('connect', (req, socket) => {
+    open.add(socket);
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  try {
+    const s = new Session();
+    await s.configure({ trustEnv: false, proxies: { https: `http://127.0.0.1:${proxy.address().port}` } });
+    await assert.rejects(s.get('https://origin.test/', { timeout: { connectMs: 200, readMs: 200 } }), ConnectTimeout);
+  } finally {
+    for (const socket of open) socket.destroy();
     await new Promise((resolve) => proxy.close(resolve));
   }
 });
