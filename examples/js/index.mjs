@@ -196,7 +196,13 @@ class WorkerHost {
   #uploads = new Map();
   #nextHandle = 0;
 
-  constructor() {
+  /** A worker of one session (`{worker: 'own'}`): ended once nothing here refers to it. */
+  #own;
+  /** The objects here that refer to the worker (sessions, responses, uploads, prepared requests). */
+  #users = 0;
+
+  constructor({ own = false } = {}) {
+    this.#own = own;
     const signal = new SharedArrayBuffer(4);
     this.#word = new Int32Array(signal);
     const { port1, port2 } = new MessageChannel();
@@ -237,6 +243,17 @@ class WorkerHost {
     this.#worker.postMessage({ id, op, ...fields }, transfer);
     return promise;
   }
+  /** One more object here refers to the worker (see `drops`). */
+  retain() { this.#users++; }
+  /**
+   * One object fewer; an own worker with none left is ended (its thread and its component
+   * instance, some 40 MB, would otherwise stay for the life of the process).
+   */
+  release() {
+    this.#users--;
+    if (this.#own && this.#users === 0 && this.#pending.size === 0) this.#worker.terminate();
+  }
+
   /** Sends an op whose answer nobody waits for (drops). */
   post(op, fields) {
     if (!this.#dead) this.#worker.postMessage({ id: 0, op, ...fields });
@@ -249,7 +266,11 @@ class WorkerHost {
     const pending = this.#pending.get(id);
     if (!pending) return;
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#worker.unref();
+    if (this.#pending.size === 0) {
+      this.#worker.unref();
+      // An own worker released while this op ran (its objects collected meanwhile) ends now.
+      if (this.#own && this.#users === 0) this.#worker.terminate();
+    }
     if (error === undefined) pending.resolve(ok);
     else pending.reject(this.error(error));
     // Ops run one at a time: what was thrown during this one is no longer needed.
@@ -491,13 +512,27 @@ function releaseSession({ host, adapters, transport }) {
   transport?.close();
 }
 
-/** Drops worker-side objects once their handles here are garbage-collected. */
+/**
+ * Drops worker-side objects once their handles here are garbage-collected. Every object
+ * registered here holds its worker (`host.retain()` with `track`); the collection, or an
+ * explicit release (`untrack`), lets it go.
+ */
 const drops = new FinalizationRegistry(({ host, kind, id, call, source, owned }) => {
   source?.close();
   if (owned !== undefined) releaseSession(owned);
   if (call !== undefined) host.calls.delete(call);
   if (id !== undefined) host.post('drop', { kind, id });
+  host.release();
 });
+/** Registers `object` with `drops` (`held`: what to drop), holding its worker meanwhile. */
+function track(object, held) {
+  held.host.retain();
+  drops.register(object, held, object);
+}
+/** Unregisters `object` from `drops` (dropped explicitly), releasing its worker once. */
+function untrack(object, host) {
+  if (drops.unregister(object)) host.release();
+}
 
 let callCount = 0;
 let adapterCount = 0;
@@ -536,18 +571,21 @@ export class Session {
     }
     const { transport = 'node', sockets, worker = 'shared' } = options ?? {};
     if (worker !== 'shared' && worker !== 'own') throw new TypeError("Session options: worker must be 'shared' or 'own'");
-    this.#host = worker === 'own' ? new WorkerHost() : sharedWorker();
-    const created = this.#host.call('session.new', { options: sockets === undefined ? {} : { sockets } });
     this.#transport = sockets ? null : transport === 'node' ? nodeTransport() : transport === 'wasi-http' ? null : transport;
     if (this.#transport !== null && (typeof this.#transport !== 'object' || typeof this.#transport.send !== 'function')) {
       throw new TypeError("Session options: transport must be 'node', 'wasi-http' or an adapter object");
     }
+    this.#host = worker === 'own' ? new WorkerHost({ own: true }) : sharedWorker();
     // The default transport is this session's own (closed with it); an adapter object given
     // as `transport` is the caller's.
     this.#owned = { host: this.#host, adapters: [], transport: transport === 'node' && !sockets ? this.#transport : undefined };
+    // Tracked (holding the worker) from now; its worker-side number is filled in when known.
+    const held = { host: this.#host, kind: 'session', id: undefined, owned: this.#owned };
+    track(this, held);
+    const created = this.#host.call('session.new', { options: sockets === undefined ? {} : { sockets } });
     const steps = [created.then((id) => {
       this.#id = id;
-      drops.register(this, { host: this.#host, kind: 'session', id, owned: this.#owned }, this);
+      held.id = id;
     })];
     this.#ready = Promise.all(steps).then(async () => {
       if (this.#transport) {
@@ -728,8 +766,8 @@ export class Session {
     try {
       await this.close();
     } finally {
-      drops.unregister(this);
       this.#host.post('drop', { kind: 'session', id: this.#id });
+      untrack(this, this.#host);
     }
   }
 }
@@ -769,7 +807,7 @@ export class Response {
       this.#eager = kept !== null && !kept.stream;
       this.#kept = true;
     }
-    drops.register(this, { host, kind: 'response', id: this.id, source: this.#source ?? undefined }, this);
+    track(this, { host, kind: 'response', id: this.id, source: this.#source ?? undefined });
   }
   /** A body kept on this thread by its adapter (see `#adapterSend`): read here, not through the worker. */
   #source;
@@ -955,10 +993,10 @@ export class Response {
   }
   /** Frees the worker's response now (else when this is garbage-collected). */
   [Symbol.dispose]() {
-    drops.unregister(this);
     this.#source?.close();
     this.#source = null;
     this.#host.post('drop', { kind: 'response', id: this.id });
+    untrack(this, this.#host);
   }
 }
 
@@ -979,7 +1017,7 @@ export class Upload {
     this.contentLength = contentLength;
     // Dropped unfinished: abandoned when garbage-collected (the worker's upload, and through
     // it the main thread's, whose connection would otherwise stay open).
-    drops.register(this, { host, kind: 'upload', id, call }, this);
+    track(this, { host, kind: 'upload', id, call });
   }
   /** An InvalidRequest about the announced length (the component's words). */
   #lengthError(message) {
@@ -1016,10 +1054,10 @@ export class Upload {
       throw this.#lengthError(`the upload announced Content-Length ${this.contentLength} but ${this.#written} bytes were written`);
     }
     this.#done = true;
-    drops.unregister(this);
     try {
       return await settled(this.#host, await this.#host.call('upload.finish', { upload: this.id }));
     } finally {
+      untrack(this, this.#host);
       if (this.#call !== undefined) this.#host.calls.delete(this.#call);
     }
   }
@@ -1027,10 +1065,10 @@ export class Upload {
   abort() {
     if (this.#done) return;
     this.#done = true;
-    drops.unregister(this);
     if (this.#mainUpload !== undefined) this.#host.abortUpload(this.#mainUpload);
     this.#host.post('drop', { kind: 'upload', id: this.id });
     if (this.#call !== undefined) this.#host.calls.delete(this.#call);
+    untrack(this, this.#host);
   }
   [Symbol.dispose]() { this.abort(); }
 }
@@ -1042,7 +1080,7 @@ export class PreparedRequest {
     this.#host = host;
     this.id = description.id;
     this.#update(description);
-    drops.register(this, { host, kind: 'prepared', id: this.id, call });
+    track(this, { host, kind: 'prepared', id: this.id, call });
   }
   #update({ method, url, headers, body }) {
     this.method = method;

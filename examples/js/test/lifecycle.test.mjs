@@ -1,11 +1,12 @@
 // Owns the tests of what a session of the Promise API (index.mjs) holds on the main thread and
 // gives back: its default transport's keep-alive connections once it is closed or
 // garbage-collected, a body kept on this thread that the request failed before handing over,
-// an upload dropped unfinished, against a loopback Node server that counts the connections it has open.
+// an upload dropped unfinished, the thread of a session's own worker, against a loopback Node server that counts the connections it has open.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { existsSync, readdirSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Session, HTTPError, HookError } from '../index.mjs';
@@ -120,4 +121,29 @@ test('an upload dropped unfinished is abandoned when garbage-collected: its conn
   assert.equal(open.size, 1);
   await untilOpen(0, gc);
   await s.close();
+});
+
+/** The threads of this process (Linux: /proc/self/task). */
+const threads = () => readdirSync('/proc/self/task').length;
+
+test('the thread of a session with its own worker ends once the session and its responses are collected', {
+  timeout: 30000, skip: !existsSync('/proc/self/task') && 'needs /proc/self/task',
+}, async () => {
+  await untilOpen(0);
+  let responses = [];
+  await (async () => {
+    const sessions = [new Session({ worker: 'own' }), new Session({ worker: 'own' }), new Session({ worker: 'own' })];
+    responses = await Promise.all(sessions.map((s) => s.get(`${base}/small`)));
+    await Promise.all(sessions.map((s) => s.close()));
+  })();
+  const running = threads();
+  // The responses still work with their sessions gone: they hold the worker.
+  for (let i = 0; i < 5; i++) gc();
+  assert.deepEqual(await Promise.all(responses.map((r) => r.cookies())), [[], [], []]);
+  responses = [];
+  // Three threads fewer (other threads of Node's may come, none of those goes).
+  while (threads() > running - 3) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 });
