@@ -251,7 +251,14 @@ class WorkerHost {
    */
   release() {
     this.#users--;
-    if (this.#own && this.#users === 0 && this.#pending.size === 0) this.#worker.terminate();
+    if (this.#own && this.#users === 0 && this.#pending.size === 0) this.#end();
+  }
+  /** Ends an own worker, and what this thread's adapters still hold for it (it can no longer ask). */
+  #end() {
+    this.#worker.terminate();
+    for (const { source } of this.#bodies.values()) source.close();
+    this.#bodies.clear();
+    for (const upload of [...this.#uploads.keys()]) this.abortUpload(upload);
   }
 
   /** Sends an op whose answer nobody waits for (drops). */
@@ -269,7 +276,7 @@ class WorkerHost {
     if (this.#pending.size === 0) {
       this.#worker.unref();
       // An own worker released while this op ran (its objects collected meanwhile) ends now.
-      if (this.#own && this.#users === 0) this.#worker.terminate();
+      if (this.#own && this.#users === 0) this.#end();
     }
     if (error === undefined) pending.resolve(ok);
     else pending.reject(this.error(error));

@@ -147,3 +147,16 @@ test('the thread of a session with its own worker ends once the session and its 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 });
+
+test('an upload of a session with its own worker, all dropped unfinished, still closes its connection when collected', { timeout: 20000 }, async () => {
+  await untilOpen(0);
+  const arrived = new Promise((resolve) => { uploadArrived = resolve; });
+  await (async () => {
+    const s = new Session({ worker: 'own' });
+    const upload = await s.startRequest('POST', `${base}/upload`);
+    await upload.write('the first piece');
+  })();
+  await arrived;
+  assert.equal(open.size, 1);
+  await untilOpen(0, gc);
+});
