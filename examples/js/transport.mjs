@@ -138,16 +138,19 @@ class BodyReader {
   }
 }
 
+/** The Proxy-Authorization value of a proxy URL's userinfo (Basic, percent-decoded). */
+function proxyAuthorization(proxy) {
+  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+
 /** Opens a CONNECT tunnel through `proxy` to `host:port`; resolves to the socket. */
 function tunnel(proxy, host, port, connectMs) {
   return new Promise((resolve, reject) => {
     // The authority-form of RFC 9110 section 9.3.6: an IPv6 address in brackets.
     const authority = net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
     const headers = { host: authority };
-    if (proxy.username) {
-      const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-      headers['proxy-authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
-    }
+    if (proxy.username) headers['proxy-authorization'] = proxyAuthorization(proxy);
     const req = http.request({
       host: proxy.hostname.replace(/^\[|\]$/g, ''), port: proxy.port || 80, method: 'CONNECT', path: authority, headers, agent: false,
     });
@@ -214,10 +217,7 @@ export function nodeTransport(agentOptions = {}) {
       options.host = proxy.hostname.replace(/^\[|\]$/g, '');
       options.port = proxy.port || 80;
       options.path = request.url;
-      if (proxy.username) {
-        const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-        options.headers.push('Proxy-Authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
-      }
+      if (proxy.username) options.headers.push('Proxy-Authorization', proxyAuthorization(proxy));
       options.agent = agentFor('http:', settings, `proxy ${proxy.origin}`);
     } else if (proxy && secure) {
       // A tunnel per request (not pooled).

@@ -334,8 +334,10 @@ test('node transport: https with verify (a CA bundle, or false), a client certif
   const tunnels = [];
   const proxy = http.createServer();
   const open = new Set();
+  const credentials = [];
   proxy.on('connect', (req, socket, head) => {
     tunnels.push(req.url);
+    credentials.push(req.headers['proxy-authorization']);
     open.add(socket);
     const [host, port] = req.url.split(':');
     const upstream = net.connect(Number(port), host, () => {
@@ -365,9 +367,11 @@ test('node transport: https with verify (a CA bundle, or false), a client certif
     assert.equal((await (await s.get(base, { cert: other })).json()).client, '127.0.0.1');
     assert.equal((await (await s.get(base)).json()).client, mutual.client);
     const loose = new Session();
-    await loose.configure({ verify: false, trustEnv: false, proxies: { https: `http://127.0.0.1:${proxy.address().port}` } });
+    await loose.configure({ verify: false, trustEnv: false, proxies: { https: `http://tunnel%20user:p%40ss@127.0.0.1:${proxy.address().port}` } });
     assert.equal((await (await loose.get(base)).json()).authorized, false);
     assert.deepEqual(tunnels, [`127.0.0.1:${origin.address().port}`]);
+    // The proxy's userinfo, percent-decoded, goes with the CONNECT.
+    assert.deepEqual(credentials, [`Basic ${Buffer.from('tunnel user:p@ss').toString('base64')}`]);
   } finally {
     origin.closeAllConnections();
     proxy.closeAllConnections();
