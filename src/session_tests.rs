@@ -277,9 +277,18 @@ fn a_redirect_hop_gets_no_digest_answer_until_it_is_challenged() {
     let sent = received(&t);
     let auth: Vec<Option<&str>> = sent.iter().map(|r| header(r, "authorization")).collect();
     assert_eq!(auth[0], None);
-    assert!(auth[1].is_some_and(|a| a.contains(r#"uri="/""#)), "{auth:?}");
-    assert_eq!(auth[2], None, "the redirect hop: no stale answer for another URI");
-    assert!(auth[3].is_some_and(|a| a.contains(r#"uri="/next""#)), "{auth:?}");
+    assert!(
+        auth[1].is_some_and(|a| a.contains(r#"uri="/""#)),
+        "{auth:?}"
+    );
+    assert_eq!(
+        auth[2], None,
+        "the redirect hop: no stale answer for another URI"
+    );
+    assert!(
+        auth[3].is_some_and(|a| a.contains(r#"uri="/next""#)),
+        "{auth:?}"
+    );
 }
 
 #[test]
