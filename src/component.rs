@@ -92,8 +92,8 @@ fn to_wit_error(e: Error) -> wit::Error {
             response, history, ..
         } => {
             error.url = Some(response.url.clone());
-            error.response = Some(to_wit_head(response));
-            error.history = history.into_iter().map(to_wit_head).collect();
+            error.response = Some(to_wit_head(*response));
+            error.history = history.into_vec().into_iter().map(to_wit_head).collect();
             wit::ErrorKind::TooManyRedirects
         }
         Error::HttpStatus { response, .. } => {

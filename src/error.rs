@@ -57,9 +57,10 @@ pub enum Error {
     /// and the heads of the hops before it (requests' `e.response.history`).
     TooManyRedirects {
         message: String,
-        response: ResponseHead,
+        /// (Boxed, as the history: this variant would size every `Result` of the crate.)
+        response: Box<ResponseHead>,
         /// Oldest first; as long as `max_redirects`.
-        history: Vec<ResponseHead>,
+        history: Box<[ResponseHead]>,
     },
     /// `raise_for_status` on a 4xx/5xx response.
     HttpStatus {

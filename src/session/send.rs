@@ -297,7 +297,7 @@ impl Session {
             if redirects >= self.settings.max_redirects as usize {
                 return Err(Error::TooManyRedirects {
                     message: format!("Exceeded {} redirects.", self.settings.max_redirects),
-                    response: response.head(),
+                    response: Box::new(response.head()),
                     history: history.hops().iter().map(|h| h.borrow().head()).collect(),
                 });
             }
