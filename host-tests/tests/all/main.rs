@@ -46,6 +46,7 @@ mod cookies;
 mod digest;
 mod errors;
 mod hooks;
+mod host_adapter_bodies;
 mod host_adapters;
 mod hostile;
 mod redirects;
