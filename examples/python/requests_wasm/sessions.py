@@ -941,7 +941,9 @@ class Session:
                 handed = writer.call(SESSION, "[method]body-writer.host-upload")
                 if handed is not None:
                     direct = _CountedBody(data, length)
-                    if not _host_adapters.upload_directly(handed, direct.body()):
+                    if _host_adapters.upload_directly(handed, direct.body()):
+                        direct.handed()
+                    else:
                         direct = None
                 if direct is None:
                     for chunk in _stream_chunks(data):
@@ -1527,6 +1529,8 @@ class _CountedBody:
     def __init__(self, data: Any, length: Optional[int]) -> None:
         self._data = data
         self._length = length
+        #: `body` gave an in-memory file's bytes whole.
+        self._whole = False
         self.error: Optional[BaseException] = None
 
     def body(self) -> Any:
@@ -1538,9 +1542,16 @@ class _CountedBody:
             whole = data.getvalue()
             whole = whole[at:] if at else whole
             if self._length is None or len(whole) == self._length:
-                data.seek(0, io.SEEK_END)
+                self._whole = True
                 return whole
         return self._chunks()
+
+    def handed(self) -> None:
+        """The adapter took the body: an in-memory file given whole is then at its end, as
+        sending from it would leave it (done only now, so a body not taken is still all there;
+        chunks are read from the file as they are sent)."""
+        if self._whole:
+            self._data.seek(0, io.SEEK_END)
 
     def _chunks(self) -> Iterator[bytes]:
         length = self._length
