@@ -47,7 +47,8 @@ for (const transport of ['node', 'wasi-http']) {
     try {
       const r = await s.get(`http://127.0.0.1:${local.address().port}/slow`);
       assert.equal(await r.text(), 'answered');
-      assert.equal(ticks, 5);
+      // (the timer may fire again before the answer reaches this thread)
+      assert.ok(ticks >= 5, `${ticks} ticks`);
     } finally {
       clearInterval(timer);
       delay.disable();
